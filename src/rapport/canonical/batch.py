@@ -1,0 +1,94 @@
+"""A batch: everything one import brings, checked and ready for the store."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from rapport.canonical.records import Rejection, check_rows
+from rapport.canonical.schema import TABLE_ORDER, TABLES
+
+__all__ = ["Batch", "FileDigest", "digest_file"]
+
+
+@dataclass(frozen=True)
+class FileDigest:
+    """A file an import read, for the import record."""
+
+    path: str
+    sha256: str
+    size: int
+
+
+def digest_file(path: Path) -> FileDigest:
+    """The sha256 and size of a file, read in blocks."""
+    sha = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            sha.update(block)
+            size += len(block)
+    return FileDigest(str(path), sha.hexdigest(), size)
+
+
+@dataclass
+class Batch:
+    """Checked canonical tables plus what was rejected, repaired or noticed on the way.
+
+    ``tables`` hold only rows that passed the per-row rules; the store still checks
+    references against what it holds and quarantines the rows that point at nothing.
+    """
+
+    source: str
+    origin: str
+    tables: dict[str, pa.Table] = field(default_factory=dict)
+    locators: dict[str, list[str]] = field(default_factory=dict)
+    rejections: list[Rejection] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    files: list[FileDigest] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)
+    """The file (or endpoint) each table came from, named in quarantine rows."""
+
+    @classmethod
+    def from_tables(
+        cls,
+        tables: Mapping[str, pa.Table],
+        *,
+        source: str,
+        origin: str,
+        locators: Mapping[str, list[str]] | None = None,
+        rejections: list[Rejection] | None = None,
+        notices: list[str] | None = None,
+        files: list[FileDigest] | None = None,
+        sources: Mapping[str, str] | None = None,
+    ) -> Batch:
+        """Check each table's rows and build a batch from those that pass."""
+        batch = cls(source=source, origin=origin, rejections=list(rejections or []),
+                    notices=list(notices or []), files=list(files or []))
+        for name in TABLE_ORDER:
+            if name not in tables:
+                continue
+            table = tables[name]
+            located = (locators or {}).get(name) or [f"row {i + 1}" for i in range(table.num_rows)]
+            label = (sources or {}).get(name, name)
+            good, rejected = check_rows(name, table, source=label, locators=located)
+            if rejected:
+                rejected_locs = {r.locator for r in rejected}
+                located = [loc for loc in located if loc not in rejected_locs]
+            batch.sources[name] = label
+            batch.tables[name] = good
+            batch.locators[name] = located
+            batch.rejections.extend(rejected)
+        unknown = set(tables) - set(TABLES)
+        if unknown:
+            batch.notices.append(f"tables not part of the canonical format, not imported: "
+                                 f"{', '.join(sorted(unknown))}")
+        return batch
+
+    @property
+    def row_count(self) -> int:
+        return sum(t.num_rows for t in self.tables.values())

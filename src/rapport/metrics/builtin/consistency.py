@@ -1,0 +1,103 @@
+"""Consistency: cadence, gaps, regularity (principle 6)."""
+
+from __future__ import annotations
+
+import ibis
+
+from rapport.metrics.needs import OWN_ORIGINAL_POSTS
+from rapport.metrics.spec import Context, Measure, metric
+from rapport.tables import Tables
+
+_WHY = ("A few posts a day becomes a few a week, then the account is quietly inactive; "
+        "consistency is what builds trust over time.")
+
+
+def _span_days(t: Tables, c: Context) -> ibis.expr.types.FloatingScalar:
+    """Days from the first own original post to the end of the data (at least 7)."""
+    posts = c.own_original_posts(t)
+    first = posts.created_at.min().as_scalar().epoch_seconds()
+    end = _data_end(t, c).epoch_seconds()
+    days = (end - first) / 86400.0
+    return ibis.greatest(days, 7.0)
+
+
+def _data_end(t: Tables, c: Context) -> ibis.expr.types.TimestampScalar:
+    """The latest timestamp in the data (windows end here, not at today's date)."""
+    if c.until is not None:
+        return ibis.literal(c.until)
+    candidates = [
+        c.own_posts(t).created_at.max().as_scalar(),
+        c.own_interactions(t).occurred_at.max().as_scalar(),
+    ]
+    return ibis.greatest(*candidates)
+
+
+@metric(
+    id="posts", area="consistency", title="Original posts", unit="count",
+    denominator="original posts by your own accounts in the period (no replies, no reposts)",
+    direction="neutral", needs=(OWN_ORIGINAL_POSTS,),
+    description="How many original posts your own accounts published.",
+    why=_WHY,
+)
+def posts(t: Tables, c: Context) -> Measure:
+    n = c.own_original_posts(t).count()
+    return Measure(value=n, n=n)
+
+
+@metric(
+    id="posts_per_week", area="consistency", title="Posts per week", unit="posts per week",
+    denominator="weeks from the first original post to the end of the data",
+    direction="higher", needs=(OWN_ORIGINAL_POSTS,),
+    description="Original posts divided by the number of weeks they span.",
+    why=_WHY,
+)
+def posts_per_week(t: Tables, c: Context) -> Measure:
+    n = c.own_original_posts(t).count()
+    weeks = _span_days(t, c) / 7.0
+    return Measure(value=n.as_scalar() / weeks, n=n, extra={"weeks": weeks})
+
+
+@metric(
+    id="longest_gap_days", area="consistency", title="Longest gap between posts", unit="days",
+    denominator="consecutive pairs of original posts",
+    direction="lower", needs=(OWN_ORIGINAL_POSTS,),
+    description="The longest stretch without an original post, between two posts.",
+    why=_WHY,
+)
+def longest_gap_days(t: Tables, c: Context) -> Measure:
+    posts = c.own_original_posts(t)
+    seconds = posts.created_at.epoch_seconds()
+    gaps = posts.select(
+        gap=(seconds - seconds.lag().over(ibis.window(order_by=posts.created_at))) / 86400.0
+    )
+    return Measure(value=gaps.gap.max(), n=gaps.gap.count())
+
+
+@metric(
+    id="days_since_last_post", area="consistency", title="Days since the last post",
+    unit="days", denominator="time from the latest original post to the end of the data",
+    direction="lower", needs=(OWN_ORIGINAL_POSTS,),
+    description="How long the account has been silent at the end of the data; compared "
+    "with targets.max_gap_days for the inactivity alert.",
+    why=_WHY,
+)
+def days_since_last_post(t: Tables, c: Context) -> Measure:
+    posts = c.own_original_posts(t)
+    last = posts.created_at.max().as_scalar().epoch_seconds()
+    return Measure(value=(_data_end(t, c).epoch_seconds() - last) / 86400.0, n=posts.count())
+
+
+@metric(
+    id="weeks_active_share", area="consistency", title="Weeks with a post", unit="fraction",
+    denominator="calendar weeks from the first original post to the end of the data",
+    direction="higher", needs=(OWN_ORIGINAL_POSTS,),
+    description="Share of weeks in which at least one original post went out.",
+    why=_WHY,
+)
+def weeks_active_share(t: Tables, c: Context) -> Measure:
+    posts = c.own_original_posts(t)
+    active = posts.created_at.truncate("W").nunique()
+    first_week = posts.created_at.min().as_scalar().truncate("W").epoch_seconds()
+    last_week = _data_end(t, c).truncate("W").epoch_seconds()
+    weeks = ((last_week - first_week) / (7 * 86400)).round().cast("int64") + 1
+    return Measure(value=active.as_scalar() / weeks, n=weeks, successes=active)

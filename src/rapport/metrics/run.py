@@ -1,0 +1,163 @@
+"""Running metrics on a backend: check needs, evaluate, attach intervals."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import ibis.expr.types as ir
+
+from rapport.metrics.facts import survey
+from rapport.metrics.spec import Context, MetricSpec, get_metric, metrics
+from rapport.tables import Tables
+
+__all__ = ["MetricResult", "build_context", "run_metrics", "to_python", "wilson_interval"]
+
+Z_95 = 1.959963984540054
+
+
+@dataclass(frozen=True)
+class MetricResult:
+    id: str
+    area: str
+    title: str
+    unit: str
+    denominator: str
+    direction: str
+    vanity: bool
+    status: str
+    value: Any = None
+    interval: tuple[float, float] | None = None
+    n: int | None = None
+    reason: str | None = None
+    basis: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "area": self.area,
+            "title": self.title,
+            "value": self.value,
+            "unit": self.unit,
+            "denominator": self.denominator,
+            "interval": list(self.interval) if self.interval else None,
+            "n": self.n,
+            "status": self.status,
+            "reason": self.reason,
+            "basis": self.basis,
+            "direction": self.direction,
+            "vanity": self.vanity,
+            **{k: v for k, v in self.extra.items() if k not in {"id", "value", "status"}},
+        }
+
+
+def to_python(value: Any) -> Any:
+    """A plain JSON-able Python value (numpy and pandas scalars unwrapped, NaN → None)."""
+    if value is None:
+        return None
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        try:
+            value = value.item()
+        except (ValueError, AttributeError):
+            pass
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "to_pydatetime"):
+        value = value.to_pydatetime()
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat()
+    try:
+        import pandas as pd
+
+        if value is pd.NaT or (not isinstance(value, str | list | dict) and pd.isna(value)):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return value
+
+
+def wilson_interval(successes: int, n: int, *, z: float = Z_95) -> tuple[float, float] | None:
+    """The Wilson score interval for a proportion (95 % by default)."""
+    if n <= 0:
+        return None
+    p = successes / n
+    denominator = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denominator
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def build_context(
+    backend: Any,
+    *,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    settings: Mapping[str, Any] | None = None,
+) -> Context:
+    """The context for this data: own accounts from the store, and the data survey."""
+    tables = Tables.from_backend(backend)
+    own = tables.accounts.filter(tables.accounts.role == "own").account_id
+    own_ids = tuple(sorted(str(v) for v in backend.execute(own).tolist()))
+    base = Context(own_account_ids=own_ids, since=since, until=until,
+                   settings=dict(settings or {}))
+    found = survey(backend.execute, tables, base)
+    return Context(own_account_ids=own_ids, since=since, until=until,
+                   settings={**base.settings, "facts": found})
+
+
+def _evaluate(backend: Any, expr: ir.Scalar | None) -> Any:
+    if expr is None:
+        return None
+    return to_python(backend.execute(expr))
+
+
+def _run_one(backend: Any, spec: MetricSpec, tables: Tables, context: Context) -> MetricResult:
+    common = dict(id=spec.id, area=spec.area, title=spec.title, unit=spec.unit,
+                  denominator=spec.denominator, direction=spec.direction, vanity=spec.vanity)
+    missing = [need.label for need in spec.needs
+               if not _evaluate(backend, need.check(tables, context))]
+    if missing:
+        return MetricResult(**common, status="not_computable",
+                            reason="needs " + "; and ".join(missing))
+    measure = spec.compute(tables, context)
+    value = _evaluate(backend, measure.value)
+    n = _evaluate(backend, measure.n)
+    extra = {name: _evaluate(backend, expr) for name, expr in measure.extra.items()}
+    if value is None:
+        return MetricResult(
+            **common, status="not_computable", n=n, basis=measure.basis, extra=extra,
+            reason=f"no value: nothing to compute it from in this period ({spec.denominator})",
+        )
+    interval: tuple[float, float] | None = None
+    if measure.interval is not None:
+        low, high = (_evaluate(backend, e) for e in measure.interval)
+        if low is not None and high is not None:
+            interval = (float(low), float(high))
+    elif measure.successes is not None and n:
+        successes = _evaluate(backend, measure.successes)
+        interval = wilson_interval(int(successes or 0), int(n))
+    return MetricResult(**common, status="ok", value=value, interval=interval,
+                        n=None if n is None else int(n), basis=measure.basis, extra=extra)
+
+
+def run_metrics(
+    backend: Any,
+    *,
+    context: Context | None = None,
+    ids: Iterable[str] | None = None,
+) -> list[MetricResult]:
+    """Evaluate metrics (all registered ones by default) on ``backend``."""
+    import rapport.metrics.builtin  # noqa: F401  (registers the built-in metrics)
+
+    context = context or build_context(backend)
+    tables = Tables.from_backend(backend)
+    specs = [get_metric(i) for i in ids] if ids is not None else metrics()
+    return [_run_one(backend, spec, tables, context) for spec in specs]

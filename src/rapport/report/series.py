@@ -1,0 +1,69 @@
+"""Weekly series behind the report's charts, as Ibis expressions (they run on any backend)."""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+from rapport.metrics.builtin._common import engaged_people_weeks, post_engagement
+from rapport.metrics.builtin.engagement import engagement_denominator
+from rapport.metrics.spec import Context
+from rapport.tables import Tables
+
+__all__ = ["followers_weekly", "people_weekly", "posts_weekly", "engagement_weekly"]
+
+
+def posts_weekly(t: Tables, c: Context) -> ir.Table:
+    """Original posts per calendar week and content kind (``unknown`` where not classified)."""
+    posts = c.own_original_posts(t)
+    return (
+        posts.select(
+            week=posts.created_at.truncate("W").date(),
+            kind=posts.content_kind.fill_null("unknown"),
+        )
+        .group_by(["week", "kind"])
+        .aggregate(posts=ibis._.count())
+        .order_by(["week", "kind"])
+    )
+
+
+def people_weekly(t: Tables, c: Context) -> ir.Table:
+    """People who engaged each week, split into first-timers and people coming back."""
+    weeks = engaged_people_weeks(t, c)
+    first = weeks.group_by("person_id").aggregate(first_week=weeks.week.min())
+    joined = weeks.join(first, "person_id")
+    return (
+        joined.group_by(week=joined.week.date())
+        .aggregate(
+            new=joined.count(where=joined.week == joined.first_week),
+            returning=joined.count(where=joined.week > joined.first_week),
+        )
+        .order_by("week")
+    )
+
+
+def engagement_weekly(t: Tables, c: Context) -> tuple[ir.Table, str]:
+    """Per week of publication: posts, median engagement rate, and the denominator's name."""
+    table, basis = post_engagement(t, c)
+    column, words = engagement_denominator(c)
+    rate = table.engagements / table[column].cast("float64").nullif(0)
+    rated = table.select(week=table.created_at.truncate("W").date(), rate=rate,
+                         engagements=table.engagements)
+    rated = rated.filter(rated.rate.notnull())
+    weekly = (
+        rated.group_by("week")
+        .aggregate(posts=rated.count(), median_rate=rated.rate.median(),
+                   engagements=rated.engagements.sum())
+        .order_by("week")
+    )
+    return weekly, f"{words} (engagements from {basis})"
+
+
+def followers_weekly(t: Tables, c: Context) -> ir.Table:
+    """The last known follower count of own accounts in each week (summed over accounts)."""
+    fc = t.follower_counts.filter(t.follower_counts.account_id.isin(list(c.own_account_ids)))
+    fc = c.in_period(fc, fc.observed_at)
+    per_account = fc.group_by(["account_id", fc.observed_at.truncate("W").date().name("week")]
+                              ).aggregate(followers=fc.followers.argmax(fc.observed_at))
+    return per_account.group_by("week").aggregate(followers=per_account.followers.sum()
+                                                  ).order_by("week")

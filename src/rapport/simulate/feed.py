@@ -1,0 +1,333 @@
+"""The feed: how one post reaches people, in rounds, and spreads through reposts.
+
+A new post is shown to a small **test sample** of followers. If enough of them engage, the
+feed shows it to the **other followers**; if they engage too, to **interest-matched
+non-followers**; and while the last round's engagement rate stays above
+``feed_broad_threshold``, to ever larger **broad crowds** (the momentum spiral). Nothing
+marks a post as viral: whether it widens follows from the people who saw it.
+
+Everyone who sees a post decides independently whether to engage, with probability
+``sigmoid(kind base + match_weight * relevance + post appeal + activity + affinity_weight *
+affinity)``, and what to do (like, reply, repost, quote, click). A repost or quote shows the
+post to each of the reposter's followers with probability ``feed_repost_reach``: cascades run
+through the follow graph for up to ``feed_max_generations`` generations. A non-follower who
+saw the post may follow the brand; a reply may get an answer from the brand; a click may
+convert.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from rapport.simulate.audience import Audience, FollowGraph
+from rapport.simulate.dynamics import ORGANIC, VIRAL_SPIKE, PersonState
+from rapport.simulate.log import (
+    ACTIONS,
+    CLICK,
+    LIKE,
+    QUOTE,
+    REPLY,
+    REPOST,
+    BrandReplyLog,
+    ConversionLog,
+    EventLog,
+)
+from rapport.simulate.params import WorldParams
+from rapport.simulate.vocab import CONTENT_KINDS
+
+__all__ = ["ROUTES", "Post", "PostOutcome", "Spreader"]
+
+ROUTES: tuple[str, ...] = ("test", "followers", "matched", "broad", "external")
+TEST, FOLLOWERS, MATCHED, BROAD, EXTERNAL = range(5)
+_ROUND_OFFSET_HOURS = (0.0, 1.0, 3.0, 6.0)
+HOUR = 3600
+PROMO_KIND = CONTENT_KINDS.index("promo")
+QUESTION_KIND = CONTENT_KINDS.index("question")
+
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Post:
+    """One own broadcast post, as the feed needs it."""
+
+    number: int
+    time: int
+    """Seconds from the start of the window."""
+    kind: int
+    """Index into ``CONTENT_KINDS``."""
+    topic_weights: npt.NDArray[np.float32]
+    appeal: float
+    has_link: bool
+
+
+@dataclass
+class PostOutcome:
+    """How far one post went."""
+
+    widest_route: int = TEST
+    broad_rounds: int = 0
+    externally_shared: bool = False
+    impressions_mid: int = 0
+    impressions_end: int = 0
+    reach_mid: int = 0
+    reach_end: int = 0
+    spike_follows: int = 0
+
+    @property
+    def is_spike(self) -> bool:
+        return self.widest_route >= BROAD or self.externally_shared
+
+
+@dataclass
+class _Batch:
+    people: IntArray
+    times: IntArray
+    routes: npt.NDArray[np.int8]
+
+    def take(self, mask: npt.NDArray[np.bool_] | IntArray) -> _Batch:
+        return _Batch(self.people[mask], self.times[mask], self.routes[mask])
+
+
+class Spreader:
+    """Spreads posts through the world, writing what people do into the logs."""
+
+    def __init__(
+        self, params: WorldParams, audience: Audience, graph: FollowGraph, state: PersonState,
+        *, events: EventLog, replies: BrandReplyLog, conversions: ConversionLog,
+        end: int, mid: int,
+    ) -> None:  # fmt: skip
+        self.p = params
+        self.audience = audience
+        self.graph = graph
+        self.state = state
+        self.events = events
+        self.replies = replies
+        self.conversions = conversions
+        self.end = end
+        self.mid = mid
+        model = {row[0]: row[1:] for row in params.content_kind_model}
+        self.base_logit = np.array([model[k][0] for k in CONTENT_KINDS])
+        weights = np.array([model[k][1:] for k in CONTENT_KINDS], dtype=np.float64)
+        self.action_weights = weights / weights.sum(axis=1, keepdims=True)
+        no_click = weights.copy()
+        no_click[:, LIKE] += no_click[:, CLICK]
+        no_click[:, CLICK] = 0.0
+        self.action_weights_no_link = no_click / no_click.sum(axis=1, keepdims=True)
+        self.matched_pool = np.flatnonzero(audience.match >= params.feed_matched_cut)
+        self._reaction_mu = np.log(params.audience_reaction_delay_median_hours * HOUR)
+
+    # -- one post -----------------------------------------------------------------------------
+    def spread(self, post: Post, rng: np.random.Generator) -> PostOutcome:
+        """Show ``post`` to people round by round; return how far it went."""
+        p = self.p
+        self._post = post
+        self._outcome = outcome = PostOutcome()
+        self._rng = rng
+        followers = np.flatnonzero(self.state.follows)
+        in_test = rng.random(len(followers)) < p.feed_test_share
+        rate = self._round(followers[in_test], TEST)
+        small_test = np.count_nonzero(in_test) < 10
+        if rate >= p.feed_follower_threshold or small_test:
+            others = followers[~in_test]
+            shown = others[rng.random(len(others)) < p.feed_follower_reach]
+            rate = self._round(shown, FOLLOWERS)
+            size = max(len(shown), 20)
+            if rate >= p.feed_matched_threshold or len(shown) < 10:
+                size = round(size * p.feed_widen_factor)
+                rate = self._round(self._sample_matched(size), MATCHED)
+                for _ in range(p.feed_max_broad_rounds):
+                    if rate < p.feed_broad_threshold:
+                        break
+                    size = round(size * p.feed_widen_factor)
+                    outcome.broad_rounds += 1
+                    rate = self._round(self._sample_unseen(size), BROAD)
+        if rng.random() < p.feed_external_share_prob:
+            outcome.externally_shared = True
+            size = round(p.feed_external_audience_share * self.audience.size)
+            self._round(self._sample_unseen(size), EXTERNAL)
+        return outcome
+
+    def _sample_matched(self, size: int) -> IntArray:
+        pool = self.matched_pool
+        pool = pool[~self.state.follows[pool] & (self.state.seen[pool] != self._post.number)]
+        if len(pool) <= size:
+            return pool
+        return np.sort(self._rng.choice(pool, size=size, replace=False))
+
+    def _sample_unseen(self, size: int) -> IntArray:
+        n = self.audience.size
+        draw = np.unique(self._rng.integers(0, n, size=min(2 * size, 4 * n)))
+        draw = draw[self.state.seen[draw] != self._post.number]
+        if len(draw) > size:
+            draw = np.sort(self._rng.choice(draw, size=size, replace=False))
+        return draw
+
+    def _round(self, people: IntArray, route: int) -> float:
+        """Expose ``people`` (and the cascades they start); the round's engagement rate."""
+        if len(people) == 0:
+            return 0.0
+        rng = self._rng
+        offset = _ROUND_OFFSET_HOURS[min(route, 3)] + (
+            self._outcome.broad_rounds * 6.0 if route == BROAD else 0.0
+        )
+        if route == EXTERNAL:
+            offset = float(rng.uniform(2.0, 48.0))
+        times = self._post.time + int(offset * HOUR) + rng.exponential(HOUR, len(people))
+        batch = _Batch(people.astype(np.int64), times.astype(np.int64),
+                       np.full(len(people), route, dtype=np.int8))
+        exposed, engaged, reposters = self._expose(batch)
+        self._outcome.widest_route = max(self._outcome.widest_route, min(route, BROAD))
+        rate = engaged / exposed if exposed else 0.0
+        for _ in range(self.p.feed_max_generations):
+            if len(reposters.people) == 0:
+                break
+            reached, source = self.graph.followers_of(reposters.people)
+            keep = rng.random(len(reached)) < self.p.feed_repost_reach
+            reached, source = reached[keep], source[keep]
+            delay = rng.exponential(HOUR, len(reached)).astype(np.int64)
+            cascade = _Batch(reached.astype(np.int64), reposters.times[source] + delay,
+                             reposters.routes[source])
+            _, _, reposters = self._expose(cascade)
+        return rate
+
+    # -- one batch of exposures -----------------------------------------------------------------
+    def _expose(self, batch: _Batch) -> tuple[int, int, _Batch]:
+        """People see the post; returns (new exposures, engagers, reposters)."""
+        p, state, audience, post, rng = self.p, self.state, self.audience, self._post, self._rng
+        outcome = self._outcome
+        outcome.impressions_end += int(np.count_nonzero(batch.times < self.end))
+        outcome.impressions_mid += int(np.count_nonzero(batch.times < self.mid))
+        batch = batch.take(state.seen[batch.people] != post.number)
+        if len(batch.people) > 1:
+            batch = batch.take(np.lexsort((batch.times, batch.people)))
+            first = np.ones(len(batch.people), dtype=bool)
+            first[1:] = batch.people[1:] != batch.people[:-1]
+            batch = batch.take(first)
+        n = len(batch.people)
+        if n == 0:
+            return 0, 0, batch
+        people = batch.people
+        state.seen[people] = post.number
+        outcome.reach_end += int(np.count_nonzero(batch.times < self.end))
+        outcome.reach_mid += int(np.count_nonzero(batch.times < self.mid))
+
+        relevance = audience.interests[people] @ post.topic_weights
+        affinity = state.affinity[people]
+        logit = (self.base_logit[post.kind] + p.audience_match_weight * relevance + post.appeal
+                 + audience.activity[people] + p.audience_affinity_weight * affinity)
+        engaged = rng.random(n) < 1.0 / (1.0 + np.exp(-logit))
+        state.saw_post(people, relevance, promo=post.kind == PROMO_KIND)
+
+        # what the engaged people do
+        who = np.flatnonzero(engaged)
+        weights = self.action_weights if post.has_link else self.action_weights_no_link
+        action = np.searchsorted(np.cumsum(weights[post.kind]), rng.random(len(who)),
+                                 side="right").clip(0, len(ACTIONS) - 1)
+        delay = rng.lognormal(self._reaction_mu, p.audience_reaction_delay_sigma, len(who))
+        acted_at = batch.times[who] + delay.astype(np.int64)
+        valid = acted_at < self.end
+        who, action, acted_at = who[valid], action[valid], acted_at[valid]
+        order = np.argsort(acted_at, kind="stable")
+        who, action, acted_at = who[order], action[order], acted_at[order]
+        unmatched = audience.match[people[who]] < p.feed_matched_cut
+        is_reply = action == REPLY
+        asked = np.zeros(len(who), dtype=bool)
+        if post.kind != QUESTION_KIND:
+            asked[is_reply] = rng.random(np.count_nonzero(is_reply)) < p.audience_question_share
+        rows = self.events.append(person=people[who], post=post.number - 1, answer=-1,
+                                  kind=action, time=acted_at,
+                                  detail=np.where(asked, 1, np.where(unmatched, 2, 0)))
+        if np.any(is_reply):
+            self._replies(rows[is_reply], people[who[is_reply]], acted_at[is_reply],
+                          asked[is_reply])
+        is_click = action == CLICK
+        if np.any(is_click):
+            self._clicks(people[who[is_click]], acted_at[is_click])
+        self._follows(batch, engaged, who, acted_at)
+        spreading = (action == REPOST) | (action == QUOTE)
+        reposters = _Batch(people[who[spreading]], acted_at[spreading],
+                           batch.routes[who[spreading]])
+        return n, int(np.count_nonzero(engaged)), reposters
+
+    def _follows(
+        self, batch: _Batch, engaged: npt.NDArray[np.bool_], who: IntArray, acted_at: IntArray
+    ) -> None:
+        p, state, rng = self.p, self.state, self._rng
+        people = batch.people
+        open_to = ~state.follows[people] & ~state.ever_unfollowed[people]
+        if not np.any(open_to):
+            return
+        chance = np.where(engaged, p.audience_follow_prob_engaged, p.audience_follow_prob_viewer)
+        floor = p.audience_follow_match_floor
+        chance = chance * (floor + self.audience.match[people]) / (floor + 1.0)
+        chance = np.minimum(chance * (1.0 + state.affinity[people]), 1.0)
+        follow = open_to & (rng.random(len(people)) < chance)
+        decided_at = batch.times.copy()
+        decided_at[who] = acted_at
+        delay = rng.exponential(0.2 * HOUR, len(people)).astype(np.int64)
+        at = decided_at + delay
+        follow &= at < self.end
+        if not np.any(follow):
+            return
+        spike = batch.routes[follow] >= BROAD
+        channel = np.where(spike, VIRAL_SPIKE, ORGANIC).astype(np.int8)
+        self._outcome.spike_follows += int(np.count_nonzero(spike))
+        state.queue_follows(people[follow], at[follow], channel)
+
+    def _replies(
+        self, rows: IntArray, people: IntArray, times: IntArray, asked: npt.NDArray[np.bool_]
+    ) -> None:
+        """The brand answers a random share of replies, independent of who wrote them."""
+        p, rng = self.p, self._rng
+        n = len(rows)
+        chance = np.where(asked, p.brand_question_reply_prob, p.brand_reply_prob)
+        answered = rng.random(n) < chance
+        delay_hours = rng.lognormal(np.log(p.brand_reply_delay_median_hours),
+                                    p.brand_reply_delay_sigma, n)
+        answer_time = times + (delay_hours * HOUR).astype(np.int64)
+        happened = answered & (answer_time < self.end)
+        first_row = self.replies.rows
+        self.replies.append(row=rows, person=people, post=self._post.number - 1, asked=asked,
+                            answered=answered, answer_time=np.where(happened, answer_time, -1),
+                            delay_hours=delay_hours)
+        if p.audience_answer_builds_affinity and np.any(happened):
+            self.state.queue_affinity(people[happened], answer_time[happened],
+                                      p.audience_answer_affinity_gain)
+        thanks = happened & (rng.random(n) < p.audience_thanks_prob)
+        if np.any(thanks):
+            delay = rng.lognormal(self._reaction_mu, p.audience_reaction_delay_sigma, n)
+            at = answer_time + delay.astype(np.int64)
+            thanks &= at < self.end
+            answer_index = first_row + np.arange(n)
+            self.events.append(person=people[thanks], post=-1, answer=answer_index[thanks],
+                               kind=REPLY, time=at[thanks], detail=0)
+
+    def _clicks(self, people: IntArray, times: IntArray) -> None:
+        """Clicks convert, mostly when the person's interests match the brand."""
+        p, rng, state = self.p, self._rng, self.state
+        floor = p.conversion_match_floor
+        chance = p.conversion_click_rate * (floor + self.audience.match[people]) / (floor + 1)
+        chance = np.minimum(chance * (1.0 + state.affinity[people]), 1.0)
+        converts = rng.random(len(people)) < chance
+        people, times = people[converts], times[converts]
+        n = len(people)
+        if n == 0:
+            return
+        delay = rng.lognormal(np.log(0.25 * HOUR), 1.2, n).astype(np.int64)
+        at = times + delay
+        purchase = (rng.random(n) < p.conversion_promo_purchase_share) & (self._post.kind == PROMO_KIND)
+        value = rng.lognormal(np.log(p.conversion_order_value_median),
+                              p.conversion_order_value_sigma, n).round(2)
+        attributed = rng.random(n) >= p.conversion_unattributed_share
+        known = rng.random(n) < p.conversion_person_known_share
+        keep = at < self.end
+        self.conversions.append(
+            person=people[keep], post=self._post.number - 1, time=at[keep],
+            kind=purchase[keep].astype(np.int8), value=np.where(purchase, value, np.nan)[keep],
+            attributed=attributed[keep], person_known=known[keep],
+        )
+

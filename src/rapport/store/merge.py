@@ -1,0 +1,134 @@
+"""Upserts on natural keys, written as DuckDB SQL over a registered Arrow table.
+
+Rules (the canonical format's, plus two decisions recorded in the README's design notes):
+
+* Entity tables (accounts, people, posts, interactions, conversions): a new key is inserted;
+  for a known key, a new *known* value replaces the stored one and an unknown (null) value
+  never erases a known one; ``first_seen_at`` keeps the earliest time. A row that changes
+  nothing is counted as unchanged and not touched.
+* History tables (post_stats, follower_counts): a new ``observed_at`` is a new row; an
+  observation identical to the one just before it is not added again; re-sending a known
+  observation fills in what it lacked.
+* Rows of one batch with the same key: the last one wins (split archives repeat records).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from rapport.canonical.schema import TableSpec
+from rapport.store._sql import count, scalar
+
+__all__ = ["MergeCounts", "dedupe_incoming", "drop_repeated_observations", "merge_incoming"]
+
+
+@dataclass(frozen=True)
+class MergeCounts:
+    added: int
+    updated: int
+    unchanged: int
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def dedupe_incoming(con: duckdb.DuckDBPyConnection, spec: TableSpec, view: str) -> int:
+    """Keep the last row per key in ``view`` (replaced by a temp table); return rows dropped."""
+    keys = ", ".join(_q(k) for k in spec.key)
+    before = _count(con, view)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {view}_dedup AS
+        SELECT * EXCLUDE (_row, _rank) FROM (
+            SELECT *, row_number() OVER (PARTITION BY {keys} ORDER BY _row DESC) AS _rank
+            FROM {view}
+        ) WHERE _rank = 1
+    """)
+    return before - _count(con, f"{view}_dedup")
+
+
+def drop_repeated_observations(
+    con: duckdb.DuckDBPyConnection, spec: TableSpec, view: str
+) -> int:
+    """Remove new observations identical to the one before them; return how many."""
+    series, moment = spec.key
+    values = [c for c in spec.value_columns]
+    cols = ", ".join(_q(c) for c in (series, moment, *values))
+    key_match = f"s.{_q(series)} = t.{_q(series)} AND s.{_q(moment)} = t.{_q(moment)}"
+    changed = " OR ".join(f"{_q(c)} IS DISTINCT FROM lag({_q(c)}) OVER w" for c in values)
+    before = _count(con, view)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {view}_kept AS
+        WITH existing_keys AS (
+            SELECT s.* FROM {view} s
+            WHERE EXISTS (SELECT 1 FROM {_q(spec.name)} t WHERE {key_match})
+        ),
+        fresh AS (
+            SELECT s.* FROM {view} s
+            WHERE NOT EXISTS (SELECT 1 FROM {_q(spec.name)} t WHERE {key_match})
+        ),
+        combined AS (
+            SELECT {cols}, NULL::VARCHAR AS _locator, false AS _new FROM {_q(spec.name)}
+            WHERE {_q(series)} IN (SELECT {_q(series)} FROM fresh)
+            UNION ALL
+            SELECT {cols}, _locator, true AS _new FROM fresh
+        ),
+        judged AS (
+            SELECT *, (row_number() OVER w = 1 OR {changed}) AS _differs FROM combined
+            WINDOW w AS (PARTITION BY {_q(series)} ORDER BY {_q(moment)})
+        )
+        SELECT {cols}, _locator FROM judged WHERE _new AND _differs
+        UNION ALL
+        SELECT {cols}, _locator FROM existing_keys
+    """)
+    return before - _count(con, f"{view}_kept")
+
+
+def merge_incoming(
+    con: duckdb.DuckDBPyConnection, spec: TableSpec, view: str
+) -> MergeCounts:
+    """MERGE the rows of ``view`` into the spec's table; return what happened."""
+    table = _q(spec.name)
+    on = " AND ".join(f"t.{_q(k)} = s.{_q(k)}" for k in spec.key)
+    differs: list[str] = []
+    sets: list[str] = []
+    for column in spec.columns:
+        if column.name in spec.key:
+            continue
+        c = _q(column.name)
+        if column.merge == "earliest":
+            differs.append(f"(s.{c} IS NOT NULL AND (t.{c} IS NULL OR s.{c} < t.{c}))")
+            sets.append(f"{c} = least(s.{c}, t.{c})")
+        else:
+            differs.append(f"(s.{c} IS NOT NULL AND s.{c} IS DISTINCT FROM t.{c})")
+            sets.append(f"{c} = coalesce(s.{c}, t.{c})")
+    names = ", ".join(_q(c) for c in spec.column_names)
+    values = ", ".join(f"s.{_q(c)}" for c in spec.column_names)
+    total = _count(con, view)
+    if differs:
+        updated = int(scalar(
+            con, f"SELECT count(*) FROM {view} s JOIN {table} t ON {on} WHERE {' OR '.join(differs)}"
+        ))
+    else:
+        updated = 0
+    before = _count(con, table)
+    matched = (
+        f"WHEN MATCHED AND ({' OR '.join(differs)}) THEN UPDATE SET {', '.join(sets)}"
+        if differs
+        else ""
+    )
+    con.execute(f"""
+        MERGE INTO {table} AS t
+        USING (SELECT {names} FROM {view}) AS s
+        ON {on}
+        {matched}
+        WHEN NOT MATCHED THEN INSERT ({names}) VALUES ({values})
+    """)
+    added = _count(con, table) - before
+    return MergeCounts(added=added, updated=updated, unchanged=total - added - updated)
+
+
+def _count(con: duckdb.DuckDBPyConnection, relation: str) -> int:
+    return count(con, relation)

@@ -1,0 +1,137 @@
+"""Named schema migrations, applied in order and recorded in ``_migrations``.
+
+A migration is a registered function that receives the raw DuckDB connection and runs inside
+a transaction; once recorded it never runs again. The DDL of a migration is written out
+literally, never derived from the current :mod:`rapport.canonical.schema`, so that an old
+store and a new one end up with the same tables. ``tests/test_store_migrations.py`` checks
+that the tables after every migration match the canonical specs, so a schema change without
+a migration fails the tests.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import duckdb
+
+__all__ = ["MIGRATIONS", "Migration", "applied_migrations", "migrate"]
+
+Connection = duckdb.DuckDBPyConnection
+
+
+@dataclass(frozen=True)
+class Migration:
+    name: str
+    apply: Callable[[Connection], None]
+    description: str
+
+
+MIGRATIONS: list[Migration] = []
+
+
+def migration(name: str) -> Callable[[Callable[[Connection], None]], Callable[[Connection], None]]:
+    """Register a migration; names sort in the order they must run."""
+
+    def register(function: Callable[[Connection], None]) -> Callable[[Connection], None]:
+        if any(m.name == name for m in MIGRATIONS):
+            raise ValueError(f"migration {name!r} is registered twice")
+        MIGRATIONS.append(Migration(name, function, (function.__doc__ or "").strip()))
+        MIGRATIONS.sort(key=lambda m: m.name)
+        return function
+
+    return register
+
+
+@migration("0001_canonical_tables")
+def _canonical_tables(con: Connection) -> None:
+    """The seven tables of the canonical format, version 1."""
+    con.execute("""
+        CREATE TABLE accounts (
+            account_id VARCHAR NOT NULL, platform VARCHAR NOT NULL, handle VARCHAR NOT NULL,
+            display_name VARCHAR, role VARCHAR NOT NULL, followers BIGINT, url VARCHAR,
+            created_at TIMESTAMPTZ
+        );
+        CREATE TABLE people (
+            person_id VARCHAR NOT NULL, platform VARCHAR NOT NULL, handle VARCHAR,
+            display_name VARCHAR, bio VARCHAR, followers BIGINT, following BIGINT, url VARCHAR,
+            first_seen_at TIMESTAMPTZ
+        );
+        CREATE TABLE posts (
+            post_id VARCHAR NOT NULL, account_id VARCHAR NOT NULL, created_at TIMESTAMPTZ NOT NULL,
+            text VARCHAR, url VARCHAR, format VARCHAR, in_reply_to_id VARCHAR, repost_of VARCHAR,
+            links VARCHAR[], hashtags VARCHAR[], language VARCHAR, content_kind VARCHAR
+        );
+        CREATE TABLE interactions (
+            interaction_id VARCHAR NOT NULL, platform VARCHAR NOT NULL, kind VARCHAR NOT NULL,
+            person_id VARCHAR, account_id VARCHAR NOT NULL, post_id VARCHAR,
+            occurred_at TIMESTAMPTZ, text VARCHAR, in_reply_to_id VARCHAR, actor_followers BIGINT
+        );
+        CREATE TABLE post_stats (
+            post_id VARCHAR NOT NULL, observed_at TIMESTAMPTZ NOT NULL, impressions BIGINT,
+            reach BIGINT, likes BIGINT, reposts BIGINT, replies BIGINT, quotes BIGINT,
+            clicks BIGINT, saves BIGINT, video_views BIGINT
+        );
+        CREATE TABLE follower_counts (
+            account_id VARCHAR NOT NULL, observed_at TIMESTAMPTZ NOT NULL, followers BIGINT NOT NULL
+        );
+        CREATE TABLE conversions (
+            conversion_id VARCHAR NOT NULL, occurred_at TIMESTAMPTZ NOT NULL, kind VARCHAR NOT NULL,
+            value DOUBLE, currency VARCHAR, person_id VARCHAR, utm_source VARCHAR,
+            utm_medium VARCHAR, utm_campaign VARCHAR, utm_content VARCHAR, utm_term VARCHAR,
+            landing_url VARCHAR, post_id VARCHAR
+        );
+    """)
+
+
+@migration("0002_bookkeeping")
+def _bookkeeping(con: Connection) -> None:
+    """Import records, the files they read, the quarantine, erasures and workspace metadata."""
+    con.execute("""
+        CREATE TABLE imports (
+            import_id BIGINT NOT NULL, source VARCHAR NOT NULL, origin VARCHAR,
+            started_at TIMESTAMPTZ NOT NULL, finished_at TIMESTAMPTZ NOT NULL, seconds DOUBLE,
+            rows_added BIGINT, rows_updated BIGINT, rows_unchanged BIGINT, rows_rejected BIGINT,
+            details VARCHAR
+        );
+        CREATE TABLE import_files (
+            import_id BIGINT NOT NULL, path VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, bytes BIGINT
+        );
+        CREATE TABLE quarantine (
+            import_id BIGINT NOT NULL, table_name VARCHAR NOT NULL, source VARCHAR,
+            locator VARCHAR, field VARCHAR, reason VARCHAR NOT NULL, raw VARCHAR
+        );
+        CREATE TABLE erasures (person_key VARCHAR NOT NULL, erased_at TIMESTAMPTZ NOT NULL);
+        CREATE TABLE meta (key VARCHAR NOT NULL, value VARCHAR NOT NULL);
+    """)
+    # The salt keys erasure hashes and pseudonyms: the same person gets the same pseudonym in
+    # every export of this workspace, and nobody can recompute it without the store.
+    con.execute("INSERT INTO meta VALUES ('salt', ?)", [secrets.token_hex(16)])
+
+
+def applied_migrations(con: Connection) -> list[str]:
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS _migrations (name VARCHAR NOT NULL, applied_at TIMESTAMPTZ)"
+    )
+    rows = con.execute("SELECT name FROM _migrations ORDER BY name").fetchall()
+    return [str(row[0]) for row in rows]
+
+
+def migrate(con: Connection) -> list[str]:
+    """Apply the migrations this store lacks, each in its own transaction; return their names."""
+    done = set(applied_migrations(con))
+    applied = []
+    for step in MIGRATIONS:
+        if step.name in done:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            step.apply(con)
+            con.execute("INSERT INTO _migrations VALUES (?, now())", [step.name])
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        applied.append(step.name)
+    return applied
