@@ -46,12 +46,16 @@ R = TypeVar("R")
 WorkspaceOption = Annotated[
     Path | None,
     typer.Option(
-        "--workspace", "-w", envvar=ENV_VAR, show_envvar=True,
+        "--workspace",
+        "-w",
+        envvar=ENV_VAR,
+        show_envvar=True,
         help="Workspace folder (rapport.toml and the store). Default: the current folder.",
     ),
 ]
 JsonOption = Annotated[
-    bool, typer.Option("--json", help="Print the result as JSON on stdout (progress stays on stderr).")
+    bool,
+    typer.Option("--json", help="Print the result as JSON on stdout (progress stays on stderr)."),
 ]
 DebugOption = Annotated[bool, typer.Option("--debug", help="Show the full traceback on errors.")]
 SinceOption = Annotated[
@@ -109,18 +113,25 @@ def print_json(data: Any) -> None:
 
 
 @contextmanager
-def progress_bar(enabled: bool, description: str, total: int | None = None) -> Iterator[Callable[..., None]]:
+def progress_bar(
+    enabled: bool, description: str, total: int | None = None
+) -> Iterator[Callable[..., None]]:
     """A Rich progress bar on stderr; yields ``advance(label=None, done=None, total=None)``."""
     if not enabled or not err.is_terminal:
         yield lambda *a, **k: None
         return
-    columns = [TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
-               TimeElapsedColumn()]
+    columns = [
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+    ]
     with Progress(*columns, console=err, transient=True) as bar:
         task = bar.add_task(description, total=total)
 
-        def advance(label: str | None = None, *, done: int | None = None,
-                    total: int | None = None) -> None:
+        def advance(
+            label: str | None = None, *, done: int | None = None, total: int | None = None
+        ) -> None:
             if total is not None:
                 bar.update(task, total=total)
             if done is not None:
@@ -139,13 +150,14 @@ def summary_table(summary: dict[str, Any]) -> Table:
     for column in ("table", "received", "added", "updated", "unchanged", "rejected"):
         table.add_column(column, justify="left" if column == "table" else "right")
     for name, counts in summary["tables"].items():
-        table.add_row(name, *(f"{counts[k]:,}" for k in ("received", "added", "updated",
-                                                         "unchanged", "rejected")))
+        table.add_row(
+            name,
+            *(f"{counts[k]:,}" for k in ("received", "added", "updated", "unchanged", "rejected")),
+        )
     return table
 
 
 def resolve_workspace(option: Path | None, *, default: Path | None = None) -> Workspace:
-    if option is None and default is not None:
-        if not os.environ.get(ENV_VAR):
-            return Workspace(default)
+    if option is None and default is not None and not os.environ.get(ENV_VAR):
+        return Workspace(default)
     return Workspace.resolve(option)

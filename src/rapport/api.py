@@ -89,8 +89,9 @@ def export_workspace(
     if pseudonymised:
         source += " (pseudonymised)"
     files = write_canonical(tables, target, format=format, source=source)
-    return ExportResult(target, format, files, {n: t.num_rows for n, t in tables.items()},
-                        pseudonymised)
+    return ExportResult(
+        target, format, files, {n: t.num_rows for n, t in tables.items()}, pseudonymised
+    )
 
 
 def erase_person(person: str, *, workspace: Workspace) -> ErasureSummary:
@@ -108,8 +109,7 @@ def compute_metrics(
     """Every registered metric on the workspace's data."""
     config = workspace.config()
     with workspace.open_store(create=False) as store:
-        context = build_context(store.ibis, since=since, until=until,
-                                settings={"config": config})
+        context = build_context(store.ibis, since=since, until=until, settings={"config": config})
         return run_metrics(store.ibis, context=context)
 
 
@@ -139,8 +139,7 @@ def workspace_status(*, workspace: Workspace) -> dict[str, Any]:
             "rows": store.row_counts(),
             "quarantined": store.quarantine_count(),
             "accounts": [
-                {"account_id": a, "handle": h, "role": r, "followers": f}
-                for a, h, r, f in accounts
+                {"account_id": a, "handle": h, "role": r, "followers": f} for a, h, r, f in accounts
             ],
             "posts_from": span[0],
             "posts_to": span[1],
@@ -172,8 +171,9 @@ def _demo_config(world: Any) -> Config:
     accounts = world.tables["accounts"].to_pylist()
 
     def ref(row: dict[str, Any]) -> AccountRef:
-        return AccountRef(platform=row["platform"], handle=row["handle"],
-                          account_id=row["account_id"])
+        return AccountRef(
+            platform=row["platform"], handle=row["handle"], account_id=row["account_id"]
+        )
 
     own = [ref(a) for a in accounts if a["role"] == "own"]
     competitors = [ref(a) for a in accounts if a["role"] == "competitor"]
@@ -234,8 +234,11 @@ def run_demo(
     seconds = {"simulate": time.perf_counter() - clock}
     config = _demo_config(world)
     workspace.create(config=config, overwrite=True)
-    batch = Batch.from_tables(world.tables, source="synthetic",
-                              origin=f"rapport demo --people {people} --days {days} --seed {seed}")
+    batch = Batch.from_tables(
+        world.tables,
+        source="synthetic",
+        origin=f"rapport demo --people {people} --days {days} --seed {seed}",
+    )
     clock = time.perf_counter()
     with workspace.open_store(create=True) as store:
         summary = store.apply(batch, progress=progress)
@@ -243,7 +246,8 @@ def run_demo(
             con.execute("INSERT INTO meta VALUES ('demo', 'true')")
     seconds["import"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    report = write_report(workspace=workspace, out=workspace.root / "report.html",
-                          progress=progress)
+    report = write_report(
+        workspace=workspace, out=workspace.root / "report.html", progress=progress
+    )
     seconds["report"] = time.perf_counter() - clock
     return DemoResult(workspace.root, report.path, summary, report.metrics, seconds)

@@ -21,7 +21,6 @@ from rapport._clikit import (
     SinceOption,
     UntilOption,
     WorkspaceOption,
-    err,
     handle_errors,
     out,
     parse_date,
@@ -58,8 +57,10 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True,
-                           help="Show the version and exit.")
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
     ] = False,
 ) -> None:
     """rapport reads your social media data and tells you, with honest numbers, where you
@@ -75,7 +76,7 @@ def _account(value: str, option: str) -> AccountRef:
     if not sep or not handle:
         raise UsageError(f"{option} {value!r}: expected PLATFORM:HANDLE, e.g. bluesky:shop.example")
     try:
-        return AccountRef(platform=platform, handle=handle)  # type: ignore[arg-type]
+        return AccountRef(platform=platform, handle=handle)
     except ValueError:
         raise UsageError(f"{option} {value!r}: unknown platform {platform!r}") from None
 
@@ -83,17 +84,27 @@ def _account(value: str, option: str) -> AccountRef:
 @app.command()
 @handle_errors
 def init(
-    objective: Annotated[str | None, typer.Option(
-        help=f"What social media is for here: {', '.join(OBJECTIVES)}.")] = None,
-    audience: Annotated[str | None, typer.Option(
-        help="Your target audience in plain words (compared with the bios of people who engage).")
+    objective: Annotated[
+        str | None, typer.Option(help=f"What social media is for here: {', '.join(OBJECTIVES)}.")
     ] = None,
-    own: Annotated[list[str] | None, typer.Option(
-        "--own", help="An own account as PLATFORM:HANDLE (repeatable).")] = None,
-    competitor: Annotated[list[str] | None, typer.Option(
-        "--competitor", help="A closest competitor as PLATFORM:HANDLE (repeatable).")] = None,
-    force: Annotated[bool, typer.Option(
-        "--force", help="Replace an existing rapport.toml.")] = False,
+    audience: Annotated[
+        str | None,
+        typer.Option(
+            help="Your target audience in plain words (compared with the bios of people who "
+            "engage)."
+        ),
+    ] = None,
+    own: Annotated[
+        list[str] | None,
+        typer.Option("--own", help="An own account as PLATFORM:HANDLE (repeatable)."),
+    ] = None,
+    competitor: Annotated[
+        list[str] | None,
+        typer.Option("--competitor", help="A closest competitor as PLATFORM:HANDLE (repeatable)."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace an existing rapport.toml.")
+    ] = False,
     workspace: WorkspaceOption = None,
     json: JsonOption = False,
     debug: DebugOption = False,
@@ -103,9 +114,11 @@ def init(
     if objective is not None and objective not in OBJECTIVES:
         raise UsageError(f"--objective {objective!r}: expected one of {', '.join(OBJECTIVES)}")
     config = Config(
-        goal=Goal(objective=objective, target_audience=audience or ""),  # type: ignore[arg-type]
-        accounts=Accounts(own=[_account(v, "--own") for v in own or []],
-                          competitors=[_account(v, "--competitor") for v in competitor or []]),
+        goal=Goal(objective=objective, target_audience=audience or ""),
+        accounts=Accounts(
+            own=[_account(v, "--own") for v in own or []],
+            competitors=[_account(v, "--competitor") for v in competitor or []],
+        ),
     )
     ws = resolve_workspace(workspace)
     if ws.config_path.exists() and not force:
@@ -115,19 +128,28 @@ def init(
     if json:
         print_json({"workspace": str(ws.root), "config": str(ws.config_path)})
         return
-    out.print(f"Wrote {ws.config_path}. Set your goal and audience there, then run "
-              f"`rapport import PATH --workspace {ws.root}`.")
+    out.print(
+        f"Wrote {ws.config_path}. Set your goal and audience there, then run "
+        f"`rapport import PATH --workspace {ws.root}`."
+    )
 
 
 @app.command()
 @handle_errors
 def demo(
-    people: Annotated[int, typer.Option(help="People in the synthetic audience.", min=100)] = 20_000,
+    people: Annotated[
+        int, typer.Option(help="People in the synthetic audience.", min=100)
+    ] = 20_000,
     days: Annotated[int, typer.Option(help="Days to simulate.", min=28)] = 365,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same world.")] = 7,
-    workspace: Annotated[Path | None, typer.Option(
-        "--workspace", "-w", help="Where to put the demo workspace. Default: ./demo "
-        "(or $RAPPORT_WORKSPACE).")] = None,
+    workspace: Annotated[
+        Path | None,
+        typer.Option(
+            "--workspace",
+            "-w",
+            help="Where to put the demo workspace. Default: ./demo (or $RAPPORT_WORKSPACE).",
+        ),
+    ] = None,
     json: JsonOption = False,
     debug: DebugOption = False,
 ) -> None:
@@ -139,7 +161,10 @@ def demo(
     ws = resolve_workspace(workspace, default=Path("demo"))
     with progress_bar(True, "Simulating", total=days) as step:
         result = api.run_demo(
-            workspace=ws, people=people, days=days, seed=seed,
+            workspace=ws,
+            people=people,
+            days=days,
+            seed=seed,
             on_day=lambda done, total: step(done=done, total=total),
             progress=lambda label: step(label),
         )
@@ -147,8 +172,10 @@ def demo(
         print_json(result.to_dict())
         return
     by_id = {m.id: m for m in result.metrics}
-    out.print(f"[bold]rapport demo[/]: {people:,} people over {days} days (seed {seed}), "
-              f"simulated in {result.seconds['simulate']:.1f} s.")
+    out.print(
+        f"[bold]rapport demo[/]: {people:,} people over {days} days (seed {seed}), "
+        f"simulated in {result.seconds['simulate']:.1f} s."
+    )
     out.print(_headline_table(by_id))
     out.print(f"Report: [bold]{result.report}[/] (open it in a browser; it works offline).")
 
@@ -159,12 +186,15 @@ def _headline_table(by_id: dict[str, MetricResult]) -> Table:
     table.add_column("", justify="right")
     table.add_column("Relationship numbers")
     table.add_column("", justify="right")
-    pairs = [("reach", "returning_people"), ("likes", "reply_rate"),
-             ("followers", "conversions")]
+    pairs = [("reach", "returning_people"), ("likes", "reply_rate"), ("followers", "conversions")]
     for vanity, relation in pairs:
         left, right = by_id.get(vanity), by_id.get(relation)
-        table.add_row(left.title if left else vanity, format_value(left),
-                      right.title if right else relation, format_value(right))
+        table.add_row(
+            left.title if left else vanity,
+            format_value(left),
+            right.title if right else relation,
+            format_value(right),
+        )
     return table
 
 
@@ -172,10 +202,14 @@ def _headline_table(by_id: dict[str, MetricResult]) -> Table:
 @handle_errors
 def import_(
     path: Annotated[Path, typer.Argument(help="A file, folder or archive to import.")],
-    as_format: Annotated[str | None, typer.Option(
-        "--as", help="The format, when auto-detection can't tell (e.g. canonical).")] = None,
-    account: Annotated[str | None, typer.Option(
-        help="The own account a file belongs to, when the file does not say.")] = None,
+    as_format: Annotated[
+        str | None,
+        typer.Option("--as", help="The format, when auto-detection can't tell (e.g. canonical)."),
+    ] = None,
+    account: Annotated[
+        str | None,
+        typer.Option(help="The own account a file belongs to, when the file does not say."),
+    ] = None,
     workspace: WorkspaceOption = None,
     json: JsonOption = False,
     debug: DebugOption = False,
@@ -188,15 +222,22 @@ def import_(
     """
     ws = resolve_workspace(workspace)
     with progress_bar(not json, "Importing") as step:
-        summary = api.import_path(path, workspace=ws, format=as_format, account=account,
-                                  progress=lambda label: step(label))
+        summary = api.import_path(
+            path,
+            workspace=ws,
+            format=as_format,
+            account=account,
+            progress=lambda label: step(label),
+        )
     data = summary.to_dict()
     if json:
         print_json(data)
         return
-    out.print(f"Imported {path} ({summary.source}) into {ws.root} in {summary.seconds:.1f} s: "
-              f"{data['added']:,} added, {data['updated']:,} updated, "
-              f"{data['unchanged']:,} unchanged, {data['rejected']:,} rejected.")
+    out.print(
+        f"Imported {path} ({summary.source}) into {ws.root} in {summary.seconds:.1f} s: "
+        f"{data['added']:,} added, {data['updated']:,} updated, "
+        f"{data['unchanged']:,} unchanged, {data['rejected']:,} rejected."
+    )
     out.print(summary_table(data))
     for item in data["rejected_by_reason"][:10]:
         field = f" field {item['field']!r}" if item["field"] else ""
@@ -210,9 +251,14 @@ def import_(
 def export(
     directory: Annotated[Path, typer.Argument(help="Folder to write (created if needed).")],
     format: Annotated[str, typer.Option(help="parquet or jsonl.")] = "parquet",
-    pseudonymise: Annotated[bool, typer.Option(
-        "--pseudonymise", help="Replace people's ids and handles with pseudonyms, drop names, "
-        "bios and profile links, and mask @mentions in text.")] = False,
+    pseudonymise: Annotated[
+        bool,
+        typer.Option(
+            "--pseudonymise",
+            help="Replace people's ids and handles with pseudonyms, drop names, "
+            "bios and profile links, and mask @mentions in text.",
+        ),
+    ] = False,
     workspace: WorkspaceOption = None,
     json: JsonOption = False,
     debug: DebugOption = False,
@@ -221,21 +267,30 @@ def export(
     if format not in ("parquet", "jsonl"):
         raise UsageError(f"--format {format!r}: expected parquet or jsonl")
     ws = resolve_workspace(workspace)
-    result = api.export_workspace(directory, workspace=ws, format=format,  # type: ignore[arg-type]
-                                  pseudonymised=pseudonymise)
+    result = api.export_workspace(
+        directory,
+        workspace=ws,
+        format=format,  # type: ignore[arg-type]
+        pseudonymised=pseudonymise,
+    )
     if json:
         print_json(result.to_dict())
         return
     rows = ", ".join(f"{n} {name}" for name, n in result.rows.items())
-    out.print(f"Exported to {directory} ({format}{', pseudonymised' if pseudonymise else ''}): "
-              f"{rows}.")
+    out.print(
+        f"Exported to {directory} ({format}{', pseudonymised' if pseudonymise else ''}): {rows}."
+    )
 
 
 @app.command()
 @handle_errors
 def report(
-    out_file: Annotated[Path | None, typer.Option(
-        "--out", help="Where to write the HTML. Default: report.html in the workspace.")] = None,
+    out_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Where to write the HTML. Default: report.html in the workspace."
+        ),
+    ] = None,
     since: SinceOption = None,
     until: UntilOption = None,
     workspace: WorkspaceOption = None,
@@ -246,14 +301,17 @@ def report(
     ws = resolve_workspace(workspace)
     start, end = parse_date(since, "--since"), parse_date(until, "--until")
     with progress_bar(not json, "Report", total=3) as step:
-        result = write_report(workspace=ws, out=out_file, since=start, until=end,
-                              progress=lambda label: step(label))
+        result = write_report(
+            workspace=ws, out=out_file, since=start, until=end, progress=lambda label: step(label)
+        )
     if json:
         print_json(result.to_dict())
         return
     computable = sum(1 for m in result.metrics if m.ok)
-    out.print(f"Wrote {result.path}: {result.charts} charts, {computable} of "
-              f"{len(result.metrics)} metrics computable.")
+    out.print(
+        f"Wrote {result.path}: {result.charts} charts, {computable} of "
+        f"{len(result.metrics)} metrics computable."
+    )
 
 
 @app.command()
@@ -267,8 +325,9 @@ def metrics(
 ) -> None:
     """Compute every metric, each with its denominator, interval and sample size."""
     ws = resolve_workspace(workspace)
-    results = api.compute_metrics(workspace=ws, since=parse_date(since, "--since"),
-                                  until=parse_date(until, "--until"))
+    results = api.compute_metrics(
+        workspace=ws, since=parse_date(since, "--since"), until=parse_date(until, "--until")
+    )
     if json:
         print_json([r.to_dict() for r in results])
         return
@@ -276,8 +335,13 @@ def metrics(
     for column in ("area", "metric", "value", "interval, sample", "denominator / reason"):
         table.add_column(column)
     for r in results:
-        table.add_row(r.area, r.title, format_value(r), format_interval(r),
-                      r.denominator if r.ok else f"not computable: {r.reason}")
+        table.add_row(
+            r.area,
+            r.title,
+            format_value(r),
+            format_interval(r),
+            r.denominator if r.ok else f"not computable: {r.reason}",
+        )
     out.print(table)
 
 
@@ -294,8 +358,10 @@ def status(
     if json:
         print_json(data)
         return
-    out.print(f"Workspace {data['workspace']}"
-              + (" (demo)" if data["store"] and data["store"]["demo"] else ""))
+    out.print(
+        f"Workspace {data['workspace']}"
+        + (" (demo)" if data["store"] and data["store"]["demo"] else "")
+    )
     out.print(f"  goal: {data['objective'] or 'not set (edit rapport.toml)'}")
     store: dict[str, Any] | None = data["store"]
     if store is None:
@@ -307,18 +373,24 @@ def status(
     out.print(f"  quarantined records: {store['quarantined']:,}")
     for account in store["accounts"]:
         followers = account["followers"]
-        out.print(f"  {account['role']}: @{account['handle']} ({account['account_id']}), "
-                  f"{'unknown' if followers is None else f'{followers:,}'} followers")
+        out.print(
+            f"  {account['role']}: @{account['handle']} ({account['account_id']}), "
+            f"{'unknown' if followers is None else f'{followers:,}'} followers"
+        )
     for item in store["imports"]:
-        out.print(f"  import {item['import_id']} at {item['finished_at']}: {item['source']} "
-                  f"from {item['origin']}: +{item['added']:,} ~{item['updated']:,} "
-                  f"!{item['rejected']:,}")
+        out.print(
+            f"  import {item['import_id']} at {item['finished_at']}: {item['source']} "
+            f"from {item['origin']}: +{item['added']:,} ~{item['updated']:,} "
+            f"!{item['rejected']:,}"
+        )
 
 
 @app.command()
 @handle_errors
 def forget(
-    person: Annotated[str, typer.Argument(help="The person's id (e.g. bluesky:did:plc:...) or handle.")],
+    person: Annotated[
+        str, typer.Argument(help="The person's id (e.g. bluesky:did:plc:...) or handle.")
+    ],
     yes: Annotated[bool, typer.Option("--yes", help="Don't ask for confirmation.")] = False,
     workspace: WorkspaceOption = None,
     json: JsonOption = False,
@@ -339,9 +411,11 @@ def forget(
         print_json(result.to_dict())
         return
     data = result.to_dict()
-    out.print(f"Erased {data['person_id']}: {data['interactions_deleted']} interactions, "
-              f"{data['people_rows_deleted']} profile row(s), {data['quarantine_rows_deleted']} "
-              f"quarantined record(s); {data['conversions_unlinked']} conversion(s) unlinked.")
+    out.print(
+        f"Erased {data['person_id']}: {data['interactions_deleted']} interactions, "
+        f"{data['people_rows_deleted']} profile row(s), {data['quarantine_rows_deleted']} "
+        f"quarantined record(s); {data['conversions_unlinked']} conversion(s) unlinked."
+    )
 
 
 def main() -> None:

@@ -45,12 +45,14 @@ class _Strict(BaseModel):
 
 class Goal(_Strict):
     objective: Objective | None = Field(
-        None, description="What social media is for here: signups, sales, leads, community "
-        "or awareness. Everything rapport shows is ranked by it."
+        None,
+        description="What social media is for here: signups, sales, leads, community "
+        "or awareness. Everything rapport shows is ranked by it.",
     )
     target_audience: str = Field(
-        "", description="Who you want to reach, in plain words; the bios and replies of the "
-        "people who engage are compared with it."
+        "",
+        description="Who you want to reach, in plain words; the bios and replies of the "
+        "people who engage are compared with it.",
     )
 
     @field_validator("target_audience")
@@ -63,8 +65,9 @@ class AccountRef(_Strict):
     platform: Platform
     handle: str = Field(min_length=1)
     account_id: str | None = Field(
-        None, description="The canonical id (<platform>:<native id>), when the handle is not "
-        "enough to find the account in imported data."
+        None,
+        description="The canonical id (<platform>:<native id>), when the handle is not "
+        "enough to find the account in imported data.",
     )
 
 
@@ -78,9 +81,7 @@ class Targets(_Strict):
     max_promotional_share: float = Field(
         0.2, ge=0, le=1, description="At most this share of original posts are promotions."
     )
-    reply_time_hours: float = Field(
-        4.0, gt=0, description="Answer people within this many hours."
-    )
+    reply_time_hours: float = Field(4.0, gt=0, description="Answer people within this many hours.")
     reply_rate: float = Field(
         0.9, ge=0, le=1, description="Share of replies and mentions you mean to answer."
     )
@@ -165,9 +166,11 @@ def load_config(path: Path) -> Config:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise UnreadableFile(path, reason=f"not valid TOML ({exc})",
-                             fix="fix that line, or delete the file and run `rapport init`"
-                             ) from None
+        raise UnreadableFile(
+            path,
+            reason=f"not valid TOML ({exc})",
+            fix="fix that line, or delete the file and run `rapport init`",
+        ) from None
     return parse_config(data, path=path)
 
 
@@ -183,8 +186,7 @@ def _toml_block(text: str) -> str:
 
 def _accounts_block(kind: str, accounts: list[AccountRef], example: str) -> str:
     if not accounts:
-        return (f"# [[accounts.{kind}]]\n# platform = \"bluesky\"\n"
-                f"# handle = \"{example}\"\n")
+        return f'# [[accounts.{kind}]]\n# platform = "bluesky"\n# handle = "{example}"\n'
     lines = []
     for account in accounts:
         lines.append(f"[[accounts.{kind}]]")
@@ -232,13 +234,15 @@ def render_config(config: Config | None = None) -> str:
 {_accounts_block("competitors", config.accounts.competitors, "neighbour.example")}
 [targets]
 posts_per_week = {targets.posts_per_week:g}  # how often you mean to post
-max_promotional_share = {targets.max_promotional_share:g}  # at most this share of original posts promote
+max_promotional_share = {targets.max_promotional_share:g}  # at most this share of posts promote
 reply_time_hours = {targets.reply_time_hours:g}  # answer people within this many hours
 reply_rate = {targets.reply_rate:g}  # share of replies and mentions you answer
 max_gap_days = {targets.max_gap_days}  # inactivity alert after this many days without a post
 weekly_hours = {targets.weekly_hours:g}  # hours a week you can give to social media
 
 [community]
-window_days = {config.community.window_days}  # the core community is counted over this window,
-min_active_weeks = {config.community.min_active_weeks}  # as people who engaged in this many distinct weeks
+# The core community: people who engaged in at least min_active_weeks distinct weeks of the
+# last window_days days.
+window_days = {config.community.window_days}
+min_active_weeks = {config.community.min_active_weeks}
 """

@@ -16,7 +16,7 @@ Hierarchy::
      │    ├── ConfigError             rapport.toml: an unknown key or a wrong value
      │    └── UsageError              options that contradict each other, an unknown id
      ├── WorkspaceError               the workspace or its store is missing or unusable (exit 1)
-     └── StoreError                   the store refused a write (a migration, a broken file) (exit 1)
+     └── StoreError                   the store refused a write (a migration, a broken file)
 
 Record-level problems inside a usable file are *not* exceptions: they become quarantine rows
 (``rapport.canonical.Rejection``) and the rest of the file is imported.

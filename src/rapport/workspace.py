@@ -48,8 +48,11 @@ class Workspace:
     def create(self, *, config: Config | None = None, overwrite: bool = False) -> bool:
         """Create the folder and a commented rapport.toml; return False if one existed."""
         if self.root.exists() and not self.root.is_dir():
-            raise WorkspaceError(self.root, problem="is a file, not a folder",
-                                 fix="choose a folder for the workspace")
+            raise WorkspaceError(
+                self.root,
+                problem="is a file, not a folder",
+                fix="choose a folder for the workspace",
+            )
         self.root.mkdir(parents=True, exist_ok=True)
         if self.config_path.exists() and not overwrite:
             return False
@@ -63,10 +66,14 @@ class Workspace:
             self.create()
         elif not self.has_store():
             if not self.root.exists():
-                raise WorkspaceError(self.root, problem="no such workspace folder",
-                                     fix="check --workspace, or run `rapport init` there")
+                raise WorkspaceError(
+                    self.root,
+                    problem="no such workspace folder",
+                    fix="check --workspace, or run `rapport init` there",
+                )
             raise WorkspaceError(
-                self.root, problem="no data in this workspace yet",
+                self.root,
+                problem="no data in this workspace yet",
                 fix="run `rapport import PATH` or `rapport demo` first",
             )
         return Store(self.store_path)

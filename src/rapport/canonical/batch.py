@@ -67,8 +67,13 @@ class Batch:
         sources: Mapping[str, str] | None = None,
     ) -> Batch:
         """Check each table's rows and build a batch from those that pass."""
-        batch = cls(source=source, origin=origin, rejections=list(rejections or []),
-                    notices=list(notices or []), files=list(files or []))
+        batch = cls(
+            source=source,
+            origin=origin,
+            rejections=list(rejections or []),
+            notices=list(notices or []),
+            files=list(files or []),
+        )
         for name in TABLE_ORDER:
             if name not in tables:
                 continue
@@ -85,8 +90,10 @@ class Batch:
             batch.rejections.extend(rejected)
         unknown = set(tables) - set(TABLES)
         if unknown:
-            batch.notices.append(f"tables not part of the canonical format, not imported: "
-                                 f"{', '.join(sorted(unknown))}")
+            batch.notices.append(
+                f"tables not part of the canonical format, not imported: "
+                f"{', '.join(sorted(unknown))}"
+            )
         return batch
 
     @property

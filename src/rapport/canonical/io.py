@@ -51,8 +51,12 @@ def _read_manifest(path: Path) -> dict[str, Any]:
         raise UnreadableFile(manifest, reason=f"not valid JSON ({exc})") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT_NAME:
         found = data.get("format") if isinstance(data, dict) else type(data).__name__
-        raise WrongFormat(manifest, expected=f'"format": "{FORMAT_NAME}"', found=repr(found),
-                          fix="this reader understands version 1 of the canonical format")
+        raise WrongFormat(
+            manifest,
+            expected=f'"format": "{FORMAT_NAME}"',
+            found=repr(found),
+            fix="this reader understands version 1 of the canonical format",
+        )
     return data
 
 
@@ -77,16 +81,16 @@ def _read_parquet(file: Path, name: str) -> tuple[pa.Table, list[str], list[str]
         table, part_notices = conform_arrow(part, name, raw)
         notices.extend(part_notices)
         label = part.name if file.is_dir() else ""
-        locators.extend(
-            f"{label} row {i + 1}".strip() for i in range(table.num_rows)
-        )
+        locators.extend(f"{label} row {i + 1}".strip() for i in range(table.num_rows))
         tables.append(table)
     if not tables:
         return pa.table({}, schema=arrow_schema(name)), [], notices
     return pa.concat_tables(tables), locators, notices
 
 
-def _read_jsonl(file: Path, name: str) -> tuple[pa.Table, list[str], list[Rejection], int, set[str]]:
+def _read_jsonl(
+    file: Path, name: str
+) -> tuple[pa.Table, list[str], list[Rejection], int, set[str]]:
     builder = TableBuilder(name, file.name)
     parsed = failed = 0
     try:
@@ -102,14 +106,22 @@ def _read_jsonl(file: Path, name: str) -> tuple[pa.Table, list[str], list[Reject
                 record = json.loads(line.decode("utf-8"))
             except UnicodeDecodeError:
                 failed += 1
-                builder.rejections.append(Rejection(name, file.name, locator, None,
-                                                    "not UTF-8 text", repr(line[:200])))
+                builder.rejections.append(
+                    Rejection(name, file.name, locator, None, "not UTF-8 text", repr(line[:200]))
+                )
                 continue
             except ValueError as exc:
                 failed += 1
-                builder.rejections.append(Rejection(name, file.name, locator, None,
-                                                    f"not valid JSON ({exc})",
-                                                    raw_json(line[:2000].decode("utf-8", "replace"))))
+                builder.rejections.append(
+                    Rejection(
+                        name,
+                        file.name,
+                        locator,
+                        None,
+                        f"not valid JSON ({exc})",
+                        raw_json(line[:2000].decode("utf-8", "replace")),
+                    )
+                )
                 continue
             parsed += 1
             builder.add(record, locator=locator)
@@ -128,8 +140,12 @@ def read_canonical(path: Path, *, progress: ProgressCallback | None = None) -> B
     if not path.exists():
         raise InputNotFound(path)
     if not path.is_dir():
-        raise WrongFormat(path, expected="a folder holding manifest.json and table files",
-                          found="a file", fix="give the folder `rapport export` wrote")
+        raise WrongFormat(
+            path,
+            expected="a folder holding manifest.json and table files",
+            found="a file",
+            fix="give the folder `rapport export` wrote",
+        )
     manifest = _read_manifest(path)
     tables: dict[str, pa.Table] = {}
     locators: dict[str, list[str]] = {}
@@ -142,9 +158,12 @@ def read_canonical(path: Path, *, progress: ProgressCallback | None = None) -> B
         if not found:
             continue
         if len(found) > 1:
-            raise WrongFormat(path, expected=f"one file for table {name!r}",
-                              found=", ".join(p.name for p in found),
-                              fix="keep only one of them")
+            raise WrongFormat(
+                path,
+                expected=f"one file for table {name!r}",
+                found=", ".join(p.name for p in found),
+                fix="keep only one of them",
+            )
         file = found[0]
         if progress:
             progress(file.name)
@@ -152,11 +171,14 @@ def read_canonical(path: Path, *, progress: ProgressCallback | None = None) -> B
             table, located, rejected, repaired, ignored = _read_jsonl(file, name)
             rejections.extend(rejected)
             if repaired:
-                notices.append(f"{file.name}: {repaired} record(s) had broken emoji (lone "
-                               "surrogates) replaced by U+FFFD")
+                notices.append(
+                    f"{file.name}: {repaired} record(s) had broken emoji (lone "
+                    "surrogates) replaced by U+FFFD"
+                )
             if ignored:
-                notices.append(f"{file.name}: extra fields not imported: "
-                               f"{', '.join(sorted(ignored))}")
+                notices.append(
+                    f"{file.name}: extra fields not imported: {', '.join(sorted(ignored))}"
+                )
         else:
             table, located, parquet_notices = _read_parquet(file, name)
             notices.extend(parquet_notices)
@@ -170,8 +192,14 @@ def read_canonical(path: Path, *, progress: ProgressCallback | None = None) -> B
     if strays:
         notices.append(f"files that are not canonical tables, not imported: {', '.join(strays)}")
     return Batch.from_tables(
-        tables, source="canonical", origin=str(manifest.get("source") or path),
-        locators=locators, rejections=rejections, notices=notices, files=files, sources=sources,
+        tables,
+        source="canonical",
+        origin=str(manifest.get("source") or path),
+        locators=locators,
+        rejections=rejections,
+        notices=notices,
+        files=files,
+        sources=sources,
     )
 
 

@@ -34,8 +34,10 @@ __all__ = [
     "raw_json",
 ]
 
-_ID_PATTERN = "^(" + "|".join(PLATFORMS) + "):.+$"
-_ID_RE = re.compile(_ID_PATTERN, re.DOTALL)
+_ID_PATTERN = "^(" + "|".join(PLATFORMS) + r"):[\s\S]*\S[\s\S]*$"
+"""``<platform>:<native id>``: a known platform, and a native id with at least one visible
+character (any characters are allowed around it: Mastodon and Bluesky ids are URIs)."""
+_ID_RE = re.compile(_ID_PATTERN)
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
@@ -52,8 +54,10 @@ class Rejection:
 
     def describe(self) -> str:
         where = f"{self.source}: {self.locator}"
-        return f"{where}: field {self.field!r}: {self.reason}" if self.field else (
-            f"{where}: {self.reason}"
+        return (
+            f"{where}: field {self.field!r}: {self.reason}"
+            if self.field
+            else (f"{where}: {self.reason}")
         )
 
 
@@ -137,8 +141,9 @@ def coerce_value(column: Column, value: Any, repairs: list[str]) -> Any:
             return value.astimezone(dt.UTC)
         if not isinstance(value, str):
             raise FieldProblem(
-                name, f"expected an ISO-8601 timestamp such as 2024-05-01T12:00:00Z, found "
-                f"{_describe(value)}"
+                name,
+                f"expected an ISO-8601 timestamp such as 2024-05-01T12:00:00Z, found "
+                f"{_describe(value)}",
             )
         try:
             return _parse_timestamp(value)
@@ -181,9 +186,14 @@ class TableBuilder:
         """Add one record; return False (and quarantine it) when a value does not fit."""
         if not isinstance(record, Mapping):
             self.rejections.append(
-                Rejection(self.table, self.source, locator, None,
-                          f"expected an object with the {self.table} columns, "
-                          f"found {_describe(record)}", raw_json(record))
+                Rejection(
+                    self.table,
+                    self.source,
+                    locator,
+                    None,
+                    f"expected an object with the {self.table} columns, found {_describe(record)}",
+                    raw_json(record),
+                )
             )
             return False
         repairs: list[str] = []
@@ -193,8 +203,14 @@ class TableBuilder:
                 row[column.name] = coerce_value(column, record.get(column.name), repairs)
         except FieldProblem as problem:
             self.rejections.append(
-                Rejection(self.table, self.source, locator, problem.field, problem.reason,
-                          raw_json(record))
+                Rejection(
+                    self.table,
+                    self.source,
+                    locator,
+                    problem.field,
+                    problem.reason,
+                    raw_json(record),
+                )
             )
             return False
         extra = set(record) - set(self._spec.column_names)
@@ -209,23 +225,20 @@ class TableBuilder:
     def finish(self) -> tuple[pa.Table, list[str]]:
         """The records as an Arrow table in the canonical schema, and their locators."""
         schema = arrow_schema(self.table)
-        arrays = [
-            pa.array(self._columns[f.name], type=f.type) for f in schema
-        ]
+        arrays = [pa.array(self._columns[f.name], type=f.type) for f in schema]
         relaxed = pa.schema([f.with_nullable(True) for f in schema])
         return pa.Table.from_arrays(arrays, schema=relaxed), list(self._locators)
 
 
-def _cast_column(
-    path: Path, table: str, column: Column, array: pa.ChunkedArray
-) -> pa.ChunkedArray:
+def _cast_column(path: Path, table: str, column: Column, array: pa.ChunkedArray) -> pa.ChunkedArray:
     """Cast a column of a columnar file to its canonical type, or refuse the file."""
     found = array.type
     target = column.arrow_type
 
     def refuse(expected: str) -> SchemaMismatch:
-        return SchemaMismatch(path, table=table, field=column.name, expected=expected,
-                              found=str(found))
+        return SchemaMismatch(
+            path, table=table, field=column.name, expected=expected, found=str(found)
+        )
 
     if pa.types.is_dictionary(found):
         array = pc.cast(array, found.value_type)
@@ -234,15 +247,16 @@ def _cast_column(
         return pa.chunked_array([pa.nulls(len(array), type=target)])
     kind = column.type
     if kind == "string":
-        if not (pa.types.is_string(found) or pa.types.is_large_string(found)
-                or pa.types.is_string_view(found)):
+        if not (
+            pa.types.is_string(found)
+            or pa.types.is_large_string(found)
+            or pa.types.is_string_view(found)
+        ):
             raise refuse("text (string)")
     elif kind == "int64":
         if not pa.types.is_integer(found):
             raise refuse("whole numbers (int64)")
-        if pa.types.is_uint64(found) and len(array) and (
-            pc.max(array).as_py() or 0
-        ) >= 2**63:
+        if pa.types.is_uint64(found) and len(array) and (pc.max(array).as_py() or 0) >= 2**63:
             raise refuse("whole numbers that fit in int64")
     elif kind == "float64":
         if not (pa.types.is_floating(found) or pa.types.is_integer(found)):
@@ -257,12 +271,16 @@ def _cast_column(
             array = pc.cast(array, target, safe=False)
             return array
     else:  # list<string>
-        if not (pa.types.is_list(found) or pa.types.is_large_list(found)
-                or pa.types.is_list_view(found)):
+        if not (
+            pa.types.is_list(found) or pa.types.is_large_list(found) or pa.types.is_list_view(found)
+        ):
             raise refuse("lists of text (list<string>)")
         value_type = found.value_type
-        if not (pa.types.is_string(value_type) or pa.types.is_large_string(value_type)
-                or pa.types.is_null(value_type)):
+        if not (
+            pa.types.is_string(value_type)
+            or pa.types.is_large_string(value_type)
+            or pa.types.is_null(value_type)
+        ):
             raise refuse("lists of text (list<string>)")
     return pc.cast(array, target)
 
@@ -281,9 +299,13 @@ def conform_arrow(path: Path, table_name: str, table: pa.Table) -> tuple[pa.Tabl
     for column in spec.columns:
         if column.name not in present:
             if column.required:
-                raise SchemaMismatch(path, table=table_name, field=column.name,
-                                     expected=f"a column {column.name!r} ({column.type})",
-                                     found="no such column")
+                raise SchemaMismatch(
+                    path,
+                    table=table_name,
+                    field=column.name,
+                    expected=f"a column {column.name!r} ({column.type})",
+                    found="no such column",
+                )
             notices.append(f"{path.name}: no column {column.name!r}; imported as unknown (null)")
             arrays.append(pa.chunked_array([pa.nulls(table.num_rows, type=column.arrow_type)]))
             continue
@@ -351,8 +373,14 @@ def check_rows(
     rows = table.filter(bad).to_pylist()
     bad_indices = sorted(reasons)
     rejections = [
-        Rejection(table_name, source, located[index], reasons[index][0], reasons[index][1],
-                  raw_json(_jsonable(row)))
+        Rejection(
+            table_name,
+            source,
+            located[index],
+            reasons[index][0],
+            reasons[index][1],
+            raw_json(_jsonable(row)),
+        )
         for index, row in zip(bad_indices, rows, strict=True)
     ]
     return table.filter(pc.invert(bad)), rejections

@@ -207,7 +207,9 @@ _INTERACTIONS = TableSpec(
         _id("post_id", "the post it was aimed at, if any"),
         Column("occurred_at", "timestamp", "null where the source gives no time"),
         Column("text", "string", "for reply, quote, mention, dm"),
-        Column("in_reply_to_id", "string", "for nested replies: the post or interaction replied to"),
+        Column(
+            "in_reply_to_id", "string", "for nested replies: the post or interaction replied to"
+        ),
         _count("actor_followers", "the person's follower count at that time, where known"),
     ),
 )
@@ -272,12 +274,8 @@ TABLE_ORDER: tuple[str, ...] = (
 )  # fmt: skip
 """The order tables are written in, so that references point at rows already present."""
 
-TABLES: Mapping[str, TableSpec] = {
-    spec.name: spec
-    for spec in (
-        _ACCOUNTS, _PEOPLE, _POSTS, _INTERACTIONS, _POST_STATS, _FOLLOWER_COUNTS, _CONVERSIONS,
-    )  # fmt: skip
-}
+_SPECS = (_ACCOUNTS, _PEOPLE, _POSTS, _INTERACTIONS, _POST_STATS, _FOLLOWER_COUNTS, _CONVERSIONS)
+TABLES: Mapping[str, TableSpec] = {spec.name: spec for spec in _SPECS}
 
 
 def table_spec(name: str) -> TableSpec:

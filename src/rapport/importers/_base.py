@@ -15,7 +15,7 @@ from pathlib import Path
 from rapport.canonical.batch import Batch
 from rapport.errors import InputNotFound, UsageError, WrongFormat
 
-__all__ = ["Importer", "ImportOptions", "detect", "get_importer", "importers", "register", "run"]
+__all__ = ["ImportOptions", "Importer", "detect", "get_importer", "importers", "register", "run"]
 
 
 @dataclass(frozen=True)
@@ -74,9 +74,12 @@ def detect(path: Path) -> Importer:
         if importer.detect(path):
             return importer
     known = ", ".join(sorted(_REGISTRY))
-    raise WrongFormat(path, expected=f"a format rapport can read ({known})",
-                      found="nothing it recognises",
-                      fix="name the format with --as FORMAT")
+    raise WrongFormat(
+        path,
+        expected=f"a format rapport can read ({known})",
+        found="nothing it recognises",
+        fix="name the format with --as FORMAT",
+    )
 
 
 def run(path: Path, *, format: str | None = None, options: ImportOptions | None = None) -> Batch:

@@ -25,7 +25,9 @@ def _own_stats(t: Tables, c: Context) -> ir.Table:
 
 def _own_engagement_rows(t: Tables, c: Context) -> ir.Table:
     rows = c.own_interactions(t)
-    return rows.filter(rows.kind.isin(["like", "repost", "quote", "reply"]) & rows.post_id.notnull())
+    return rows.filter(
+        rows.kind.isin(["like", "repost", "quote", "reply"]) & rows.post_id.notnull()
+    )
 
 
 FACTS: Mapping[str, Callable[[Tables, Context], ir.BooleanScalar]] = {
@@ -34,9 +36,10 @@ FACTS: Mapping[str, Callable[[Tables, Context], ir.BooleanScalar]] = {
     "post_stats.reach": lambda t, c: _own_stats(t, c).reach.count() > 0,
     "post_stats.impressions": lambda t, c: _own_stats(t, c).impressions.count() > 0,
     "interactions.engagement": lambda t, c: _own_engagement_rows(t, c).count() > 0,
-    "follower_counts": lambda t, c: t.follower_counts.filter(
-        t.follower_counts.account_id.isin(list(c.own_account_ids))
-    ).count() > 0,
+    "follower_counts": lambda t, c: (
+        t.follower_counts.filter(t.follower_counts.account_id.isin(list(c.own_account_ids))).count()
+        > 0
+    ),
 }
 """Named facts; ``Context.settings['facts']`` holds the names of those that are true."""
 

@@ -55,9 +55,11 @@ def _own_answers(t: Tables, c: Context) -> ir.Table:
 def _follower_history(t: Tables, c: Context) -> ir.BooleanScalar:
     own = list(c.own_account_ids)
     history = t.follower_counts.filter(t.follower_counts.account_id.isin(own)).count().as_scalar()
-    latest = t.accounts.filter(
-        t.accounts.account_id.isin(own) & t.accounts.followers.notnull()
-    ).count().as_scalar()
+    latest = (
+        t.accounts.filter(t.accounts.account_id.isin(own) & t.accounts.followers.notnull())
+        .count()
+        .as_scalar()
+    )
     return (history + latest) > 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 from collections.abc import Iterable, Mapping
@@ -64,10 +65,8 @@ def to_python(value: Any) -> Any:
     if value is None:
         return None
     if hasattr(value, "item") and not isinstance(value, str | bytes):
-        try:
+        with contextlib.suppress(ValueError, AttributeError):
             value = value.item()
-        except (ValueError, AttributeError):
-            pass
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if hasattr(value, "to_pydatetime"):
@@ -106,11 +105,14 @@ def build_context(
     tables = Tables.from_backend(backend)
     own = tables.accounts.filter(tables.accounts.role == "own").account_id
     own_ids = tuple(sorted(str(v) for v in backend.execute(own).tolist()))
-    base = Context(own_account_ids=own_ids, since=since, until=until,
-                   settings=dict(settings or {}))
+    base = Context(own_account_ids=own_ids, since=since, until=until, settings=dict(settings or {}))
     found = survey(backend.execute, tables, base)
-    return Context(own_account_ids=own_ids, since=since, until=until,
-                   settings={**base.settings, "facts": found})
+    return Context(
+        own_account_ids=own_ids,
+        since=since,
+        until=until,
+        settings={**base.settings, "facts": found},
+    )
 
 
 def _evaluate(backend: Any, expr: ir.Scalar | None) -> Any:
@@ -120,20 +122,33 @@ def _evaluate(backend: Any, expr: ir.Scalar | None) -> Any:
 
 
 def _run_one(backend: Any, spec: MetricSpec, tables: Tables, context: Context) -> MetricResult:
-    common = dict(id=spec.id, area=spec.area, title=spec.title, unit=spec.unit,
-                  denominator=spec.denominator, direction=spec.direction, vanity=spec.vanity)
-    missing = [need.label for need in spec.needs
-               if not _evaluate(backend, need.check(tables, context))]
+    common: dict[str, Any] = dict(
+        id=spec.id,
+        area=spec.area,
+        title=spec.title,
+        unit=spec.unit,
+        denominator=spec.denominator,
+        direction=spec.direction,
+        vanity=spec.vanity,
+    )
+    missing = [
+        need.label for need in spec.needs if not _evaluate(backend, need.check(tables, context))
+    ]
     if missing:
-        return MetricResult(**common, status="not_computable",
-                            reason="needs " + "; and ".join(missing))
+        return MetricResult(
+            **common, status="not_computable", reason="needs " + "; and ".join(missing)
+        )
     measure = spec.compute(tables, context)
     value = _evaluate(backend, measure.value)
     n = _evaluate(backend, measure.n)
     extra = {name: _evaluate(backend, expr) for name, expr in measure.extra.items()}
     if value is None:
         return MetricResult(
-            **common, status="not_computable", n=n, basis=measure.basis, extra=extra,
+            **common,
+            status="not_computable",
+            n=n,
+            basis=measure.basis,
+            extra=extra,
             reason=f"no value: nothing to compute it from in this period ({spec.denominator})",
         )
     interval: tuple[float, float] | None = None
@@ -144,8 +159,15 @@ def _run_one(backend: Any, spec: MetricSpec, tables: Tables, context: Context) -
     elif measure.successes is not None and n:
         successes = _evaluate(backend, measure.successes)
         interval = wilson_interval(int(successes or 0), int(n))
-    return MetricResult(**common, status="ok", value=value, interval=interval,
-                        n=None if n is None else int(n), basis=measure.basis, extra=extra)
+    return MetricResult(
+        **common,
+        status="ok",
+        value=value,
+        interval=interval,
+        n=None if n is None else int(n),
+        basis=measure.basis,
+        extra=extra,
+    )
 
 
 def run_metrics(

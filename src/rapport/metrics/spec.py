@@ -57,9 +57,7 @@ class Context:
         return posts.filter(posts.in_reply_to_id.isnull() & posts.repost_of.isnull())
 
     def own_interactions(self, t: Tables) -> ir.Table:
-        rows = t.interactions.filter(
-            t.interactions.account_id.isin(list(self.own_account_ids))
-        )
+        rows = t.interactions.filter(t.interactions.account_id.isin(list(self.own_account_ids)))
         return self.in_period(rows, rows.occurred_at)
 
     def in_period(self, table: ir.Table, moment: ir.TimestampValue) -> ir.Table:
@@ -135,8 +133,9 @@ def metric(
             raise ValueError(f"metric {id!r} is registered twice")
         if area not in AREAS:
             raise ValueError(f"metric {id!r}: unknown area {area!r}; use one of {AREAS}")
-        spec = MetricSpec(id, area, title, unit, denominator, direction, description, why,
-                          needs, compute, vanity)
+        spec = MetricSpec(
+            id, area, title, unit, denominator, direction, description, why, needs, compute, vanity
+        )
         _REGISTRY[id] = spec
         return spec
 

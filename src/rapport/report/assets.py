@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import vl_convert
 
@@ -29,7 +30,8 @@ def vega_bundle() -> str:
         return cached.read_text(encoding="utf-8")
     except OSError:
         pass
-    bundle = str(vl_convert.javascript_bundle()).replace("</script", "<\\/script")
+    converter: Any = vl_convert  # its stub wrongly makes the optional snippet required
+    bundle = str(converter.javascript_bundle()).replace("</script", "<\\/script")
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
         temporary = cached.with_suffix(f".{os.getpid()}.tmp")

@@ -34,8 +34,11 @@ class Report:
     charts: int
 
     def to_dict(self) -> dict[str, Any]:
-        return {"report": str(self.path), "charts": self.charts,
-                "metrics": [m.to_dict() for m in self.metrics]}
+        return {
+            "report": str(self.path),
+            "charts": self.charts,
+            "metrics": [m.to_dict() for m in self.metrics],
+        }
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,7 @@ def _iso_weeks(frame: pd.DataFrame) -> pd.DataFrame:
 def _rows(frame: pd.DataFrame, formats: Mapping[str, Callable[[Any], str]]) -> list[list[str]]:
     out = []
     for record in frame.to_dict("records"):
-        out.append([formats.get(k, str)(v) for k, v in record.items()])
+        out.append([formats.get(str(k), str)(v) for k, v in record.items()])
     return out
 
 
@@ -89,50 +92,75 @@ def _figures(backend: Any, t: Tables, c: Context, config: Config) -> dict[str, F
     people = _iso_weeks(_frame(backend, series.people_weekly(t, c)))
     if len(people):
         figures["people"] = Figure(
-            "people", "People who engaged each week", charts.people_chart(people),
+            "people",
+            "People who engaged each week",
+            charts.people_chart(people),
             ["Week", "First time", "Came back"],
             _rows(people[["week", "new", "returning"]], {"new": _int, "returning": _int}),
         )
     else:
-        figures["people"] = Figure("people", "People who engaged each week", None, [], [],
-                                   "No individual interactions in the data, so nobody can be "
-                                   "followed from week to week.")
+        figures["people"] = Figure(
+            "people",
+            "People who engaged each week",
+            None,
+            [],
+            [],
+            "No individual interactions in the data, so nobody can be followed from week to week.",
+        )
     followers = _iso_weeks(_frame(backend, series.followers_weekly(t, c)))
     if len(followers):
         figures["followers"] = Figure(
-            "followers", "Followers", charts.followers_chart(followers),
-            ["Week", "Followers"], _rows(followers, {"followers": _int}),
+            "followers",
+            "Followers",
+            charts.followers_chart(followers),
+            ["Week", "Followers"],
+            _rows(followers, {"followers": _int}),
         )
     posts = _iso_weeks(_frame(backend, series.posts_weekly(t, c)))
     if len(posts):
-        wide = posts.pivot_table(index="week", columns="kind", values="posts", aggfunc="sum",
-                                 fill_value=0).reset_index()
+        wide = posts.pivot_table(
+            index="week", columns="kind", values="posts", aggfunc="sum", fill_value=0
+        ).reset_index()
         kinds = [k for k in charts.KIND_COLOURS if k in wide.columns]
         wide["total"] = wide[kinds].sum(axis=1)
         figures["posts"] = Figure(
-            "posts", "Original posts per week",
+            "posts",
+            "Original posts per week",
             charts.posts_chart(posts, target_per_week=config.targets.posts_per_week),
             ["Week", "Total", *[k.replace("_", " ") for k in kinds]],
             _rows(wide[["week", "total", *kinds]], {k: _int for k in [*kinds, "total"]}),
         )
     else:
-        figures["posts"] = Figure("posts", "Original posts per week", None, [], [],
-                                  "No original posts by your own accounts in the data.")
+        figures["posts"] = Figure(
+            "posts",
+            "Original posts per week",
+            None,
+            [],
+            [],
+            "No original posts by your own accounts in the data.",
+        )
     weekly, denominator = series.engagement_weekly(t, c)
     sources = {"post_stats.likes", "interactions.engagement"} & set(c.settings.get("facts", ()))
     engagement = _iso_weeks(_frame(backend, weekly)) if sources else pd.DataFrame()
     if len(engagement):
         figures["engagement"] = Figure(
-            "engagement", "Engagement per post over time",
+            "engagement",
+            "Engagement per post over time",
             charts.engagement_chart(engagement, denominator=denominator),
             ["Week", "Posts", "Median engagement rate", "Engagements"],
-            _rows(engagement[["week", "posts", "median_rate", "engagements"]],
-                  {"posts": _int, "median_rate": _pct, "engagements": _int}),
+            _rows(
+                engagement[["week", "posts", "median_rate", "engagements"]],
+                {"posts": _int, "median_rate": _pct, "engagements": _int},
+            ),
             note=f"Denominator: {denominator}.",
         )
     else:
         figures["engagement"] = Figure(
-            "engagement", "Engagement per post over time", None, [], [],
+            "engagement",
+            "Engagement per post over time",
+            None,
+            [],
+            [],
             "Not computable: needs engagement counts per post and a denominator (reach, "
             "impressions or follower counts).",
         )
@@ -175,19 +203,23 @@ def render_report(
     if progress:
         progress("page")
     moment = (generated_at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
-    page = _environment().get_template("report.html.jinja2").render(
-        title=title,
-        config=config,
-        generated_at=moment.strftime("%Y-%m-%d %H:%M UTC"),
-        since=since.date().isoformat() if since else None,
-        until=until.date().isoformat() if until else None,
-        version=__version__,
-        m=by_id,
-        results=results,
-        figures=figures,
-        findings=section_findings(by_id, config),
-        store=store_facts or {},
-        vega_bundle=vega_bundle(),
+    page = (
+        _environment()
+        .get_template("report.html.jinja2")
+        .render(
+            title=title,
+            config=config,
+            generated_at=moment.strftime("%Y-%m-%d %H:%M UTC"),
+            since=since.date().isoformat() if since else None,
+            until=until.date().isoformat() if until else None,
+            version=__version__,
+            m=by_id,
+            results=results,
+            figures=figures,
+            findings=section_findings(by_id, config),
+            store=store_facts or {},
+            vega_bundle=vega_bundle(),
+        )
     )
     return page, results, sum(1 for f in figures.values() if f.spec is not None)
 
@@ -216,8 +248,14 @@ def write_report(
             "demo": store.meta("demo") == "true",
         }
         page, results, count = render_report(
-            store.ibis, config=config, title=title, since=since, until=until,
-            generated_at=generated_at, store_facts=facts, progress=progress,
+            store.ibis,
+            config=config,
+            title=title,
+            since=since,
+            until=until,
+            generated_at=generated_at,
+            store_facts=facts,
+            progress=progress,
         )
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.tmp")

@@ -36,28 +36,37 @@ def _spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
 
 
 def _week_axis(title: str = "Week") -> alt.X:
-    return alt.X("week:T", title=title, scale=alt.Scale(type="utc"),
-                 axis=alt.Axis(format="%d %b %Y", labelAngle=0, tickCount=8))
+    return alt.X(
+        "week:T",
+        title=title,
+        scale=alt.Scale(type="utc"),
+        axis=alt.Axis(format="%d %b %Y", labelAngle=0, tickCount=8),
+    )
 
 
 def people_chart(frame: pd.DataFrame) -> dict[str, Any]:
     """Stacked weekly bars: people engaging for the first time vs people coming back."""
-    long = frame.melt(id_vars=["week"], value_vars=["returning", "new"], var_name="who",
-                      value_name="people")
+    long = frame.melt(
+        id_vars=["week"], value_vars=["returning", "new"], var_name="who", value_name="people"
+    )
     long["who"] = long["who"].map({"new": "first time", "returning": "came back"})
     chart = (
-        alt.Chart(long, width=_WIDTH, height=_HEIGHT,
-                  title="People who engaged each week")
+        alt.Chart(long, width=_WIDTH, height=_HEIGHT, title="People who engaged each week")
         .mark_bar()
         .encode(
             x=_week_axis(),
             y=alt.Y("people:Q", title="People", stack=True),
-            color=alt.Color("who:N", title=None,
-                            scale=alt.Scale(domain=["came back", "first time"],
-                                            range=["#2f7d5b", "#a8c8b8"])),
+            color=alt.Color(
+                "who:N",
+                title=None,
+                scale=alt.Scale(domain=["came back", "first time"], range=["#2f7d5b", "#a8c8b8"]),
+            ),
             order=alt.Order("who:N", sort="ascending"),
-            tooltip=[alt.Tooltip("week:T", format="%d %b %Y", formatType="utc"),
-                     "who:N", "people:Q"],
+            tooltip=[
+                alt.Tooltip("week:T", format="%d %b %Y", formatType="utc"),
+                "who:N",
+                "people:Q",
+            ],
         )
     )
     return _spec(chart)
@@ -67,10 +76,11 @@ def followers_chart(frame: pd.DataFrame) -> dict[str, Any]:
     chart = (
         alt.Chart(frame, width=_WIDTH, height=_HEIGHT, title="Followers (last count each week)")
         .mark_line(point=True, color="#888888")
-        .encode(x=_week_axis(), y=alt.Y("followers:Q", title="Followers",
-                                        scale=alt.Scale(zero=False)),
-                tooltip=[alt.Tooltip("week:T", format="%d %b %Y", formatType="utc"),
-                         "followers:Q"])
+        .encode(
+            x=_week_axis(),
+            y=alt.Y("followers:Q", title="Followers", scale=alt.Scale(zero=False)),
+            tooltip=[alt.Tooltip("week:T", format="%d %b %Y", formatType="utc"), "followers:Q"],
+        )
     )
     return _spec(chart)
 
@@ -84,11 +94,16 @@ def posts_chart(frame: pd.DataFrame, *, target_per_week: float) -> dict[str, Any
         .encode(
             x=_week_axis(),
             y=alt.Y("sum(posts):Q", title="Original posts"),
-            color=alt.Color("kind:N", title="Kind",
-                            scale=alt.Scale(domain=kinds,
-                                            range=[KIND_COLOURS[k] for k in kinds])),
-            tooltip=[alt.Tooltip("week:T", format="%d %b %Y", formatType="utc"), "kind:N",
-                     "posts:Q"],
+            color=alt.Color(
+                "kind:N",
+                title="Kind",
+                scale=alt.Scale(domain=kinds, range=[KIND_COLOURS[k] for k in kinds]),
+            ),
+            tooltip=[
+                alt.Tooltip("week:T", format="%d %b %Y", formatType="utc"),
+                "kind:N",
+                "posts:Q",
+            ],
         )
     )
     target = (
@@ -96,23 +111,38 @@ def posts_chart(frame: pd.DataFrame, *, target_per_week: float) -> dict[str, Any
         .mark_rule(strokeDash=[6, 4], color="#333333")
         .encode(y="target:Q")
     )
-    chart = alt.layer(bars, target, width=_WIDTH, height=_HEIGHT,
-                      title=f"Original posts per week (dashed: target {target_per_week:g})")
+    chart = alt.layer(
+        bars,
+        target,
+        width=_WIDTH,
+        height=_HEIGHT,
+        title=f"Original posts per week (dashed: target {target_per_week:g})",
+    )
     return _spec(chart)
 
 
 def engagement_chart(frame: pd.DataFrame, *, denominator: str) -> dict[str, Any]:
     """Weekly median engagement rate, its denominator named on the axis."""
     chart = (
-        alt.Chart(frame, width=_WIDTH, height=_HEIGHT,
-                  title=f"Median engagement per post, as a share of {denominator.split(' (')[0]}")
+        alt.Chart(
+            frame,
+            width=_WIDTH,
+            height=_HEIGHT,
+            title=f"Median engagement per post, as a share of {denominator.split(' (')[0]}",
+        )
         .mark_line(point=True, color="#4c78a8")
         .encode(
             x=_week_axis("Week the posts went out"),
-            y=alt.Y("median_rate:Q", title=f"Engagements / {denominator.split(' (')[0]}",
-                    axis=alt.Axis(format="%")),
-            tooltip=[alt.Tooltip("week:T", format="%d %b %Y", formatType="utc"),
-                     alt.Tooltip("median_rate:Q", format=".2%"), "posts:Q"],
+            y=alt.Y(
+                "median_rate:Q",
+                title=f"Engagements / {denominator.split(' (')[0]}",
+                axis=alt.Axis(format="%"),
+            ),
+            tooltip=[
+                alt.Tooltip("week:T", format="%d %b %Y", formatType="utc"),
+                alt.Tooltip("median_rate:Q", format=".2%"),
+                "posts:Q",
+            ],
         )
     )
     return _spec(chart)

@@ -10,7 +10,7 @@ from rapport.metrics.builtin.engagement import engagement_denominator
 from rapport.metrics.spec import Context
 from rapport.tables import Tables
 
-__all__ = ["followers_weekly", "people_weekly", "posts_weekly", "engagement_weekly"]
+__all__ = ["engagement_weekly", "followers_weekly", "people_weekly", "posts_weekly"]
 
 
 def posts_weekly(t: Tables, c: Context) -> ir.Table:
@@ -47,13 +47,17 @@ def engagement_weekly(t: Tables, c: Context) -> tuple[ir.Table, str]:
     table, basis = post_engagement(t, c)
     column, words = engagement_denominator(c)
     rate = table.engagements / table[column].cast("float64").nullif(0)
-    rated = table.select(week=table.created_at.truncate("W").date(), rate=rate,
-                         engagements=table.engagements)
+    rated = table.select(
+        week=table.created_at.truncate("W").date(), rate=rate, engagements=table.engagements
+    )
     rated = rated.filter(rated.rate.notnull())
     weekly = (
         rated.group_by("week")
-        .aggregate(posts=rated.count(), median_rate=rated.rate.median(),
-                   engagements=rated.engagements.sum())
+        .aggregate(
+            posts=rated.count(),
+            median_rate=rated.rate.median(),
+            engagements=rated.engagements.sum(),
+        )
         .order_by("week")
     )
     return weekly, f"{words} (engagements from {basis})"
@@ -63,7 +67,11 @@ def followers_weekly(t: Tables, c: Context) -> ir.Table:
     """The last known follower count of own accounts in each week (summed over accounts)."""
     fc = t.follower_counts.filter(t.follower_counts.account_id.isin(list(c.own_account_ids)))
     fc = c.in_period(fc, fc.observed_at)
-    per_account = fc.group_by(["account_id", fc.observed_at.truncate("W").date().name("week")]
-                              ).aggregate(followers=fc.followers.argmax(fc.observed_at))
-    return per_account.group_by("week").aggregate(followers=per_account.followers.sum()
-                                                  ).order_by("week")
+    per_account = fc.group_by(
+        ["account_id", fc.observed_at.truncate("W").date().name("week")]
+    ).aggregate(followers=fc.followers.argmax(fc.observed_at))
+    return (
+        per_account.group_by("week")
+        .aggregate(followers=per_account.followers.sum())
+        .order_by("week")
+    )

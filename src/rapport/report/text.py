@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from rapport.config import Config
 from rapport.metrics.run import MetricResult
@@ -44,8 +43,11 @@ def format_interval(result: MetricResult | None) -> str:
     parts = []
     if result.interval:
         low, high = result.interval
-        label = "middle half of posts" if result.unit == "fraction" and result.id == (
-            "engagement_rate") else "95 % CI"
+        label = (
+            "middle half of posts"
+            if result.unit == "fraction" and result.id == ("engagement_rate")
+            else "95 % CI"
+        )
         parts.append(f"{label} {_number(low, result.unit)} to {_number(high, result.unit)}")
     if result.n is not None:
         parts.append(f"n = {result.n:,}")
@@ -92,8 +94,7 @@ def section_findings(m: Mapping[str, MetricResult], config: Config) -> dict[str,
         )
     gap = _get(m, "longest_gap_days")
     if gap is not None:
-        out["consistency"].append(f"The longest silence between two posts was "
-                                  f"{format_value(gap)}.")
+        out["consistency"].append(f"The longest silence between two posts was {format_value(gap)}.")
     since = _get(m, "days_since_last_post")
     if since is not None and float(since.value) > config.targets.max_gap_days:
         out["consistency"].append(

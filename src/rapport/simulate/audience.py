@@ -29,8 +29,6 @@ SEGMENTS: tuple[str, ...] = ("target", "general", "irrelevant")
 
 TARGET, GENERAL, IRRELEVANT = 0, 1, 2
 
-_EDGE_CHUNK = 4_000_000
-
 Int32Array = npt.NDArray[np.int32]
 Int64Array = npt.NDArray[np.int64]
 Float32Array = npt.NDArray[np.float32]
@@ -133,38 +131,44 @@ def draw_audience(params: WorldParams, rng: np.random.Generator) -> Audience:
 def draw_follow_graph(
     params: WorldParams, audience: Audience, rng: np.random.Generator
 ) -> FollowGraph:
-    """Draw the follow ties among people (degree-corrected block model by primary topic)."""
+    """Draw the follow ties among people (degree-corrected block model by primary topic).
+
+    Each person's ties are split between their own community and everyone; within each
+    pool, followees get ties in proportion to their popularity (a multinomial draw) and the
+    ties are paired with their followers at random. Self-ties and repeated ties are dropped.
+    """
     n = audience.size
     sigma = params.audience_following_sigma
     mu = np.log(params.audience_following_mean) - sigma**2 / 2
     cap = min(n - 1, 5_000)
     out_degree = np.clip(np.rint(rng.lognormal(mu, sigma, size=n)), 1, cap).astype(np.int64)
     popularity = rng.pareto(params.audience_popularity_alpha - 1e-9, size=n) + 1.0
-
+    inside = rng.binomial(out_degree, params.audience_community_share)
+    outside = out_degree - inside
     community = audience.primary_topic.astype(np.int64)
-    by_community = np.argsort(community, kind="stable")
-    cumulative = np.cumsum(popularity[by_community])
-    total = float(cumulative[-1])
-    counts = np.bincount(community, minlength=len(TOPICS))
-    ends = np.cumsum(counts)
-    weight_before = np.concatenate(([0.0], cumulative))[ends - counts]
-    weight_within = np.concatenate(([0.0], cumulative))[ends] - weight_before
 
+    everyone = np.arange(n, dtype=np.int64)
+    pools = [np.flatnonzero(community == c) for c in range(len(TOPICS))]
+    pools.append(everyone)
     keys: list[npt.NDArray[np.int64]] = []
-    sources = np.repeat(np.arange(n, dtype=np.int64), out_degree)
-    for start in range(0, len(sources), _EDGE_CHUNK):
-        follower = sources[start : start + _EDGE_CHUNK]
-        u = rng.random(len(follower))
-        inside = rng.random(len(follower)) < params.audience_community_share
-        own = community[follower]
-        position = np.where(inside, weight_before[own] + u * weight_within[own], u * total)
-        slot = np.minimum(np.searchsorted(cumulative, position, side="right"), n - 1)
-        followee = by_community[slot]
+    for number, members in enumerate(pools):
+        ties = inside[members] if number < len(TOPICS) else outside
+        total = int(ties.sum())
+        if total == 0 or len(members) == 0:
+            continue
+        weight = popularity[members]
+        # (scaled a hair below 1 so that rounding never trips numpy's sum check)
+        received = rng.multinomial(total, weight / weight.sum() * (1.0 - 1e-9))
+        followee = np.repeat(members, received)
+        follower = rng.permutation(np.repeat(members, ties))
         keep = followee != follower
         keys.append(followee[keep] * n + follower[keep])
-    del sources
-    key = np.unique(np.concatenate(keys))
+        del followee, follower, keep
+    key = np.concatenate(keys) if keys else np.empty(0, dtype=np.int64)
     del keys
+    key.sort()
+    if len(key) > 1:
+        key = key[np.concatenate(([True], key[1:] != key[:-1]))]
     followee_sorted = key // n
     followers = (key - followee_sorted * n).astype(np.int32)
     del key

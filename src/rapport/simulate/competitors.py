@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rapport.simulate.params import CompetitorProfile, WorldParams
-from rapport.simulate.schedule import DAY, draw_kinds, draw_schedule
+from rapport.simulate.schedule import draw_kinds, draw_schedule
 from rapport.simulate.text import account_display_name, answer_text, hashtags_for, post_text, slug
 from rapport.simulate.vocab import CONTENT_KINDS, PROMO_OFFERS, TOPICS, topic_index
 
@@ -29,7 +29,9 @@ _OBSERVED_FRACTION_HOURS = 10.0
 
 @dataclass
 class CompetitorData:
-    """Rows for the canonical tables, as plain columns (times in seconds from the start)."""
+    """Rows for the canonical tables, as plain columns named as in the canonical schema.
+
+    ``accounts`` rows also carry ``initial_followers`` (the count at the start)."""
 
     accounts: list[dict[str, object]] = field(default_factory=list)
     posts: dict[str, list[object]] = field(default_factory=dict)
@@ -37,29 +39,35 @@ class CompetitorData:
     followers: dict[str, list[object]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.posts = {k: [] for k in (
-            "post_id", "account_id", "time", "text", "url", "format", "in_reply_to_id", "links",
-            "hashtags", "content_kind")}  # fmt: skip
-        self.stats = {k: [] for k in (
-            "post_id", "observed", "impressions", "reach", "likes", "reposts", "replies",
-            "quotes", "clicks")}  # fmt: skip
-        self.followers = {"account_id": [], "observed": [], "followers": []}
+        post_columns = ("post_id", "account_id", "created_at", "text", "url", "format",
+                        "in_reply_to_id", "links", "hashtags", "content_kind")  # fmt: skip
+        stat_columns = ("post_id", "observed_at", "impressions", "reach", "likes", "reposts",
+                        "replies", "quotes", "clicks")  # fmt: skip
+        self.posts = {name: [] for name in post_columns}
+        self.stats = {name: [] for name in stat_columns}
+        self.followers = {"account_id": [], "observed_at": [], "followers": []}
 
 
 def simulate_competitors(
-    params: WorldParams, *, own_initial_followers: int, seed_sequence: np.random.SeedSequence,
+    params: WorldParams,
+    *,
+    own_initial_followers: int,
+    seed_sequence: np.random.SeedSequence,
     observations: tuple[int, ...],
-) -> CompetitorData:  # fmt: skip
+) -> CompetitorData:
     """Simulate ``competitor_count`` competitors; ``observations`` are times (seconds)."""
     data = CompetitorData()
-    children = seed_sequence.spawn(params.competitor_count)
+    profiles = params.competitor_profiles[: params.competitor_count]
     for number, (profile, child) in enumerate(
-        zip(params.competitor_profiles[: params.competitor_count], children, strict=False),
-        start=1,
+        zip(profiles, seed_sequence.spawn(len(profiles)), strict=True), start=1
     ):
-        _one(params, number, profile, np.random.default_rng(child), own_initial_followers,
-             observations, data)
+        rng = np.random.default_rng(child)
+        _one(params, number, profile, rng, own_initial_followers, observations, data)
     return data
+
+
+def _at(params: WorldParams, seconds: float) -> dt.datetime:
+    return params.start + dt.timedelta(seconds=int(seconds))
 
 
 def _one(
@@ -77,12 +85,18 @@ def _one(
         "created_at": start - dt.timedelta(days=int(rng.integers(400, 3000))),
     })  # fmt: skip
     active_days = max(1, round(profile.active_share * params.days))
-    schedule = draw_schedule(params, rng, days=active_days,
-                             posts_per_active_day=profile.posts_per_day,
-                             posts_per_lull_day=profile.posts_per_day * 0.3)
+    schedule = draw_schedule(
+        params,
+        rng,
+        days=active_days,
+        posts_per_active_day=profile.posts_per_day,
+        posts_per_lull_day=profile.posts_per_day * 0.3,
+    )
     total = sum(weight for _, weight in params.brand_content_mix)
-    mix = {kind: (1 - profile.promo_share) * weight / total
-           for kind, weight in params.brand_content_mix}
+    mix = {
+        kind: (1 - profile.promo_share) * weight / total
+        for kind, weight in params.brand_content_mix
+    }
     mix["promo"] = profile.promo_share
     kinds = draw_kinds(mix, schedule.count, rng)
     kind_model = {row[0]: row for row in params.content_kind_model}
@@ -90,6 +104,7 @@ def _one(
     promos_per_day = np.bincount(schedule.day[kinds == 0], minlength=params.days)
 
     followers = float(max(20, round(profile.follower_scale * max(own_initial_followers, 50))))
+    data.accounts[-1]["initial_followers"] = int(followers)
     post_of_day = np.searchsorted(schedule.day, np.arange(params.days + 1))
     totals = np.zeros((schedule.count, 6), dtype=np.int64)  # impressions, reach + 4 actions
     clicks = np.zeros(schedule.count, dtype=np.int64)
@@ -112,18 +127,19 @@ def _one(
             totals[post] = (impressions, reach, split[0], split[2], split[1], split[3])
             clicks[post] = split[4]
             engaged += total
-        gained = rng.poisson(params.competitor_gain_per_engagement * engaged
-                             + params.competitor_discovery_rate * followers)
+        gained = rng.poisson(
+            params.competitor_gain_per_engagement * engaged
+            + params.competitor_discovery_rate * followers
+        )
         churn = params.competitor_churn_base + params.competitor_promo_churn * promos_per_day[day]
         lost = rng.binomial(int(followers), min(1.0, churn))
         followers = max(0.0, followers + gained - lost)
         data.followers["account_id"].append(account_id)
-        data.followers["observed"].append((day + 1) * DAY)
+        data.followers["observed_at"].append(start + dt.timedelta(days=day + 1))
         data.followers["followers"].append(int(followers))
     data.accounts[-1]["followers"] = int(followers)
     _posts(params, number, profile, rng, account_id, handle, schedule.time, kinds, data)
-    _stats(number, rng, schedule.time, totals, clicks, observations, data, profile, handle,
-           params)
+    _stats(number, rng, schedule.time, totals, clicks, observations, data, profile, handle, params)
 
 
 def _posts(
@@ -141,17 +157,29 @@ def _posts(
         offer = PROMO_OFFERS[int(rng.integers(0, len(PROMO_OFFERS)))]
         tags = hashtags_for(topic, rng)
         text = post_text(kind, topic, side, rng, link=link, offer=offer, hashtags=tags, year=year)
-        _add_post(data, f"synthetic:c{number}p{index}", account_id, int(time), text,
-                  f"https://synthetic.example/@{handle}/{index}", "link" if link else "text",
-                  None, [link] if link else [], tags, kind)
+        _add_post(
+            data,
+            f"synthetic:c{number}p{index}",
+            account_id,
+            _at(params, time),
+            text,
+            f"https://synthetic.example/@{handle}/{index}",
+            "link" if link else "text",
+            None,
+            [link] if link else [],
+            tags,
+            kind,
+        )
 
 
 def _add_post(
-    data: CompetitorData, post_id: str, account_id: str, time: int, text: str, url: str,
+    data: CompetitorData, post_id: str, account_id: str, created_at: dt.datetime, text: str,
+    url: str,
     format: str, in_reply_to: str | None, links: list[str], tags: list[str], kind: str | None,
 ) -> None:  # fmt: skip
     for key, value in (
-        ("post_id", post_id), ("account_id", account_id), ("time", time), ("text", text),
+        ("post_id", post_id), ("account_id", account_id), ("created_at", created_at),
+        ("text", text),
         ("url", url), ("format", format), ("in_reply_to_id", in_reply_to), ("links", links),
         ("hashtags", tags), ("content_kind", kind),
     ):  # fmt: skip
@@ -177,9 +205,12 @@ def _stats(
         previous = share
         for post in np.flatnonzero(times < observed):
             data.stats["post_id"].append(f"synthetic:c{number}p{post}")
-            data.stats["observed"].append(observed)
-            for key, value in zip(("impressions", "reach", "likes", "reposts", "replies",
-                                   "quotes", "clicks"), seen[post], strict=True):
+            data.stats["observed_at"].append(_at(params, observed))
+            for key, value in zip(
+                ("impressions", "reach", "likes", "reposts", "replies", "quotes", "clicks"),
+                seen[post],
+                strict=True,
+            ):
                 data.stats[key].append(int(value))
     topic = TOPICS[topic_index(params.brand_topic)]
     answers = rng.binomial(totals[:, 4], profile.reply_prob)
@@ -192,8 +223,19 @@ def _stats(
             cursor += 1
             if at >= end:
                 continue
-            text = answer_text(handle=f"someone{cursor}", asked=bool(rng.random() < 0.3),
-                               topic=topic, rng=rng)
-            _add_post(data, f"synthetic:c{number}r{cursor}", account_id, at, text,
-                      f"https://synthetic.example/@{handle}/r{cursor}", "text",
-                      f"synthetic:c{number}x{cursor}", [], [], None)
+            text = answer_text(
+                handle=f"someone{cursor}", asked=bool(rng.random() < 0.3), topic=topic, rng=rng
+            )
+            _add_post(
+                data,
+                f"synthetic:c{number}r{cursor}",
+                account_id,
+                _at(params, at),
+                text,
+                f"https://synthetic.example/@{handle}/r{cursor}",
+                "text",
+                f"synthetic:c{number}x{cursor}",
+                [],
+                [],
+                None,
+            )

@@ -2,12 +2,14 @@
 
 Three per-person quantities drive behaviour, each decaying exponentially:
 
-- **discontent**: every post a follower sees adds its interest mismatch (1 - relevance);
+- **discontent**: every post a follower sees adds ``expected_relevance - relevance``: posts
+  that miss the follower's interests push it up, relevant ones push it below zero
+  (contentment);
 - **fatigue**: every promotion a follower sees adds one;
 - **affinity**: every answer from the brand adds ``audience_answer_affinity_gain``.
 
-A follower's daily unfollow hazard is ``unfollow_base + discontent_hazard * discontent +
-fatigue_hazard * fatigue``; affinity raises engagement (see :mod:`rapport.simulate.feed`),
+A follower's daily unfollow hazard is ``unfollow_base * exp(discontent_weight * discontent)
++ fatigue_hazard * fatigue``; affinity raises engagement (see :mod:`rapport.simulate.feed`),
 not loyalty. A non-follower finds the brand on a given day with probability
 ``discovery_rate * match**2``. Both draws use one uniform per person and day.
 """
@@ -20,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from rapport.simulate.audience import Audience
+from rapport.simulate.content import SIDE_TOPIC_WEIGHT
 from rapport.simulate.log import FOLLOW, UNFOLLOW, EventLog
 from rapport.simulate.params import WorldParams
 
@@ -30,6 +33,7 @@ CHANNELS: tuple[str, ...] = ("none", "initial", "organic", "discovery", "viral_s
 NONE, INITIAL, ORGANIC, DISCOVERY, VIRAL_SPIKE = range(5)
 
 DAY = 86_400
+_HISTORY_POSTS = 10
 
 IntArray = npt.NDArray[np.integer]
 
@@ -56,8 +60,8 @@ class PersonState:
         self.seen = np.zeros(n, dtype=np.int32)
         """Number of the last post (1-based) that reached each person."""
         self._discovery = (params.audience_discovery_rate * audience.match**2).astype(np.float32)
-        self._pending_follows: dict[int, list[tuple[IntArray, IntArray, IntArray]]] = (
-            defaultdict(list)
+        self._pending_follows: dict[int, list[tuple[IntArray, IntArray, IntArray]]] = defaultdict(
+            list
         )
         self._pending_affinity: dict[int, list[tuple[IntArray, float]]] = defaultdict(list)
 
@@ -68,21 +72,28 @@ class PersonState:
         self.follow_day[initial] = -1
         self.channel[initial] = INITIAL
         self.initial_followers = count
-        mismatch = 1.0 - audience.match[initial] if count else 1.0 - audience.match
-        self.mean_mismatch = np.float32(np.mean(mismatch)) if len(mismatch) else np.float32(1)
+        # Followers from before the window arrive with a history: as if they had just seen
+        # _HISTORY_POSTS posts at the current content mix.
+        if params.audience_mismatch_erodes:
+            relevance = (1.0 - SIDE_TOPIC_WEIGHT) * audience.match[initial]
+            expected = params.audience_expected_relevance
+            self.discontent[initial] = _HISTORY_POSTS * (expected - relevance)
+        if params.audience_promo_fatigue:
+            self.fatigue[initial] = _HISTORY_POSTS * params.brand_promo_share
         self._decay_discontent = _decay(params.audience_discontent_half_life_days)
         self._decay_fatigue = _decay(params.audience_fatigue_half_life_days)
         self._decay_affinity = _decay(params.audience_affinity_half_life_days)
 
     # -- effects of seeing a post ---------------------------------------------------------------
-    def saw_post(self, people: IntArray, relevance: npt.NDArray[np.float32], *, promo: bool) -> None:
+    def saw_post(
+        self, people: IntArray, relevance: npt.NDArray[np.float32], *, promo: bool
+    ) -> None:
         """Followers among ``people`` saw a post with the given relevance to each of them."""
         followers = self.follows[people]
         viewers = people[followers]
         if self.params.audience_mismatch_erodes:
-            self.discontent[viewers] += 1.0 - relevance[followers]
-        else:
-            self.discontent[viewers] += self.mean_mismatch
+            expected = np.float32(self.params.audience_expected_relevance)
+            self.discontent[viewers] += expected - relevance[followers]
         if promo and self.params.audience_promo_fatigue:
             self.fatigue[viewers] += 1.0
 
@@ -90,14 +101,14 @@ class PersonState:
     def queue_follows(self, people: IntArray, times: IntArray, channel: IntArray) -> None:
         """Follows decided now that happen at ``times`` (seconds from the start)."""
         days = times // DAY
-        for day in np.unique(days):
+        for day in sorted(set(days.tolist())):
             mask = days == day
             self._pending_follows[int(day)].append((people[mask], times[mask], channel[mask]))
 
     def queue_affinity(self, people: IntArray, times: IntArray, gain: float) -> None:
         """Affinity gained at ``times`` (a brand answer arriving)."""
         days = times // DAY
-        for day in np.unique(days):
+        for day in sorted(set(days.tolist())):
             self._pending_affinity[int(day)].append((people[days == day], gain))
 
     def apply_due(self, day: int, log: EventLog) -> None:
@@ -133,9 +144,9 @@ class PersonState:
         p = self.params
         n = self.audience.size
         draw = rng.random(n, dtype=np.float32)
-        hazard = self.discontent * np.float32(p.audience_discontent_hazard)
+        hazard = np.exp(self.discontent * np.float32(p.audience_discontent_weight))
+        hazard *= np.float32(p.audience_unfollow_base)
         hazard += self.fatigue * np.float32(p.audience_fatigue_hazard)
-        hazard += np.float32(p.audience_unfollow_base)
         at_risk = self.follows & (self.follow_day != day)
         leaving = np.flatnonzero(at_risk & (draw < hazard))
         open_to = ~self.follows & ~self.ever_unfollowed
@@ -152,7 +163,8 @@ class PersonState:
         if len(finding):
             times = start + rng.integers(0, DAY, size=len(finding))
             order = np.argsort(times, kind="stable")
-            self._follow(finding[order], times[order], np.int8(DISCOVERY), day, log)
+            channel = np.full(len(finding), DISCOVERY, dtype=np.int8)
+            self._follow(finding[order], times[order], channel, day, log)
         self.discontent *= self._decay_discontent
         self.fatigue *= self._decay_fatigue
         self.affinity *= self._decay_affinity

@@ -38,16 +38,26 @@ from rapport.simulate.log import (
 from rapport.simulate.params import WorldParams
 from rapport.simulate.vocab import CONTENT_KINDS
 
-__all__ = ["ROUTES", "Post", "PostOutcome", "Spreader"]
+__all__ = ["ROUTES", "Post", "PostOutcome", "Spreader", "unique_sorted"]
 
 ROUTES: tuple[str, ...] = ("test", "followers", "matched", "broad", "external")
 TEST, FOLLOWERS, MATCHED, BROAD, EXTERNAL = range(5)
 _ROUND_OFFSET_HOURS = (0.0, 1.0, 3.0, 6.0)
 HOUR = 3600
+DAY = 86_400
 PROMO_KIND = CONTENT_KINDS.index("promo")
 QUESTION_KIND = CONTENT_KINDS.index("question")
 
 IntArray = npt.NDArray[np.int64]
+
+
+def unique_sorted(values: IntArray) -> IntArray:
+    """Sorted distinct values (a sort and a comparison; numpy's hash-based unique is slower)."""
+    ordered: IntArray = np.sort(values)
+    if len(ordered) > 1:
+        distinct: IntArray = ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))]
+        return distinct
+    return ordered
 
 
 @dataclass(frozen=True)
@@ -139,9 +149,11 @@ class Spreader:
             if rate >= p.feed_matched_threshold or len(shown) < 10:
                 size = round(size * p.feed_widen_factor)
                 rate = self._round(self._sample_matched(size), MATCHED)
+                threshold = p.feed_broad_threshold
                 for _ in range(p.feed_max_broad_rounds):
-                    if rate < p.feed_broad_threshold:
+                    if rate < threshold:
                         break
+                    threshold = p.feed_spiral_threshold
                     size = round(size * p.feed_widen_factor)
                     outcome.broad_rounds += 1
                     rate = self._round(self._sample_unseen(size), BROAD)
@@ -152,7 +164,7 @@ class Spreader:
         return outcome
 
     def _sample_matched(self, size: int) -> IntArray:
-        pool = self.matched_pool
+        pool: IntArray = self.matched_pool
         pool = pool[~self.state.follows[pool] & (self.state.seen[pool] != self._post.number)]
         if len(pool) <= size:
             return pool
@@ -160,7 +172,7 @@ class Spreader:
 
     def _sample_unseen(self, size: int) -> IntArray:
         n = self.audience.size
-        draw = np.unique(self._rng.integers(0, n, size=min(2 * size, 4 * n)))
+        draw = unique_sorted(self._rng.integers(0, n, size=min(2 * size, 4 * n)))
         draw = draw[self.state.seen[draw] != self._post.number]
         if len(draw) > size:
             draw = np.sort(self._rng.choice(draw, size=size, replace=False))
@@ -177,8 +189,11 @@ class Spreader:
         if route == EXTERNAL:
             offset = float(rng.uniform(2.0, 48.0))
         times = self._post.time + int(offset * HOUR) + rng.exponential(HOUR, len(people))
-        batch = _Batch(people.astype(np.int64), times.astype(np.int64),
-                       np.full(len(people), route, dtype=np.int8))
+        batch = _Batch(
+            people.astype(np.int64),
+            times.astype(np.int64),
+            np.full(len(people), route, dtype=np.int8),
+        )
         exposed, engaged, reposters = self._expose(batch)
         self._outcome.widest_route = max(self._outcome.widest_route, min(route, BROAD))
         rate = engaged / exposed if exposed else 0.0
@@ -189,8 +204,9 @@ class Spreader:
             keep = rng.random(len(reached)) < self.p.feed_repost_reach
             reached, source = reached[keep], source[keep]
             delay = rng.exponential(HOUR, len(reached)).astype(np.int64)
-            cascade = _Batch(reached.astype(np.int64), reposters.times[source] + delay,
-                             reposters.routes[source])
+            cascade = _Batch(
+                reached.astype(np.int64), reposters.times[source] + delay, reposters.routes[source]
+            )
             _, _, reposters = self._expose(cascade)
         return rate
 
@@ -217,16 +233,24 @@ class Spreader:
 
         relevance = audience.interests[people] @ post.topic_weights
         affinity = state.affinity[people]
-        logit = (self.base_logit[post.kind] + p.audience_match_weight * relevance + post.appeal
-                 + audience.activity[people] + p.audience_affinity_weight * affinity)
+        age_days = (batch.times - post.time) / DAY
+        logit = (
+            self.base_logit[post.kind]
+            + p.audience_match_weight * relevance
+            + post.appeal
+            - p.content_novelty_decay_per_day * age_days
+            + audience.activity[people]
+            + p.audience_affinity_weight * affinity
+        )
         engaged = rng.random(n) < 1.0 / (1.0 + np.exp(-logit))
         state.saw_post(people, relevance, promo=post.kind == PROMO_KIND)
 
         # what the engaged people do
         who = np.flatnonzero(engaged)
         weights = self.action_weights if post.has_link else self.action_weights_no_link
-        action = np.searchsorted(np.cumsum(weights[post.kind]), rng.random(len(who)),
-                                 side="right").clip(0, len(ACTIONS) - 1)
+        action = np.searchsorted(
+            np.cumsum(weights[post.kind]), rng.random(len(who)), side="right"
+        ).clip(0, len(ACTIONS) - 1)
         delay = rng.lognormal(self._reaction_mu, p.audience_reaction_delay_sigma, len(who))
         acted_at = batch.times[who] + delay.astype(np.int64)
         valid = acted_at < self.end
@@ -238,19 +262,26 @@ class Spreader:
         asked = np.zeros(len(who), dtype=bool)
         if post.kind != QUESTION_KIND:
             asked[is_reply] = rng.random(np.count_nonzero(is_reply)) < p.audience_question_share
-        rows = self.events.append(person=people[who], post=post.number - 1, answer=-1,
-                                  kind=action, time=acted_at,
-                                  detail=np.where(asked, 1, np.where(unmatched, 2, 0)))
+        rows = self.events.append(
+            person=people[who],
+            post=post.number - 1,
+            answer=-1,
+            kind=action,
+            time=acted_at,
+            detail=np.where(asked, 1, np.where(unmatched, 2, 0)),
+        )
         if np.any(is_reply):
-            self._replies(rows[is_reply], people[who[is_reply]], acted_at[is_reply],
-                          asked[is_reply])
+            self._replies(
+                rows[is_reply], people[who[is_reply]], acted_at[is_reply], asked[is_reply]
+            )
         is_click = action == CLICK
         if np.any(is_click):
             self._clicks(people[who[is_click]], acted_at[is_click])
         self._follows(batch, engaged, who, acted_at)
         spreading = (action == REPOST) | (action == QUOTE)
-        reposters = _Batch(people[who[spreading]], acted_at[spreading],
-                           batch.routes[who[spreading]])
+        reposters = _Batch(
+            people[who[spreading]], acted_at[spreading], batch.routes[who[spreading]]
+        )
         return n, int(np.count_nonzero(engaged)), reposters
 
     def _follows(
@@ -286,25 +317,39 @@ class Spreader:
         n = len(rows)
         chance = np.where(asked, p.brand_question_reply_prob, p.brand_reply_prob)
         answered = rng.random(n) < chance
-        delay_hours = rng.lognormal(np.log(p.brand_reply_delay_median_hours),
-                                    p.brand_reply_delay_sigma, n)
+        delay_hours = rng.lognormal(
+            np.log(p.brand_reply_delay_median_hours), p.brand_reply_delay_sigma, n
+        )
         answer_time = times + (delay_hours * HOUR).astype(np.int64)
         happened = answered & (answer_time < self.end)
         first_row = self.replies.rows
-        self.replies.append(row=rows, person=people, post=self._post.number - 1, asked=asked,
-                            answered=answered, answer_time=np.where(happened, answer_time, -1),
-                            delay_hours=delay_hours)
+        self.replies.append(
+            row=rows,
+            person=people,
+            post=self._post.number - 1,
+            asked=asked,
+            answered=answered,
+            answer_time=np.where(happened, answer_time, -1),
+            delay_hours=delay_hours,
+        )
         if p.audience_answer_builds_affinity and np.any(happened):
-            self.state.queue_affinity(people[happened], answer_time[happened],
-                                      p.audience_answer_affinity_gain)
+            self.state.queue_affinity(
+                people[happened], answer_time[happened], p.audience_answer_affinity_gain
+            )
         thanks = happened & (rng.random(n) < p.audience_thanks_prob)
         if np.any(thanks):
             delay = rng.lognormal(self._reaction_mu, p.audience_reaction_delay_sigma, n)
             at = answer_time + delay.astype(np.int64)
             thanks &= at < self.end
             answer_index = first_row + np.arange(n)
-            self.events.append(person=people[thanks], post=-1, answer=answer_index[thanks],
-                               kind=REPLY, time=at[thanks], detail=0)
+            self.events.append(
+                person=people[thanks],
+                post=-1,
+                answer=answer_index[thanks],
+                kind=REPLY,
+                time=at[thanks],
+                detail=0,
+            )
 
     def _clicks(self, people: IntArray, times: IntArray) -> None:
         """Clicks convert, mostly when the person's interests match the brand."""
@@ -319,15 +364,21 @@ class Spreader:
             return
         delay = rng.lognormal(np.log(0.25 * HOUR), 1.2, n).astype(np.int64)
         at = times + delay
-        purchase = (rng.random(n) < p.conversion_promo_purchase_share) & (self._post.kind == PROMO_KIND)
-        value = rng.lognormal(np.log(p.conversion_order_value_median),
-                              p.conversion_order_value_sigma, n).round(2)
+        purchase = (rng.random(n) < p.conversion_promo_purchase_share) & (
+            self._post.kind == PROMO_KIND
+        )
+        value = rng.lognormal(
+            np.log(p.conversion_order_value_median), p.conversion_order_value_sigma, n
+        ).round(2)
         attributed = rng.random(n) >= p.conversion_unattributed_share
         known = rng.random(n) < p.conversion_person_known_share
         keep = at < self.end
         self.conversions.append(
-            person=people[keep], post=self._post.number - 1, time=at[keep],
-            kind=purchase[keep].astype(np.int8), value=np.where(purchase, value, np.nan)[keep],
-            attributed=attributed[keep], person_known=known[keep],
+            person=people[keep],
+            post=self._post.number - 1,
+            time=at[keep],
+            kind=purchase[keep].astype(np.int8),
+            value=np.where(purchase, value, np.nan)[keep],
+            attributed=attributed[keep],
+            person_known=known[keep],
         )
-

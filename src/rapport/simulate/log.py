@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -11,9 +12,9 @@ __all__ = [
     "ACTIONS",
     "EVENT_KINDS",
     "BrandReplyLog",
+    "Columns",
     "ConversionLog",
     "EventLog",
-    "Columns",
 ]
 
 EVENT_KINDS: tuple[str, ...] = ("like", "reply", "repost", "quote", "click", "follow", "unfollow")
@@ -22,7 +23,7 @@ LIKE, REPLY, REPOST, QUOTE, CLICK, FOLLOW, UNFOLLOW = range(7)
 ACTIONS: tuple[str, ...] = EVENT_KINDS[:5]
 """What an engaged person does with a post (the order of the action weights)."""
 
-Columns = dict[str, npt.NDArray[np.generic]]
+Columns = dict[str, npt.NDArray[Any]]
 
 
 @dataclass

@@ -55,34 +55,34 @@ def draw_schedule(
 ) -> Schedule:  # fmt: skip
     """Draw posting days and times (defaults: the brand's cadence parameters)."""
     days = params.days if days is None else days
-    active_rate = params.brand_posts_per_active_day if posts_per_active_day is None else (
-        posts_per_active_day
+    active_rate = (
+        params.brand_posts_per_active_day
+        if posts_per_active_day is None
+        else (posts_per_active_day)
     )
-    lull_rate = params.brand_posts_per_lull_day if posts_per_lull_day is None else (
-        posts_per_lull_day
+    lull_rate = (
+        params.brand_posts_per_lull_day if posts_per_lull_day is None else (posts_per_lull_day)
     )
     to_lull = params.brand_lull_start_prob if lull_start_prob is None else lull_start_prob
     to_active = params.brand_lull_end_prob if lull_end_prob is None else lull_end_prob
     flips = rng.random(days)
     active = np.empty(days, dtype=bool)
     state = True
-    for day in range(days):
-        active[day] = state
-        state = not (flips[day] < to_lull) if state else flips[day] < to_active
+    for index in range(days):
+        active[index] = state
+        state = not (flips[index] < to_lull) if state else bool(flips[index] < to_active)
     weekday = (params.start.weekday() + np.arange(days)) % 7
     rate = np.where(active, active_rate, lull_rate) * np.where(
         weekday >= 5, params.brand_weekend_factor, 1.0
     )
     per_day = rng.poisson(rate)
-    day = np.repeat(np.arange(days, dtype=np.int32), per_day)
-    time = day.astype(np.int64) * DAY + hour_draws(len(day), rng)
+    post_day = np.repeat(np.arange(days, dtype=np.int32), per_day)
+    time = post_day.astype(np.int64) * DAY + hour_draws(len(post_day), rng)
     order = np.argsort(time, kind="stable")
-    return Schedule(day=day[order], time=time[order], active=active)
+    return Schedule(day=post_day[order], time=time[order], active=active)
 
 
-def draw_kinds(
-    mix: dict[str, float], count: int, rng: np.random.Generator
-) -> npt.NDArray[np.int8]:
+def draw_kinds(mix: dict[str, float], count: int, rng: np.random.Generator) -> npt.NDArray[np.int8]:
     """Content kind (index into ``CONTENT_KINDS``) of ``count`` posts.
 
     The promo share is cut first from each post's uniform, so raising it turns some posts

@@ -12,6 +12,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from rapport.simulate._arrow import indices, join, strings, take
 from rapport.simulate.audience import Audience
 from rapport.simulate.vocab import (
     BIO_CLOSERS,
@@ -35,62 +36,60 @@ __all__ = [
     "slug",
 ]
 
-_SYLLABLES = pa.array(NAME_SYLLABLES)
-_CAPITALISED = pa.array([s.capitalize() for s in NAME_SYLLABLES])
+_SYLLABLES = strings(NAME_SYLLABLES)
+_CAPITALISED = strings([s.capitalize() for s in NAME_SYLLABLES])
+_CONNECTORS = (" who lives for ", " obsessed with ", ". Ask me about ", ", fuelled by ", ": ")
 
 
 def _flat_choice(
     groups: list[tuple[str, ...]], group: npt.NDArray[np.integer], rng: np.random.Generator
-) -> pa.Array:
+) -> pa.StringArray:
     """For each row, a random word of its group (vectorised over rows)."""
     lengths = np.array([len(g) for g in groups], dtype=np.int64)
     offsets = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-    flat = pa.array([word for g in groups for word in g])
+    flat = strings([word for g in groups for word in g])
     pick = offsets[group] + (rng.random(len(group)) * lengths[group]).astype(np.int64)
-    return flat.take(pa.array(pick))
+    return take(flat, pick)
 
 
-def _pick(words: tuple[str, ...], count: int, rng: np.random.Generator) -> pa.Array:
-    return pa.array(words).take(pa.array(rng.integers(0, len(words), size=count)))
+def _pick(words: tuple[str, ...], count: int, rng: np.random.Generator) -> pa.StringArray:
+    return take(strings(words), rng.integers(0, len(words), size=count))
 
 
 def people_strings(
-    indices: npt.NDArray[np.int64], audience: Audience, rng: np.random.Generator
-) -> tuple[pa.Array, pa.Array, pa.Array]:
-    """Handles, display names and bios of the given people.
+    numbers: npt.NDArray[np.int64], audience: Audience, rng: np.random.Generator
+) -> tuple[pa.StringArray, pa.StringArray, pa.StringArray]:
+    """Handles, display names and bios of the people with the given numbers.
 
     A handle ends with the person number, so handles are unique. A bio names what the
     person loves most (its primary topic) and what else they are into (its second topic).
     """
-    n = len(indices)
-    syllables = len(NAME_SYLLABLES)
-    draw = rng.integers(0, syllables, size=(5, n))
-    number = pc.cast(pa.array(indices), pa.string())
-    handles = pc.binary_join_element_wise(
-        _SYLLABLES.take(pa.array(draw[0])), _SYLLABLES.take(pa.array(draw[1])), "_", number, ""
+    n = len(numbers)
+    draw = rng.integers(0, len(NAME_SYLLABLES), size=(5, n))
+    number_text = pc.cast(indices(numbers), pa.string())
+    handles = join(take(_SYLLABLES, draw[0]), take(_SYLLABLES, draw[1]), "_", number_text)
+    first = join(take(_CAPITALISED, draw[0]), take(_SYLLABLES, draw[1]))
+    last = join(
+        take(_CAPITALISED, draw[2]), take(_SYLLABLES, draw[3]), take(_SYLLABLES, draw[4] % 12)
     )
-    first = pc.binary_join_element_wise(
-        _CAPITALISED.take(pa.array(draw[0])), _SYLLABLES.take(pa.array(draw[1])), ""
-    )
-    last = pc.binary_join_element_wise(
-        _CAPITALISED.take(pa.array(draw[2])), _SYLLABLES.take(pa.array(draw[3])),
-        _SYLLABLES.take(pa.array(draw[4] % 12)), "",
-    )  # fmt: skip
-    names = pc.binary_join_element_wise(first, last, " ")
-    primary = audience.primary_topic[indices]
-    secondary = audience.secondary_topic[indices]
+    names = join(first, last, separator=" ")
+    primary = audience.primary_topic[numbers]
+    secondary = audience.secondary_topic[numbers]
     role = _flat_choice([t.roles for t in TOPICS], primary, rng)
     thing = _flat_choice([t.nouns for t in TOPICS], primary, rng)
     other = _flat_choice([t.nouns for t in TOPICS], secondary, rng)
-    bios = pc.binary_join_element_wise(
-        _pick(BIO_OPENERS, n, rng), role,
-        _pick((" who lives for ", " obsessed with ", ", mostly ", " and ", ": "), n, rng),
-        thing, _pick(BIO_LINKERS, n, rng), other, _pick(BIO_CLOSERS, n, rng), "",
-    )  # fmt: skip
-    bios = pc.binary_join_element_wise(
-        pc.utf8_upper(pc.utf8_slice_codeunits(bios, 0, 1)), pc.utf8_slice_codeunits(bios, 1), ""
+    bios = join(
+        _pick(BIO_OPENERS, n, rng),
+        role,
+        _pick(_CONNECTORS, n, rng),
+        thing,
+        _pick(BIO_LINKERS, n, rng),
+        other,
+        _pick(BIO_CLOSERS, n, rng),
     )
-    return handles, names, bios
+    first_letter = pc.utf8_upper(pc.utf8_slice_codeunits(bios, 0, 1))
+    rest = pc.utf8_slice_codeunits(bios, 1)
+    return handles, names, join(first_letter, rest)
 
 
 def account_display_name(topic: Topic, rng: np.random.Generator) -> str:
@@ -137,8 +136,10 @@ def post_text(
     if kind == "promo":
         body = f"{offer} on our {noun} this week only. Order online or drop by the shop."
     elif kind == "educational":
-        body = (f"How to {_word(topic.skills, rng)}: start slow, keep notes, and trust your "
-                f"senses. Our full guide to the {noun} is up.")
+        body = (
+            f"How to {_word(topic.skills, rng)}: start slow, keep notes, and trust your "
+            f"senses. Our full guide to the {noun} is up."
+        )
     elif kind == "question":
         body = _word((
             f"What's your favourite {noun}?",
@@ -148,14 +149,20 @@ def post_text(
         ), rng)  # fmt: skip
         return body if not tags else f"{tags} {body}"
     elif kind == "news":
-        body = (f"News: the {noun} is back, and we're now open Sundays in "
-                f"{_word(CITIES, rng)}. Pairs nicely with {_word(side.nouns, rng)}.")
+        body = (
+            f"News: the {noun} is back, and we're now open Sundays in "
+            f"{_word(CITIES, rng)}. Good news for {side.audience} too."
+        )
     elif kind == "throwback":
-        body = (f"Throwback to {year - int(rng.integers(2, 9))}, our very first {noun}. "
-                "Still can't believe how far we've come.")
+        body = (
+            f"Throwback to {year - int(rng.integers(2, 9))}, our very first {noun}. "
+            "Still can't believe how far we've come."
+        )
     else:
-        body = (f"Behind the scenes: {_word(TEAM_NAMES, rng)} starts the {noun} at 5am so it's "
-                "ready when we open.")
+        body = (
+            f"Behind the scenes: {_word(TEAM_NAMES, rng)} starts the {noun} at 5am so it's "
+            "ready when we open."
+        )
     parts = [body]
     if link:
         parts.append(link)
@@ -189,7 +196,12 @@ _STRAY = (
 
 
 def reply_text(
-    *, post_kind: str, asks: bool, matched: bool, person_topic: Topic, brand_topic: Topic,
+    *,
+    post_kind: str,
+    asks: bool,
+    matched: bool,
+    person_topic: Topic,
+    brand_topic: Topic,
     rng: np.random.Generator,
 ) -> str:
     """What a person writes under a post; a reply that ``asks`` ends with ``?``."""
@@ -223,5 +235,8 @@ def answer_text(*, handle: str, asked: bool, topic: Topic, rng: np.random.Genera
 
 
 THANKS_TEXTS: tuple[str, ...] = (
-    "Thank you!", "Thanks, that helps!", "Perfect, thanks!", "Amazing, see you Saturday.",
+    "Thank you!",
+    "Thanks, that helps!",
+    "Perfect, thanks!",
+    "Amazing, see you Saturday.",
 )

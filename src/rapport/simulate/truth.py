@@ -96,4 +96,5 @@ class Truth:
 
     def channel_mask(self, channel: str) -> npt.NDArray[np.bool_]:
         """People acquired through ``channel`` (one of :data:`CHANNELS`)."""
-        return self.acquired_channel == CHANNELS.index(channel)
+        mask: npt.NDArray[np.bool_] = self.acquired_channel == CHANNELS.index(channel)
+        return mask

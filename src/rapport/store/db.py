@@ -94,14 +94,15 @@ class Store:
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():
                 raise WorkspaceError(
-                    self.path, problem="the store is in use by another rapport process",
+                    self.path,
+                    problem="the store is in use by another rapport process",
                     fix="wait for it to finish, then try again",
                 ) from None
             raise StoreError(self.path, problem=f"can't open the store ({exc})") from None
         except duckdb.Error as exc:
             raise StoreError(
-                self.path, problem=f"not a usable rapport store ({exc}); move it away and "
-                "import again"
+                self.path,
+                problem=f"not a usable rapport store ({exc}); move it away and import again",
             ) from None
         self._con.execute("SET TimeZone = 'UTC'")
         migrate(self._con)
@@ -115,7 +116,9 @@ class Store:
         return self
 
     def __exit__(
-        self, kind: type[BaseException] | None, value: BaseException | None,
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
         self.close()
@@ -158,8 +161,17 @@ class Store:
             "rows_unchanged, rows_rejected FROM imports ORDER BY import_id DESC LIMIT ?",
             [limit],
         ).fetchall()
-        keys = ("import_id", "source", "origin", "finished_at", "seconds", "added", "updated",
-                "unchanged", "rejected")
+        keys = (
+            "import_id",
+            "source",
+            "origin",
+            "finished_at",
+            "seconds",
+            "added",
+            "updated",
+            "unchanged",
+            "rejected",
+        )
         return [dict(zip(keys, row, strict=True)) for row in rows]
 
     def quarantine_count(self) -> int:
@@ -187,13 +199,21 @@ class Store:
         """Write a batch in one transaction and record the import; return what happened."""
         started = dt.datetime.now(dt.UTC)
         clock = time.perf_counter()
-        summary = ImportSummary(import_id=0, source=batch.source, origin=batch.origin,
-                                seconds=0.0, notices=list(batch.notices), files=list(batch.files))
+        summary = ImportSummary(
+            import_id=0,
+            source=batch.source,
+            origin=batch.origin,
+            seconds=0.0,
+            notices=list(batch.notices),
+            files=list(batch.files),
+        )
         rejections: list[Rejection] = list(batch.rejections)
         for rejection in batch.rejections:
             summary.tables.setdefault(rejection.table, TableCounts()).rejected += 1
         with self.transaction() as con:
-            summary.import_id = int(scalar(con, "SELECT coalesce(max(import_id), 0) + 1 FROM imports"))
+            summary.import_id = int(
+                scalar(con, "SELECT coalesce(max(import_id), 0) + 1 FROM imports")
+            )
             salt = self.meta("salt") or ""
             for name in TABLE_ORDER:
                 table = batch.tables.get(name)
@@ -203,8 +223,13 @@ class Store:
                     progress(name)
                 counts = summary.tables.setdefault(name, TableCounts())
                 rejected = self._write_table(
-                    TABLES[name], table, batch.locators.get(name), salt=salt, counts=counts,
-                    source=batch.sources.get(name, name), notices=summary.notices,
+                    TABLES[name],
+                    table,
+                    batch.locators.get(name),
+                    salt=salt,
+                    counts=counts,
+                    source=batch.sources.get(name, name),
+                    notices=summary.notices,
                 )
                 rejections.extend(rejected)
                 counts.rejected += len(rejected)
@@ -213,17 +238,26 @@ class Store:
         return summary
 
     def _write_table(
-        self, spec: TableSpec, table: pa.Table, locators: list[str] | None, *, salt: str,
-        counts: TableCounts, source: str, notices: list[str],
+        self,
+        spec: TableSpec,
+        table: pa.Table,
+        locators: list[str] | None,
+        *,
+        salt: str,
+        counts: TableCounts,
+        source: str,
+        notices: list[str],
     ) -> list[Rejection]:
         con = self._con
         n = table.num_rows
         counts.received += n
         if n == 0:
             return []
-        located = locators if locators is not None and len(locators) == n else [
-            f"row {i + 1}" for i in range(n)
-        ]
+        located = (
+            locators
+            if locators is not None and len(locators) == n
+            else [f"row {i + 1}" for i in range(n)]
+        )
         incoming = table.append_column("_locator", pa.array(located, pa.string()))
         incoming = incoming.append_column("_row", pa.array(range(n), pa.int64()))
         view = f"_in_{spec.name}"
@@ -234,12 +268,15 @@ class Store:
             con.unregister(f"{view}_arrow")
         withheld = self._withhold_erased(spec, view, salt)
         if withheld:
-            notices.append(f"{spec.name}: {withheld} row(s) about people erased on request "
-                           "were not imported")
+            notices.append(
+                f"{spec.name}: {withheld} row(s) about people erased on request were not imported"
+            )
         merged = dedupe_incoming(con, spec, view)
         if merged:
-            notices.append(f"{spec.name}: {merged} repeated row(s) with the same key were "
-                           "merged (the last one kept)")
+            notices.append(
+                f"{spec.name}: {merged} repeated row(s) with the same key were "
+                "merged (the last one kept)"
+            )
         current = f"{view}_dedup"
         rejected = self._reject_dangling(spec, current, source)
         repeated = 0
@@ -283,13 +320,22 @@ class Store:
             for row in rows.to_pylist():
                 locator = str(row.pop("_locator"))
                 row.pop("_row", None)
-                rejected.append(Rejection(
-                    spec.name, source, locator, column,
-                    f"{row[column]!r} is not a known {singular} ({target}.{target_column}); "
-                    f"import the {target} first or together",
-                    raw_json({k: v.isoformat() if isinstance(v, dt.datetime) else v
-                              for k, v in row.items()}),
-                ))
+                rejected.append(
+                    Rejection(
+                        spec.name,
+                        source,
+                        locator,
+                        column,
+                        f"{row[column]!r} is not a known {singular} ({target}.{target_column}); "
+                        f"import the {target} first or together",
+                        raw_json(
+                            {
+                                k: v.isoformat() if isinstance(v, dt.datetime) else v
+                                for k, v in row.items()
+                            }
+                        ),
+                    )
+                )
         return rejected
 
     def _record(
@@ -297,15 +343,17 @@ class Store:
     ) -> None:
         con = self._con
         if rejections:
-            frame = pa.table({
-                "import_id": pa.array([summary.import_id] * len(rejections), pa.int64()),
-                "table_name": [r.table for r in rejections],
-                "source": [r.source for r in rejections],
-                "locator": [r.locator for r in rejections],
-                "field": [r.field for r in rejections],
-                "reason": [r.reason for r in rejections],
-                "raw": [r.raw for r in rejections],
-            })
+            frame = pa.table(
+                {
+                    "import_id": pa.array([summary.import_id] * len(rejections), pa.int64()),
+                    "table_name": [r.table for r in rejections],
+                    "source": [r.source for r in rejections],
+                    "locator": [r.locator for r in rejections],
+                    "field": [r.field for r in rejections],
+                    "reason": [r.reason for r in rejections],
+                    "raw": [r.raw for r in rejections],
+                }
+            )
             con.register("_quarantine_in", frame)
             con.execute("INSERT INTO quarantine SELECT * FROM _quarantine_in")
             con.unregister("_quarantine_in")
@@ -315,15 +363,26 @@ class Store:
             ]
             summary.first_rejections = [r.describe() for r in rejections[:5]]
         for digest in summary.files:
-            con.execute("INSERT INTO import_files VALUES (?, ?, ?, ?)",
-                        [summary.import_id, digest.path, digest.sha256, digest.size])
+            con.execute(
+                "INSERT INTO import_files VALUES (?, ?, ?, ?)",
+                [summary.import_id, digest.path, digest.sha256, digest.size],
+            )
         details = {
             "tables": {name: asdict(c) for name, c in summary.tables.items()},
             "notices": summary.notices,
         }
         con.execute(
             "INSERT INTO imports VALUES (?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?)",
-            [summary.import_id, summary.source, summary.origin, started, summary.seconds,
-             summary.total("added"), summary.total("updated"), summary.total("unchanged"),
-             summary.total("rejected"), json.dumps(details)],
+            [
+                summary.import_id,
+                summary.source,
+                summary.origin,
+                started,
+                summary.seconds,
+                summary.total("added"),
+                summary.total("updated"),
+                summary.total("unchanged"),
+                summary.total("rejected"),
+                json.dumps(details),
+            ],
         )

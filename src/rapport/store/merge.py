@@ -49,9 +49,7 @@ def dedupe_incoming(con: duckdb.DuckDBPyConnection, spec: TableSpec, view: str) 
     return before - _count(con, f"{view}_dedup")
 
 
-def drop_repeated_observations(
-    con: duckdb.DuckDBPyConnection, spec: TableSpec, view: str
-) -> int:
+def drop_repeated_observations(con: duckdb.DuckDBPyConnection, spec: TableSpec, view: str) -> int:
     """Remove new observations identical to the one before them; return how many."""
     series, moment = spec.key
     values = [c for c in spec.value_columns]
@@ -86,9 +84,7 @@ def drop_repeated_observations(
     return before - _count(con, f"{view}_kept")
 
 
-def merge_incoming(
-    con: duckdb.DuckDBPyConnection, spec: TableSpec, view: str
-) -> MergeCounts:
+def merge_incoming(con: duckdb.DuckDBPyConnection, spec: TableSpec, view: str) -> MergeCounts:
     """MERGE the rows of ``view`` into the spec's table; return what happened."""
     table = _q(spec.name)
     on = " AND ".join(f"t.{_q(k)} = s.{_q(k)}" for k in spec.key)
@@ -108,9 +104,9 @@ def merge_incoming(
     values = ", ".join(f"s.{_q(c)}" for c in spec.column_names)
     total = _count(con, view)
     if differs:
-        updated = int(scalar(
-            con, f"SELECT count(*) FROM {view} s JOIN {table} t ON {on} WHERE {' OR '.join(differs)}"
-        ))
+        changed = " OR ".join(differs)
+        query = f"SELECT count(*) FROM {view} s JOIN {table} t ON {on} WHERE {changed}"
+        updated = int(scalar(con, query))
     else:
         updated = 0
     before = _count(con, table)

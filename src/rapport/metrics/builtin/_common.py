@@ -59,11 +59,23 @@ def post_engagement(t: Tables, c: Context) -> tuple[ir.Table, str]:
     if "post_stats.likes" in known:
         stats = latest_post_stats(t)
         joined = posts.left_join(stats, posts.post_id == stats.post_id).drop("post_id_right")
-        parts = [joined.likes, joined.reposts.fill_null(0), joined.replies.fill_null(0),
-                 joined.quotes.fill_null(0)]
+        parts = [
+            joined.likes,
+            joined.reposts.fill_null(0),
+            joined.replies.fill_null(0),
+            joined.quotes.fill_null(0),
+        ]
         table = joined.select(
-            "post_id", "account_id", "created_at", "content_kind", "likes", "reposts",
-            "replies", "quotes", "reach", "impressions",
+            "post_id",
+            "account_id",
+            "created_at",
+            "content_kind",
+            "likes",
+            "reposts",
+            "replies",
+            "quotes",
+            "reach",
+            "impressions",
             engagements=parts[0] + parts[1] + parts[2] + parts[3],
         )
         basis = "the platforms' latest counts per post (post_stats)"
@@ -82,9 +94,16 @@ def post_engagement(t: Tables, c: Context) -> tuple[ir.Table, str]:
         replies = joined.replies.fill_null(0)
         quotes = joined.quotes.fill_null(0)
         table = joined.select(
-            "post_id", "account_id", "created_at", "content_kind",
-            likes=likes, reposts=reposts, replies=replies, quotes=quotes,
-            reach=ibis.null("int64"), impressions=ibis.null("int64"),
+            "post_id",
+            "account_id",
+            "created_at",
+            "content_kind",
+            likes=likes,
+            reposts=reposts,
+            replies=replies,
+            quotes=quotes,
+            reach=ibis.null("int64"),
+            impressions=ibis.null("int64"),
             engagements=likes + reposts + replies + quotes,
         )
         basis = "people's likes, reposts, replies and quotes counted one by one (interactions)"

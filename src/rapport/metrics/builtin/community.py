@@ -7,14 +7,20 @@ from rapport.metrics.needs import ENGAGEMENT_INTERACTIONS
 from rapport.metrics.spec import Context, Measure, metric
 from rapport.tables import Tables
 
-_WHY = ("Take care of the first 50 to 100 people who care: the ones who come back are "
-        "the start of everything that grows.")
+_WHY = (
+    "Take care of the first 50 to 100 people who care: the ones who come back are "
+    "the start of everything that grows."
+)
 
 
 @metric(
-    id="engaged_people", area="community", title="People who engaged", unit="people",
+    id="engaged_people",
+    area="community",
+    title="People who engaged",
+    unit="people",
     denominator="distinct people with a like, repost, quote, reply, mention, save or share",
-    direction="higher", needs=(ENGAGEMENT_INTERACTIONS,),
+    direction="higher",
+    needs=(ENGAGEMENT_INTERACTIONS,),
     description="Distinct people who engaged with your accounts at least once.",
     why=_WHY,
 )
@@ -25,9 +31,13 @@ def engaged_people(t: Tables, c: Context) -> Measure:
 
 
 @metric(
-    id="returning_people", area="community", title="People who came back", unit="people",
+    id="returning_people",
+    area="community",
+    title="People who came back",
+    unit="people",
     denominator="distinct people who engaged in at least two different calendar weeks",
-    direction="higher", needs=(ENGAGEMENT_INTERACTIONS,),
+    direction="higher",
+    needs=(ENGAGEMENT_INTERACTIONS,),
     description="People who engaged in two or more distinct weeks of the period.",
     why=_WHY,
 )
@@ -40,9 +50,13 @@ def returning_people(t: Tables, c: Context) -> Measure:
 
 
 @metric(
-    id="returning_share", area="community", title="Share of people who came back",
-    unit="fraction", denominator="people who engaged at least once",
-    direction="higher", needs=(ENGAGEMENT_INTERACTIONS,),
+    id="returning_share",
+    area="community",
+    title="Share of people who came back",
+    unit="fraction",
+    denominator="people who engaged at least once",
+    direction="higher",
+    needs=(ENGAGEMENT_INTERACTIONS,),
     description="People who engaged in two or more distinct weeks, divided by everyone who "
     "engaged.",
     why=_WHY,

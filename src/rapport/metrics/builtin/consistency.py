@@ -8,8 +8,10 @@ from rapport.metrics.needs import OWN_ORIGINAL_POSTS
 from rapport.metrics.spec import Context, Measure, metric
 from rapport.tables import Tables
 
-_WHY = ("A few posts a day becomes a few a week, then the account is quietly inactive; "
-        "consistency is what builds trust over time.")
+_WHY = (
+    "A few posts a day becomes a few a week, then the account is quietly inactive; "
+    "consistency is what builds trust over time."
+)
 
 
 def _span_days(t: Tables, c: Context) -> ibis.expr.types.FloatingScalar:
@@ -33,9 +35,13 @@ def _data_end(t: Tables, c: Context) -> ibis.expr.types.TimestampScalar:
 
 
 @metric(
-    id="posts", area="consistency", title="Original posts", unit="count",
+    id="posts",
+    area="consistency",
+    title="Original posts",
+    unit="count",
     denominator="original posts by your own accounts in the period (no replies, no reposts)",
-    direction="neutral", needs=(OWN_ORIGINAL_POSTS,),
+    direction="neutral",
+    needs=(OWN_ORIGINAL_POSTS,),
     description="How many original posts your own accounts published.",
     why=_WHY,
 )
@@ -45,9 +51,13 @@ def posts(t: Tables, c: Context) -> Measure:
 
 
 @metric(
-    id="posts_per_week", area="consistency", title="Posts per week", unit="posts per week",
+    id="posts_per_week",
+    area="consistency",
+    title="Posts per week",
+    unit="posts per week",
     denominator="weeks from the first original post to the end of the data",
-    direction="higher", needs=(OWN_ORIGINAL_POSTS,),
+    direction="higher",
+    needs=(OWN_ORIGINAL_POSTS,),
     description="Original posts divided by the number of weeks they span.",
     why=_WHY,
 )
@@ -58,9 +68,13 @@ def posts_per_week(t: Tables, c: Context) -> Measure:
 
 
 @metric(
-    id="longest_gap_days", area="consistency", title="Longest gap between posts", unit="days",
+    id="longest_gap_days",
+    area="consistency",
+    title="Longest gap between posts",
+    unit="days",
     denominator="consecutive pairs of original posts",
-    direction="lower", needs=(OWN_ORIGINAL_POSTS,),
+    direction="lower",
+    needs=(OWN_ORIGINAL_POSTS,),
     description="The longest stretch without an original post, between two posts.",
     why=_WHY,
 )
@@ -74,9 +88,13 @@ def longest_gap_days(t: Tables, c: Context) -> Measure:
 
 
 @metric(
-    id="days_since_last_post", area="consistency", title="Days since the last post",
-    unit="days", denominator="time from the latest original post to the end of the data",
-    direction="lower", needs=(OWN_ORIGINAL_POSTS,),
+    id="days_since_last_post",
+    area="consistency",
+    title="Days since the last post",
+    unit="days",
+    denominator="time from the latest original post to the end of the data",
+    direction="lower",
+    needs=(OWN_ORIGINAL_POSTS,),
     description="How long the account has been silent at the end of the data; compared "
     "with targets.max_gap_days for the inactivity alert.",
     why=_WHY,
@@ -88,9 +106,13 @@ def days_since_last_post(t: Tables, c: Context) -> Measure:
 
 
 @metric(
-    id="weeks_active_share", area="consistency", title="Weeks with a post", unit="fraction",
+    id="weeks_active_share",
+    area="consistency",
+    title="Weeks with a post",
+    unit="fraction",
     denominator="calendar weeks from the first original post to the end of the data",
-    direction="higher", needs=(OWN_ORIGINAL_POSTS,),
+    direction="higher",
+    needs=(OWN_ORIGINAL_POSTS,),
     description="Share of weeks in which at least one original post went out.",
     why=_WHY,
 )

@@ -10,26 +10,31 @@ from rapport.metrics.needs import FOLLOWER_HISTORY, OWN_ORIGINAL_POSTS
 from rapport.metrics.spec import Context, Measure, Need, metric
 from rapport.tables import Tables
 
-_VANITY_WHY = ("Shown for context only: big numbers feel good, but they are not a business "
-               "outcome. Read them beside the relationship numbers.")
+_VANITY_WHY = (
+    "Shown for context only: big numbers feel good, but they are not a business "
+    "outcome. Read them beside the relationship numbers."
+)
 
 
 def latest_followers(t: Tables, c: Context) -> ir.IntegerScalar:
     """Sum over own accounts of the latest known follower count."""
     fc = t.follower_counts.filter(t.follower_counts.account_id.isin(list(c.own_account_ids)))
     fc = c.in_period(fc, fc.observed_at)
-    per_account = fc.group_by("account_id").aggregate(
-        followers=fc.followers.argmax(fc.observed_at)
-    )
+    per_account = fc.group_by("account_id").aggregate(followers=fc.followers.argmax(fc.observed_at))
     accounts = t.accounts.filter(t.accounts.account_id.isin(list(c.own_account_ids)))
     joined = accounts.left_join(per_account, accounts.account_id == per_account.account_id)
     return joined.followers_right.coalesce(joined.followers).sum()
 
 
 @metric(
-    id="followers", area="engagement", title="Followers", unit="people",
+    id="followers",
+    area="engagement",
+    title="Followers",
+    unit="people",
     denominator="your own accounts' latest follower counts, summed",
-    direction="neutral", needs=(FOLLOWER_HISTORY,), vanity=True,
+    direction="neutral",
+    needs=(FOLLOWER_HISTORY,),
+    vanity=True,
     description="How many people follow your accounts (the latest count we know).",
     why=_VANITY_WHY,
 )
@@ -44,9 +49,14 @@ _STATS_LIKES = Need(
 
 
 @metric(
-    id="likes", area="engagement", title="Likes", unit="count",
+    id="likes",
+    area="engagement",
+    title="Likes",
+    unit="count",
     denominator="original posts by your own accounts in the period",
-    direction="neutral", needs=(OWN_ORIGINAL_POSTS, _STATS_LIKES), vanity=True,
+    direction="neutral",
+    needs=(OWN_ORIGINAL_POSTS, _STATS_LIKES),
+    vanity=True,
     description="Likes your original posts received in total.",
     why=_VANITY_WHY,
 )
@@ -62,10 +72,15 @@ _REACH = Need(
 
 
 @metric(
-    id="reach", area="engagement", title="Reach", unit="count",
+    id="reach",
+    area="engagement",
+    title="Reach",
+    unit="count",
     denominator="original posts with a reach (or else impressions) count; a person reached "
     "by two posts counts twice",
-    direction="neutral", needs=(OWN_ORIGINAL_POSTS, _REACH), vanity=True,
+    direction="neutral",
+    needs=(OWN_ORIGINAL_POSTS, _REACH),
+    vanity=True,
     description="People reached by your original posts, summed over posts; impressions when "
     "the platform reports no reach.",
     why=_VANITY_WHY,
@@ -73,10 +88,16 @@ _REACH = Need(
 def reach(t: Tables, c: Context) -> Measure:
     table, _ = post_engagement(t, c)
     if "post_stats.reach" in facts(c):
-        return Measure(value=table.reach.sum(), n=table.reach.count(),
-                       basis="reach (distinct people) per post, summed")
-    return Measure(value=table.impressions.sum(), n=table.impressions.count(),
-                   basis="impressions per post, summed (no reach in the data)")
+        return Measure(
+            value=table.reach.sum(),
+            n=table.reach.count(),
+            basis="reach (distinct people) per post, summed",
+        )
+    return Measure(
+        value=table.impressions.sum(),
+        n=table.impressions.count(),
+        basis="impressions per post, summed (no reach in the data)",
+    )
 
 
 def engagement_denominator(c: Context) -> tuple[str, str]:
@@ -100,10 +121,14 @@ _ENGAGEMENT = Need(
 
 
 @metric(
-    id="engagement_rate", area="engagement", title="Engagement rate per post", unit="fraction",
+    id="engagement_rate",
+    area="engagement",
+    title="Engagement rate per post",
+    unit="fraction",
     denominator="chosen per data set: reach, else impressions, else followers at posting "
     "time (the result names which)",
-    direction="higher", needs=(OWN_ORIGINAL_POSTS, _ENGAGEMENT),
+    direction="higher",
+    needs=(OWN_ORIGINAL_POSTS, _ENGAGEMENT),
     description="Median over original posts of (likes + reposts + replies + quotes) divided "
     "by the post's denominator; the interval is the 25th to 75th percentile across posts.",
     why="Engagement per person who saw the post says whether content resonates, whatever "
@@ -115,7 +140,8 @@ def engagement_rate(t: Tables, c: Context) -> Measure:
     rate = table.engagements / table[column].cast("float64").nullif(0)
     rates = table.select(rate=rate).filter(lambda r: r.rate.notnull())
     return Measure(
-        value=rates.rate.median(), n=rates.count(),
+        value=rates.rate.median(),
+        n=rates.count(),
         interval=(rates.rate.quantile(0.25), rates.rate.quantile(0.75)),
         basis=f"engagements from {basis}, divided by {words}",
     )

@@ -26,18 +26,28 @@ def answered_replies(t: Tables, c: Context) -> ir.Table:
     )
     joined = asked.left_join(first, asked.interaction_id == first.answered_id)
     return joined.select(
-        "interaction_id", "person_id", "occurred_at", "kind", "text", "first_answer_at",
+        "interaction_id",
+        "person_id",
+        "occurred_at",
+        "kind",
+        "text",
+        "first_answer_at",
         answered=joined.first_answer_at.notnull(),
         hours_to_answer=(
             joined.first_answer_at.epoch_seconds() - joined.occurred_at.epoch_seconds()
-        ) / 3600.0,
+        )
+        / 3600.0,
     )
 
 
 @metric(
-    id="reply_rate", area="reciprocity", title="Reply rate", unit="fraction",
+    id="reply_rate",
+    area="reciprocity",
+    title="Reply rate",
+    unit="fraction",
     denominator="replies and mentions aimed at your own accounts",
-    direction="higher", needs=(REPLIES_TO_ACCOUNT,),
+    direction="higher",
+    needs=(REPLIES_TO_ACCOUNT,),
     description="Replies and mentions you answered divided by all replies and mentions aimed "
     "at your accounts in the period.",
     why=_WHY,
@@ -50,9 +60,13 @@ def reply_rate(t: Tables, c: Context) -> Measure:
 
 
 @metric(
-    id="time_to_first_reply", area="reciprocity", title="Time to first reply", unit="hours",
+    id="time_to_first_reply",
+    area="reciprocity",
+    title="Time to first reply",
+    unit="hours",
     denominator="answered replies and mentions (unanswered ones are counted apart)",
-    direction="lower", needs=(REPLIES_TO_ACCOUNT,),
+    direction="lower",
+    needs=(REPLIES_TO_ACCOUNT,),
     description="Median time from a person's reply or mention to your first answer, with the "
     "90th percentile and the number left unanswered.",
     why=_WHY,

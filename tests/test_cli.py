@@ -1,0 +1,147 @@
+"""The command line: help everywhere, JSON on stdout, one line for errors, tracebacks on --debug."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from rapport.canonical import write_canonical
+from rapport.cli import app
+from tests.conftest import build_tables, invoke
+from tests.test_metrics_foundation import HAND_BUILT
+
+COMMANDS = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_every_command_has_help_and_the_common_options(name: str, cli: CliRunner) -> None:
+    command = COMMANDS[name]
+    assert command.help and len(command.help) > 30, f"{name} lacks help"
+    options = {opt for param in command.params for opt in getattr(param, "opts", [])}
+    assert {"--workspace", "--json", "--debug"} <= options, name
+    for param in command.params:
+        assert getattr(param, "help", None) or param.param_type_name == "argument", (
+            f"{name}: {param.name} lacks help"
+        )
+    result = invoke(cli, name, "--help")
+    assert result.exit_code == 0
+    assert "--workspace" in result.stdout
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, cli: CliRunner) -> Path:
+    source = tmp_path / "source"
+    write_canonical(build_tables(HAND_BUILT), source)
+    ws = tmp_path / "ws"
+    assert invoke(cli, "import", source, "--workspace", ws).exit_code == 0
+    return ws
+
+
+def test_import_prints_a_summary(tmp_path: Path, cli: CliRunner) -> None:
+    source = tmp_path / "source"
+    write_canonical(build_tables(HAND_BUILT), source)
+    result = invoke(cli, "import", source, "--workspace", tmp_path / "ws")
+    assert result.exit_code == 0
+    assert "(canonical)" in result.stdout
+    assert "24 added, 0 updated, 0 unchanged, 0 rejected" in result.stdout
+    again = invoke(cli, "import", source, "--workspace", tmp_path / "ws", "--json")
+    data = json.loads(again.stdout)
+    assert (data["added"], data["updated"], data["unchanged"]) == (0, 0, 24)
+    assert data["files"] and all(len(f["sha256"]) == 64 for f in data["files"])
+
+
+def test_metrics_json_contract(cli: CliRunner, workspace: Path) -> None:
+    result = invoke(cli, "metrics", "--workspace", workspace, "--json")
+    assert result.exit_code == 0
+    rows = json.loads(result.stdout)
+    keys = {"id", "area", "title", "value", "unit", "denominator", "interval", "n", "status"}
+    assert all(keys <= set(r) for r in rows)
+    by_id = {r["id"]: r for r in rows}
+    assert by_id["reply_rate"]["value"] == 0.5 and by_id["reply_rate"]["status"] == "ok"
+    assert by_id["reach"]["status"] == "not_computable" and by_id["reach"]["value"] is None
+    assert "reason" in by_id["reach"]
+
+
+def test_metrics_period_options(cli: CliRunner, workspace: Path) -> None:
+    result = invoke(
+        cli,
+        "metrics",
+        "--since",
+        "2024-01-08",
+        "--until",
+        "2024-01-15",
+        "--workspace",
+        workspace,
+        "--json",
+    )
+    by_id = {r["id"]: r for r in json.loads(result.stdout)}
+    assert by_id["posts"]["value"] == 1
+    bad = invoke(cli, "metrics", "--since", "last week", "--workspace", workspace)
+    assert bad.exit_code == 2 and "--since 'last week'" in bad.stderr
+
+
+def test_status(cli: CliRunner, workspace: Path) -> None:
+    text = invoke(cli, "status", "--workspace", workspace).stdout
+    assert "posts 9" in text and "own: @me (x:me)" in text and "quarantined records: 0" in text
+    data = json.loads(invoke(cli, "status", "--workspace", workspace, "--json").stdout)
+    assert data["store"]["rows"]["interactions"] == 9
+    assert data["store"]["imports"][0]["added"] == 24
+
+
+def test_export_formats(tmp_path: Path, cli: CliRunner, workspace: Path) -> None:
+    default = invoke(cli, "export", tmp_path / "p", "--workspace", workspace)
+    assert default.exit_code == 0
+    assert (tmp_path / "p" / "posts.parquet").exists()
+    jsonl = invoke(cli, "export", tmp_path / "j", "--format", "jsonl", "--workspace", workspace)
+    assert jsonl.exit_code == 0 and (tmp_path / "j" / "posts.jsonl").exists()
+    bad = invoke(cli, "export", tmp_path / "x", "--format", "csv", "--workspace", workspace)
+    assert bad.exit_code == 2 and "--format 'csv'" in bad.stderr
+    (tmp_path / "occupied").mkdir()
+    (tmp_path / "occupied" / "thesis.docx").write_text("mine")
+    refused = invoke(cli, "export", tmp_path / "occupied", "--workspace", workspace)
+    assert refused.exit_code == 2 and "not empty" in refused.stderr
+    assert (tmp_path / "occupied" / "thesis.docx").read_text() == "mine"
+
+
+def test_unknown_format_is_a_usage_error(tmp_path: Path, cli: CliRunner, workspace: Path) -> None:
+    result = invoke(cli, "import", workspace, "--as", "myspace", "--workspace", workspace)
+    assert result.exit_code == 2
+    assert "--as myspace: unknown format; known formats: canonical" in result.stderr
+
+
+def test_debug_shows_the_traceback(tmp_path: Path) -> None:
+    command = [
+        sys.executable,
+        "-m",
+        "rapport",
+        "import",
+        str(tmp_path / "nope"),
+        "--workspace",
+        str(tmp_path / "ws"),
+    ]
+    quiet = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert quiet.returncode == 2
+    assert "Traceback" not in quiet.stderr
+    assert quiet.stderr.strip().startswith("error:")
+    loud = subprocess.run([*command, "--debug"], capture_output=True, text=True, check=False)
+    assert loud.returncode != 0
+    assert "Traceback" in loud.stderr and "InputNotFound" in loud.stderr
+
+
+def test_usage_errors_exit_2(cli: CliRunner) -> None:
+    result = invoke(cli, "import")
+    assert result.exit_code == 2
+    result = invoke(cli, "no-such-command")
+    assert result.exit_code == 2
+
+
+def test_version(cli: CliRunner) -> None:
+    from rapport import __version__
+
+    assert invoke(cli, "--version").stdout.strip() == f"rapport {__version__}"
