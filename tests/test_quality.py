@@ -26,11 +26,11 @@ def _run(*command: str) -> None:
 
 
 def test_ruff_check() -> None:
-    _run(_tool("ruff"), "check", "src", "tests", "bench")
+    _run(_tool("ruff"), "check", "src", "tests", "bench", "tools")
 
 
 def test_ruff_format() -> None:
-    _run(_tool("ruff"), "format", "--check", "src", "tests", "bench")
+    _run(_tool("ruff"), "format", "--check", "src", "tests", "bench", "tools")
 
 
 def test_mypy_strict() -> None:

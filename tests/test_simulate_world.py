@@ -38,7 +38,8 @@ def world(params: WorldParams) -> World:
 
 
 def column(table: pa.Table, name: str) -> list[Any]:
-    return table.column(name).to_pylist()
+    values: list[Any] = table.column(name).to_pylist()
+    return values
 
 
 def own_posts(w: World) -> pa.Table:
@@ -113,7 +114,9 @@ def test_every_reference_points_at_a_row() -> None:
     assert set(column(t["follower_counts"], "account_id")) == accounts
     assert set(column(t["conversions"], "person_id")) - {None} <= people
     assert set(column(t["conversions"], "post_id")) - {None} <= posts
-    own_replies = own_posts(world(SMALL)).filter(pc.is_valid(own_posts(world(SMALL))["in_reply_to_id"]))
+    own_replies = own_posts(world(SMALL)).filter(
+        pc.is_valid(own_posts(world(SMALL))["in_reply_to_id"])
+    )
     assert own_replies.num_rows > 0
     assert set(column(own_replies, "in_reply_to_id")) <= interaction_ids
 
@@ -156,7 +159,7 @@ def test_tiny_worlds_still_make_valid_tables() -> None:
     assert len(w.competitor_account_ids) == 3
 
 
-# -- accounts, posts and text ------------------------------------------------------------------------
+# -- accounts, posts and text ---------------------------------------------------------------------
 @pytest.mark.parametrize("count", [3, 5])
 def test_one_own_account_and_three_to_five_competitors(count: int) -> None:
     w = simulate(WorldParams(people=1_000, days=20, seed=2, competitor_count=count))
@@ -165,9 +168,7 @@ def test_one_own_account_and_three_to_five_competitors(count: int) -> None:
     assert roles == {"own": 1, "competitor": count}
     own_row = accounts.filter(pc.equal(accounts["role"], "own"))
     assert column(own_row, "account_id") == [w.own_account_id]
-    assert set(w.competitor_account_ids) == set(column(accounts, "account_id")) - {
-        w.own_account_id
-    }
+    assert set(w.competitor_account_ids) == set(column(accounts, "account_id")) - {w.own_account_id}
 
 
 def test_own_posts_cover_every_content_kind_with_fitting_text() -> None:

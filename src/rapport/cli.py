@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from rapport import __version__, api
@@ -331,17 +332,19 @@ def metrics(
     if json:
         print_json([r.to_dict() for r in results])
         return
-    table = Table(show_edge=False, header_style="bold")
-    for column in ("area", "metric", "value", "interval, sample", "denominator / reason"):
-        table.add_column(column)
+    table = Table(show_edge=False, header_style="bold", show_lines=False)
+    table.add_column("area")
+    table.add_column("metric (denominator)")
+    table.add_column("value", justify="right")
+    table.add_column("interval, sample")
     for r in results:
-        table.add_row(
-            r.area,
-            r.title,
-            format_value(r),
-            format_interval(r),
-            r.denominator if r.ok else f"not computable: {r.reason}",
-        )
+        label = f"{escape(r.title)}\n[dim]{escape(r.denominator)}[/]"
+        if r.ok:
+            table.add_row(r.area, label, format_value(r), format_interval(r))
+        else:
+            table.add_row(
+                r.area, label, "[yellow]not computable[/]", f"[dim]{escape(r.reason or '')}[/]"
+            )
     out.print(table)
 
 
@@ -380,8 +383,8 @@ def status(
     for item in store["imports"]:
         out.print(
             f"  import {item['import_id']} at {item['finished_at']}: {item['source']} "
-            f"from {item['origin']}: +{item['added']:,} ~{item['updated']:,} "
-            f"!{item['rejected']:,}"
+            f"from {item['origin']}: {item['added']:,} added, {item['updated']:,} updated, "
+            f"{item['rejected']:,} rejected"
         )
 
 

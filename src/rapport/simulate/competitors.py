@@ -52,17 +52,19 @@ def simulate_competitors(
     params: WorldParams,
     *,
     own_initial_followers: int,
+    own_handle: str,
     seed_sequence: np.random.SeedSequence,
     observations: tuple[int, ...],
 ) -> CompetitorData:
     """Simulate ``competitor_count`` competitors; ``observations`` are times (seconds)."""
     data = CompetitorData()
+    taken = {own_handle}
     profiles = params.competitor_profiles[: params.competitor_count]
     for number, (profile, child) in enumerate(
         zip(profiles, seed_sequence.spawn(len(profiles)), strict=True), start=1
     ):
         rng = np.random.default_rng(child)
-        _one(params, number, profile, rng, own_initial_followers, observations, data)
+        _one(params, number, profile, rng, own_initial_followers, observations, data, taken)
     return data
 
 
@@ -73,10 +75,15 @@ def _at(params: WorldParams, seconds: float) -> dt.datetime:
 def _one(
     params: WorldParams, number: int, profile: CompetitorProfile, rng: np.random.Generator,
     own_initial_followers: int, observations: tuple[int, ...], data: CompetitorData,
+    taken: set[str],
 ) -> None:  # fmt: skip
     topic = TOPICS[topic_index(params.brand_topic)]
     name = account_display_name(topic, rng)
     handle = slug(name).replace("-", "_")
+    while handle in taken:  # two businesses never share a handle
+        name = account_display_name(topic, rng)
+        handle = slug(name).replace("-", "_")
+    taken.add(handle)
     account_id = f"synthetic:account/{handle}"
     start = params.start
     data.accounts.append({

@@ -9,8 +9,8 @@ Three per-person quantities drive behaviour, each decaying exponentially:
 - **affinity**: every answer from the brand adds ``audience_answer_affinity_gain``.
 
 A follower's daily unfollow hazard is ``unfollow_base * exp(discontent_weight * discontent)
-+ fatigue_hazard * fatigue``; affinity raises engagement (see :mod:`rapport.simulate.feed`),
-not loyalty. A non-follower finds the brand on a given day with probability
++ fatigue_hazard * fatigue``; affinity raises engagement and fatigue lowers it (see
+:mod:`rapport.simulate.feed`). A non-follower finds the brand on a given day with probability
 ``discovery_rate * match**2``. Both draws use one uniform per person and day.
 """
 
@@ -144,7 +144,8 @@ class PersonState:
         p = self.params
         n = self.audience.size
         draw = rng.random(n, dtype=np.float32)
-        hazard = np.exp(self.discontent * np.float32(p.audience_discontent_weight))
+        exponent = self.discontent * np.float32(p.audience_discontent_weight)
+        hazard = np.exp(np.minimum(exponent, np.float32(20.0)))
         hazard *= np.float32(p.audience_unfollow_base)
         hazard += self.fatigue * np.float32(p.audience_fatigue_hazard)
         at_risk = self.follows & (self.follow_day != day)

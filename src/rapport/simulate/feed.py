@@ -1,18 +1,20 @@
 """The feed: how one post reaches people, in rounds, and spreads through reposts.
 
-A new post is shown to a small **test sample** of followers. If enough of them engage, the
-feed shows it to the **other followers**; if they engage too, to **interest-matched
-non-followers**; and while the last round's engagement rate stays above
-``feed_broad_threshold``, to ever larger **broad crowds** (the momentum spiral). Nothing
+A new post is shown to a small **test sample** of followers. If enough of them engage
+(``feed_follower_threshold``), the feed shows it to the **other followers**; if they engage
+too (``feed_matched_threshold``), to **interest-matched non-followers**. If that round beats
+the account's usual matched engagement rate (a moving average over its recent posts) by
+``feed_broad_lift``, the post goes to a **broad crowd**, and to ever larger ones while each
+keeps an engagement rate above ``feed_spiral_threshold`` (the momentum spiral). Nothing
 marks a post as viral: whether it widens follows from the people who saw it.
 
 Everyone who sees a post decides independently whether to engage, with probability
-``sigmoid(kind base + match_weight * relevance + post appeal + activity + affinity_weight *
-affinity)``, and what to do (like, reply, repost, quote, click). A repost or quote shows the
-post to each of the reposter's followers with probability ``feed_repost_reach``: cascades run
-through the follow graph for up to ``feed_max_generations`` generations. A non-follower who
-saw the post may follow the brand; a reply may get an answer from the brand; a click may
-convert.
+``sigmoid(kind base + match_weight * relevance + appeal - novelty_decay * age + activity +
+affinity_weight * affinity - fatigue_weight * fatigue)``, and what to do (like, reply,
+repost, quote, click). A repost or quote shows the post to each of the reposter's followers
+with probability ``feed_repost_reach``: cascades run through the follow graph for up to
+``feed_max_generations`` generations. A non-follower who saw the post may follow the brand;
+a reply may get an answer from the brand; a click may convert.
 """
 
 from __future__ import annotations
@@ -44,6 +46,10 @@ ROUTES: tuple[str, ...] = ("test", "followers", "matched", "broad", "external")
 TEST, FOLLOWERS, MATCHED, BROAD, EXTERNAL = range(5)
 _ROUND_OFFSET_HOURS = (0.0, 1.0, 3.0, 6.0)
 HOUR = 3600
+_USUAL_WEIGHT = 0.1
+"""Weight of the newest post in the feed's moving average of matched engagement."""
+_WARM_UP_POSTS = 5
+"""Posts the feed watches before it compares a post with the account's usual."""
 DAY = 86_400
 PROMO_KIND = CONTENT_KINDS.index("promo")
 QUESTION_KIND = CONTENT_KINDS.index("question")
@@ -127,7 +133,11 @@ class Spreader:
         no_click[:, LIKE] += no_click[:, CLICK]
         no_click[:, CLICK] = 0.0
         self.action_weights_no_link = no_click / no_click.sum(axis=1, keepdims=True)
-        self.matched_pool = np.flatnonzero(audience.match >= params.feed_matched_cut)
+        weight = audience.match.astype(np.float64) ** params.feed_matched_power
+        self._match_cumulative = np.cumsum(weight)
+        self._usual_matched_rate = 0.0
+        """Moving average of the matched round's engagement rate (what the feed expects)."""
+        self._matched_rounds_judged = 0
         self._reaction_mu = np.log(params.audience_reaction_delay_median_hours * HOUR)
 
     # -- one post -----------------------------------------------------------------------------
@@ -137,26 +147,36 @@ class Spreader:
         self._post = post
         self._outcome = outcome = PostOutcome()
         self._rng = rng
+        enough = p.feed_min_sample
         followers = np.flatnonzero(self.state.follows)
         in_test = rng.random(len(followers)) < p.feed_test_share
-        rate = self._round(followers[in_test], TEST)
-        small_test = np.count_nonzero(in_test) < 10
-        if rate >= p.feed_follower_threshold or small_test:
+        rate, seen = self._round(followers[in_test], TEST)
+        # Too few people to judge by: a post still reaches followers and matched people,
+        # but never broad crowds.
+        if rate >= p.feed_follower_threshold or seen < enough:
             others = followers[~in_test]
             shown = others[rng.random(len(others)) < p.feed_follower_reach]
-            rate = self._round(shown, FOLLOWERS)
-            size = max(len(shown), 20)
-            if rate >= p.feed_matched_threshold or len(shown) < 10:
-                size = round(size * p.feed_widen_factor)
-                rate = self._round(self._sample_matched(size), MATCHED)
-                threshold = p.feed_broad_threshold
+            rate, seen = self._round(shown, FOLLOWERS)
+            if rate >= p.feed_matched_threshold or seen < enough:
+                size = round(max(seen, enough) * p.feed_widen_factor)
+                rate, seen = self._round(self._sample_matched(size), MATCHED)
+                usual = self._usual_matched_rate
+                warm = self._matched_rounds_judged >= _WARM_UP_POSTS
+                threshold = p.feed_broad_lift * usual if warm else np.inf
+                if seen >= enough:
+                    self._matched_rounds_judged += 1
+                    self._usual_matched_rate = (
+                        usual + _USUAL_WEIGHT * (rate - usual)
+                        if (self._matched_rounds_judged > 1)
+                        else rate
+                    )
                 for _ in range(p.feed_max_broad_rounds):
-                    if rate < threshold:
+                    if seen < enough or rate < threshold:
                         break
                     threshold = p.feed_spiral_threshold
                     size = round(size * p.feed_widen_factor)
                     outcome.broad_rounds += 1
-                    rate = self._round(self._sample_unseen(size), BROAD)
+                    rate, seen = self._round(self._sample_unseen(size), BROAD)
         if rng.random() < p.feed_external_share_prob:
             outcome.externally_shared = True
             size = round(p.feed_external_audience_share * self.audience.size)
@@ -164,11 +184,24 @@ class Spreader:
         return outcome
 
     def _sample_matched(self, size: int) -> IntArray:
-        pool: IntArray = self.matched_pool
-        pool = pool[~self.state.follows[pool] & (self.state.seen[pool] != self._post.number)]
-        if len(pool) <= size:
-            return pool
-        return np.sort(self._rng.choice(pool, size=size, replace=False))
+        """Non-followers drawn with probability proportional to ``match ** matched_power``.
+
+        The feed recommends the account to people who don't follow it and never unfollowed it.
+        """
+        state, cumulative = self.state, self._match_cumulative
+        # sorted queries make the binary searches cache-friendly (several times faster)
+        position = np.sort(self._rng.random(3 * size)) * cumulative[-1]
+        slots = np.searchsorted(cumulative, position, side="right")
+        candidates = unique_sorted(np.minimum(slots, len(cumulative) - 1).astype(np.int64))
+        draw: IntArray = candidates[
+            ~state.follows[candidates]
+            & ~state.ever_unfollowed[candidates]
+            & (state.seen[candidates] != self._post.number)
+        ]
+        if len(draw) > size:
+            chosen: IntArray = np.sort(self._rng.choice(draw, size=size, replace=False))
+            return chosen
+        return draw
 
     def _sample_unseen(self, size: int) -> IntArray:
         n = self.audience.size
@@ -178,16 +211,20 @@ class Spreader:
             draw = np.sort(self._rng.choice(draw, size=size, replace=False))
         return draw
 
-    def _round(self, people: IntArray, route: int) -> float:
-        """Expose ``people`` (and the cascades they start); the round's engagement rate."""
+    def _round(self, people: IntArray, route: int) -> tuple[float, int]:
+        """Expose ``people`` and the cascades they start.
+
+        Returns the round's engagement rate and how many people it newly reached (cascades
+        not counted: the feed judges the people it chose).
+        """
         if len(people) == 0:
-            return 0.0
+            return 0.0, 0
         rng = self._rng
         offset = _ROUND_OFFSET_HOURS[min(route, 3)] + (
             self._outcome.broad_rounds * 6.0 if route == BROAD else 0.0
         )
         if route == EXTERNAL:
-            offset = float(rng.uniform(2.0, 48.0))
+            offset = float(rng.uniform(1.0, 12.0))
         times = self._post.time + int(offset * HOUR) + rng.exponential(HOUR, len(people))
         batch = _Batch(
             people.astype(np.int64),
@@ -195,8 +232,10 @@ class Spreader:
             np.full(len(people), route, dtype=np.int8),
         )
         exposed, engaged, reposters = self._expose(batch)
-        self._outcome.widest_route = max(self._outcome.widest_route, min(route, BROAD))
+        if route != EXTERNAL:
+            self._outcome.widest_route = max(self._outcome.widest_route, route)
         rate = engaged / exposed if exposed else 0.0
+        direct = exposed
         for _ in range(self.p.feed_max_generations):
             if len(reposters.people) == 0:
                 break
@@ -208,7 +247,7 @@ class Spreader:
                 reached.astype(np.int64), reposters.times[source] + delay, reposters.routes[source]
             )
             _, _, reposters = self._expose(cascade)
-        return rate
+        return rate, direct
 
     # -- one batch of exposures -----------------------------------------------------------------
     def _expose(self, batch: _Batch) -> tuple[int, int, _Batch]:
@@ -241,6 +280,7 @@ class Spreader:
             - p.content_novelty_decay_per_day * age_days
             + audience.activity[people]
             + p.audience_affinity_weight * affinity
+            - p.audience_fatigue_engagement_weight * state.fatigue[people]
         )
         engaged = rng.random(n) < 1.0 / (1.0 + np.exp(-logit))
         state.saw_post(people, relevance, promo=post.kind == PROMO_KIND)
@@ -257,7 +297,7 @@ class Spreader:
         who, action, acted_at = who[valid], action[valid], acted_at[valid]
         order = np.argsort(acted_at, kind="stable")
         who, action, acted_at = who[order], action[order], acted_at[order]
-        unmatched = audience.match[people[who]] < p.feed_matched_cut
+        unmatched = audience.match[people[who]] < p.audience_on_topic_cut
         is_reply = action == REPLY
         asked = np.zeros(len(who), dtype=bool)
         if post.kind != QUESTION_KIND:

@@ -7,8 +7,8 @@ Each field carries its documentation in ``metadata["doc"]`` and its allowed rang
 ``metadata["low"]``/``metadata["high"]``; :func:`parameter_table` lists them for the docs.
 
 No parameter sets an outcome. Retention, unfollow rates, returning people and spikes emerge
-from person-level mechanisms; the three ``*_`` switches named in ``ABLATION_SWITCHES`` turn
-one mechanism off so that a test can show its effect vanish.
+from person-level mechanisms; each of the three switches in :data:`ABLATION_SWITCHES` turns
+one mechanism off, so that a test can show its effect vanish.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ __all__ = [
     "InvalidWorldParameter",
     "WorldParams",
     "parameter_table",
+    "parameters_markdown",
 ]
 
 
@@ -41,6 +42,7 @@ class InvalidWorldParameter(UsageError, ValueError):
 
     def __init__(self, field_name: str, value: object, expected: str) -> None:
         super().__init__(f"WorldParams.{field_name} = {value!r}: expected {expected}")
+        self.args = (field_name, value, expected)  # so that it pickles
         self.field = field_name
         self.value = value
         self.expected = expected
@@ -83,7 +85,10 @@ _DEFAULT_MIX: tuple[tuple[str, float], ...] = (
 
 # Per content kind: (base engagement logit, like, reply, repost, quote, click) — the action
 # weights say what an engaged person does; a click needs a link (else it becomes a like).
-_DEFAULT_KIND_MODEL: tuple[tuple[str, float, float, float, float, float, float], ...] = (
+KindModelRow = tuple[str, float, float, float, float, float, float]
+"""(content kind, base engagement logit, like, reply, repost, quote, click weights)."""
+
+_DEFAULT_KIND_MODEL: tuple[KindModelRow, ...] = (
     ("promo", -7.0, 0.50, 0.06, 0.06, 0.02, 0.36),
     ("educational", -6.5, 0.52, 0.10, 0.20, 0.06, 0.12),
     ("question", -6.4, 0.35, 0.53, 0.06, 0.06, 0.00),
@@ -102,475 +107,229 @@ ABLATION_SWITCHES: tuple[str, ...] = (
 class WorldParams:
     """Everything the synthetic world is drawn from. Same params, same seed: same tables."""
 
+    # fmt: off
+
     # -- the run ------------------------------------------------------------------------
-    seed: int = field(
-        default=0,
-        metadata=_doc(
-            "Seed of numpy's default_rng; the only source of randomness.", low=0, high=2**63 - 1
-        ),
-    )
-    people: int = field(
-        default=20_000,
-        metadata=_doc(
-            "People in the world (the whole population, not followers).", low=200, high=50_000_000
-        ),
-    )
-    days: int = field(
-        default=365, metadata=_doc("Length of the simulated window in days.", low=1, high=3650)
-    )
-    start: dt.datetime = field(
-        default=dt.datetime(2026, 1, 5, tzinfo=dt.UTC),
-        metadata=_doc("First instant of the window (UTC)."),
-    )
+    seed: int = field(default=0, metadata=_doc(
+        "Seed of numpy's default_rng; the only source of randomness.", low=0, high=2**63 - 1))
+    people: int = field(default=20_000, metadata=_doc(
+        "People in the world (the whole population, not followers).", low=100, high=50_000_000))
+    days: int = field(default=365, metadata=_doc(
+        "Length of the simulated window in days.", low=1, high=3650))
+    start: dt.datetime = field(default=dt.datetime(2026, 1, 5, tzinfo=dt.UTC), metadata=_doc(
+        "First instant of the window (UTC)."))
 
     # -- audience: who people are and how they behave ----------------------------------------
-    audience_target_share: float = field(
-        default=0.08,
-        metadata=_doc(
-            "Share of people in the target segment (interests centred on the brand's topic).",
-            low=0.001,
-            high=0.9,
-        ),
-    )
-    audience_irrelevant_share: float = field(
-        default=0.40,
-        metadata=_doc(
-            "Share of people in irrelevant crowds (centred on one other topic); the rest are "
-            "the general crowd with diffuse interests.",
-            low=0.0,
-            high=0.95,
-        ),
-    )
-    audience_following_mean: float = field(
-        default=20.0,
-        metadata=_doc(
-            "Mean number of people each person follows (lognormal out-degree).", low=1.0, high=500.0
-        ),
-    )
-    audience_following_sigma: float = field(
-        default=0.9,
-        metadata=_doc("Spread (log scale) of the number of people followed.", low=0.0, high=3.0),
-    )
-    audience_popularity_alpha: float = field(
-        default=1.7,
-        metadata=_doc(
-            "Pareto tail index of popularity; lower means heavier-tailed follower counts.",
-            low=1.05,
-            high=10.0,
-        ),
-    )
-    audience_community_share: float = field(
-        default=0.75,
-        metadata=_doc(
-            "Share of follow ties inside one's own interest community (block model).",
-            low=0.0,
-            high=1.0,
-        ),
-    )
-    audience_activity_sigma: float = field(
-        default=1.0,
-        metadata=_doc(
-            "Spread of each person's engagement propensity (added to the engagement logit).",
-            low=0.0,
-            high=4.0,
-        ),
-    )
-    audience_match_weight: float = field(
-        default=5.5,
-        metadata=_doc(
-            "Engagement logit gained per unit of interest match with a post.", low=0.0, high=20.0
-        ),
-    )
-    audience_follow_prob_engaged: float = field(
-        default=0.45,
-        metadata=_doc(
-            "Chance that a non-follower who engaged with a post and fully matches follows.",
-            low=0.0,
-            high=1.0,
-        ),
-    )
-    audience_follow_prob_viewer: float = field(
-        default=0.01,
-        metadata=_doc(
-            "Chance that a fully matching non-follower who only saw a post follows.",
-            low=0.0,
-            high=1.0,
-        ),
-    )
-    audience_follow_match_floor: float = field(
-        default=0.25,
-        metadata=_doc(
-            "Interest match added before scaling follow chances (mismatched people follow "
-            "too, less often).",
-            low=0.0,
-            high=10.0,
-        ),
-    )
-    audience_discovery_rate: float = field(
-        default=0.0008,
-        metadata=_doc(
-            "Daily chance that a fully matching non-follower finds the brand by itself "
-            "(search, word of mouth); scales with match squared.",
-            low=0.0,
-            high=1.0,
-        ),
-    )
-    audience_unfollow_base: float = field(
-        default=0.002,
-        metadata=_doc(
-            "Daily unfollow hazard of a follower whose discontent is zero.", low=0.0, high=1.0
-        ),
-    )
-    audience_expected_relevance: float = field(
-        default=0.3,
-        metadata=_doc(
-            "Relevance a follower expects from a post: a post seen adds (expected - its "
-            "relevance to the follower) to discontent, so relevant posts build contentment.",
-            low=0.0,
-            high=1.0,
-        ),
-    )
-    audience_discontent_weight: float = field(
-        default=0.8,
-        metadata=_doc(
-            "Unfollow hazard is multiplied by exp(weight * discontent).", low=0.0, high=10.0
-        ),
-    )
-    audience_discontent_half_life_days: float = field(
-        default=30.0,
-        metadata=_doc(
-            "Half-life of discontent: how long a post keeps (dis)pleasing.", low=0.1, high=10_000.0
-        ),
-    )
-    audience_mismatch_erodes: bool = field(
-        default=True,
-        metadata=_doc(
-            "Mechanism switch (claim 1): discontent follows each post's relevance to the "
-            "follower. Off: posts leave discontent at zero, so the unfollow hazard no longer "
-            "depends on interest match."
-        ),
-    )
-    audience_fatigue_hazard: float = field(
-        default=0.00015,
-        metadata=_doc(
-            "Daily unfollow hazard added per unit of promotion fatigue.", low=0.0, high=1.0
-        ),
-    )
-    audience_fatigue_half_life_days: float = field(
-        default=30.0, metadata=_doc("Half-life of promotion fatigue.", low=0.1, high=10_000.0)
-    )
-    audience_promo_fatigue: bool = field(
-        default=True,
-        metadata=_doc(
-            "Mechanism switch (claim 2): each promotion seen adds one unit of fatigue. Off: "
-            "promotions tire nobody."
-        ),
-    )
-    audience_affinity_weight: float = field(
-        default=1.0,
-        metadata=_doc(
-            "Engagement logit gained per unit of affinity (relationship with the brand).",
-            low=0.0,
-            high=10.0,
-        ),
-    )
-    audience_affinity_half_life_days: float = field(
-        default=120.0, metadata=_doc("Half-life of affinity.", low=0.1, high=10_000.0)
-    )
-    audience_answer_affinity_gain: float = field(
-        default=1.2,
-        metadata=_doc(
-            "Affinity a person gains when the brand answers their reply.", low=0.0, high=10.0
-        ),
-    )
-    audience_answer_builds_affinity: bool = field(
-        default=True,
-        metadata=_doc(
-            "Mechanism switch (claim 3): being answered raises affinity. Off: answers "
-            "change nothing in the person."
-        ),
-    )
-    audience_question_share: float = field(
-        default=0.3,
-        metadata=_doc(
-            "Share of replies to non-question posts that ask the brand something.",
-            low=0.0,
-            high=1.0,
-        ),
-    )
-    audience_thanks_prob: float = field(
-        default=0.25,
-        metadata=_doc(
-            "Chance that an answered person replies again with thanks.", low=0.0, high=1.0
-        ),
-    )
-    audience_reaction_delay_median_hours: float = field(
-        default=1.5,
-        metadata=_doc(
-            "Median delay between seeing a post and reacting (lognormal).", low=0.01, high=1000.0
-        ),
-    )
-    audience_reaction_delay_sigma: float = field(
-        default=1.5,
-        metadata=_doc(
-            "Spread (log scale) of reaction delays; the tail runs over days.", low=0.0, high=4.0
-        ),
-    )
+    audience_target_share: float = field(default=0.08, metadata=_doc(
+        "Share of people in the target segment (interests centred on the brand's topic).",
+        low=0.001, high=0.9))
+    audience_irrelevant_share: float = field(default=0.40, metadata=_doc(
+        "Share of people in irrelevant crowds (centred on one other topic); the rest are the "
+        "general crowd with diffuse interests.", low=0.0, high=0.95))
+    audience_following_mean: float = field(default=20.0, metadata=_doc(
+        "Mean number of people each person follows (lognormal out-degree).", low=1.0, high=500.0))
+    audience_following_sigma: float = field(default=0.9, metadata=_doc(
+        "Spread (log scale) of the number of people followed.", low=0.0, high=3.0))
+    audience_popularity_alpha: float = field(default=1.7, metadata=_doc(
+        "Pareto tail index of popularity; lower means heavier-tailed follower counts.",
+        low=1.05, high=10.0))
+    audience_community_share: float = field(default=0.75, metadata=_doc(
+        "Share of follow ties inside one's own interest community (block model).",
+        low=0.0, high=1.0))
+    audience_activity_sigma: float = field(default=1.0, metadata=_doc(
+        "Spread of each person's engagement propensity (added to the engagement logit).",
+        low=0.0, high=4.0))
+    audience_match_weight: float = field(default=5.5, metadata=_doc(
+        "Engagement logit gained per unit of interest match with a post.", low=0.0, high=20.0))
+    audience_follow_prob_engaged: float = field(default=0.45, metadata=_doc(
+        "Chance that a non-follower who engaged with a post and fully matches follows.",
+        low=0.0, high=1.0))
+    audience_follow_prob_viewer: float = field(default=0.01, metadata=_doc(
+        "Chance that a fully matching non-follower who only saw a post follows.",
+        low=0.0, high=1.0))
+    audience_follow_match_floor: float = field(default=0.25, metadata=_doc(
+        "Interest match added before scaling follow chances (mismatched people follow too, less "
+        "often).", low=0.0, high=10.0))
+    audience_discovery_rate: float = field(default=0.0008, metadata=_doc(
+        "Daily chance that a fully matching non-follower finds the brand by itself (search, word "
+        "of mouth); scales with match squared.", low=0.0, high=1.0))
+    audience_unfollow_base: float = field(default=0.002, metadata=_doc(
+        "Daily unfollow hazard of a follower whose discontent is zero.", low=0.0, high=1.0))
+    audience_expected_relevance: float = field(default=0.3, metadata=_doc(
+        "Relevance a follower expects from a post: a post seen adds (expected - its relevance to "
+        "the follower) to discontent, so relevant posts build contentment.", low=0.0, high=1.0))
+    audience_discontent_weight: float = field(default=0.8, metadata=_doc(
+        "Unfollow hazard is multiplied by exp(weight * discontent).", low=0.0, high=10.0))
+    audience_discontent_half_life_days: float = field(default=30.0, metadata=_doc(
+        "Half-life of discontent: how long a post keeps (dis)pleasing.", low=0.1, high=10_000.0))
+    audience_mismatch_erodes: bool = field(default=True, metadata=_doc(
+        "Mechanism switch (claim 1): discontent follows each post's relevance to the follower. "
+        "Off: posts leave discontent at zero, so the unfollow hazard no longer depends on "
+        "interest match."))
+    audience_fatigue_hazard: float = field(default=0.00015, metadata=_doc(
+        "Daily unfollow hazard added per unit of promotion fatigue.", low=0.0, high=1.0))
+    audience_fatigue_half_life_days: float = field(default=30.0, metadata=_doc(
+        "Half-life of promotion fatigue.", low=0.1, high=10_000.0))
+    audience_fatigue_engagement_weight: float = field(default=0.08, metadata=_doc(
+        "Engagement logit lost per unit of promotion fatigue (tired followers engage less).",
+        low=0.0, high=10.0))
+    audience_promo_fatigue: bool = field(default=True, metadata=_doc(
+        "Mechanism switch (claim 2): each promotion seen adds one unit of fatigue. Off: "
+        "promotions tire nobody."))
+    audience_affinity_weight: float = field(default=1.0, metadata=_doc(
+        "Engagement logit gained per unit of affinity (relationship with the brand).",
+        low=0.0, high=10.0))
+    audience_affinity_half_life_days: float = field(default=120.0, metadata=_doc(
+        "Half-life of affinity.", low=0.1, high=10_000.0))
+    audience_answer_affinity_gain: float = field(default=1.2, metadata=_doc(
+        "Affinity a person gains when the brand answers their reply.", low=0.0, high=10.0))
+    audience_answer_builds_affinity: bool = field(default=True, metadata=_doc(
+        "Mechanism switch (claim 3): being answered raises affinity. Off: answers change nothing "
+        "in the person."))
+    audience_on_topic_cut: float = field(default=0.2, metadata=_doc(
+        "Interest match below which a person's replies are off-topic (stray-crowd text).",
+        low=0.0, high=1.0))
+    audience_question_share: float = field(default=0.3, metadata=_doc(
+        "Share of replies to non-question posts that ask the brand something.", low=0.0, high=1.0))
+    audience_thanks_prob: float = field(default=0.25, metadata=_doc(
+        "Chance that an answered person replies again with thanks.", low=0.0, high=1.0))
+    audience_reaction_delay_median_hours: float = field(default=1.5, metadata=_doc(
+        "Median delay between seeing a post and reacting (lognormal).", low=0.01, high=1000.0))
+    audience_reaction_delay_sigma: float = field(default=1.5, metadata=_doc(
+        "Spread (log scale) of reaction delays; the tail runs over days.", low=0.0, high=4.0))
 
     # -- feed: how the platform spreads a post -------------------------------------------------
-    feed_test_share: float = field(
-        default=0.12,
-        metadata=_doc(
-            "Share of followers shown a new post first (the test sample).", low=0.0, high=1.0
-        ),
-    )
-    feed_follower_reach: float = field(
-        default=0.5,
-        metadata=_doc(
-            "Chance that each other follower sees a post once it passed the test.",
-            low=0.0,
-            high=1.0,
-        ),
-    )
-    feed_follower_threshold: float = field(
-        default=0.02,
-        metadata=_doc(
-            "Engagement rate of the test sample needed to show a post to the other followers.",
-            low=0.0,
-            high=1.0,
-        ),
-    )
-    feed_matched_threshold: float = field(
-        default=0.05,
-        metadata=_doc(
-            "Engagement rate of the followers round needed to widen to interest-matched "
-            "non-followers.",
-            low=0.0,
-            high=1.0,
-        ),
-    )
-    feed_broad_threshold: float = field(
-        default=0.2,
-        metadata=_doc(
-            "Engagement rate of the interest-matched round needed to widen to broad crowds.",
-            low=0.0,
-            high=1.0,
-        ),
-    )
-    feed_spiral_threshold: float = field(
-        default=0.02,
-        metadata=_doc(
-            "Engagement rate of a broad round needed to widen again (the momentum spiral).",
-            low=0.0,
-            high=1.0,
-        ),
-    )
-    feed_widen_factor: float = field(
-        default=2.5,
-        metadata=_doc(
-            "Each widening round shows the post to this many times the previous round's people.",
-            low=1.0,
-            high=100.0,
-        ),
-    )
-    feed_matched_cut: float = field(
-        default=0.35,
-        metadata=_doc(
-            "Interest match from which a non-follower counts as interest-matched.",
-            low=0.0,
-            high=1.0,
-        ),
-    )
-    feed_max_broad_rounds: int = field(
-        default=4, metadata=_doc("Most broad-crowd rounds one post can get.", low=0, high=20)
-    )
-    feed_repost_reach: float = field(
-        default=0.35,
-        metadata=_doc(
-            "Chance that each follower of a reposter sees the repost.", low=0.0, high=1.0
-        ),
-    )
-    feed_max_generations: int = field(
-        default=8,
-        metadata=_doc("Most repost generations followed in one cascade.", low=1, high=100),
-    )
-    feed_external_share_prob: float = field(
-        default=0.008,
-        metadata=_doc(
-            "Chance per post that an outside account shares it to a broad crowd.", low=0.0, high=1.0
-        ),
-    )
-    feed_external_audience_share: float = field(
-        default=0.15,
-        metadata=_doc("Share of the population an outside share reaches.", low=0.0, high=1.0),
-    )
+    feed_test_share: float = field(default=0.12, metadata=_doc(
+        "Share of followers shown a new post first (the test sample).", low=0.0, high=1.0))
+    feed_follower_reach: float = field(default=0.5, metadata=_doc(
+        "Chance that each other follower sees a post once it passed the test.", low=0.0, high=1.0))
+    feed_follower_threshold: float = field(default=0.02, metadata=_doc(
+        "Engagement rate of the test sample needed to show a post to the other followers.",
+        low=0.0, high=1.0))
+    feed_matched_threshold: float = field(default=0.05, metadata=_doc(
+        "Engagement rate of the followers round needed to widen to interest-matched non-"
+        "followers.", low=0.0, high=1.0))
+    feed_broad_lift: float = field(default=3.0, metadata=_doc(
+        "To widen to broad crowds, the interest-matched round's engagement rate must beat its "
+        "moving average over the account's recent posts by this factor.", low=0.0, high=1000.0))
+    feed_spiral_threshold: float = field(default=0.02, metadata=_doc(
+        "Engagement rate of a broad round needed to widen again (the momentum spiral).",
+        low=0.0, high=1.0))
+    feed_min_sample: int = field(default=30, metadata=_doc(
+        "People a round must reach for the feed to judge it: a smaller test round lets the post "
+        "through, a smaller matched round stops it before broad crowds.", low=1, high=1_000_000))
+    feed_widen_factor: float = field(default=2.5, metadata=_doc(
+        "Each widening round shows the post to this many times the previous round's people.",
+        low=1.0, high=100.0))
+    feed_matched_power: float = field(default=2.0, metadata=_doc(
+        "The interest-matched round draws non-followers with probability proportional to match **"
+        " power.", low=0.0, high=20.0))
+    feed_max_broad_rounds: int = field(default=4, metadata=_doc(
+        "Most broad-crowd rounds one post can get.", low=0, high=20))
+    feed_repost_reach: float = field(default=0.35, metadata=_doc(
+        "Chance that each follower of a reposter sees the repost.", low=0.0, high=1.0))
+    feed_max_generations: int = field(default=8, metadata=_doc(
+        "Most repost generations followed in one cascade.", low=1, high=100))
+    feed_external_share_prob: float = field(default=0.008, metadata=_doc(
+        "Chance per post that an outside account shares it to a broad crowd.", low=0.0, high=1.0))
+    feed_external_audience_share: float = field(default=0.25, metadata=_doc(
+        "Share of the population an outside share reaches.", low=0.0, high=1.0))
 
     # -- content: how each kind of post lands -------------------------------------------------
-    content_kind_model: tuple[tuple[str, float, float, float, float, float, float], ...] = field(
-        default=_DEFAULT_KIND_MODEL,
-        metadata=_doc(
-            "Per kind: base engagement logit, then the weights of "
-            "like, reply, repost, quote and click among engaged people."
-        ),
-    )
-    content_quality_sigma: float = field(
-        default=0.8,
-        metadata=_doc(
-            "Spread of a post's appeal (added to the engagement logit of everyone who sees "
-            "it); the upper tail is what the feed widens.",
-            low=0.0,
-            high=5.0,
-        ),
-    )
-    content_novelty_decay_per_day: float = field(
-        default=0.8,
-        metadata=_doc(
-            "Appeal lost per day since publication (hot in the moment, soon forgotten).",
-            low=0.0,
-            high=50.0,
-        ),
-    )
+    content_kind_model: tuple[KindModelRow, ...] = field(
+        default=_DEFAULT_KIND_MODEL, metadata=_doc(
+        "Per kind: base engagement logit, then the weights of like, reply, repost, quote and "
+        "click among engaged people."))
+    content_quality_sigma: float = field(default=0.8, metadata=_doc(
+        "Spread of a post's appeal (added to the engagement logit of everyone who sees it); the "
+        "upper tail is what the feed widens.", low=0.0, high=5.0))
+    content_novelty_decay_per_day: float = field(default=0.8, metadata=_doc(
+        "Appeal lost per day since publication (hot in the moment, soon forgotten).",
+        low=0.0, high=50.0))
 
     # -- brand: what the own account does (the what-if levers) -------------------------------
-    brand_topic: str = field(
-        default="baking", metadata=_doc("The brand's topic, one of the world's topics.")
-    )
-    brand_initial_follower_share: float = field(
-        default=0.03,
-        metadata=_doc(
-            "Followers at the start, as a share of the population (drawn by interest match).",
-            low=0.0,
-            high=0.5,
-        ),
-    )
-    brand_posts_per_active_day: float = field(
-        default=1.0, metadata=_doc("Mean posts per weekday in an active spell.", low=0.0, high=50.0)
-    )
-    brand_posts_per_lull_day: float = field(
-        default=0.1,
-        metadata=_doc("Mean posts per weekday in a lull (quiet weeks).", low=0.0, high=50.0),
-    )
-    brand_weekend_factor: float = field(
-        default=0.5,
-        metadata=_doc("Posting rate on weekends relative to weekdays.", low=0.0, high=5.0),
-    )
-    brand_lull_start_prob: float = field(
-        default=0.025,
-        metadata=_doc("Daily chance that an active spell turns into a lull.", low=0.0, high=1.0),
-    )
-    brand_lull_end_prob: float = field(
-        default=0.12, metadata=_doc("Daily chance that a lull ends.", low=0.0, high=1.0)
-    )
-    brand_promo_share: float = field(
-        default=0.25,
-        metadata=_doc("Share of broadcast posts that are promotions.", low=0.0, high=1.0),
-    )
-    brand_content_mix: tuple[tuple[str, float], ...] = field(
-        default=_DEFAULT_MIX, metadata=_doc("Relative weights of the non-promo kinds.")
-    )
-    brand_link_share: float = field(
-        default=0.4,
-        metadata=_doc(
-            "Share of non-promo posts that carry a link (promos always do).", low=0.0, high=1.0
-        ),
-    )
-    brand_reply_prob: float = field(
-        default=0.4,
-        metadata=_doc(
-            "Chance that the brand answers a reply that asks nothing.", low=0.0, high=1.0
-        ),
-    )
-    brand_question_reply_prob: float = field(
-        default=0.6,
-        metadata=_doc(
-            "Chance that the brand answers a reply that asks a question.", low=0.0, high=1.0
-        ),
-    )
-    brand_reply_delay_median_hours: float = field(
-        default=4.0,
-        metadata=_doc("Median delay of the brand's answers (lognormal).", low=0.01, high=10_000.0),
-    )
-    brand_reply_delay_sigma: float = field(
-        default=1.0,
-        metadata=_doc("Spread (log scale) of the brand's answer delays.", low=0.0, high=4.0),
-    )
+    brand_topic: str = field(default="baking", metadata=_doc(
+        "The brand's topic, one of the world's topics."))
+    brand_initial_follower_share: float = field(default=0.03, metadata=_doc(
+        "Followers at the start, as a share of the population (drawn by interest match).",
+        low=0.0, high=0.5))
+    brand_posts_per_active_day: float = field(default=1.0, metadata=_doc(
+        "Mean posts per weekday in an active spell.", low=0.0, high=50.0))
+    brand_posts_per_lull_day: float = field(default=0.1, metadata=_doc(
+        "Mean posts per weekday in a lull (quiet weeks).", low=0.0, high=50.0))
+    brand_weekend_factor: float = field(default=0.5, metadata=_doc(
+        "Posting rate on weekends relative to weekdays.", low=0.0, high=5.0))
+    brand_lull_start_prob: float = field(default=0.025, metadata=_doc(
+        "Daily chance that an active spell turns into a lull.", low=0.0, high=1.0))
+    brand_lull_end_prob: float = field(default=0.12, metadata=_doc(
+        "Daily chance that a lull ends.", low=0.0, high=1.0))
+    brand_promo_share: float = field(default=0.25, metadata=_doc(
+        "Share of broadcast posts that are promotions.", low=0.0, high=1.0))
+    brand_content_mix: tuple[tuple[str, float], ...] = field(default=_DEFAULT_MIX, metadata=_doc(
+        "Relative weights of the non-promo kinds."))
+    brand_link_share: float = field(default=0.4, metadata=_doc(
+        "Share of educational and news posts that carry a link (promos always do; questions, "
+        "throwbacks and behind-the-scenes posts never).", low=0.0, high=1.0))
+    brand_reply_prob: float = field(default=0.4, metadata=_doc(
+        "Chance that the brand answers a reply that asks nothing.", low=0.0, high=1.0))
+    brand_question_reply_prob: float = field(default=0.6, metadata=_doc(
+        "Chance that the brand answers a reply that asks a question.", low=0.0, high=1.0))
+    brand_reply_delay_median_hours: float = field(default=4.0, metadata=_doc(
+        "Median delay of the brand's answers (lognormal).", low=0.01, high=10_000.0))
+    brand_reply_delay_sigma: float = field(default=1.0, metadata=_doc(
+        "Spread (log scale) of the brand's answer delays.", low=0.0, high=4.0))
 
     # -- conversions -------------------------------------------------------------------------
-    conversion_click_rate: float = field(
-        default=0.15,
-        metadata=_doc(
-            "Chance that a click by a fully matching person converts.", low=0.0, high=1.0
-        ),
-    )
-    conversion_match_floor: float = field(
-        default=0.05,
-        metadata=_doc(
-            "Interest match added before scaling conversion chances.", low=0.0, high=10.0
-        ),
-    )
-    conversion_promo_purchase_share: float = field(
-        default=0.7,
-        metadata=_doc(
-            "Share of conversions from promos that are purchases (the rest sign up).",
-            low=0.0,
-            high=1.0,
-        ),
-    )
-    conversion_order_value_median: float = field(
-        default=32.0, metadata=_doc("Median purchase value (lognormal).", low=0.01, high=1e9)
-    )
-    conversion_order_value_sigma: float = field(
-        default=0.5, metadata=_doc("Spread (log scale) of purchase values.", low=0.0, high=4.0)
-    )
-    conversion_currency: str = field(
-        default="EUR", metadata=_doc("ISO 4217 currency of purchases.")
-    )
-    conversion_unattributed_share: float = field(
-        default=0.08,
-        metadata=_doc(
-            "Share of conversions that lose their UTM tags (direct traffic).", low=0.0, high=1.0
-        ),
-    )
-    conversion_person_known_share: float = field(
-        default=0.5,
-        metadata=_doc("Share of attributed conversions tied to a person.", low=0.0, high=1.0),
-    )
+    conversion_click_rate: float = field(default=0.15, metadata=_doc(
+        "Chance that a click by a fully matching person converts.", low=0.0, high=1.0))
+    conversion_match_floor: float = field(default=0.05, metadata=_doc(
+        "Interest match added before scaling conversion chances.", low=0.0, high=10.0))
+    conversion_promo_purchase_share: float = field(default=0.7, metadata=_doc(
+        "Share of conversions from promos that are purchases (the rest sign up).",
+        low=0.0, high=1.0))
+    conversion_order_value_median: float = field(default=32.0, metadata=_doc(
+        "Median purchase value (lognormal).", low=0.01, high=1e9))
+    conversion_order_value_sigma: float = field(default=0.5, metadata=_doc(
+        "Spread (log scale) of purchase values.", low=0.0, high=4.0))
+    conversion_currency: str = field(default="EUR", metadata=_doc(
+        "ISO 4217 currency of purchases."))
+    conversion_unattributed_share: float = field(default=0.08, metadata=_doc(
+        "Share of conversions that lose their UTM tags (direct traffic).", low=0.0, high=1.0))
+    conversion_person_known_share: float = field(default=0.5, metadata=_doc(
+        "Share of attributed conversions tied to a person.", low=0.0, high=1.0))
 
     # -- competitors (aggregate model) ----------------------------------------------------------
-    competitor_count: int = field(
-        default=4, metadata=_doc("Closest competitors tracked (3 to 5).", low=3, high=5)
-    )
+    competitor_count: int = field(default=4, metadata=_doc(
+        "Closest competitors tracked (3 to 5).", low=3, high=5))
     competitor_profiles: tuple[CompetitorProfile, ...] = field(
-        default=_DEFAULT_COMPETITORS,
-        metadata=_doc("How each competitor behaves; the first competitor_count are used."),
-    )
-    competitor_gain_per_engagement: float = field(
-        default=0.1,
-        metadata=_doc(
-            "New followers per engagement a competitor's post receives.", low=0.0, high=10.0
-        ),
-    )
-    competitor_discovery_rate: float = field(
-        default=0.0004,
-        metadata=_doc(
-            "Daily new followers per follower from search and word of mouth.", low=0.0, high=1.0
-        ),
-    )
-    competitor_churn_base: float = field(
-        default=0.0005,
-        metadata=_doc(
-            "Daily share of a competitor's followers who leave anyway.", low=0.0, high=1.0
-        ),
-    )
-    competitor_promo_churn: float = field(
-        default=0.0008,
-        metadata=_doc(
-            "Daily share who leave per promotion the competitor posts that day.", low=0.0, high=1.0
-        ),
-    )
+        default=_DEFAULT_COMPETITORS, metadata=_doc(
+        "How each competitor behaves; the first competitor_count are used."))
+    competitor_gain_per_engagement: float = field(default=0.1, metadata=_doc(
+        "New followers per engagement a competitor's post receives.", low=0.0, high=10.0))
+    competitor_discovery_rate: float = field(default=0.0004, metadata=_doc(
+        "Daily new followers per follower from search and word of mouth.", low=0.0, high=1.0))
+    competitor_churn_base: float = field(default=0.0005, metadata=_doc(
+        "Daily share of a competitor's followers who leave anyway.", low=0.0, high=1.0))
+    competitor_promo_churn: float = field(default=0.0008, metadata=_doc(
+        "Daily share who leave per promotion the competitor posts that day.", low=0.0, high=1.0))
+    # fmt: on
 
     def __post_init__(self) -> None:
         validate(self)
+
+    @property
+    def brand_posts_per_week(self) -> float:
+        """Expected broadcast posts per week (from the cadence fields; not a field itself).
+
+        The long-run share of active days of the active/lull chain is
+        ``lull_end / (lull_start + lull_end)``; a week has five weekdays and two weekend days.
+        """
+        switching = self.brand_lull_start_prob + self.brand_lull_end_prob
+        active = self.brand_lull_end_prob / switching if switching > 0 else 1.0
+        per_day = active * self.brand_posts_per_active_day + (1 - active) * (
+            self.brand_posts_per_lull_day
+        )
+        return per_day * (5 + 2 * self.brand_weekend_factor)
 
     @property
     def mix(self) -> dict[str, float]:
@@ -603,7 +362,9 @@ def validate(params: WorldParams) -> None:
             _check_number(spec.name, value, spec.metadata, annotation)
         elif annotation == "bool" and not isinstance(value, bool):
             raise InvalidWorldParameter(spec.name, value, "true or false")
-    if params.start.tzinfo is None:
+        elif annotation == "str" and not isinstance(value, str):
+            raise InvalidWorldParameter(spec.name, value, "text")
+    if not isinstance(params.start, dt.datetime) or params.start.tzinfo is None:
         raise InvalidWorldParameter("start", params.start, "a timezone-aware datetime (UTC)")
     if params.audience_target_share + params.audience_irrelevant_share > 0.99:
         raise InvalidWorldParameter(
@@ -678,6 +439,14 @@ def _validate_kind_model(params: WorldParams) -> None:
                 row,
                 "(kind, base logit, like, reply, repost, quote, click) with non-negative weights",
             )
+
+
+def parameters_markdown() -> str:
+    """The parameter table of docs/simulator.md (a test keeps the docs in step with it)."""
+    lines = ["| parameter | default | meaning |", "|---|---|---|"]
+    for name, default, doc in parameter_table():
+        lines.append(f"| `{name}` | `{default}` | {doc} |")
+    return "\n".join(lines) + "\n"
 
 
 def parameter_table() -> list[tuple[str, str, str]]:

@@ -70,108 +70,116 @@ def _count_before(
     return np.bincount(posts[mask], minlength=size).astype(np.int64)
 
 
+@dataclass(frozen=True)
+class _Events:
+    """The event log sorted by time; ``position[row]`` is a logged row's place (its id)."""
+
+    columns: dict[str, npt.NDArray[Any]]
+    position: npt.NDArray[np.int64]
+
+    @classmethod
+    def of(cls, run: Run) -> _Events:
+        events = run.events.columns()
+        order = np.argsort(events["time"], kind="stable")
+        position = np.empty(len(order), dtype=np.int64)
+        position[order] = np.arange(len(order))
+        return cls({key: value[order] for key, value in events.items()}, position)
+
+    def __getitem__(self, name: str) -> npt.NDArray[np.int64]:
+        return self.columns[name].astype(np.int64)
+
+
 def build_tables(
     run: Run, own: OwnAccount, competitors: CompetitorData
 ) -> tuple[dict[str, pa.Table], list[OwnPostContent], pa.Table]:
-    """The canonical tables, the own posts' content and the brand replies (for the truth)."""
-    p = run.params
-    clock = _Clock(p.start)
-    topic = TOPICS[topic_index(p.brand_topic)]
-    events = run.events.columns()
-    order = np.argsort(events["time"], kind="stable")
-    events = {key: value[order] for key, value in events.items()}
-    position = np.empty(len(order), dtype=np.int64)
-    position[order] = np.arange(len(order))
-    person = events["person"].astype(np.int64)
-    kind = events["kind"].astype(np.int64)
-    post = events["post"].astype(np.int64)
-    answer = events["answer"].astype(np.int64)
+    """The canonical tables, the own posts' content and the replies' truth table."""
+    clock = _Clock(run.params.start)
+    events = _Events.of(run)
+    people, handles = _people(run, events, clock)
+    text_rng = stream(run.params, Stream.TEXT, 0)
+    content = _own_posts(run, own, clock)
+    posts, truth_replies = _posts(run, own, events, people, handles, content, competitors,
+                                  clock, text_rng)  # fmt: skip
+    tables = {
+        "accounts": _accounts(run, own, competitors),
+        "people": people,
+        "posts": posts,
+        "interactions": _interactions(run, own, events, clock, text_rng),
+        "post_stats": _post_stats(run, events.columns, clock, competitors),
+        "follower_counts": _follower_counts(run, own, clock, competitors),
+        "conversions": _conversions(run, own, content, clock),
+    }
+    return tables, content, truth_replies
 
-    # people: everyone who did something, plus the followers from before the window
+
+def _people(run: Run, events: _Events, clock: _Clock) -> tuple[pa.Table, list[str]]:
+    """Everyone who did something, plus the followers from before the window."""
+    person = events["person"]
     initial = np.flatnonzero(run.state.channel == INITIAL)
-    people = unique_sorted(np.concatenate([person, initial]))
+    numbers = unique_sorted(np.concatenate([person, initial]))
     first_seen = np.full(run.audience.size, np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(first_seen, person, events["time"])
     first_seen[initial] = 0
-    handles, names, bios = people_strings(people, run.audience, stream(p, Stream.PEOPLE, 0))
-    handle_list = handles.to_pylist()
-    follower_counts = run.graph.follower_counts
+    handles, names, bios = people_strings(
+        numbers, run.audience, stream(run.params, Stream.PEOPLE, 0)
+    )
     following = run.graph.following_counts.astype(np.int64) + run.state.follows
-    tables: dict[str, pa.Table] = {}
-    tables["people"] = _table("people", {
-        "person_id": ids("synthetic:u", people), "platform": ["synthetic"] * len(people),
+    table = _table("people", {
+        "person_id": ids("synthetic:u", numbers), "platform": ["synthetic"] * len(numbers),
         "handle": handles, "display_name": names, "bio": bios,
-        "followers": follower_counts[people], "following": following[people],
+        "followers": run.graph.follower_counts[numbers], "following": following[numbers],
         "url": join("https://synthetic.example/@", handles),
-        "first_seen_at": clock.stamps(first_seen[people]),
+        "first_seen_at": clock.stamps(first_seen[numbers]),
     })  # fmt: skip
+    return table, [str(handle) for handle in handles.to_pylist()]
 
-    def handle_of(number: int) -> str:
-        return str(handle_list[int(np.searchsorted(people, number))])
 
-    # replies and the brand's answers
-    replies = run.replies.columns()
-    happened = replies["answer_time"] >= 0
-    answer_numbers = np.flatnonzero(happened)
-    text_rng = stream(p, Stream.TEXT, 0)
-    answer_texts = [
-        answer_text(
-            handle=handle_of(int(replies["person"][i])),
-            asked=bool(replies["asked"][i]),
-            topic=topic,
-            rng=text_rng,
-        )
-        for i in answer_numbers
-    ]
-    reply_ids = ids("synthetic:i", position[replies["row"]])
-    truth_replies = pa.table({
-        "interaction_id": reply_ids,
-        "person": pa.array(replies["person"].astype(np.int64)),
-        "post_id": ids("synthetic:p", replies["post"]),
-        "asked": pa.array(replies["asked"]), "answered": pa.array(replies["answered"]),
-        "happened": pa.array(happened),
-        "answer_post_id": pc.if_else(pa.array(happened), ids("synthetic:r", np.arange(
-            len(happened))), pa.scalar(None, pa.string())),
-        "delay_hours": pa.array(replies["delay_hours"]),
-    })  # fmt: skip
-
-    # interactions
+def _interactions(
+    run: Run, own: OwnAccount, events: _Events, clock: _Clock, text_rng: np.random.Generator
+) -> pa.Table:
+    topic = TOPICS[topic_index(run.params.brand_topic)]
+    person, kind, post, answer = events["person"], events["kind"], events["post"], events["answer"]
+    detail = events["detail"]
     n = len(kind)
     texts = np.full(n, None, dtype=object)
-    kinds_of_post = run.kinds
     primary = run.audience.primary_topic
     for i in np.flatnonzero((kind == REPLY) | (kind == QUOTE)):
         if answer[i] >= 0:
             texts[i] = THANKS_TEXTS[int(text_rng.integers(0, len(THANKS_TEXTS)))]
             continue
         texts[i] = reply_text(
-            post_kind=CONTENT_KINDS[int(kinds_of_post[post[i]])],
-            asks=events["detail"][i] == 1,
-            matched=events["detail"][i] != 2,
-            person_topic=TOPICS[int(primary[person[i]])],
-            brand_topic=topic,
-            rng=text_rng,
-        )
-    own_post_id = pc.if_else(
-        pa.array(post >= 0), ids("synthetic:p", post + 1), pa.scalar(None, pa.string())
-    )
-    answer_id = pc.if_else(
-        pa.array(answer >= 0), ids("synthetic:r", answer), pa.scalar(None, pa.string())
-    )
-    tables["interactions"] = _table("interactions", {
+            post_kind=CONTENT_KINDS[int(run.kinds[post[i]])], asks=bool(detail[i] == 1),
+            matched=bool(detail[i] != 2), person_topic=TOPICS[int(primary[person[i]])],
+            brand_topic=topic, rng=text_rng,
+        )  # fmt: skip
+    null = pa.scalar(None, pa.string())
+    own_post_id = pc.if_else(pa.array(post >= 0), ids("synthetic:p", post + 1), null)
+    answer_id = pc.if_else(pa.array(answer >= 0), ids("synthetic:r", answer), null)
+    return _table("interactions", {
         "interaction_id": ids("synthetic:i", np.arange(n)), "platform": ["synthetic"] * n,
         "kind": take(strings(EVENT_KINDS), kind),
         "person_id": ids("synthetic:u", person), "account_id": [own.account_id] * n,
-        "post_id": pc.coalesce(own_post_id, answer_id), "occurred_at": clock.stamps(
-            events["time"]), "text": pa.array(texts, type=pa.string()),
-        "in_reply_to_id": answer_id, "actor_followers": follower_counts[person],
+        "post_id": pc.coalesce(own_post_id, answer_id),
+        "occurred_at": clock.stamps(events["time"]), "text": pa.array(texts, type=pa.string()),
+        "in_reply_to_id": answer_id, "actor_followers": run.graph.follower_counts[person],
     })  # fmt: skip
 
-    # posts: broadcasts, then answers
-    content = _own_posts(run, own, clock)
+
+_POST_COLUMNS = ("post_id", "account_id", "created_at", "text", "url", "format",
+                 "in_reply_to_id", "links", "hashtags", "content_kind")  # fmt: skip
+
+
+def _posts(
+    run: Run, own: OwnAccount, events: _Events, people: pa.Table, handles: list[str],
+    content: list[OwnPostContent], competitors: CompetitorData, clock: _Clock,
+    text_rng: np.random.Generator,
+) -> tuple[pa.Table, pa.Table]:  # fmt: skip
+    """Own broadcasts, own answers and competitors' posts; and the replies' truth table."""
+    topic = TOPICS[topic_index(run.params.brand_topic)]
     count = run.schedule.count
-    post_rows: dict[str, list[object]] = {
+    rows: dict[str, list[object]] = {
         "post_id": [f"synthetic:p{i + 1}" for i in range(count)],
+        "account_id": [own.account_id] * count,
         "created_at": [clock.at(t) for t in run.schedule.time],
         "text": [c.text for c in content],
         "url": [f"https://synthetic.example/@{own.handle}/{i + 1}" for i in range(count)],
@@ -180,46 +188,41 @@ def build_tables(
         "hashtags": [c.hashtags for c in content],
         "content_kind": [CONTENT_KINDS[int(k)] for k in run.kinds],
     }  # fmt: skip
-    reply_positions = position[replies["row"][answer_numbers]]
-    for number, reply_position, text in zip(
-        answer_numbers, reply_positions, answer_texts, strict=True
-    ):
+    replies = run.replies.columns()
+    happened = replies["answer_time"] >= 0
+    numbers = people["person_id"].to_pylist()
+    handle_of = dict(zip(numbers, handles, strict=True))
+    reply_position = events.position[replies["row"]]
+    for number in np.flatnonzero(happened):
+        handle = handle_of[f"synthetic:u{int(replies['person'][number])}"]
+        text = answer_text(handle=handle, asked=bool(replies["asked"][number]), topic=topic,
+                           rng=text_rng)  # fmt: skip
         for key, value in (
-            ("post_id", f"synthetic:r{number}"),
+            ("post_id", f"synthetic:r{number}"), ("account_id", own.account_id),
             ("created_at", clock.at(int(replies["answer_time"][number]))), ("text", text),
             ("url", f"https://synthetic.example/@{own.handle}/r{number}"), ("format", "text"),
-            ("in_reply_to_id", f"synthetic:i{reply_position}"), ("links", []),
+            ("in_reply_to_id", f"synthetic:i{reply_position[number]}"), ("links", []),
             ("hashtags", []), ("content_kind", "other"),
         ):  # fmt: skip
-            post_rows[key].append(value)
-    post_rows["account_id"] = [own.account_id] * len(post_rows["post_id"])
-    post_rows["repost_of"] = [None] * len(post_rows["post_id"])
-    post_rows["language"] = ["en"] * len(post_rows["post_id"])
-    for key in (
-        "post_id",
-        "account_id",
-        "created_at",
-        "text",
-        "url",
-        "format",
-        "in_reply_to_id",
-        "links",
-        "hashtags",
-        "content_kind",
-    ):
-        post_rows[key].extend(competitors.posts[key])
-    post_rows["repost_of"].extend([None] * len(competitors.posts["post_id"]))
-    post_rows["language"].extend(["en"] * len(competitors.posts["post_id"]))
-    posts_table = _table("posts", post_rows)
-    tables["posts"] = posts_table.sort_by([("created_at", "ascending")])
-
-    tables["post_stats"] = _post_stats(run, events, clock, competitors)
-    tables["follower_counts"] = _follower_counts(run, own, clock, competitors)
-    tables["accounts"] = _accounts(run, own, competitors)
-    tables["conversions"] = _conversions(run, own, content, clock)
-    return {name: tables[name] for name in (
-        "accounts", "people", "posts", "interactions", "post_stats", "follower_counts",
-        "conversions")}, content, truth_replies  # fmt: skip
+            rows[key].append(value)
+    for key in _POST_COLUMNS:
+        rows[key].extend(competitors.posts[key])
+    total = len(rows["post_id"])
+    rows["repost_of"] = [None] * total
+    rows["language"] = ["en"] * total
+    posts = _table("posts", rows).sort_by([("created_at", "ascending")])
+    null = pa.scalar(None, pa.string())
+    truth = pa.table({
+        "interaction_id": ids("synthetic:i", reply_position),
+        "person": pa.array(replies["person"].astype(np.int64)),
+        "post_id": ids("synthetic:p", replies["post"].astype(np.int64) + 1),
+        "asked": pa.array(replies["asked"]), "answered": pa.array(replies["answered"]),
+        "happened": pa.array(happened),
+        "answer_post_id": pc.if_else(pa.array(happened),
+                                     ids("synthetic:r", np.arange(len(happened))), null),
+        "delay_hours": pa.array(replies["delay_hours"]),
+    })  # fmt: skip
+    return posts, truth
 
 
 def _own_posts(run: Run, own: OwnAccount, clock: _Clock) -> list[OwnPostContent]:

@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from rapport.simulate.competitors import simulate_competitors
 from rapport.simulate.dynamics import DAY
-from rapport.simulate.feed import EXTERNAL, ROUTES
+from rapport.simulate.feed import ROUTES
 from rapport.simulate.params import WorldParams, validate
 from rapport.simulate.run import Run, Stream, run_world, stream
 from rapport.simulate.tables import OwnAccount, build_tables
@@ -63,6 +63,7 @@ def simulate(
     competitors = simulate_competitors(
         params,
         own_initial_followers=run.state.initial_followers,
+        own_handle=own.handle,
         seed_sequence=np.random.SeedSequence([params.seed, Stream.COMPETITORS]),
         observations=observations,
     )
@@ -90,7 +91,7 @@ def _truth(run: Run, replies: pa.Table) -> Truth:
         "post_id": [f"synthetic:p{i + 1}" for i in range(run.schedule.count)],
         "content_kind": [CONTENT_KINDS[int(k)] for k in run.kinds],
         "appeal": pa.array(run.appeal),
-        "widest_route": [ROUTES[min(o.widest_route, EXTERNAL - 1)] for o in run.outcomes],
+        "widest_route": [ROUTES[o.widest_route] for o in run.outcomes],
         "broad_rounds": [o.broad_rounds for o in run.outcomes],
         "externally_shared": [o.externally_shared for o in run.outcomes],
         "reach": [o.reach_end for o in run.outcomes],
