@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ibis.expr.types as ir
+
 from rapport.metrics.builtin._common import engaged_people_weeks
 from rapport.metrics.needs import ENGAGEMENT_INTERACTIONS
 from rapport.metrics.spec import Context, Measure, metric
@@ -11,6 +13,13 @@ _WHY = (
     "Take care of the first 50 to 100 people who care: the ones who come back are "
     "the start of everything that grows."
 )
+
+
+def _returning_and_engaged(t: Tables, c: Context) -> tuple[ir.IntegerScalar, ir.IntegerScalar]:
+    """People who engaged in two or more distinct weeks, and everyone who engaged."""
+    weeks = engaged_people_weeks(t, c)
+    per_person = weeks.group_by("person_id").aggregate(weeks=weeks.week.count())
+    return per_person.count(where=per_person.weeks >= 2), per_person.count()
 
 
 @metric(
@@ -42,10 +51,7 @@ def engaged_people(t: Tables, c: Context) -> Measure:
     why=_WHY,
 )
 def returning_people(t: Tables, c: Context) -> Measure:
-    weeks = engaged_people_weeks(t, c)
-    per_person = weeks.group_by("person_id").aggregate(weeks=weeks.week.count())
-    returning = per_person.count(where=per_person.weeks >= 2)
-    total = per_person.count()
+    returning, total = _returning_and_engaged(t, c)
     return Measure(value=returning, n=total, extra={"share": returning / total.nullif(0)})
 
 
@@ -62,8 +68,5 @@ def returning_people(t: Tables, c: Context) -> Measure:
     why=_WHY,
 )
 def returning_share(t: Tables, c: Context) -> Measure:
-    weeks = engaged_people_weeks(t, c)
-    per_person = weeks.group_by("person_id").aggregate(weeks=weeks.week.count())
-    returning = per_person.count(where=per_person.weeks >= 2)
-    total = per_person.count()
+    returning, total = _returning_and_engaged(t, c)
     return Measure(value=returning / total.nullif(0), n=total, successes=returning)
