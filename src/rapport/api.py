@@ -182,7 +182,8 @@ def _demo_config(world: Any) -> Config:
         goal=Goal(objective="signups", target_audience=world.target_audience),
         accounts=Accounts(own=own, competitors=competitors),
         targets=Targets(
-            posts_per_week=max(3.0, round(getattr(params, "brand_posts_per_week", 3.0) + 1)),
+            # a little above what the simulated brand manages, so the report has a gap to show
+            posts_per_week=max(3.0, round(params.brand_posts_per_week + 1)),
             max_promotional_share=0.2,
             reply_time_hours=4.0,
             reply_rate=0.9,

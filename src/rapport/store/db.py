@@ -293,7 +293,7 @@ class Store:
 
     def _withhold_erased(self, spec: TableSpec, view: str, salt: str) -> int:
         con = self._con
-        if "person_id" not in spec.column_names:
+        if "person_id" not in spec.column_names or not count(con, "erasures"):
             return 0
         erased = f"sha256(? || {view}.person_id) IN (SELECT person_key FROM erasures)"
         if spec.name in _PERSON_TABLES:
