@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import typer
@@ -16,12 +17,23 @@ from rapport.cli import app
 from tests.conftest import build_tables, invoke
 from tests.test_metrics_foundation import HAND_BUILT
 
-COMMANDS = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+
+def _leaf_commands(group: object, prefix: str = "") -> dict[str, object]:
+    found: dict[str, object] = {}
+    for name, command in group.commands.items():  # type: ignore[attr-defined]
+        if hasattr(command, "commands"):
+            found.update(_leaf_commands(command, f"{prefix}{name} "))
+        else:
+            found[f"{prefix}{name}"] = command
+    return found
+
+
+COMMANDS = _leaf_commands(typer.main.get_command(app))
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
 def test_every_command_has_help_and_the_common_options(name: str, cli: CliRunner) -> None:
-    command = COMMANDS[name]
+    command: Any = COMMANDS[name]
     assert command.help and len(command.help) > 30, f"{name} lacks help"
     options = {opt for param in command.params for opt in getattr(param, "opts", [])}
     assert {"--workspace", "--json", "--debug"} <= options, name
@@ -29,7 +41,7 @@ def test_every_command_has_help_and_the_common_options(name: str, cli: CliRunner
         assert getattr(param, "help", None) or param.param_type_name == "argument", (
             f"{name}: {param.name} lacks help"
         )
-    result = invoke(cli, name, "--help")
+    result = invoke(cli, *name.split(), "--help")
     assert result.exit_code == 0
     assert "--workspace" in result.stdout
 

@@ -17,7 +17,7 @@ from rapport.canonical.batch import Batch
 from rapport.canonical.io import ExportFormat, write_canonical
 from rapport.config import AccountRef, Accounts, Config, Goal, Targets
 from rapport.errors import InputNotFound, UsageError
-from rapport.importers import ImportOptions
+from rapport.importers import ImportOptions, KnownAccount
 from rapport.importers import run as run_importer
 from rapport.metrics.run import MetricResult, build_context, run_metrics
 from rapport.store import ImportSummary
@@ -31,11 +31,35 @@ __all__ = [
     "erase_person",
     "export_workspace",
     "import_path",
+    "known_own_accounts",
+    "pull_bluesky",
+    "pull_competitors",
+    "pull_mastodon",
     "run_demo",
     "workspace_status",
 ]
 
 Progress = Callable[[str], None]
+
+
+def known_own_accounts(workspace: Workspace) -> tuple[KnownAccount, ...]:
+    """The workspace's own accounts: rapport.toml's, and those earlier imports stored."""
+    found: dict[tuple[str, str], KnownAccount] = {}
+    for ref in workspace.config().accounts.own:
+        found[(ref.platform, ref.handle.lstrip("@").lower())] = KnownAccount(
+            ref.platform, ref.handle.lstrip("@"), ref.account_id
+        )
+    if workspace.has_store():
+        with workspace.open_store(create=False) as store:
+            rows = store.connection.execute(
+                "SELECT platform, handle, account_id FROM accounts WHERE role = 'own'"
+            ).fetchall()
+        for platform, handle, account_id in rows:
+            key = (str(platform), str(handle).lstrip("@").lower())
+            known = found.get(key)
+            if known is None or known.account_id is None:
+                found[key] = KnownAccount(str(platform), str(handle), str(account_id))
+    return tuple(found[key] for key in sorted(found))
 
 
 def import_path(
@@ -46,13 +70,129 @@ def import_path(
     account: str | None = None,
     progress: Progress | None = None,
 ) -> ImportSummary:
-    """Import a file, folder or archive into the workspace (created when missing)."""
+    """Import a file, folder or archive into the workspace (created when missing).
+
+    The input is read and checked completely before the store is opened for writing.
+    """
     if not path.exists():
         raise InputNotFound(path)
-    workspace.config()  # a broken rapport.toml is reported before anything is read or written
-    batch = run_importer(path, format=format, options=ImportOptions(account=account))
+    options = ImportOptions(
+        account=account, own_accounts=known_own_accounts(workspace), origin=path.name
+    )
+    batch = run_importer(path, format=format, options=options)
     with workspace.open_store(create=True) as store:
         return store.apply(batch, progress=progress)
+
+
+def _pull(
+    workspace: Workspace,
+    prefix: str,
+    fetch: Callable[[dict[str, str]], Batch],
+    progress: Progress | None,
+) -> ImportSummary:
+    """Fetch with the cursors earlier pulls left, then store data and new cursors together."""
+    workspace.config()
+    state: dict[str, str] = {}
+    if workspace.has_store():
+        with workspace.open_store(create=False) as store:
+            state = store.sync_state(prefix)
+    batch = fetch(state)
+    with workspace.open_store(create=True) as store:
+        return store.apply(batch, progress=progress)
+
+
+def pull_mastodon(
+    *, workspace: Workspace, instance: str, token: str, progress: Progress | None = None
+) -> ImportSummary:
+    """Pull the token's own account from a Mastodon instance (incremental after the first)."""
+    from rapport.connectors import mastodon
+
+    return _pull(
+        workspace,
+        "mastodon:",
+        lambda state: mastodon.pull_account(
+            instance=instance, token=token, state=state, progress=progress
+        ),
+        progress,
+    )
+
+
+def pull_bluesky(
+    *,
+    workspace: Workspace,
+    handle: str,
+    app_password: str,
+    service: str,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Pull an own Bluesky account (incremental after the first)."""
+    from rapport.connectors import bluesky
+
+    return _pull(
+        workspace,
+        "bluesky:",
+        lambda state: bluesky.pull_account(
+            handle=handle,
+            app_password=app_password,
+            service=service,
+            state=state,
+            progress=progress,
+        ),
+        progress,
+    )
+
+
+def pull_competitors(
+    *,
+    workspace: Workspace,
+    bluesky_service: str,
+    mastodon_scheme: str = "https",
+    progress: Progress | None = None,
+) -> list[ImportSummary]:
+    """Pull the public posts and counts of the competitors named in rapport.toml."""
+    from rapport.connectors import bluesky, mastodon
+
+    competitors = workspace.config().accounts.competitors
+    by_platform = {
+        "bluesky": [a for a in competitors if a.platform == "bluesky"],
+        "mastodon": [a for a in competitors if a.platform == "mastodon"],
+    }
+    others = sorted({a.platform for a in competitors} - set(by_platform))
+    if not any(by_platform.values()):
+        raise UsageError(
+            "rapport.toml names no Bluesky or Mastodon competitors ([[accounts.competitors]] "
+            'with platform = "bluesky" or "mastodon"); competitors on other platforms '
+            "can be imported from CSV"
+        )
+    summaries = []
+    if by_platform["bluesky"]:
+        summaries.append(
+            _pull(
+                workspace,
+                "bluesky-public:",
+                lambda state: bluesky.pull_public(
+                    by_platform["bluesky"], service=bluesky_service, state=state, progress=progress
+                ),
+                progress,
+            )
+        )
+    if by_platform["mastodon"]:
+        summaries.append(
+            _pull(
+                workspace,
+                "mastodon-public:",
+                lambda state: mastodon.pull_public(
+                    by_platform["mastodon"], scheme=mastodon_scheme, state=state, progress=progress
+                ),
+                progress,
+            )
+        )
+    if others:
+        summaries[-1].notices.append(
+            f"competitors on {', '.join(others)} have no public API rapport can read; "
+            "import their counts from CSV"
+        )
+    return summaries
 
 
 @dataclass(frozen=True)

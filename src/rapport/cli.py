@@ -421,6 +421,144 @@ def forget(
     )
 
 
+pull_app = typer.Typer(
+    help="Pull data live from a platform's API (incremental: a second pull fetches only what "
+    "is new).",
+    no_args_is_help=True,
+)
+app.add_typer(pull_app, name="pull")
+
+
+def _print_pull(summaries: list[Any], *, json: bool) -> None:
+    if json:
+        print_json(
+            [s.to_dict() for s in summaries] if len(summaries) > 1 else summaries[0].to_dict()
+        )
+        return
+    for summary in summaries:
+        data = summary.to_dict()
+        out.print(
+            f"Pulled {summary.origin} in {summary.seconds:.1f} s: {data['added']:,} added, "
+            f"{data['updated']:,} updated, {data['unchanged']:,} unchanged, "
+            f"{data['rejected']:,} rejected."
+        )
+        out.print(summary_table(data))
+        for notice in summary.notices:
+            out.print(f"  note: {notice}")
+
+
+@pull_app.command("mastodon")
+@handle_errors
+def pull_mastodon(
+    instance: Annotated[str, typer.Option(help="The instance, e.g. https://mastodon.social.")],
+    token: Annotated[
+        str,
+        typer.Option(
+            envvar="RAPPORT_MASTODON_TOKEN",
+            show_envvar=True,
+            help="An access token with read scope (Preferences > Development > New application).",
+        ),
+    ],
+    workspace: WorkspaceOption = None,
+    json: JsonOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Pull your Mastodon account: statuses with counts, notifications, who favourited and
+    boosted, replies, followers. The token is used for this pull only and never stored."""
+    ws = resolve_workspace(workspace)
+    with progress_bar(not json, "Pulling Mastodon") as step:
+        summary = api.pull_mastodon(
+            workspace=ws, instance=instance, token=token, progress=lambda label: step(label)
+        )
+    _print_pull([summary], json=json)
+
+
+@pull_app.command("bluesky")
+@handle_errors
+def pull_bluesky(
+    handle: Annotated[str, typer.Option(help="Your handle, e.g. shop.bsky.social.")],
+    app_password: Annotated[
+        str,
+        typer.Option(
+            "--app-password",
+            envvar="RAPPORT_BLUESKY_APP_PASSWORD",
+            show_envvar=True,
+            help="An app password (Settings > Privacy and security > App passwords).",
+        ),
+    ],
+    service: Annotated[str, typer.Option(help="Your PDS or entryway.")] = "https://bsky.social",
+    workspace: WorkspaceOption = None,
+    json: JsonOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Pull your Bluesky account: posts with counts, likes, reposts, quotes, replies,
+    followers and notifications. The app password is used for this pull only, never stored."""
+    ws = resolve_workspace(workspace)
+    with progress_bar(not json, "Pulling Bluesky") as step:
+        summary = api.pull_bluesky(
+            workspace=ws,
+            handle=handle,
+            app_password=app_password,
+            service=service,
+            progress=lambda label: step(label),
+        )
+    _print_pull([summary], json=json)
+
+
+@pull_app.command("competitors")
+@handle_errors
+def pull_competitors(
+    bluesky_service: Annotated[
+        str, typer.Option(help="The public Bluesky AppView to read from.")
+    ] = "https://public.api.bsky.app",
+    workspace: WorkspaceOption = None,
+    json: JsonOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Pull the public posts and counts of the competitors in rapport.toml (Bluesky and
+    Mastodon; no login needed). Counts are stored as observations, so history builds up."""
+    ws = resolve_workspace(workspace)
+    with progress_bar(not json, "Pulling competitors") as step:
+        summaries = api.pull_competitors(
+            workspace=ws, bluesky_service=bluesky_service, progress=lambda label: step(label)
+        )
+    _print_pull(summaries, json=json)
+
+
+@app.command()
+@handle_errors
+def utm(
+    url: Annotated[str, typer.Argument(help="The page the post will link to.")],
+    post: Annotated[
+        str | None,
+        typer.Option(
+            help="The canonical id of the post the link goes into (e.g. bluesky:at://...)."
+        ),
+    ] = None,
+    platform: Annotated[
+        str | None,
+        typer.Option(help="Where the link will be posted, when --post is not known yet."),
+    ] = None,
+    campaign: Annotated[str | None, typer.Option(help="utm_campaign (default: social).")] = None,
+    medium: Annotated[str, typer.Option(help="utm_medium.")] = "social",
+    workspace: WorkspaceOption = None,
+    json: JsonOption = False,
+    debug: DebugOption = False,
+) -> None:
+    """Build a UTM-tagged link, so the signups and sales it brings are traced to the post.
+
+    Put the printed link in your post; after you import conversions (GA4, Shopify, CSV),
+    rapport ties each one to the post by its utm_content, or else by its landing page.
+    """
+    from rapport.utm import tag_link
+
+    link = tag_link(url, post=post, platform=platform, campaign=campaign, medium=medium)
+    if json:
+        print_json({"url": url, "tagged": link})
+        return
+    sys.stdout.write(link + "\n")
+
+
 def main() -> None:
     """Entry point of the `rapport` command."""
     app()

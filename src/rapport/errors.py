@@ -14,8 +14,10 @@ Hierarchy::
      │    ├── WrongFormat             a file or folder that is not what the command expects
      │    ├── SchemaMismatch          a table with a missing column or a column of the wrong type
      │    ├── ConfigError             rapport.toml: an unknown key or a wrong value
-     │    └── UsageError              options that contradict each other, an unknown id
-     ├── WorkspaceError               the workspace or its store is missing or unusable (exit 1)
+     │    ├── UsageError              options that contradict each other, an unknown id
+     │    └── AuthenticationError     a token or app password the service refused
+     ├── WorkspaceError               the workspace or its store is missing or unusable (exit 2)
+     ├── RemoteError                  a service could not be reached or answered nonsense (exit 1)
      └── StoreError                   the store refused a write (a migration, a broken file)
 
 Record-level problems inside a usable file are *not* exceptions: they become quarantine rows
@@ -27,10 +29,12 @@ from __future__ import annotations
 from pathlib import Path
 
 __all__ = [
+    "AuthenticationError",
     "ConfigError",
     "InputError",
     "InputNotFound",
     "RapportError",
+    "RemoteError",
     "SchemaMismatch",
     "StoreError",
     "UnreadableFile",
@@ -127,6 +131,35 @@ class UsageError(InputError):
 
     def __str__(self) -> str:
         return self.message
+
+
+class AuthenticationError(InputError):
+    """A service refused the credentials given (wrong token, revoked app password)."""
+
+    def __init__(self, service: str, *, problem: str, fix: str) -> None:
+        super().__init__(service, problem, fix)
+        self.service = service
+        self.problem = problem
+        self.fix = fix
+
+    def __str__(self) -> str:
+        return f"{self.service}: {self.problem}; {self.fix}"
+
+
+class RemoteError(RapportError):
+    """A service could not be reached, or answered something rapport can't use.
+
+    Nothing is written: a pull stores its data and its cursor together, or neither.
+    """
+
+    def __init__(self, service: str, *, problem: str, fix: str = "try again later") -> None:
+        super().__init__(service, problem, fix)
+        self.service = service
+        self.problem = problem
+        self.fix = fix
+
+    def __str__(self) -> str:
+        return f"{self.service}: {self.problem}; {self.fix}"
 
 
 class WorkspaceError(RapportError):

@@ -4,6 +4,7 @@ See docs/canonical-format.md (generated from :mod:`rapport.canonical.schema`).
 """
 
 from rapport.canonical.batch import Batch, FileDigest, digest_file
+from rapport.canonical.builder import BatchBuilder, newest
 from rapport.canonical.io import ExportFormat, is_canonical_dir, read_canonical, write_canonical
 from rapport.canonical.records import Rejection, TableBuilder, check_rows, conform_arrow
 from rapport.canonical.schema import (
@@ -23,6 +24,7 @@ __all__ = [
     "TABLES",
     "TABLE_ORDER",
     "Batch",
+    "BatchBuilder",
     "Column",
     "ExportFormat",
     "FileDigest",
@@ -34,6 +36,7 @@ __all__ = [
     "conform_arrow",
     "digest_file",
     "is_canonical_dir",
+    "newest",
     "read_canonical",
     "table_spec",
     "write_canonical",

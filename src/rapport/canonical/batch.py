@@ -52,6 +52,9 @@ class Batch:
     files: list[FileDigest] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)
     """The file (or endpoint) each table came from, named in quarantine rows."""
+    state: dict[str, str] = field(default_factory=dict)
+    """Sync state a live pull leaves for the next one (cursors, newest ids), saved with the
+    data in the same transaction so that a failed pull never advances it."""
 
     @classmethod
     def from_tables(

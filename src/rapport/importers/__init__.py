@@ -1,9 +1,17 @@
-"""Importers: one small module per source, registered with :func:`register`."""
+"""Importers: one small module per source, each registered with :func:`register`.
 
-from rapport.importers import canonical as _canonical  # noqa: F401  (registers itself)
+Every public module of this package is imported here, so an importer registers itself just
+by existing (``importers/<source>.py`` with a ``@register(...)`` function); helpers shared by
+several importers live in modules whose names start with an underscore.
+"""
+
+import importlib
+import pkgutil
+
 from rapport.importers._base import (
     Importer,
     ImportOptions,
+    KnownAccount,
     detect,
     get_importer,
     importers,
@@ -11,4 +19,17 @@ from rapport.importers._base import (
     run,
 )
 
-__all__ = ["ImportOptions", "Importer", "detect", "get_importer", "importers", "register", "run"]
+for _module in pkgutil.iter_modules(__path__):
+    if not _module.name.startswith("_"):
+        importlib.import_module(f"{__name__}.{_module.name}")
+
+__all__ = [
+    "ImportOptions",
+    "Importer",
+    "KnownAccount",
+    "detect",
+    "get_importer",
+    "importers",
+    "register",
+    "run",
+]

@@ -1,36 +1,86 @@
 """The importer registry.
 
-An importer turns a path (a file, a folder or an archive) into a :class:`~rapport.canonical.Batch`
-and never opens the store; the store does the writing. Importers register with
-:func:`register`; ``rapport import PATH`` asks each registered importer whether it recognises
-the path (by content, not by name) unless ``--as`` names one.
+An importer turns a path (a file or a folder; archives are unpacked first) into a
+:class:`~rapport.canonical.Batch` and never opens the store; the store does the writing.
+Importers register with :func:`register`. ``rapport import PATH`` asks each registered
+importer how sure it is that it can read the path (by content, not by name) and uses the most
+confident one, unless ``--as`` names one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rapport.canonical.batch import Batch
 from rapport.errors import InputNotFound, UsageError, WrongFormat
+from rapport.importers._archive import opened
 
-__all__ = ["ImportOptions", "Importer", "detect", "get_importer", "importers", "register", "run"]
+__all__ = [
+    "ImportOptions",
+    "Importer",
+    "KnownAccount",
+    "detect",
+    "get_importer",
+    "importers",
+    "register",
+    "run",
+]
+
+
+@dataclass(frozen=True)
+class KnownAccount:
+    """An own account the workspace knows (from rapport.toml or earlier imports)."""
+
+    platform: str
+    handle: str
+    account_id: str | None = None
 
 
 @dataclass(frozen=True)
 class ImportOptions:
-    """Options every importer may use (importers ignore what they don't need)."""
+    """What every importer may use besides the path (importers ignore what they don't need)."""
 
     account: str | None = None
-    """The own account a file belongs to when the file does not name its author."""
+    """``--account HANDLE``: the own account a file belongs to when the file does not say."""
+    own_accounts: tuple[KnownAccount, ...] = ()
+    """The workspace's own accounts, so a lone file can be attached to the only one."""
+    origin: str = ""
+    """What the user pointed at (the archive's name, not the folder it was unpacked into)."""
+
+    def own_account(self, platform: str, *, file: str) -> KnownAccount:
+        """The own account a file that does not name its author belongs to.
+
+        ``--account`` wins; otherwise the workspace's only own account on ``platform``;
+        otherwise a UsageError asking for ``--account HANDLE`` (exit code 2).
+        """
+        candidates = [a for a in self.own_accounts if a.platform == platform]
+        if self.account:
+            wanted = self.account.lstrip("@").lower()
+            for account in candidates:
+                if account.handle.lstrip("@").lower() == wanted:
+                    return account
+            return KnownAccount(platform, self.account.lstrip("@"))
+        if len(candidates) == 1:
+            return candidates[0]
+        if candidates:
+            handles = ", ".join(sorted(a.handle for a in candidates))
+            situation = f"the workspace has several own {platform} accounts ({handles})"
+        else:
+            situation = f"the workspace has no own {platform} account yet"
+        raise UsageError(
+            f"{file}: the file does not say whose account it comes from, and {situation}; "
+            "add --account HANDLE"
+        )
 
 
 @dataclass(frozen=True)
 class Importer:
     name: str
     description: str
-    detect: Callable[[Path], bool]
+    detect: Callable[[Path], float]
+    """How sure the importer is that it can read the path: 0 (not at all) to 1 (certain)."""
     read: Callable[[Path, ImportOptions], Batch]
 
 
@@ -38,7 +88,7 @@ _REGISTRY: dict[str, Importer] = {}
 
 
 def register(
-    name: str, *, description: str, detect: Callable[[Path], bool]
+    name: str, *, description: str, detect: Callable[[Path], float]
 ) -> Callable[[Callable[[Path, ImportOptions], Batch]], Callable[[Path, ImportOptions], Batch]]:
     """Register ``read(path, options) -> Batch`` as the importer called ``name``."""
 
@@ -66,25 +116,42 @@ def get_importer(name: str) -> Importer:
         raise UsageError(f"--as {name}: unknown format; known formats: {known}") from None
 
 
+def _score(importer: Importer, path: Path) -> float:
+    try:
+        return float(importer.detect(path))
+    except (OSError, ValueError, UnicodeDecodeError):
+        return 0.0
+
+
 def detect(path: Path) -> Importer:
-    """The importer that recognises ``path``, or a WrongFormat naming what was tried."""
+    """The importer most sure it can read ``path`` (already unpacked), or a clear error."""
     if not path.exists():
         raise InputNotFound(path)
-    for importer in importers():
-        if importer.detect(path):
-            return importer
-    known = ", ".join(sorted(_REGISTRY))
-    raise WrongFormat(
-        path,
-        expected=f"a format rapport can read ({known})",
-        found="nothing it recognises",
-        fix="name the format with --as FORMAT",
-    )
+    scored = sorted(((_score(i, path), i.name) for i in importers()), reverse=True)
+    best = scored[0][0] if scored else 0.0
+    if best <= 0:
+        known = ", ".join(sorted(_REGISTRY))
+        raise WrongFormat(
+            path,
+            expected=f"a format rapport can read ({known})",
+            found="nothing it recognises",
+            fix="name the format with --as FORMAT",
+        )
+    tied = [name for score, name in scored if score == best]
+    if len(tied) > 1:
+        raise UsageError(f"{path}: could be {' or '.join(sorted(tied))}; choose with --as")
+    return _REGISTRY[tied[0]]
 
 
 def run(path: Path, *, format: str | None = None, options: ImportOptions | None = None) -> Batch:
-    """Read ``path`` with the named importer, or the one that recognises it."""
+    """Read ``path`` (a folder, a file, a .zip or a .tar.gz) with the right importer."""
     if not path.exists():
         raise InputNotFound(path)
-    importer = get_importer(format) if format else detect(path)
-    return importer.read(path, options or ImportOptions())
+    options = replace(
+        options or ImportOptions(),
+        origin=(options.origin if options and options.origin else path.name),
+    )
+    importer = get_importer(format) if format else None
+    with opened(path) as root:
+        chosen = importer or detect(root)
+        return chosen.read(root, options)

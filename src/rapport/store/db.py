@@ -26,6 +26,7 @@ from rapport.canonical.records import Rejection, raw_json
 from rapport.canonical.schema import TABLE_ORDER, TABLES, TableSpec, arrow_schema
 from rapport.errors import StoreError, WorkspaceError
 from rapport.store._sql import count, scalar
+from rapport.store.attribution import attribute_conversions
 from rapport.store.merge import dedupe_incoming, drop_repeated_observations, merge_incoming
 from rapport.store.migrations import migrate
 from rapport.tables import Tables
@@ -177,6 +178,13 @@ class Store:
     def quarantine_count(self) -> int:
         return count(self._con, "quarantine")
 
+    def sync_state(self, prefix: str) -> dict[str, str]:
+        """What earlier pulls left under keys starting with ``prefix`` (cursors, newest ids)."""
+        rows = self._con.execute(
+            "SELECT key, value FROM sync_state WHERE starts_with(key, ?)", [prefix]
+        ).fetchall()
+        return {str(k): str(v) for k, v in rows}
+
     def meta(self, key: str) -> str | None:
         value = scalar(self._con, "SELECT value FROM meta WHERE key = ?", [key])
         return None if value is None else str(value)
@@ -233,6 +241,15 @@ class Store:
                 )
                 rejections.extend(rejected)
                 counts.rejected += len(rejected)
+            attributed = attribute_conversions(con)
+            if attributed:
+                summary.notices.append(
+                    f"{attributed} conversion(s) attributed to posts (by utm_content or "
+                    "landing page)"
+                )
+            for key, value in batch.state.items():
+                con.execute("DELETE FROM sync_state WHERE key = ?", [key])
+                con.execute("INSERT INTO sync_state VALUES (?, ?, now())", [key, value])
             summary.seconds = time.perf_counter() - clock
             self._record(summary, rejections, started=started)
         return summary

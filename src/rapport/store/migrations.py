@@ -135,3 +135,13 @@ def migrate(con: Connection) -> list[str]:
             raise
         applied.append(step.name)
     return applied
+
+
+@migration("0003_sync_state")
+def _sync_state(con: Connection) -> None:
+    """Where live pulls keep their cursors (newest ids, pagination cursors) between runs."""
+    con.execute("""
+        CREATE TABLE sync_state (
+            key VARCHAR NOT NULL, value VARCHAR NOT NULL, updated_at TIMESTAMPTZ NOT NULL
+        )
+    """)

@@ -1,0 +1,144 @@
+"""Collecting canonical records from an importer into a :class:`~rapport.canonical.Batch`.
+
+Importers read their source and call :meth:`BatchBuilder.add` once per record; values are
+plain Python (text, int, float, ISO-8601 text or aware datetimes, lists of text). A record
+whose values don't fit is quarantined with its file, position and field; the store does the
+writing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rapport.canonical.batch import Batch, FileDigest
+from rapport.canonical.records import Rejection, TableBuilder, raw_json
+from rapport.canonical.schema import TABLE_ORDER
+from rapport.errors import UnreadableFile
+
+__all__ = ["BatchBuilder", "newest"]
+
+
+def newest(moments: list[dt.datetime | None]) -> dt.datetime | None:
+    """The latest of some aware datetimes (None when there are none)."""
+    known = [m for m in moments if m is not None]
+    return max(known) if known else None
+
+
+@dataclass
+class BatchBuilder:
+    """Records in, a checked :class:`Batch` out.
+
+    ``source`` names the format (``x_archive``); ``origin`` what was read (a path or an API),
+    and labels every quarantined record together with its locator.
+    """
+
+    source: str
+    origin: str
+    root: Path | None = None
+    notices: list[str] = field(default_factory=list)
+    files: list[FileDigest] = field(default_factory=list)
+    state: dict[str, str] = field(default_factory=dict)
+    _builders: dict[str, TableBuilder] = field(default_factory=dict)
+    _rejections: list[Rejection] = field(default_factory=list)
+
+    def label(self, path: Path) -> str:
+        """``path`` relative to what the user gave (for messages and locators)."""
+        if self.root is not None:
+            try:
+                relative = path.relative_to(self.root)
+                return str(relative) if str(relative) != "." else path.name
+            except ValueError:
+                pass
+        return path.name
+
+    def read_bytes(self, path: Path) -> bytes:
+        """Read a file, recording its digest for the import record."""
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise UnreadableFile(path, reason=str(exc)) from None
+        self.files.append(FileDigest(str(path), hashlib.sha256(data).hexdigest(), len(data)))
+        return data
+
+    def read_text(self, path: Path, *, encoding: str = "utf-8-sig") -> str:
+        """Read a text file (a leading byte-order mark is dropped), refusing non-UTF-8."""
+        data = self.read_bytes(path)
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            bad = data[exc.start : exc.start + 1]
+            raise UnreadableFile(
+                path,
+                reason=f"not UTF-8 text (byte {exc.start}: {bad!r})",
+                fix="export the file again as UTF-8",
+            ) from None
+
+    def builder(self, table: str) -> TableBuilder:
+        if table not in self._builders:
+            self._builders[table] = TableBuilder(table, self.origin)
+        return self._builders[table]
+
+    def add(self, table: str, record: Mapping[str, Any], *, locator: str) -> bool:
+        """Add one canonical record; False when it was quarantined instead."""
+        return self.builder(table).add(record, locator=locator)
+
+    def reject(
+        self,
+        table: str,
+        *,
+        locator: str,
+        reason: str,
+        field: str | None = None,
+        raw: object = None,
+    ) -> None:
+        """Quarantine a record the importer itself could not make sense of."""
+        self._rejections.append(
+            Rejection(table, self.origin, locator, field, reason, raw_json(raw))
+        )
+
+    def note(self, text: str) -> None:
+        if text not in self.notices:
+            self.notices.append(text)
+
+    def missing(self, names: list[str], *, what: str = "the archive") -> None:
+        """Report files a partial archive lacks (the import goes on with what is there)."""
+        if names:
+            self.note(
+                f"missing from {what}, so not imported: {', '.join(names)}; "
+                "everything present was imported"
+            )
+
+    def count(self, table: str) -> int:
+        return len(self._builders[table]) if table in self._builders else 0
+
+    def build(self) -> Batch:
+        tables, locators = {}, {}
+        rejections = list(self._rejections)
+        for name in TABLE_ORDER:
+            builder = self._builders.get(name)
+            if builder is None:
+                continue
+            tables[name], locators[name] = builder.finish()
+            rejections.extend(builder.rejections)
+            if builder.repaired:
+                self.note(
+                    f"{name}: {builder.repaired} record(s) had broken emoji (lone "
+                    "surrogates) replaced by U+FFFD"
+                )
+        batch = Batch.from_tables(
+            tables,
+            source=self.source,
+            origin=self.origin,
+            locators=locators,
+            rejections=rejections,
+            notices=self.notices,
+            files=self.files,
+            sources={name: self.origin for name in tables},
+        )
+        batch.state.update(self.state)
+        return batch

@@ -1,0 +1,9 @@
+"""Live pulls from platform APIs (Mastodon.py, the atproto SDK).
+
+A connector fetches, turns what it fetched into canonical records with
+:class:`~rapport.canonical.builder.BatchBuilder`, and returns a
+:class:`~rapport.canonical.Batch` whose ``state`` holds the cursors for the next pull. It never
+opens the store: :func:`rapport.api.pull_mastodon` and friends pass in the state the last pull
+left and store data and new state in one transaction. Credentials are used for the pull only
+and never stored.
+"""
