@@ -8,7 +8,7 @@ with a ``to_dict()`` for JSON. Input is always read and checked before anything 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,6 +68,8 @@ def import_path(
     workspace: Workspace,
     format: str | None = None,
     account: str | None = None,
+    mapping: Path | None = None,
+    extra: Mapping[str, str] | None = None,
     progress: Progress | None = None,
 ) -> ImportSummary:
     """Import a file, folder or archive into the workspace (created when missing).
@@ -76,8 +78,14 @@ def import_path(
     """
     if not path.exists():
         raise InputNotFound(path)
+    if mapping is not None and not mapping.exists():
+        raise InputNotFound(mapping, what="mapping file")
     options = ImportOptions(
-        account=account, own_accounts=known_own_accounts(workspace), origin=path.name
+        account=account,
+        own_accounts=known_own_accounts(workspace),
+        origin=path.name,
+        mapping=mapping,
+        extra=dict(extra or {}),
     )
     batch = run_importer(path, format=format, options=options)
     with workspace.open_store(create=True) as store:

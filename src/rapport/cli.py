@@ -199,6 +199,16 @@ def _headline_table(by_id: dict[str, MetricResult]) -> Table:
     return table
 
 
+def _key_values(pairs: list[str], option: str) -> dict[str, str]:
+    result = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"{option} {pair!r}: expected KEY=VALUE")
+        result[key.strip()] = value
+    return result
+
+
 @app.command("import")
 @handle_errors
 def import_(
@@ -210,6 +220,17 @@ def import_(
     account: Annotated[
         str | None,
         typer.Option(help="The own account a file belongs to, when the file does not say."),
+    ] = None,
+    mapping: Annotated[
+        Path | None,
+        typer.Option(help="A mapping file (TOML) for --as mapped: which column is which field."),
+    ] = None,
+    option: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--option",
+            help="KEY=VALUE a format needs (repeatable); see the format's page in docs/sources.",
+        ),
     ] = None,
     workspace: WorkspaceOption = None,
     json: JsonOption = False,
@@ -228,6 +249,8 @@ def import_(
             workspace=ws,
             format=as_format,
             account=account,
+            mapping=mapping,
+            extra=_key_values(option or [], "--option"),
             progress=lambda label: step(label),
         )
     data = summary.to_dict()

@@ -9,8 +9,8 @@ confident one, unless ``--as`` names one.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rapport.canonical.batch import Batch
@@ -48,6 +48,17 @@ class ImportOptions:
     """The workspace's own accounts, so a lone file can be attached to the only one."""
     origin: str = ""
     """What the user pointed at (the archive's name, not the folder it was unpacked into)."""
+    mapping: Path | None = None
+    """``--mapping FILE``: how a generic CSV/JSON file's columns map to canonical fields."""
+    extra: Mapping[str, str] = field(default_factory=dict)
+    """``--option KEY=VALUE``: settings one format needs (each importer documents its keys)."""
+
+    def option(self, key: str, *, importer: str, fix: str) -> str:
+        """The value of ``--option key=...``, or a UsageError saying why it is needed."""
+        value = self.extra.get(key)
+        if value is None:
+            raise UsageError(f"the {importer} importer needs --option {key}=...: {fix}")
+        return value
 
     def own_account(self, platform: str, *, file: str) -> KnownAccount:
         """The own account a file that does not name its author belongs to.
