@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from rapport.canonical.batch import Batch
 from rapport.canonical.io import ExportFormat, write_canonical
 from rapport.config import AccountRef, Accounts, Config, Goal, Targets
@@ -32,6 +34,8 @@ __all__ = [
     "export_workspace",
     "import_path",
     "known_own_accounts",
+    "metric_table",
+    "metric_table_list",
     "pull_bluesky",
     "pull_competitors",
     "pull_mastodon",
@@ -257,8 +261,41 @@ def compute_metrics(
     """Every registered metric on the workspace's data."""
     config = workspace.config()
     with workspace.open_store(create=False) as store:
+        store.refresh_relevance(config.goal.target_audience)
         context = build_context(store.ibis, since=since, until=until, settings={"config": config})
-        return run_metrics(store.ibis, context=context)
+        try:
+            return run_metrics(store.ibis, context=context)
+        finally:
+            context.release()
+
+
+def metric_table_list() -> list[dict[str, str]]:
+    """The tables `rapport metrics --table` can write."""
+    from rapport.metrics.tables import metric_tables
+
+    return [{"id": t.id, "title": t.title, "description": t.description} for t in metric_tables()]
+
+
+def metric_table(
+    table: str,
+    *,
+    workspace: Workspace,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+) -> pd.DataFrame:
+    """The rows behind a metric (per post, per person, cohorts …) as a data frame."""
+    from rapport.metrics.tables import get_table
+
+    spec = get_table(table)
+    config = workspace.config()
+    with workspace.open_store(create=False) as store:
+        store.refresh_relevance(config.goal.target_audience)
+        context = build_context(store.ibis, since=since, until=until, settings={"config": config})
+        try:
+            frame: pd.DataFrame = store.ibis.execute(spec.build(store.tables(), context))
+        finally:
+            context.release()
+    return frame
 
 
 def workspace_status(*, workspace: Workspace) -> dict[str, Any]:

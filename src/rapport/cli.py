@@ -341,34 +341,61 @@ def report(
 @app.command()
 @handle_errors
 def metrics(
+    table: Annotated[
+        str | None,
+        typer.Option(
+            help="Write the rows behind a metric instead (e.g. people, posts, cohorts, "
+            "unanswered); --table list shows them all."
+        ),
+    ] = None,
+    format: Annotated[str, typer.Option(help="For --table: csv or json.")] = "csv",
     since: SinceOption = None,
     until: UntilOption = None,
     workspace: WorkspaceOption = None,
     json: JsonOption = False,
     debug: DebugOption = False,
 ) -> None:
-    """Compute every metric, each with its denominator, interval and sample size."""
+    """Compute every metric, each with its denominator, interval and sample size.
+
+    With --table ID, write the rows behind the numbers (per post, per person, cohorts, …) as
+    CSV or JSON on stdout.
+    """
     ws = resolve_workspace(workspace)
-    results = api.compute_metrics(
-        workspace=ws, since=parse_date(since, "--since"), until=parse_date(until, "--until")
-    )
+    start, end = parse_date(since, "--since"), parse_date(until, "--until")
+    if table is not None:
+        if format not in ("csv", "json"):
+            raise UsageError(f"--format {format!r}: expected csv or json")
+        if table == "list":
+            for item in api.metric_table_list():
+                out.print(f"{item['id']:16} {item['title']}: {item['description']}")
+            return
+        frame = api.metric_table(table, workspace=ws, since=start, until=end)
+        if format == "json" or json:
+            sys.stdout.write(
+                frame.to_json(orient="records", date_format="iso", force_ascii=False, indent=2)
+                + "\n"
+            )
+        else:
+            sys.stdout.write(frame.to_csv(index=False))
+        return
+    results = api.compute_metrics(workspace=ws, since=start, until=end)
     if json:
         print_json([r.to_dict() for r in results])
         return
-    table = Table(show_edge=False, header_style="bold", show_lines=False)
-    table.add_column("area")
-    table.add_column("metric (denominator)")
-    table.add_column("value", justify="right")
-    table.add_column("interval, sample")
+    table_view = Table(show_edge=False, header_style="bold", show_lines=False)
+    table_view.add_column("area")
+    table_view.add_column("metric (denominator)")
+    table_view.add_column("value", justify="right")
+    table_view.add_column("interval, sample")
     for r in results:
         label = f"{escape(r.title)}\n[dim]{escape(r.denominator)}[/]"
         if r.ok:
-            table.add_row(r.area, label, format_value(r), format_interval(r))
+            table_view.add_row(r.area, label, format_value(r), format_interval(r))
         else:
-            table.add_row(
+            table_view.add_row(
                 r.area, label, "[yellow]not computable[/]", f"[dim]{escape(r.reason or '')}[/]"
             )
-    out.print(table)
+    out.print(table_view)
 
 
 @app.command()

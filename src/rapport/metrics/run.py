@@ -9,10 +9,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import ibis
 import ibis.expr.types as ir
 
 from rapport.metrics.facts import survey
-from rapport.metrics.spec import Context, MetricSpec, get_metric, metrics
+from rapport.metrics.spec import Context, Measure, MetricSpec, get_metric, metrics
 from rapport.tables import Tables
 
 __all__ = ["MetricResult", "build_context", "run_metrics", "to_python", "wilson_interval"]
@@ -100,6 +101,7 @@ def build_context(
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
     settings: Mapping[str, Any] | None = None,
+    materialise: bool = True,
 ) -> Context:
     """The context for this data: own accounts from the store, and the data survey."""
     tables = Tables.from_backend(backend)
@@ -112,13 +114,51 @@ def build_context(
         since=since,
         until=until,
         settings={**base.settings, "facts": found},
+        materialise=materialise,
     )
 
 
-def _evaluate(backend: Any, expr: ir.Scalar | None) -> Any:
-    if expr is None:
-        return None
+def _evaluate(backend: Any, expr: ir.Scalar | Any) -> Any:
+    """Execute an Ibis scalar; plain Python values (settings shown beside a value) pass."""
+    if expr is None or not isinstance(expr, ir.Expr):
+        return expr
     return to_python(backend.execute(expr))
+
+
+def _evaluate_all(backend: Any, measure: Measure) -> dict[str, Any]:
+    """Every expression of a measure, evaluated in one query (shared subqueries once)."""
+    named: dict[str, Any] = {"value": measure.value, "n": measure.n, "successes": measure.successes}
+    if measure.interval is not None:
+        named["low"], named["high"] = measure.interval
+    named.update({f"extra:{k}": v for k, v in measure.extra.items()})
+    exprs = {k: v for k, v in named.items() if isinstance(v, ir.Expr)}
+    results = {k: v for k, v in named.items() if not isinstance(v, ir.Expr)}
+    if exprs:
+        keys = list(exprs)
+        row = backend.execute(
+            ibis.struct({f"f{i}": exprs[k].as_scalar() for i, k in enumerate(keys)})
+        )
+        results.update({k: to_python(row[f"f{i}"]) for i, k in enumerate(keys)})
+    return results
+
+
+def _needs_met(
+    backend: Any, specs: Iterable[MetricSpec], tables: Tables, context: Context
+) -> dict[str, bool]:
+    """Whether each need of ``specs`` is met, checked in one query (cached per context)."""
+    known: dict[str, bool] = context._memo.setdefault("needs", {})
+    pending = {}
+    for spec in specs:
+        for need in spec.needs:
+            if need.label not in known and need.label not in pending:
+                pending[need.label] = need.check(tables, context)
+    if pending:
+        labels = list(pending)
+        row = backend.execute(
+            ibis.struct({f"n{i}": pending[label].as_scalar() for i, label in enumerate(labels)})
+        )
+        known.update({label: bool(row[f"n{i}"]) for i, label in enumerate(labels)})
+    return known
 
 
 def _run_one(backend: Any, spec: MetricSpec, tables: Tables, context: Context) -> MetricResult:
@@ -131,17 +171,18 @@ def _run_one(backend: Any, spec: MetricSpec, tables: Tables, context: Context) -
         direction=spec.direction,
         vanity=spec.vanity,
     )
-    missing = [
-        need.label for need in spec.needs if not _evaluate(backend, need.check(tables, context))
-    ]
+    met = _needs_met(backend, [spec], tables, context)
+    missing = [need.label for need in spec.needs if not met[need.label]]
     if missing:
         return MetricResult(
             **common, status="not_computable", reason="needs " + "; and ".join(missing)
         )
     measure = spec.compute(tables, context)
-    value = _evaluate(backend, measure.value)
-    n = _evaluate(backend, measure.n)
-    extra = {name: _evaluate(backend, expr) for name, expr in measure.extra.items()}
+    values = _evaluate_all(backend, measure)
+    value, n = values.pop("value"), values.pop("n", None)
+    successes = values.pop("successes", None)
+    low, high = values.pop("low", None), values.pop("high", None)
+    extra = {name[len("extra:") :]: v for name, v in values.items()}
     if value is None:
         return MetricResult(
             **common,
@@ -152,12 +193,9 @@ def _run_one(backend: Any, spec: MetricSpec, tables: Tables, context: Context) -
             reason=f"no value: nothing to compute it from in this period ({spec.denominator})",
         )
     interval: tuple[float, float] | None = None
-    if measure.interval is not None:
-        low, high = (_evaluate(backend, e) for e in measure.interval)
-        if low is not None and high is not None:
-            interval = (float(low), float(high))
-    elif measure.successes is not None and n:
-        successes = _evaluate(backend, measure.successes)
+    if low is not None and high is not None:
+        interval = (float(low), float(high))
+    elif measure.interval is None and measure.successes is not None and n:
         interval = wilson_interval(int(successes or 0), int(n))
     return MetricResult(
         **common,
@@ -179,7 +217,13 @@ def run_metrics(
     """Evaluate metrics (all registered ones by default) on ``backend``."""
     import rapport.metrics.builtin  # noqa: F401  (registers the built-in metrics)
 
+    own_context = context is None
     context = context or build_context(backend)
     tables = Tables.from_backend(backend)
     specs = [get_metric(i) for i in ids] if ids is not None else metrics()
-    return [_run_one(backend, spec, tables, context) for spec in specs]
+    try:
+        _needs_met(backend, specs, tables, context)
+        return [_run_one(backend, spec, tables, context) for spec in specs]
+    finally:
+        if own_context:
+            context.release()

@@ -34,7 +34,10 @@ AREAS: tuple[str, ...] = (
     "engagement", "community", "retention", "reciprocity", "promotion", "consistency",
     "content", "audience", "conversions", "sentiment", "timing",
 )  # fmt: skip
-Unit = Literal["count", "fraction", "hours", "days", "posts per week", "currency", "people"]
+Unit = Literal[
+    "count", "fraction", "hours", "days", "posts per week", "currency", "people", "ratio",
+    "per post", "per 1,000 engagements", "hour of day", "weekday", "score", "sentiment",
+]  # fmt: skip
 Direction = Literal["higher", "lower", "neutral"]
 
 
@@ -46,6 +49,25 @@ class Context:
     since: dt.datetime | None = None
     until: dt.datetime | None = None
     settings: Mapping[str, Any] = field(default_factory=dict)
+    materialise: bool = False
+    """Whether shared building blocks are computed once per run and kept on the backend
+    (Ibis ``Table.cache()``); off for compiling SQL on unbound tables."""
+    _memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def memo(self, key: str, build: Callable[[], ir.Table]) -> ir.Table:
+        """``build()``, once per context: materialised on the backend when ``materialise``."""
+        if key not in self._memo:
+            table = build()
+            self._memo[key] = table.cache() if self.materialise else table
+        result: ir.Table = self._memo[key]
+        return result
+
+    def release(self) -> None:
+        """Drop what :meth:`memo` materialised on the backend (call before closing it)."""
+        for key, value in list(self._memo.items()):
+            if self.materialise and hasattr(value, "release"):
+                value.release()
+            del self._memo[key]
 
     def own_posts(self, t: Tables) -> ir.Table:
         posts = t.posts.filter(t.posts.account_id.isin(list(self.own_account_ids)))
@@ -89,7 +111,7 @@ class Measure:
     n: ir.Scalar | None = None
     successes: ir.Scalar | None = None
     interval: tuple[ir.Scalar, ir.Scalar] | None = None
-    extra: Mapping[str, ir.Scalar] = field(default_factory=dict)
+    extra: Mapping[str, ir.Scalar | int | float | str | bool] = field(default_factory=dict)
     basis: str | None = None
     """Which data the value was computed from, when a metric can use more than one source."""
 

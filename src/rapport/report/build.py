@@ -1,170 +1,76 @@
-"""Build the self-contained HTML report: metrics and series in, one offline file out."""
+"""Build the self-contained HTML report: metrics, findings and charts in, one offline file out."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jinja2
-import pandas as pd
 
 from rapport import __version__
 from rapport.config import Config
+from rapport.metrics.findings import OBJECTIVE_WEIGHTS, Finding, findings
 from rapport.metrics.run import MetricResult, build_context, run_metrics
-from rapport.metrics.spec import Context
-from rapport.report import charts, series
+from rapport.metrics.spec import AREAS
 from rapport.report.assets import vega_bundle
-from rapport.report.text import format_interval, format_value, section_findings
+from rapport.report.figures import FIGURES, Figure, Sources
+from rapport.report.text import format_interval, format_value
 from rapport.tables import Tables
 from rapport.workspace import Workspace
 
-__all__ = ["Report", "render_report", "write_report"]
+__all__ = ["SECTIONS", "Report", "Section", "render_report", "write_report"]
 
 Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Section:
+    area: str
+    title: str
+    principle: str
+
+
+SECTIONS: dict[str, Section] = {s.area: s for s in (
+    Section("engagement", "Engagement",
+            "Engagement per person who saw a post says whether content resonates, whatever "
+            "the audience size."),
+    Section("community", "Your core community",
+            "Start with one person: take care of the first 50 to 100 people who care."),
+    Section("retention", "Retention", "Trust shows up as people coming back month after month."),
+    Section("reciprocity", "Answering people", "Social media is about being social: ask, and "
+            "answer."),
+    Section("promotion", "Promotions and their cost",
+            "Don't clog your followers' feeds with promotions."),
+    Section("consistency", "Posting consistency",
+            "A few posts a week, every week: accounts rarely die loudly, they go quiet."),
+    Section("content", "What content works",
+            "Find what your audience responds to; useful resources keep working."),
+    Section("audience", "The right audience", "The right audience beats a big audience."),
+    Section("conversions", "From attention to customers",
+            "Conversions, not hits: put value next to vanity for every post."),
+    Section("sentiment", "How people feel", "The texture of the relationship."),
+    Section("timing", "When to post",
+            "Post when your people are there, but trust only differences the data shows."),
+)}  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Report:
     path: Path
     metrics: list[MetricResult]
+    findings: list[Finding]
     charts: int
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "report": str(self.path),
             "charts": self.charts,
+            "findings": [f.to_dict() for f in self.findings],
             "metrics": [m.to_dict() for m in self.metrics],
         }
-
-
-@dataclass(frozen=True)
-class Figure:
-    """A chart with the table of numbers beside it (or a note when there is nothing to draw)."""
-
-    id: str
-    title: str
-    spec: dict[str, Any] | None
-    columns: list[str]
-    rows: list[list[str]]
-    note: str = ""
-
-    @property
-    def spec_json(self) -> str:
-        # JSON inside <script>: "<", ">" and "&" are escaped so that no text coming from a
-        # platform (a post, a bio) can close the element or open a comment.
-        text = json.dumps(self.spec, ensure_ascii=False, sort_keys=True)
-        return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
-def _frame(backend: Any, expr: Any) -> pd.DataFrame:
-    frame = backend.execute(expr)
-    return frame if isinstance(frame, pd.DataFrame) else pd.DataFrame(frame)
-
-
-def _iso_weeks(frame: pd.DataFrame) -> pd.DataFrame:
-    frame = frame.copy()
-    if "week" in frame:
-        frame["week"] = pd.to_datetime(frame["week"]).dt.strftime("%Y-%m-%d")
-    return frame
-
-
-def _rows(frame: pd.DataFrame, formats: Mapping[str, Callable[[Any], str]]) -> list[list[str]]:
-    out = []
-    for record in frame.to_dict("records"):
-        out.append([formats.get(str(k), str)(v) for k, v in record.items()])
-    return out
-
-
-def _pct(value: Any) -> str:
-    return "" if pd.isna(value) else f"{float(value):.2%}"
-
-
-def _int(value: Any) -> str:
-    return "" if pd.isna(value) else f"{int(value):,}"
-
-
-def _figures(backend: Any, t: Tables, c: Context, config: Config) -> dict[str, Figure]:
-    figures: dict[str, Figure] = {}
-    people = _iso_weeks(_frame(backend, series.people_weekly(t, c)))
-    if len(people):
-        figures["people"] = Figure(
-            "people",
-            "People who engaged each week",
-            charts.people_chart(people),
-            ["Week", "First time", "Came back"],
-            _rows(people[["week", "new", "returning"]], {"new": _int, "returning": _int}),
-        )
-    else:
-        figures["people"] = Figure(
-            "people",
-            "People who engaged each week",
-            None,
-            [],
-            [],
-            "No individual interactions in the data, so nobody can be followed from week to week.",
-        )
-    followers = _iso_weeks(_frame(backend, series.followers_weekly(t, c)))
-    if len(followers):
-        figures["followers"] = Figure(
-            "followers",
-            "Followers",
-            charts.followers_chart(followers),
-            ["Week", "Followers"],
-            _rows(followers, {"followers": _int}),
-        )
-    posts = _iso_weeks(_frame(backend, series.posts_weekly(t, c)))
-    if len(posts):
-        wide = posts.pivot_table(
-            index="week", columns="kind", values="posts", aggfunc="sum", fill_value=0
-        ).reset_index()
-        kinds = [k for k in charts.KIND_COLOURS if k in wide.columns]
-        wide["total"] = wide[kinds].sum(axis=1)
-        figures["posts"] = Figure(
-            "posts",
-            "Original posts per week",
-            charts.posts_chart(posts, target_per_week=config.targets.posts_per_week),
-            ["Week", "Total", *[k.replace("_", " ") for k in kinds]],
-            _rows(wide[["week", "total", *kinds]], {k: _int for k in [*kinds, "total"]}),
-        )
-    else:
-        figures["posts"] = Figure(
-            "posts",
-            "Original posts per week",
-            None,
-            [],
-            [],
-            "No original posts by your own accounts in the data.",
-        )
-    weekly, denominator = series.engagement_weekly(t, c)
-    sources = {"post_stats.likes", "interactions.engagement"} & set(c.settings.get("facts", ()))
-    engagement = _iso_weeks(_frame(backend, weekly)) if sources else pd.DataFrame()
-    if len(engagement):
-        figures["engagement"] = Figure(
-            "engagement",
-            "Engagement per post over time",
-            charts.engagement_chart(engagement, denominator=denominator),
-            ["Week", "Posts", "Median engagement rate", "Engagements"],
-            _rows(
-                engagement[["week", "posts", "median_rate", "engagements"]],
-                {"posts": _int, "median_rate": _pct, "engagements": _int},
-            ),
-            note=f"Denominator: {denominator}.",
-        )
-    else:
-        figures["engagement"] = Figure(
-            "engagement",
-            "Engagement per post over time",
-            None,
-            [],
-            [],
-            "Not computable: needs engagement counts per post and a denominator (reach, "
-            "impressions or follower counts).",
-        )
-    return figures
 
 
 def _environment() -> jinja2.Environment:
@@ -180,6 +86,12 @@ def _environment() -> jinja2.Environment:
     return env
 
 
+def section_order(config: Config) -> list[str]:
+    """Areas ordered by how much they matter for the objective (the goal comes first)."""
+    weights = OBJECTIVE_WEIGHTS.get(config.goal.objective, {})
+    return sorted(AREAS, key=lambda area: (-weights.get(area, 0.6), AREAS.index(area)))
+
+
 def render_report(
     backend: Any,
     *,
@@ -190,16 +102,20 @@ def render_report(
     generated_at: dt.datetime | None = None,
     store_facts: Mapping[str, Any] | None = None,
     progress: Progress | None = None,
-) -> tuple[str, list[MetricResult], int]:
-    """The report's HTML, the metric results it shows, and how many charts it holds."""
+) -> tuple[str, list[MetricResult], list[Finding], int]:
+    """The report's HTML, its metric results and findings, and how many charts it holds."""
     if progress:
         progress("metrics")
     context = build_context(backend, since=since, until=until, settings={"config": config})
-    results = run_metrics(backend, context=context)
-    by_id = {r.id: r for r in results}
-    if progress:
-        progress("charts")
-    figures = _figures(backend, Tables.from_backend(backend), context, config)
+    sources = Sources(backend, Tables.from_backend(backend), context, config)
+    try:
+        results = run_metrics(backend, context=context)
+        if progress:
+            progress("charts")
+        figures: dict[str, list[Figure]] = {area: FIGURES[area](sources) for area in AREAS}
+    finally:
+        context.release()
+    ranked = findings(results, config)
     if progress:
         progress("page")
     moment = (generated_at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
@@ -213,15 +129,19 @@ def render_report(
             since=since.date().isoformat() if since else None,
             until=until.date().isoformat() if until else None,
             version=__version__,
-            m=by_id,
+            m={r.id: r for r in results},
             results=results,
+            sections=[SECTIONS[area] for area in section_order(config)],
+            area_results={area: [r for r in results if r.area == area] for area in AREAS},
             figures=figures,
-            findings=section_findings(by_id, config),
+            findings=ranked,
+            area_findings={area: [f for f in ranked if f.area == area] for area in AREAS},
             store=store_facts or {},
             vega_bundle=vega_bundle(),
         )
     )
-    return page, results, sum(1 for f in figures.values() if f.spec is not None)
+    count = sum(1 for group in figures.values() for f in group if f.spec is not None)
+    return page, results, ranked, count
 
 
 def write_report(
@@ -237,6 +157,7 @@ def write_report(
     config = workspace.config()
     target = out or workspace.root / "report.html"
     with workspace.open_store(create=False) as store:
+        store.refresh_relevance(config.goal.target_audience)
         accounts = store.connection.execute(
             "SELECT handle FROM accounts WHERE role = 'own' ORDER BY handle"
         ).fetchall()
@@ -247,7 +168,7 @@ def write_report(
             "imports": store.recent_imports(limit=5),
             "demo": store.meta("demo") == "true",
         }
-        page, results, count = render_report(
+        page, results, ranked, count = render_report(
             store.ibis,
             config=config,
             title=title,
@@ -261,4 +182,4 @@ def write_report(
     temporary = target.with_name(f".{target.name}.tmp")
     temporary.write_text(page, encoding="utf-8")
     temporary.replace(target)
-    return Report(target, results, count)
+    return Report(target, results, ranked, count)

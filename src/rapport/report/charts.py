@@ -61,7 +61,7 @@ def people_chart(frame: pd.DataFrame) -> dict[str, Any]:
                 title=None,
                 scale=alt.Scale(domain=["came back", "first time"], range=["#2f7d5b", "#a8c8b8"]),
             ),
-            order=alt.Order("who:N", sort="ascending"),
+            order=alt.Order("who:O", sort="ascending"),
             tooltip=[
                 alt.Tooltip("week:T", format="%d %b %Y", formatType="utc"),
                 "who:N",
@@ -143,6 +143,117 @@ def engagement_chart(frame: pd.DataFrame, *, denominator: str) -> dict[str, Any]
                 alt.Tooltip("median_rate:Q", format=".2%"),
                 "posts:Q",
             ],
+        )
+    )
+    return _spec(chart)
+
+
+def stacked_weekly(
+    frame: pd.DataFrame, *, columns: dict[str, str], colours: list[str], title: str, y_title: str
+) -> dict[str, Any]:
+    """Weekly stacked bars of several counts (``columns`` maps column → legend label)."""
+    long = frame.melt(
+        id_vars=["week"], value_vars=list(columns), var_name="series", value_name="count"
+    )
+    long["series"] = long["series"].map(columns)
+    labels = list(columns.values())
+    chart = (
+        alt.Chart(long, width=_WIDTH, height=_HEIGHT, title=title)
+        .mark_bar()
+        .encode(
+            x=_week_axis(),
+            y=alt.Y("count:Q", title=y_title, stack=True),
+            color=alt.Color("series:N", title=None, scale=alt.Scale(domain=labels, range=colours)),
+            order=alt.Order("series:O"),
+            tooltip=[
+                alt.Tooltip("week:T", format="%d %b %Y", formatType="utc"),
+                "series:N",
+                "count:Q",
+            ],
+        )
+    )
+    return _spec(chart)
+
+
+def interval_bars(
+    frame: pd.DataFrame,
+    *,
+    category: str,
+    title: str,
+    y_title: str,
+    sort: list[str] | None = None,
+    percent: bool = True,
+) -> dict[str, Any]:
+    """Bars of a mean with its 95 % interval as an error bar (columns mean, low, high, n)."""
+    axis = alt.Axis(format="%") if percent else alt.Axis()
+    order = sort or list(frame.sort_values("mean", ascending=False)[category])
+    base = alt.Chart(frame).encode(
+        x=alt.X(f"{category}:N", title=None, sort=order, axis=alt.Axis(labelAngle=0)),
+    )
+    bars = base.mark_bar(color="#4c78a8").encode(
+        y=alt.Y("mean:Q", title=y_title, axis=axis),
+        tooltip=[
+            f"{category}:N",
+            alt.Tooltip("mean:Q", format=".2%" if percent else ".2f"),
+            alt.Tooltip("low:Q", format=".2%" if percent else ".2f"),
+            alt.Tooltip("high:Q", format=".2%" if percent else ".2f"),
+            "n:Q",
+        ],
+    )
+    errors = base.mark_rule(color="#222222").encode(y="low:Q", y2="high:Q")
+    return _spec(alt.layer(bars, errors, width=_WIDTH, height=_HEIGHT, title=title))
+
+
+def cohort_heatmap(frame: pd.DataFrame) -> dict[str, Any]:
+    """Monthly cohorts × months later, coloured by the share who engaged again."""
+    chart = (
+        alt.Chart(
+            frame,
+            width=_WIDTH,
+            height=_HEIGHT,
+            title="First-time engagers who engaged again, by month of first engagement",
+        )
+        .mark_rect()
+        .encode(
+            x=alt.X("months_later:O", title="Months after the first engagement"),
+            y=alt.Y("cohort:O", title="First engaged in"),
+            color=alt.Color(
+                "share:Q",
+                title="Share",
+                scale=alt.Scale(scheme="greens"),
+                legend=alt.Legend(format="%"),
+            ),
+            tooltip=[
+                "cohort:O",
+                "months_later:O",
+                alt.Tooltip("share:Q", format=".0%"),
+                "people:Q",
+                "cohort_size:Q",
+            ],
+        )
+    )
+    return _spec(chart)
+
+
+def value_vanity_scatter(frame: pd.DataFrame) -> dict[str, Any]:
+    """Each post: likes (vanity) against conversions (value)."""
+    chart = (
+        alt.Chart(
+            frame,
+            width=_WIDTH,
+            height=_HEIGHT,
+            title="Each post: likes (vanity) against conversions (value)",
+        )
+        .mark_circle(opacity=0.6, size=50)
+        .encode(
+            x=alt.X("likes:Q", title="Likes"),
+            y=alt.Y("conversions:Q", title="Conversions attributed"),
+            color=alt.Color(
+                "kind:N",
+                title="Kind",
+                scale=alt.Scale(domain=list(KIND_COLOURS), range=list(KIND_COLOURS.values())),
+            ),
+            tooltip=["day:N", "kind:N", "likes:Q", "conversions:Q", "value:Q"],
         )
     )
     return _spec(chart)

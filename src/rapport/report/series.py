@@ -75,3 +75,39 @@ def followers_weekly(t: Tables, c: Context) -> ir.Table:
         .aggregate(followers=per_account.followers.sum())
         .order_by("week")
     )
+
+
+def replies_weekly(t: Tables, c: Context) -> ir.Table:
+    """Replies and mentions received per week, and how many of them were answered."""
+    from rapport.metrics.builtin.reciprocity import answered_replies
+
+    table = answered_replies(t, c)
+    return (
+        table.group_by(week=table.occurred_at.truncate("W").date())
+        .aggregate(received=table.count(), answered=table.count(where=table.answered))
+        .order_by("week")
+    )
+
+
+def sentiment_weekly(t: Tables, c: Context) -> ir.Table:
+    """Replies per week by sentiment label."""
+    from rapport.metrics.builtin.sentiment import scored_replies
+
+    rows = scored_replies(t, c)
+    return (
+        rows.group_by([rows.occurred_at.truncate("W").date().name("week"), "sentiment_label"])
+        .aggregate(replies=rows.count())
+        .order_by(["week", "sentiment_label"])
+    )
+
+
+def audience_weekly(t: Tables, c: Context) -> ir.Table:
+    """Per week: engagements by people whose bio fits the target audience, and by others."""
+    from rapport.metrics.builtin.audience import engagement_by_relevance
+
+    rows = engagement_by_relevance(t, c)
+    return (
+        rows.group_by(week=rows.occurred_at.truncate("W").date())
+        .aggregate(relevant=rows.count(where=rows.relevant), other=rows.count(where=~rows.relevant))
+        .order_by("week")
+    )

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from rapport.config import Config
+from rapport.metrics.builtin.timing import WEEKDAYS
 from rapport.metrics.run import MetricResult
 
-__all__ = ["format_interval", "format_value", "section_findings"]
+__all__ = ["format_interval", "format_value"]
 
 
 def _number(value: float, unit: str) -> str:
@@ -21,6 +19,18 @@ def _number(value: float, unit: str) -> str:
         return f"{value:.1f} a week"
     if unit == "currency":
         return f"{value:,.2f}"
+    if unit == "ratio":
+        return f"{value:.2f}×"
+    if unit == "per post":
+        return f"{value:,.1f} per post"
+    if unit == "per 1,000 engagements":
+        return f"{value:,.1f} per 1,000"
+    if unit == "hour of day":
+        return f"{int(value):02d}:00 UTC"
+    if unit == "weekday":
+        return WEEKDAYS[int(value)] if 0 <= int(value) < 7 else str(value)
+    if unit == "sentiment":
+        return f"{value:+.2f}"
     if float(value).is_integer():
         return f"{int(value):,}"
     return f"{value:,.1f}"
@@ -43,76 +53,8 @@ def format_interval(result: MetricResult | None) -> str:
     parts = []
     if result.interval:
         low, high = result.interval
-        label = (
-            "middle half of posts"
-            if result.unit == "fraction" and result.id == ("engagement_rate")
-            else "95 % CI"
-        )
+        label = "middle half of posts" if result.id == "engagement_rate" else "95 % CI"
         parts.append(f"{label} {_number(low, result.unit)} to {_number(high, result.unit)}")
     if result.n is not None:
         parts.append(f"n = {result.n:,}")
     return ", ".join(parts)
-
-
-def _get(m: Mapping[str, MetricResult], key: str) -> MetricResult | None:
-    result = m.get(key)
-    return result if result is not None and result.ok else None
-
-
-def section_findings(m: Mapping[str, MetricResult], config: Config) -> dict[str, list[str]]:
-    """A few sentences per section, each carrying the numbers it rests on."""
-    out: dict[str, list[str]] = {"overview": [], "consistency": [], "engagement": []}
-    returning = _get(m, "returning_people")
-    if returning is not None:
-        share = returning.extra.get("share")
-        out["overview"].append(
-            f"{format_value(returning)} people came back in a second week, out of "
-            f"{returning.n:,} who engaged"
-            + (f" ({share:.0%})." if isinstance(share, float) else ".")
-        )
-    reply = _get(m, "reply_rate")
-    if reply is not None and reply.n:
-        answered = round(float(reply.value) * reply.n)
-        out["overview"].append(
-            f"You answered {answered:,} of {reply.n:,} replies and mentions "
-            f"({format_value(reply)}; target {config.targets.reply_rate:.0%})."
-        )
-    conversions = _get(m, "conversions")
-    attributed = _get(m, "conversions_from_social")
-    if conversions is not None:
-        text = f"{format_value(conversions)} conversions in the period"
-        if attributed is not None:
-            text += f", {format_value(attributed)} of them traced to a post"
-        out["overview"].append(text + ".")
-    ppw = _get(m, "posts_per_week")
-    if ppw is not None:
-        target = config.targets.posts_per_week
-        verdict = "on target" if float(ppw.value) >= target else "below target"
-        out["consistency"].append(
-            f"{float(ppw.value):.1f} original posts a week against a target of {target:g} "
-            f"({verdict})."
-        )
-    gap = _get(m, "longest_gap_days")
-    if gap is not None:
-        out["consistency"].append(f"The longest silence between two posts was {format_value(gap)}.")
-    since = _get(m, "days_since_last_post")
-    if since is not None and float(since.value) > config.targets.max_gap_days:
-        out["consistency"].append(
-            f"Inactivity alert: no post for {format_value(since)} at the end of the data "
-            f"(alert after {config.targets.max_gap_days} days)."
-        )
-    promo = _get(m, "promotional_share")
-    if promo is not None:
-        ceiling = config.targets.max_promotional_share
-        verdict = "within" if float(promo.value) <= ceiling else "above"
-        out["consistency"].append(
-            f"{format_value(promo)} of original posts were promotions, {verdict} the ceiling "
-            f"of {ceiling:.0%}."
-        )
-    rate = _get(m, "engagement_rate")
-    if rate is not None:
-        out["engagement"].append(
-            f"A typical post drew engagement from {format_value(rate)} of its denominator "
-            f"({format_interval(rate)}); {rate.basis}."
-        )
-    return out

@@ -27,6 +27,7 @@ from rapport.canonical.schema import TABLE_ORDER, TABLES, TableSpec, arrow_schem
 from rapport.errors import StoreError, WorkspaceError
 from rapport.store._sql import count, scalar
 from rapport.store.attribution import attribute_conversions
+from rapport.store.enrich import enrich_texts, refresh_relevance
 from rapport.store.merge import dedupe_incoming, drop_repeated_observations, merge_incoming
 from rapport.store.migrations import migrate
 from rapport.tables import Tables
@@ -178,6 +179,11 @@ class Store:
     def quarantine_count(self) -> int:
         return count(self._con, "quarantine")
 
+    def refresh_relevance(self, audience: str) -> int:
+        """Score bios and replies against the target audience where not yet scored."""
+        with self.transaction() as con:
+            return refresh_relevance(con, audience=audience)
+
     def sync_state(self, prefix: str) -> dict[str, str]:
         """What earlier pulls left under keys starting with ``prefix`` (cursors, newest ids)."""
         rows = self._con.execute(
@@ -241,6 +247,7 @@ class Store:
                 )
                 rejections.extend(rejected)
                 counts.rejected += len(rejected)
+            enrich_texts(con, progress=progress)
             attributed = attribute_conversions(con)
             if attributed:
                 summary.notices.append(

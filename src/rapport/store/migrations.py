@@ -145,3 +145,22 @@ def _sync_state(con: Connection) -> None:
             key VARCHAR NOT NULL, value VARCHAR NOT NULL, updated_at TIMESTAMPTZ NOT NULL
         )
     """)
+
+
+@migration("0004_text_features")
+def _text_features(con: Connection) -> None:
+    """Text-derived values, computed once per distinct text at import and stored."""
+    con.execute("""
+        CREATE TABLE post_text (
+            post_id VARCHAR NOT NULL, text_hash VARCHAR NOT NULL, content_kind VARCHAR,
+            content_kind_source VARCHAR, content_kind_confidence DOUBLE
+        );
+        CREATE TABLE interaction_text (
+            interaction_id VARCHAR NOT NULL, text_hash VARCHAR NOT NULL, sentiment DOUBLE,
+            sentiment_label VARCHAR, is_question BOOLEAN
+        );
+        CREATE TABLE relevance (
+            subject VARCHAR NOT NULL, key VARCHAR NOT NULL, text_hash VARCHAR NOT NULL,
+            audience_hash VARCHAR NOT NULL, relevance DOUBLE, relevant BOOLEAN
+        );
+    """)

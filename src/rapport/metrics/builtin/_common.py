@@ -1,20 +1,60 @@
-"""Per-post and per-person building blocks shared by several metrics."""
+"""Per-post and per-person building blocks shared by several metrics.
+
+Everything here returns Ibis expressions: no connection is opened, so the same code runs on
+any backend and compiles on unbound tables.
+"""
 
 from __future__ import annotations
 
 import ibis
 import ibis.expr.types as ir
 
+from rapport.config import Config
 from rapport.metrics.needs import ENGAGING_KINDS
 from rapport.metrics.spec import Context
 from rapport.tables import Tables
 
-__all__ = ["engaged_people_weeks", "facts", "latest_post_stats", "post_engagement"]
+__all__ = [
+    "DEPTH_WEIGHTS",
+    "Z_95",
+    "config",
+    "data_end",
+    "engaged_people_weeks",
+    "engagement_rows",
+    "facts",
+    "latest_post_stats",
+    "mean_interval",
+    "post_engagement",
+    "ratio_interval",
+]
+
+Z_95 = 1.959963984540054
+DEPTH_WEIGHTS: dict[str, float] = {
+    "like": 1.0, "save": 1.0, "repost": 2.0, "share": 2.0, "mention": 2.0, "quote": 3.0,
+    "reply": 3.0,
+}  # fmt: skip
+"""How deep each kind of engagement goes (a reply weighs more than a like)."""
 
 
 def facts(c: Context) -> frozenset[str]:
     found = c.settings.get("facts", frozenset())
     return frozenset(found)
+
+
+def config(c: Context) -> Config:
+    value = c.settings.get("config")
+    return value if isinstance(value, Config) else Config()
+
+
+def data_end(t: Tables, c: Context) -> ir.TimestampScalar:
+    """The latest timestamp in the data: rolling windows end here, not at today's date."""
+    if c.until is not None:
+        return ibis.literal(c.until)
+    candidates = [
+        c.own_posts(t).created_at.max().as_scalar(),
+        c.own_interactions(t).occurred_at.max().as_scalar(),
+    ]
+    return ibis.greatest(*candidates)
 
 
 def latest_post_stats(t: Tables) -> ir.Table:
@@ -46,39 +86,50 @@ def _followers_at_post(t: Tables, posts: ir.Table) -> ir.Table:
     return per_post.select("post_id", followers_at_post=per_post._before.coalesce(per_post._after))
 
 
+def classified_posts(t: Tables, c: Context) -> ir.Table:
+    """Own original posts with ``kind``: the source's content kind, else the classifier's."""
+    return c.memo("classified_posts", lambda: _classified_posts(t, c))
+
+
+def _classified_posts(t: Tables, c: Context) -> ir.Table:
+    posts = c.own_original_posts(t)
+    if t.post_text is None:
+        return posts.mutate(kind=posts.content_kind)
+    predicted = t.post_text.select("post_id", predicted_kind="content_kind")
+    joined = posts.left_join(predicted, posts.post_id == predicted.post_id).drop("post_id_right")
+    return joined.mutate(kind=joined.content_kind.coalesce(joined.predicted_kind)).drop(
+        "predicted_kind"
+    )
+
+
 def post_engagement(t: Tables, c: Context) -> tuple[ir.Table, str]:
     """Own original posts with their engagement counts, and the source they came from.
 
-    Columns: post_id, account_id, created_at, content_kind, likes, reposts, replies, quotes,
+    Columns: post_id, account_id, created_at, kind, likes, reposts, replies, quotes,
     engagements, reach, impressions, followers_at_post. Engagements are likes + reposts +
     replies + quotes, from the platform's latest counts (post_stats) when the data has them,
     else counted from the individual interactions; never a mix of both.
     """
-    posts = c.own_original_posts(t).select("post_id", "account_id", "created_at", "content_kind")
+    basis = (
+        "the platforms' latest counts per post (post_stats)"
+        if "post_stats.likes" in facts(c)
+        else "people's likes, reposts, replies and quotes counted one by one (interactions)"
+    )
+    return c.memo("post_engagement", lambda: _post_engagement(t, c)), basis
+
+
+def _post_engagement(t: Tables, c: Context) -> ir.Table:
+    posts = classified_posts(t, c).select("post_id", "account_id", "created_at", "kind")
     known = facts(c)
     if "post_stats.likes" in known:
         stats = latest_post_stats(t)
         joined = posts.left_join(stats, posts.post_id == stats.post_id).drop("post_id_right")
-        parts = [
-            joined.likes,
-            joined.reposts.fill_null(0),
-            joined.replies.fill_null(0),
-            joined.quotes.fill_null(0),
-        ]
         table = joined.select(
-            "post_id",
-            "account_id",
-            "created_at",
-            "content_kind",
-            "likes",
-            "reposts",
-            "replies",
-            "quotes",
-            "reach",
-            "impressions",
-            engagements=parts[0] + parts[1] + parts[2] + parts[3],
-        )
-        basis = "the platforms' latest counts per post (post_stats)"
+            "post_id", "account_id", "created_at", "kind", "likes", "reposts", "replies",
+            "quotes", "reach", "impressions",
+            engagements=joined.likes + joined.reposts.fill_null(0) + joined.replies.fill_null(0)
+            + joined.quotes.fill_null(0),
+        )  # fmt: skip
     else:
         rows = c.own_interactions(t)
         rows = rows.filter(rows.post_id.notnull())
@@ -89,33 +140,59 @@ def post_engagement(t: Tables, c: Context) -> tuple[ir.Table, str]:
             quotes=rows.count(where=rows.kind == "quote"),
         )
         joined = posts.left_join(counted, posts.post_id == counted.post_id).drop("post_id_right")
-        likes = joined.likes.fill_null(0)
-        reposts = joined.reposts.fill_null(0)
-        replies = joined.replies.fill_null(0)
-        quotes = joined.quotes.fill_null(0)
+        likes, reposts = joined.likes.fill_null(0), joined.reposts.fill_null(0)
+        replies, quotes = joined.replies.fill_null(0), joined.quotes.fill_null(0)
         table = joined.select(
-            "post_id",
-            "account_id",
-            "created_at",
-            "content_kind",
-            likes=likes,
-            reposts=reposts,
-            replies=replies,
-            quotes=quotes,
-            reach=ibis.null("int64"),
-            impressions=ibis.null("int64"),
+            "post_id", "account_id", "created_at", "kind",
+            likes=likes, reposts=reposts, replies=replies, quotes=quotes,
+            reach=ibis.null("int64"), impressions=ibis.null("int64"),
             engagements=likes + reposts + replies + quotes,
-        )
-        basis = "people's likes, reposts, replies and quotes counted one by one (interactions)"
+        )  # fmt: skip
     followers = _followers_at_post(t, posts)
-    table = table.left_join(followers, table.post_id == followers.post_id).drop("post_id_right")
-    return table, basis
+    return table.left_join(followers, table.post_id == followers.post_id).drop("post_id_right")
+
+
+def engagement_rows(t: Tables, c: Context) -> ir.Table:
+    """People's engaging interactions with own accounts, with who and when."""
+
+    def build() -> ir.Table:
+        rows = c.own_interactions(t)
+        return rows.filter(
+            rows.kind.isin(list(ENGAGING_KINDS))
+            & rows.person_id.notnull()
+            & rows.occurred_at.notnull()
+        )
+
+    return c.memo("engagement_rows", build)
 
 
 def engaged_people_weeks(t: Tables, c: Context) -> ir.Table:
     """Distinct (person, week) pairs in which a person engaged with an own account."""
-    rows = c.own_interactions(t)
-    rows = rows.filter(
-        rows.kind.isin(list(ENGAGING_KINDS)) & rows.person_id.notnull() & rows.occurred_at.notnull()
-    )
+    rows = engagement_rows(t, c)
     return rows.select("person_id", week=rows.occurred_at.truncate("W")).distinct()
+
+
+def mean_interval(
+    values: ir.NumericColumn,
+) -> tuple[ir.FloatingScalar, tuple[ir.FloatingScalar, ir.FloatingScalar], ir.IntegerScalar]:
+    """The mean, its 95 % normal-approximation interval, and n."""
+    mean = values.mean()
+    n = values.count()
+    half = Z_95 * values.std() / n.cast("float64").sqrt()
+    return mean, (mean - half, mean + half), n
+
+
+def ratio_interval(
+    mean_a: ir.FloatingScalar,
+    var_a: ir.FloatingScalar,
+    n_a: ir.IntegerScalar,
+    mean_b: ir.FloatingScalar,
+    var_b: ir.FloatingScalar,
+    n_b: ir.IntegerScalar,
+) -> tuple[ir.FloatingScalar, tuple[ir.FloatingScalar, ir.FloatingScalar]]:
+    """mean_a / mean_b with a 95 % interval by the delta method on the log ratio."""
+    ratio = mean_a / mean_b.nullif(0)
+    rel_a = var_a / (n_a.cast("float64") * mean_a * mean_a).nullif(0)
+    rel_b = var_b / (n_b.cast("float64") * mean_b * mean_b).nullif(0)
+    spread = (Z_95 * (rel_a + rel_b).sqrt()).exp()
+    return ratio, (ratio / spread, ratio * spread)

@@ -1,10 +1,17 @@
-"""Community: the people who come back (principle 4)."""
+"""Community: the people who come back, and the core of them (principle 4)."""
 
 from __future__ import annotations
 
+import ibis
 import ibis.expr.types as ir
 
-from rapport.metrics.builtin._common import engaged_people_weeks
+from rapport.metrics.builtin._common import (
+    DEPTH_WEIGHTS,
+    config,
+    data_end,
+    engaged_people_weeks,
+    engagement_rows,
+)
 from rapport.metrics.needs import ENGAGEMENT_INTERACTIONS
 from rapport.metrics.spec import Context, Measure, metric
 from rapport.tables import Tables
@@ -13,6 +20,9 @@ _WHY = (
     "Take care of the first 50 to 100 people who care: the ones who come back are "
     "the start of everything that grows."
 )
+LOVE_HALF_LIFE_DAYS = 30.0
+LEVELS = (("advocate", 8.0), ("regular", 3.0), ("occasional", 1.0), ("dormant", 0.0))
+"""Love-score levels, highest first: a level needs at least its score."""
 
 
 def _returning_and_engaged(t: Tables, c: Context) -> tuple[ir.IntegerScalar, ir.IntegerScalar]:
@@ -20,6 +30,57 @@ def _returning_and_engaged(t: Tables, c: Context) -> tuple[ir.IntegerScalar, ir.
     weeks = engaged_people_weeks(t, c)
     per_person = weeks.group_by("person_id").aggregate(weeks=weeks.week.count())
     return per_person.count(where=per_person.weeks >= 2), per_person.count()
+
+
+def core_people(t: Tables, c: Context) -> ir.Table:
+    """People who engaged in at least ``min_active_weeks`` distinct weeks of the last
+    ``window_days`` (rapport.toml [community]), the window ending at the data's end."""
+    return c.memo("core_people", lambda: _core_people(t, c))
+
+
+def _core_people(t: Tables, c: Context) -> ir.Table:
+    settings = config(c).community
+    rows = engagement_rows(t, c)
+    start = data_end(t, c) - ibis.interval(days=settings.window_days)
+    recent = rows.filter(rows.occurred_at > start)
+    weeks = recent.group_by("person_id").aggregate(
+        active_weeks=recent.occurred_at.truncate("W").nunique()
+    )
+    return weeks.filter(weeks.active_weeks >= settings.min_active_weeks)
+
+
+def love_scores(t: Tables, c: Context) -> ir.Table:
+    """Per person: frequency, recency, depth, the love score and its level.
+
+    Each engagement adds its depth weight (a reply 3, a like 1; see DEPTH_WEIGHTS), halved for
+    every LOVE_HALF_LIFE_DAYS of age at the data's end: frequent, recent, deep engagement
+    scores high. Levels: advocate ≥ 8, regular ≥ 3, occasional ≥ 1, else dormant.
+    """
+    return c.memo("love_scores", lambda: _love_scores(t, c))
+
+
+def _love_scores(t: Tables, c: Context) -> ir.Table:
+    rows = engagement_rows(t, c)
+    end = data_end(t, c)
+    weight = ibis.cases(*((rows.kind == k, w) for k, w in DEPTH_WEIGHTS.items()), else_=1.0)
+    age_days = (end.epoch_seconds() - rows.occurred_at.epoch_seconds()) / 86400.0
+    scored = rows.mutate(
+        _points=weight * (-age_days * 0.6931471805599453 / LOVE_HALF_LIFE_DAYS).exp(),
+        _week=rows.occurred_at.truncate("W"),
+    )
+    people = scored.group_by("person_id").aggregate(
+        engagements=scored.count(),
+        replies=scored.count(where=scored.kind.isin(["reply", "mention", "quote"])),
+        active_weeks=scored._week.nunique(),
+        first_engaged_at=scored.occurred_at.min(),
+        last_engaged_at=scored.occurred_at.max(),
+        love_score=scored._points.sum(),
+    )
+    level = ibis.cases(
+        *((people.love_score >= floor, name) for name, floor in LEVELS[:-1]), else_=LEVELS[-1][0]
+    )
+    days_since = (end.epoch_seconds() - people.last_engaged_at.epoch_seconds()) / 86400.0
+    return people.mutate(level=level, days_since_last=days_since)
 
 
 @metric(
@@ -70,3 +131,53 @@ def returning_people(t: Tables, c: Context) -> Measure:
 def returning_share(t: Tables, c: Context) -> Measure:
     returning, total = _returning_and_engaged(t, c)
     return Measure(value=returning / total.nullif(0), n=total, successes=returning)
+
+
+@metric(
+    id="core_community",
+    area="community",
+    title="Core community",
+    unit="people",
+    denominator="people who engaged in the window (rapport.toml [community] window_days)",
+    direction="higher",
+    needs=(ENGAGEMENT_INTERACTIONS,),
+    description="People who engaged in at least min_active_weeks distinct weeks of the last "
+    "window_days days (2 weeks of 90 days by default), the window ending at the data's end.",
+    why=_WHY,
+)
+def core_community(t: Tables, c: Context) -> Measure:
+    settings = config(c).community
+    rows = engagement_rows(t, c)
+    start = data_end(t, c) - ibis.interval(days=settings.window_days)
+    in_window = rows.filter(rows.occurred_at > start).person_id.nunique()
+    core = core_people(t, c).count()
+    return Measure(
+        value=core,
+        n=in_window,
+        extra={
+            "window_days": settings.window_days,
+            "min_active_weeks": settings.min_active_weeks,
+            "share_of_window": core.as_scalar() / in_window.as_scalar().nullif(0),
+        },
+    )
+
+
+@metric(
+    id="advocates",
+    area="community",
+    title="Advocates",
+    unit="people",
+    denominator="people who ever engaged",
+    direction="higher",
+    needs=(ENGAGEMENT_INTERACTIONS,),
+    description="People whose love score (frequency, recency and depth of their engagement) "
+    "reaches the advocate level; the rest are regulars, occasional or dormant.",
+    why=_WHY,
+)
+def advocates(t: Tables, c: Context) -> Measure:
+    people = love_scores(t, c)
+    return Measure(
+        value=people.count(where=people.level == "advocate"),
+        n=people.count(),
+        extra={level: people.count(where=people.level == level) for level, _ in LEVELS[1:]},
+    )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ibis
+import ibis.expr.types as ir
 
+from rapport.metrics.builtin._common import config, data_end
 from rapport.metrics.needs import OWN_ORIGINAL_POSTS
 from rapport.metrics.spec import Context, Measure, metric
 from rapport.tables import Tables
@@ -14,24 +16,12 @@ _WHY = (
 )
 
 
-def _span_days(t: Tables, c: Context) -> ibis.expr.types.FloatingScalar:
+def _span_days(t: Tables, c: Context) -> ir.FloatingScalar:
     """Days from the first own original post to the end of the data (at least 7)."""
     posts = c.own_original_posts(t)
     first = posts.created_at.min().as_scalar().epoch_seconds()
-    end = _data_end(t, c).epoch_seconds()
-    days = (end - first) / 86400.0
+    days = (data_end(t, c).epoch_seconds() - first) / 86400.0
     return ibis.greatest(days, 7.0)
-
-
-def _data_end(t: Tables, c: Context) -> ibis.expr.types.TimestampScalar:
-    """The latest timestamp in the data (windows end here, not at today's date)."""
-    if c.until is not None:
-        return ibis.literal(c.until)
-    candidates = [
-        c.own_posts(t).created_at.max().as_scalar(),
-        c.own_interactions(t).occurred_at.max().as_scalar(),
-    ]
-    return ibis.greatest(*candidates)
 
 
 @metric(
@@ -102,7 +92,11 @@ def longest_gap_days(t: Tables, c: Context) -> Measure:
 def days_since_last_post(t: Tables, c: Context) -> Measure:
     posts = c.own_original_posts(t)
     last = posts.created_at.max().as_scalar().epoch_seconds()
-    return Measure(value=(_data_end(t, c).epoch_seconds() - last) / 86400.0, n=posts.count())
+    days = (data_end(t, c).epoch_seconds() - last) / 86400.0
+    limit = config(c).targets.max_gap_days
+    return Measure(
+        value=days, n=posts.count(), extra={"alert": days > limit, "alert_after_days": limit}
+    )
 
 
 @metric(
@@ -120,6 +114,31 @@ def weeks_active_share(t: Tables, c: Context) -> Measure:
     posts = c.own_original_posts(t)
     active = posts.created_at.truncate("W").nunique()
     first_week = posts.created_at.min().as_scalar().truncate("W").epoch_seconds()
-    last_week = _data_end(t, c).truncate("W").epoch_seconds()
+    last_week = data_end(t, c).truncate("W").epoch_seconds()
     weeks = ((last_week - first_week) / (7 * 86400)).round().cast("int64") + 1
     return Measure(value=active.as_scalar() / weeks, n=weeks, successes=active)
+
+
+@metric(
+    id="posting_regularity",
+    area="consistency",
+    title="Posting regularity",
+    unit="ratio",
+    denominator="gaps between consecutive original posts",
+    direction="lower",
+    needs=(OWN_ORIGINAL_POSTS,),
+    description="Coefficient of variation of the gaps between posts (standard deviation over "
+    "mean): 0 is a clockwork cadence, above 1 means bursts and long silences.",
+    why=_WHY,
+)
+def posting_regularity(t: Tables, c: Context) -> Measure:
+    posts = c.own_original_posts(t)
+    seconds = posts.created_at.epoch_seconds()
+    gaps = posts.select(
+        gap=(seconds - seconds.lag().over(ibis.window(order_by=posts.created_at))) / 86400.0
+    ).filter(lambda g: g.gap.notnull())
+    return Measure(
+        value=gaps.gap.std() / gaps.gap.mean().nullif(0),
+        n=gaps.count(),
+        extra={"mean_gap_days": gaps.gap.mean()},
+    )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from rapport.metrics.needs import CONVERSIONS
+import ibis.expr.types as ir
+
+from rapport.metrics.builtin._common import mean_interval, post_engagement
+from rapport.metrics.needs import CONVERSIONS, OWN_ORIGINAL_POSTS
 from rapport.metrics.spec import Context, Measure, metric
 from rapport.tables import Tables
 
@@ -74,4 +77,60 @@ def conversion_value(t: Tables, c: Context) -> Measure:
         value=(currencies <= 1).ifelse(total, None),  # mixed currencies: no single sum
         n=valued.count(),
         extra={"currency": valued.currency.max(), "currencies": currencies},
+    )
+
+
+def attributed_by_post(t: Tables, c: Context) -> ir.Table:
+    """Own original posts with the conversions attributed to them and their value."""
+    table, _ = post_engagement(t, c)
+    rows = c.in_period(t.conversions, t.conversions.occurred_at)
+    rows = rows.filter(rows.post_id.notnull())
+    per_post = rows.group_by(c_post="post_id").aggregate(
+        conversions=rows.count(), value=rows.value.sum(), currency=rows.currency.max()
+    )
+    joined = table.left_join(per_post, table.post_id == per_post.c_post)
+    return joined.mutate(conversions=joined.conversions.fill_null(0)).drop("c_post")
+
+
+@metric(
+    id="conversions_per_post",
+    area="conversions",
+    title="Conversions per post",
+    unit="per post",
+    denominator="original posts by your own accounts",
+    direction="higher",
+    needs=(CONVERSIONS, OWN_ORIGINAL_POSTS),
+    description="Conversions attributed to posts, per original post, with a 95 % interval.",
+    why=_WHY,
+)
+def conversions_per_post(t: Tables, c: Context) -> Measure:
+    table = attributed_by_post(t, c)
+    mean, interval, n = mean_interval(table.conversions.cast("float64"))
+    return Measure(
+        value=mean,
+        n=n,
+        interval=interval,
+        extra={"posts_with_a_conversion": table.count(where=table.conversions > 0)},
+    )
+
+
+@metric(
+    id="conversions_per_1000_engagements",
+    area="conversions",
+    title="Conversions per 1,000 engagements",
+    unit="per 1,000 engagements",
+    denominator="engagements (likes, reposts, replies, quotes) on your original posts",
+    direction="higher",
+    needs=(CONVERSIONS, OWN_ORIGINAL_POSTS),
+    description="Conversions attributed to posts for every 1,000 engagements those posts drew: "
+    "how well attention turns into business.",
+    why=_WHY,
+)
+def conversions_per_1000_engagements(t: Tables, c: Context) -> Measure:
+    table = attributed_by_post(t, c)
+    engagements = table.engagements.sum()
+    return Measure(
+        value=table.conversions.sum() * 1000.0 / engagements.nullif(0),
+        n=engagements,
+        extra={"conversions": table.conversions.sum()},
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from rapport.metrics.builtin._common import facts, post_engagement
+from rapport.metrics.builtin._common import facts, mean_interval, post_engagement
 from rapport.metrics.needs import FOLLOWER_HISTORY, OWN_ORIGINAL_POSTS
 from rapport.metrics.spec import Context, Measure, Need, metric
 from rapport.tables import Tables
@@ -110,13 +110,17 @@ def engagement_denominator(c: Context) -> tuple[str, str]:
     return "followers_at_post", "followers at posting time"
 
 
+def has_engagement_data(c: Context) -> bool:
+    """Whether engagement per post and a denominator for it are both known."""
+    return bool({"post_stats.likes", "interactions.engagement"} & facts(c)) and bool(
+        {"post_stats.reach", "post_stats.impressions", "follower_counts"} & facts(c)
+    )
+
+
 _ENGAGEMENT = Need(
     "engagement counts per post (post_stats or interactions) and a denominator (reach, "
     "impressions or follower counts)",
-    lambda t, c: ibis.literal(
-        bool({"post_stats.likes", "interactions.engagement"} & facts(c))
-        and bool({"post_stats.reach", "post_stats.impressions", "follower_counts"} & facts(c))
-    ),
+    lambda t, c: ibis.literal(has_engagement_data(c)),
 )
 
 
@@ -145,3 +149,32 @@ def engagement_rate(t: Tables, c: Context) -> Measure:
         interval=(rates.rate.quantile(0.25), rates.rate.quantile(0.75)),
         basis=f"engagements from {basis}, divided by {words}",
     )
+
+
+def _per_post(column: str, title: str, what: str) -> None:
+    @metric(
+        id=f"{column}_per_post",
+        area="engagement",
+        title=f"{title} per post",
+        unit="per post",
+        denominator="original posts by your own accounts with a known count",
+        direction="higher",
+        needs=(OWN_ORIGINAL_POSTS, _STATS_LIKES),
+        description=f"Mean number of {what} an original post received, with a 95 % interval.",
+        why="How much each post draws, whatever the audience size.",
+    )
+    def per_post(t: Tables, c: Context) -> Measure:
+        table, basis = post_engagement(t, c)
+        mean, interval, n = mean_interval(table[column].cast("float64"))
+        return Measure(
+            value=mean,
+            n=n,
+            interval=interval,
+            basis=basis,
+            extra={"median": table[column].median()},
+        )
+
+
+_per_post("likes", "Likes", "likes")
+_per_post("reposts", "Reposts", "reposts (retweets, boosts)")
+_per_post("replies", "Replies", "replies")

@@ -1,10 +1,23 @@
-"""Promotion: the share of promotional posts (principle 7)."""
+"""Promotion: the share of promotional posts and its measured cost (principle 7)."""
 
 from __future__ import annotations
 
-from rapport.metrics.needs import OWN_ORIGINAL_POSTS
-from rapport.metrics.spec import Context, Measure, metric
+import ibis
+import ibis.expr.types as ir
+
+from rapport.metrics.builtin._common import (
+    classified_posts,
+    data_end,
+    post_engagement,
+    ratio_interval,
+)
+from rapport.metrics.builtin.engagement import engagement_denominator, has_engagement_data
+from rapport.metrics.needs import OWN_ORIGINAL_POSTS, has_rows
+from rapport.metrics.spec import Context, Measure, Need, metric
 from rapport.tables import Tables
+
+_WHY = "Don't clog your followers' feeds with promotions: it is a sure way to lose them."
+UNFOLLOW_WINDOW_HOURS = 48
 
 
 @metric(
@@ -15,17 +28,150 @@ from rapport.tables import Tables
     denominator="original posts (not replies, not reposts)",
     direction="lower",
     needs=(OWN_ORIGINAL_POSTS,),
-    description="Posts with content_kind 'promo' divided by all original posts. Posts whose "
-    "kind is unknown count in the denominator only.",
-    why="Don't clog your followers' feeds with promotions: it is a sure way to lose them.",
+    description="Posts whose content kind is 'promo' divided by all original posts. The kind "
+    "comes from the source where it says, else from rapport's classifier; posts of unknown kind "
+    "count in the denominator only.",
+    why=_WHY,
 )
 def promotional_share(t: Tables, c: Context) -> Measure:
-    posts = c.own_original_posts(t)
-    promos = posts.count(where=posts.content_kind == "promo")
+    posts = classified_posts(t, c)
+    promos = posts.count(where=posts.kind == "promo")
     total = posts.count()
     return Measure(
         value=promos / total.nullif(0),
         n=total,
         successes=promos,
-        extra={"posts_with_unknown_kind": posts.count(where=posts.content_kind.isnull())},
+        extra={"posts_with_unknown_kind": posts.count(where=posts.kind.isnull())},
+    )
+
+
+_BOTH_KINDS = has_rows(
+    "both promotional and other original posts",
+    lambda t, c: (
+        classified_posts(t, c)
+        .filter(lambda p: p.kind.notnull())
+        .aggregate(kinds=lambda p: (p.kind == "promo").nunique())
+        .filter(lambda a: a.kinds == 2)
+    ),
+)
+
+
+def _rates(t: Tables, c: Context) -> ir.Table:
+    table, _ = post_engagement(t, c)
+    column, _words = engagement_denominator(c)
+    rate = table.engagements / table[column].cast("float64").nullif(0)
+    return table.select(promo=table.kind == "promo", rate=rate).filter(
+        lambda r: r.rate.notnull() & r.promo.notnull()
+    )
+
+
+@metric(
+    id="promo_engagement_ratio",
+    area="promotion",
+    title="Engagement of promotions vs other posts",
+    unit="ratio",
+    denominator="mean engagement rate of other original posts",
+    direction="higher",
+    needs=(
+        OWN_ORIGINAL_POSTS,
+        _BOTH_KINDS,
+        Need(
+            "engagement counts and a denominator per post",
+            lambda t, c: ibis.literal(has_engagement_data(c)),
+        ),
+    ),
+    description="Mean engagement rate of promotional posts divided by that of other posts "
+    "(below 1: promotions engage less), with a 95 % interval (delta method).",
+    why=_WHY,
+)
+def promo_engagement_ratio(t: Tables, c: Context) -> Measure:
+    rates = _rates(t, c)
+    promo, other = rates.filter(rates.promo), rates.filter(~rates.promo)
+    ratio, interval = ratio_interval(
+        promo.rate.mean().as_scalar(),
+        promo.rate.var().as_scalar(),
+        promo.count().as_scalar(),
+        other.rate.mean().as_scalar(),
+        other.rate.var().as_scalar(),
+        other.count().as_scalar(),
+    )
+    return Measure(
+        value=ratio,
+        n=rates.count(),
+        interval=interval,
+        extra={
+            "promo_posts": promo.count(),
+            "other_posts": other.count(),
+            "promo_mean_rate": promo.rate.mean(),
+            "other_mean_rate": other.rate.mean(),
+        },
+    )
+
+
+_UNFOLLOWS = has_rows(
+    "unfollows with a time (interactions of kind unfollow)",
+    lambda t, c: c.own_interactions(t).filter(
+        (c.own_interactions(t).kind == "unfollow") & c.own_interactions(t).occurred_at.notnull()
+    ),
+)
+
+
+def unfollows_after_posts(t: Tables, c: Context) -> ir.Table:
+    """Per original post (ended at least the window before the data's end): unfollows of its
+    account in the hours after it, and whether it was a promotion."""
+    posts = classified_posts(t, c).filter(lambda p: p.kind.notnull())
+    end = data_end(t, c)
+    posts = posts.filter(posts.created_at <= end - ibis.interval(hours=UNFOLLOW_WINDOW_HOURS))
+    unfollows = c.own_interactions(t)
+    unfollows = unfollows.filter(
+        (unfollows.kind == "unfollow") & unfollows.occurred_at.notnull()
+    ).select(u_account="account_id", u_at="occurred_at")
+    joined = posts.left_join(
+        unfollows,
+        (posts.account_id == unfollows.u_account)
+        & (unfollows.u_at >= posts.created_at)
+        & (unfollows.u_at < posts.created_at + ibis.interval(hours=UNFOLLOW_WINDOW_HOURS)),
+    )
+    return (
+        joined.group_by(["post_id", "kind"])
+        .aggregate(unfollows=joined.u_at.count())
+        .mutate(promo=lambda p: p.kind == "promo")
+    )
+
+
+@metric(
+    id="unfollows_after_promo_ratio",
+    area="promotion",
+    title="Unfollows after promotions vs after other posts",
+    unit="ratio",
+    denominator=f"unfollows in the {UNFOLLOW_WINDOW_HOURS} h after each other original post",
+    direction="lower",
+    needs=(OWN_ORIGINAL_POSTS, _BOTH_KINDS, _UNFOLLOWS),
+    description=f"Mean unfollows in the {UNFOLLOW_WINDOW_HOURS} hours after a promotional post "
+    "divided by the mean after other posts (above 1: promotions cost followers), with a 95 % "
+    "interval (delta method).",
+    why=_WHY,
+)
+def unfollows_after_promo_ratio(t: Tables, c: Context) -> Measure:
+    per_post = unfollows_after_posts(t, c)
+    promo, other = per_post.filter(per_post.promo), per_post.filter(~per_post.promo)
+    counts = [promo.unfollows.cast("float64"), other.unfollows.cast("float64")]
+    ratio, interval = ratio_interval(
+        counts[0].mean().as_scalar(),
+        counts[0].var().as_scalar(),
+        promo.count().as_scalar(),
+        counts[1].mean().as_scalar(),
+        counts[1].var().as_scalar(),
+        other.count().as_scalar(),
+    )
+    return Measure(
+        value=ratio,
+        n=per_post.count(),
+        interval=interval,
+        extra={
+            "promo_mean_unfollows": counts[0].mean(),
+            "other_mean_unfollows": counts[1].mean(),
+            "promo_posts": promo.count(),
+            "other_posts": other.count(),
+        },
     )

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import ibis
 import ibis.expr.types as ir
 
-from rapport.metrics.needs import REPLIES_TO_ACCOUNT
+from rapport.metrics.builtin._common import (
+    classified_posts,
+    data_end,
+    engagement_rows,
+    mean_interval,
+    ratio_interval,
+)
+from rapport.metrics.needs import REPLIES_TO_ACCOUNT, has_rows
 from rapport.metrics.spec import Context, Measure, metric
 from rapport.tables import Tables
 
@@ -17,6 +25,10 @@ def answered_replies(t: Tables, c: Context) -> ir.Table:
     A reply is answered when an own post has ``in_reply_to_id`` equal to its
     ``interaction_id``; ``hours_to_answer`` is null for unanswered ones.
     """
+    return c.memo("answered_replies", lambda: _answered_replies(t, c))
+
+
+def _answered_replies(t: Tables, c: Context) -> ir.Table:
     rows = c.own_interactions(t)
     asked = rows.filter(rows.kind.isin(["reply", "mention"]))
     own = t.posts.filter(t.posts.account_id.isin(list(c.own_account_ids)))
@@ -78,4 +90,189 @@ def time_to_first_reply(t: Tables, c: Context) -> Measure:
         value=hours.median(),
         n=hours.count(),
         extra={"p90_hours": hours.quantile(0.9), "unanswered": table.count(where=~table.answered)},
+    )
+
+
+def replies_with_questions(t: Tables, c: Context) -> ir.Table:
+    """:func:`answered_replies` plus ``is_question`` (stored feature, else a closing '?')."""
+    table = answered_replies(t, c)
+    if t.interaction_text is None:
+        return table.mutate(is_question=table.text.strip().endswith("?").fill_null(False))
+    features = t.interaction_text.select(f_id="interaction_id", f_question="is_question")
+    joined = table.left_join(features, table.interaction_id == features.f_id)
+    closing = joined.text.strip().endswith("?")
+    return joined.mutate(is_question=joined.f_question.coalesce(closing).fill_null(False)).drop(
+        "f_id", "f_question"
+    )
+
+
+@metric(
+    id="unanswered_people",
+    area="reciprocity",
+    title="People left unanswered",
+    unit="people",
+    denominator="distinct people who replied to or mentioned your accounts",
+    direction="lower",
+    needs=(REPLIES_TO_ACCOUNT,),
+    description="People with at least one reply or mention you never answered.",
+    why=_WHY,
+)
+def unanswered_people(t: Tables, c: Context) -> Measure:
+    table = answered_replies(t, c).filter(lambda r: r.person_id.notnull())
+    waiting = table.filter(~table.answered).person_id.nunique()
+    return Measure(value=waiting, n=table.person_id.nunique())
+
+
+@metric(
+    id="question_answer_rate",
+    area="reciprocity",
+    title="Questions answered",
+    unit="fraction",
+    denominator="questions people asked your accounts (replies or mentions that ask)",
+    direction="higher",
+    needs=(REPLIES_TO_ACCOUNT,),
+    description="Share of people's questions to your accounts that you answered; the number "
+    "still unanswered is shown beside it.",
+    why=_WHY,
+)
+def question_answer_rate(t: Tables, c: Context) -> Measure:
+    questions = replies_with_questions(t, c).filter(lambda r: r.is_question)
+    answered = questions.count(where=questions.answered)
+    total = questions.count()
+    return Measure(
+        value=answered / total.nullif(0),
+        n=total,
+        successes=answered,
+        extra={"unanswered_questions": questions.count(where=~questions.answered)},
+    )
+
+
+def question_posts(t: Tables, c: Context) -> ir.Table:
+    """Own question posts with the replies they received (the question-and-answer loop)."""
+    posts = classified_posts(t, c)
+    asked = posts.filter(posts.kind == "question").select("post_id", "created_at", "text")
+    rows = c.own_interactions(t)
+    answers = rows.filter(rows.kind.isin(["reply", "quote"]) & rows.post_id.notnull())
+    counted = answers.group_by(a_post="post_id").aggregate(
+        answers=answers.count(), answerers=answers.person_id.nunique()
+    )
+    joined = asked.left_join(counted, asked.post_id == counted.a_post)
+    return joined.select(
+        "post_id",
+        "created_at",
+        "text",
+        answers=joined.answers.fill_null(0),
+        answerers=joined.answerers.fill_null(0),
+    )
+
+
+_QUESTION_POSTS = has_rows(
+    "question posts by your own accounts (content kind 'question')",
+    lambda t, c: classified_posts(t, c).filter(lambda p: p.kind == "question"),
+)
+
+
+@metric(
+    id="answers_per_question",
+    area="reciprocity",
+    title="Answers per question you ask",
+    unit="per post",
+    denominator="your own question posts",
+    direction="higher",
+    needs=(_QUESTION_POSTS,),
+    description="Mean replies and quotes each of your question posts received, with a 95 % "
+    "interval, and the share of your questions that got at least one answer.",
+    why="Ask and answer: questions invite your people into a conversation.",
+)
+def answers_per_question(t: Tables, c: Context) -> Measure:
+    table = question_posts(t, c)
+    mean, interval, n = mean_interval(table.answers.cast("float64"))
+    answered = table.count(where=table.answers > 0)
+    return Measure(
+        value=mean,
+        n=n,
+        interval=interval,
+        extra={"answered_share": answered.as_scalar() / n.as_scalar().nullif(0)},
+    )
+
+
+RETURN_WINDOW_DAYS = 60
+
+
+def first_reply_outcomes(t: Tables, c: Context) -> ir.Table:
+    """Each person's first reply or mention to the account, whether it was answered, and
+    whether they engaged again within RETURN_WINDOW_DAYS (only replies old enough to tell)."""
+    return c.memo("first_reply_outcomes", lambda: _first_reply_outcomes(t, c))
+
+
+def _first_reply_outcomes(t: Tables, c: Context) -> ir.Table:
+    table = answered_replies(t, c).filter(lambda r: r.person_id.notnull() & r.occurred_at.notnull())
+    ranked = table.mutate(
+        _rank=ibis.row_number().over(
+            ibis.window(
+                group_by=table.person_id, order_by=[table.occurred_at, table.interaction_id]
+            )
+        )
+    )
+    first = ranked.filter(ranked._rank == 0).drop("_rank")
+    first = first.filter(
+        first.occurred_at <= data_end(t, c) - ibis.interval(days=RETURN_WINDOW_DAYS)
+    )
+    later = engagement_rows(t, c).select(l_person="person_id", l_at="occurred_at")
+    joined = first.left_join(
+        later,
+        (first.person_id == later.l_person)
+        & (later.l_at > first.occurred_at)
+        & (later.l_at <= first.occurred_at + ibis.interval(days=RETURN_WINDOW_DAYS)),
+    )
+    return joined.group_by(["person_id", "answered", "hours_to_answer"]).aggregate(
+        came_back=joined.l_at.count() > 0
+    )
+
+
+_OUTCOMES = has_rows(
+    f"first replies to your accounts at least {RETURN_WINDOW_DAYS} days before the data's end",
+    first_reply_outcomes,
+)
+
+
+@metric(
+    id="answered_return_ratio",
+    area="reciprocity",
+    title="Answered people come back (vs unanswered)",
+    unit="ratio",
+    denominator=f"return rate within {RETURN_WINDOW_DAYS} days of people whose first reply "
+    "was not answered",
+    direction="higher",
+    needs=(_OUTCOMES,),
+    description=f"How many times as often people came back within {RETURN_WINDOW_DAYS} days "
+    "when their first reply was answered, compared with when it was not, with a 95 % interval "
+    "(delta method on the ratio of two proportions).",
+    why=_WHY,
+)
+def answered_return_ratio(t: Tables, c: Context) -> Measure:
+    outcomes = first_reply_outcomes(t, c)
+    back = outcomes.came_back.cast("float64")
+    answered, ignored = outcomes.filter(outcomes.answered), outcomes.filter(~outcomes.answered)
+    a_back = answered.came_back.cast("float64")
+    i_back = ignored.came_back.cast("float64")
+    ratio, interval = ratio_interval(
+        a_back.mean().as_scalar(),
+        (a_back.mean() * (1 - a_back.mean())).as_scalar(),
+        answered.count().as_scalar(),
+        i_back.mean().as_scalar(),
+        (i_back.mean() * (1 - i_back.mean())).as_scalar(),
+        ignored.count().as_scalar(),
+    )
+    return Measure(
+        value=ratio,
+        n=outcomes.count(),
+        interval=interval,
+        extra={
+            "answered_return_rate": a_back.mean(),
+            "answered_people": answered.count(),
+            "unanswered_return_rate": i_back.mean(),
+            "unanswered_people": ignored.count(),
+            "overall_return_rate": back.mean(),
+        },
     )

@@ -1,0 +1,210 @@
+"""Facebook "Download your information" (JSON): the owner's own posts.
+
+The DYI archive is the owner's own activity, so rapport reads it as what the own account
+published (docs/sources/facebook.md):
+
+- ``your_posts_N.json`` (or the older ``your_posts.json`` with ``status_updates``): every
+  entry with content (a text or an attachment) becomes a ``posts`` row. Entries Facebook
+  generated with nothing in ``data`` (app activity, a feeling or life event without text)
+  are counted and skipped.
+- ``comments.json`` (``comments`` or ``comments_v2``): comments the owner wrote, mostly on
+  other people's posts. The file does not say which post a comment answers, and a reply that
+  links to nothing would count as an original post, so they are counted and not imported.
+
+Text is repaired: Facebook writes UTF-8 bytes as latin-1 escapes (``zmieniÅ\\x82``).
+Timestamps are Unix seconds (UTC). The export has no post ids: each post gets
+``facebook:dyi-<hash>`` of its account, time, text and links, stable across re-imports.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from rapport.canonical.batch import Batch
+from rapport.canonical.builder import BatchBuilder
+from rapport.errors import UnreadableFile, WrongFormat
+from rapport.importers._archive import find_files
+from rapport.importers._base import ImportOptions, register
+from rapport.importers._meta import Owner, hashtags, links_in, own_account, repair_mojibake
+
+NAME = "facebook_dyi"
+PATTERNS = ("your_posts*.json", "comments*.json")
+
+
+def _kind(data: Any) -> str | None:
+    """``posts`` or ``comments`` for a parsed DYI file, None for anything else."""
+    if isinstance(data, dict):
+        if isinstance(data.get("status_updates"), list):
+            return "posts"
+        for key in ("comments_v2", "comments"):
+            items = data.get(key)
+            if isinstance(items, list) and all(
+                isinstance(i, dict) and "timestamp" in i for i in items[:20]
+            ):
+                return "comments"
+        return None
+    if isinstance(data, list) and data:
+        sample = data[:20]
+        if all(
+            isinstance(i, dict)
+            and "timestamp" in i
+            and ("data" in i or "attachments" in i)
+            and "string_list_data" not in i
+            for i in sample
+        ):
+            return "posts"
+    return None
+
+
+def _load(path: Path, text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UnreadableFile(
+            path,
+            reason=f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",
+            fix="download the archive again in JSON format",
+        ) from None
+
+
+def _files(path: Path) -> list[tuple[Path, str]]:
+    found = []
+    for file in find_files(path, PATTERNS):
+        try:
+            kind = _kind(json.loads(file.read_text("utf-8-sig")))
+        except (OSError, ValueError):
+            continue
+        if kind:
+            found.append((file, kind))
+    return found
+
+
+def detect(path: Path) -> float:
+    if path.is_file() and path.suffix.lower() == ".json":
+        try:
+            kind = _kind(json.loads(path.read_text("utf-8-sig")))
+        except (OSError, ValueError):
+            return 0.0
+        return 0.85 if kind else 0.0
+    return 0.85 if _files(path) else 0.0
+
+
+def _post(entry: Any, owner: Owner) -> dict[str, Any] | None:
+    """The post of one ``your_posts`` entry; None for an entry without content."""
+    if not isinstance(entry, dict):
+        raise ValueError("entry: expected an object")
+    raw = entry.get("data")
+    data: list[Any] = raw if isinstance(raw, list) else []
+    texts = [d["post"] for d in data if isinstance(d, dict) and isinstance(d.get("post"), str)]
+    links: list[str] = []
+    media: list[str] = []
+    attachments = entry.get("attachments")
+    for attachment in attachments if isinstance(attachments, list) else []:
+        items = attachment.get("data") if isinstance(attachment, dict) else None
+        for item in items if isinstance(items, list) else []:
+            if not isinstance(item, dict):
+                continue
+            context = item.get("external_context")
+            if isinstance(context, dict) and isinstance(context.get("url"), str):
+                links.append(repair_mojibake(context["url"]))
+            medium = item.get("media")
+            if isinstance(medium, dict) and isinstance(medium.get("uri"), str):
+                media.append(medium["uri"])
+    if not data:
+        return None
+    stamp = entry.get("timestamp")
+    if isinstance(stamp, bool) or not isinstance(stamp, int | float):
+        raise ValueError("timestamp: expected Unix seconds")
+    try:
+        created = dt.datetime.fromtimestamp(stamp, dt.UTC)
+    except (OverflowError, OSError, ValueError):
+        raise ValueError(f"timestamp: {stamp!r} is not a usable time") from None
+    text = repair_mojibake("\n".join(texts)) if texts else None
+    if text is not None and links and text.strip() in links:
+        text = None  # a shared link repeated as the post's text
+    if media:
+        kind = "video" if any(m.lower().endswith((".mp4", ".mov")) for m in media) else "image"
+    else:
+        kind = "link" if links else "text"
+    material = "\x1f".join([owner.account_id, str(stamp), text or "", *links])
+    return {
+        "post_id": "facebook:dyi-" + hashlib.sha256(material.encode()).hexdigest()[:24],
+        "account_id": owner.account_id,
+        "created_at": created,
+        "text": text,
+        "format": kind,
+        "links": links_in(text, also=links),
+        "hashtags": hashtags(text),
+    }
+
+
+def _posts(file: Path, data: Any, builder: BatchBuilder, owner: Owner) -> int:
+    label = builder.label(file)
+    entries = data.get("status_updates", []) if isinstance(data, dict) else data
+    skipped = 0
+    for index, entry in enumerate(entries, start=1):
+        locator = f"{label} item {index}"
+        try:
+            post = _post(entry, owner)
+        except ValueError as problem:
+            field, _, reason = str(problem).partition(": ")
+            builder.reject("posts", locator=locator, field=field, reason=reason, raw=entry)
+            continue
+        if post is None:
+            skipped += 1
+        else:
+            builder.add("posts", post, locator=locator)
+    return skipped
+
+
+@register(
+    NAME,
+    description='Facebook "Download your information" JSON: your posts (comments counted)',
+    detect=detect,
+)
+def read(path: Path, options: ImportOptions) -> Batch:
+    builder = BatchBuilder(source=NAME, origin=options.origin or path.name, root=path)
+    files = _files(path) if path.is_dir() else [(path, "")]
+    if not files:
+        raise WrongFormat(
+            path,
+            expected="a Facebook DYI your_posts_1.json or comments.json",
+            found="neither",
+            fix="download your information in JSON format, or choose another format with --as",
+        )
+    owner: Owner | None = None
+    skipped = comments = 0
+    for file, _ in files:
+        label = builder.label(file)
+        data = _load(file, builder.read_text(file))
+        kind = _kind(data)
+        if kind is None:
+            raise WrongFormat(
+                file,
+                expected="a Facebook DYI your_posts_1.json (a list of posts with timestamps) "
+                "or comments.json",
+                found="other JSON",
+                fix="choose another format with --as",
+            )
+        if kind == "comments":
+            comments += len(data.get("comments_v2") or data.get("comments") or [])
+            continue
+        owner = owner or own_account(options, "facebook", file=label)
+        skipped += _posts(file, data, builder, owner)
+    if owner is not None:
+        owner.add(builder, locator=builder.label(files[0][0]))
+    if skipped:
+        builder.note(
+            f"{skipped} timeline entr{'y' if skipped == 1 else 'ies'} with no text or "
+            "attachment (app activity, feelings, life events) were not imported as posts"
+        )
+    if comments:
+        builder.note(
+            f"{comments} comment(s) you wrote were not imported: the export does not say which "
+            "post each one answers, and unlinked replies would count as original posts"
+        )
+    return builder.build()

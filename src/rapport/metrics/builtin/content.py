@@ -1,0 +1,177 @@
+"""Content: which kinds of posts work, how long posts keep working (principles 1 and 3)."""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+from rapport.metrics.builtin._common import (
+    Z_95,
+    data_end,
+    mean_interval,
+    post_engagement,
+)
+from rapport.metrics.builtin.engagement import engagement_denominator, has_engagement_data
+from rapport.metrics.needs import OWN_ORIGINAL_POSTS, has_rows
+from rapport.metrics.spec import Context, Measure, Need, metric
+from rapport.tables import Tables
+
+SMALL_SAMPLE = 10
+"""Fewer posts than this in a group: the report warns that its numbers are fragile."""
+MIN_TIMED_ENGAGEMENTS = 5
+EVERGREEN_AFTER_DAYS = 7
+
+
+def kind_performance(t: Tables, c: Context) -> ir.Table:
+    """Per content kind: posts, mean engagement rate with its 95 % interval, median."""
+    return c.memo("kind_performance", lambda: _kind_performance(t, c))
+
+
+def _kind_performance(t: Tables, c: Context) -> ir.Table:
+    table, _ = post_engagement(t, c)
+    column, _ = engagement_denominator(c)
+    rated = table.mutate(
+        kind=table.kind.fill_null("unknown"),
+        rate=table.engagements / table[column].cast("float64").nullif(0),
+    ).filter(lambda r: r.rate.notnull())
+    grouped = rated.group_by("kind").aggregate(
+        posts=rated.count(),
+        mean_rate=rated.rate.mean(),
+        median_rate=rated.rate.median(),
+        std=rated.rate.std(),
+    )
+    half = Z_95 * grouped.std / grouped.posts.cast("float64").sqrt()
+    return grouped.select(
+        "kind",
+        "posts",
+        "mean_rate",
+        "median_rate",
+        low=grouped.mean_rate - half,
+        high=grouped.mean_rate + half,
+        small_sample=grouped.posts < SMALL_SAMPLE,
+    ).order_by(ibis.desc("mean_rate"))
+
+
+_RATED = Need(
+    "engagement counts and a denominator per post",
+    lambda t, c: ibis.literal(has_engagement_data(c)),
+)
+
+
+@metric(
+    id="top_content_kind",
+    area="content",
+    title="Best-performing kind of post (lift)",
+    unit="ratio",
+    denominator="mean engagement rate of all original posts",
+    direction="higher",
+    needs=(OWN_ORIGINAL_POSTS, _RATED),
+    description="The content kind with the highest mean engagement rate (among kinds with at "
+    "least 5 posts), as a multiple of the overall mean; the kind, its sample size and a "
+    "small-sample warning are shown beside it, and the interval comes from the kind's own.",
+    why="Find what your audience responds to, and do more of it.",
+)
+def top_content_kind(t: Tables, c: Context) -> Measure:
+    kinds = kind_performance(t, c)
+    best = kinds.filter(kinds.posts >= 5).order_by(ibis.desc("mean_rate")).limit(1)
+    table, _ = post_engagement(t, c)
+    column, _ = engagement_denominator(c)
+    overall = (table.engagements / table[column].cast("float64").nullif(0)).mean().as_scalar()
+    lift = best.mean_rate.max().as_scalar() / overall.nullif(0)
+    return Measure(
+        value=lift,
+        n=best.posts.max(),
+        interval=(
+            best.low.max().as_scalar() / overall.nullif(0),
+            best.high.max().as_scalar() / overall.nullif(0),
+        ),
+        extra={
+            "kind": best.kind.max(),
+            "small_sample": best.small_sample.max(),
+            "kinds_compared": kinds.count(where=kinds.posts >= 5),
+        },
+    )
+
+
+def engagement_timing(t: Tables, c: Context) -> ir.Table:
+    """Per own original post with enough timed engagements: hours to 50 % and 90 % of its
+    engagement, and the share that came more than EVERGREEN_AFTER_DAYS after posting."""
+    return c.memo("engagement_timing", lambda: _engagement_timing(t, c))
+
+
+def _engagement_timing(t: Tables, c: Context) -> ir.Table:
+    posts = c.own_original_posts(t).select("post_id", "created_at")
+    rows = c.own_interactions(t)
+    rows = rows.filter(
+        rows.kind.isin(["like", "repost", "reply", "quote"])
+        & rows.occurred_at.notnull()
+        & rows.post_id.notnull()
+    )
+    joined = rows.join(posts, rows.post_id == posts.post_id).select(
+        "post_id", "created_at", "occurred_at"
+    )
+    window = ibis.window(group_by=joined.post_id, order_by=joined.occurred_at)
+    ranked = joined.mutate(
+        _rank=ibis.row_number().over(window) + 1,
+        _total=joined.count().over(ibis.window(group_by=joined.post_id)),
+        _hours=(joined.occurred_at.epoch_seconds() - joined.created_at.epoch_seconds()) / 3600.0,
+    )
+    per_post = ranked.group_by("post_id").aggregate(
+        engagements=ranked._total.max(),
+        hours_to_half=ranked._hours.min(where=ranked._rank >= (ranked._total * 0.5).ceil()),
+        hours_to_90=ranked._hours.min(where=ranked._rank >= (ranked._total * 0.9).ceil()),
+        late=ranked.count(where=ranked._hours > EVERGREEN_AFTER_DAYS * 24),
+    )
+    return per_post.filter(per_post.engagements >= MIN_TIMED_ENGAGEMENTS).mutate(
+        evergreen=lambda p: p.late / p.engagements.cast("float64")
+    )
+
+
+_TIMED = has_rows(
+    f"posts with at least {MIN_TIMED_ENGAGEMENTS} engagements that carry a time (interactions)",
+    engagement_timing,
+)
+
+
+@metric(
+    id="content_half_life",
+    area="content",
+    title="Content half-life",
+    unit="hours",
+    denominator=f"original posts with at least {MIN_TIMED_ENGAGEMENTS} timed engagements",
+    direction="higher",
+    needs=(_TIMED,),
+    description="Median time from posting to half of a post's engagement, with the median "
+    "time to 90 % beside it: short means trending content, long means evergreen.",
+    why="Useful, high-quality resources keep working; hot takes are soon forgotten.",
+)
+def content_half_life(t: Tables, c: Context) -> Measure:
+    timing = engagement_timing(t, c)
+    return Measure(
+        value=timing.hours_to_half.median(),
+        n=timing.count(),
+        extra={"hours_to_90_percent": timing.hours_to_90.median()},
+    )
+
+
+@metric(
+    id="evergreen_score",
+    area="content",
+    title="Evergreen score",
+    unit="fraction",
+    denominator=f"original posts with at least {MIN_TIMED_ENGAGEMENTS} timed engagements, "
+    f"posted at least {2 * EVERGREEN_AFTER_DAYS} days before the data's end",
+    direction="higher",
+    needs=(_TIMED,),
+    description=f"Mean share of a post's engagement that arrives more than "
+    f"{EVERGREEN_AFTER_DAYS} days after it was posted, with a 95 % interval.",
+    why="A resource people come back to is worth more than a post forgotten by tomorrow.",
+)
+def evergreen_score(t: Tables, c: Context) -> Measure:
+    timing = engagement_timing(t, c)
+    posts = c.own_original_posts(t).select(p_id="post_id", p_at="created_at")
+    old = timing.join(posts, timing.post_id == posts.p_id).filter(
+        lambda r: r.p_at <= data_end(t, c) - ibis.interval(days=2 * EVERGREEN_AFTER_DAYS)
+    )
+    mean, interval, n = mean_interval(old.evergreen)
+    return Measure(value=mean, n=n, interval=interval)

@@ -1,0 +1,75 @@
+"""Sentiment of what people write to the account (social-media-aware VADER)."""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+from rapport.metrics.builtin._common import mean_interval
+from rapport.metrics.needs import has_rows
+from rapport.metrics.spec import Context, Measure, metric
+from rapport.tables import Tables
+
+_WHY = "How people feel when they talk to you is the texture of the relationship."
+
+
+def scored_replies(t: Tables, c: Context) -> ir.Table:
+    """Replies, mentions and quotes aimed at own accounts, with their stored sentiment."""
+    rows = c.own_interactions(t)
+    rows = rows.filter(rows.kind.isin(["reply", "mention", "quote"]))
+    if t.interaction_text is None:  # this backend holds no stored scores: nothing to read
+        return rows.filter(ibis.literal(False)).mutate(
+            sentiment=ibis.null("float64"), sentiment_label=ibis.null("string")
+        )
+    features = t.interaction_text.select(
+        f_id="interaction_id", sentiment="sentiment", sentiment_label="sentiment_label"
+    )
+    joined = rows.join(features, rows.interaction_id == features.f_id)
+    return joined.filter(joined.sentiment.notnull())
+
+
+_SCORED = has_rows(
+    "replies, mentions or quotes with text aimed at your own accounts (scored at import)",
+    scored_replies,
+)
+
+
+@metric(
+    id="reply_sentiment",
+    area="sentiment",
+    title="Mood of replies",
+    unit="sentiment",
+    denominator="replies, mentions and quotes with text",
+    direction="higher",
+    needs=(_SCORED,),
+    description="Mean VADER compound score (−1 very negative to +1 very positive, with "
+    "rapport's fixes for emoji and slang) of what people wrote to you, with a 95 % interval.",
+    why=_WHY,
+)
+def reply_sentiment(t: Tables, c: Context) -> Measure:
+    rows = scored_replies(t, c)
+    mean, interval, n = mean_interval(rows.sentiment)
+    return Measure(value=mean, n=n, interval=interval)
+
+
+def _label_share(label: str, direction: str) -> None:
+    @metric(
+        id=f"{label}_reply_share",
+        area="sentiment",
+        title=f"{label.title()} replies",
+        unit="fraction",
+        denominator="replies, mentions and quotes with text",
+        direction=direction,  # type: ignore[arg-type]
+        needs=(_SCORED,),
+        description=f"Share of what people wrote to you that reads as {label} (compound "
+        f"{'≥ 0.05' if label == 'positive' else '≤ −0.05'}).",
+        why=_WHY,
+    )
+    def share(t: Tables, c: Context) -> Measure:
+        rows = scored_replies(t, c)
+        hits = rows.count(where=rows.sentiment_label == label)
+        return Measure(value=hits / rows.count().nullif(0), n=rows.count(), successes=hits)
+
+
+_label_share("positive", "higher")
+_label_share("negative", "lower")

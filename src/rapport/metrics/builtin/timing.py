@@ -1,0 +1,85 @@
+"""Timing: when posts do best, with intervals, not a bare argmax."""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+from rapport.metrics.builtin._common import Z_95, post_engagement
+from rapport.metrics.builtin.engagement import engagement_denominator, has_engagement_data
+from rapport.metrics.needs import OWN_ORIGINAL_POSTS
+from rapport.metrics.spec import Context, Measure, Need, metric
+from rapport.tables import Tables
+
+MIN_POSTS_PER_SLOT = 5
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_WHY = "Post when your people are there to see it; but only trust a difference the data shows."
+
+
+def performance_by(t: Tables, c: Context, *, slot: str) -> ir.Table:
+    """Mean engagement rate per hour of day or weekday (UTC), with 95 % intervals."""
+    table, _ = post_engagement(t, c)
+    column, _ = engagement_denominator(c)
+    moment = table.created_at
+    key = moment.hour() if slot == "hour" else moment.day_of_week.index()
+    rated = table.select(
+        slot=key, rate=table.engagements / table[column].cast("float64").nullif(0)
+    ).filter(lambda r: r.rate.notnull())
+    grouped = rated.group_by("slot").aggregate(
+        posts=rated.count(), mean_rate=rated.rate.mean(), std=rated.rate.std()
+    )
+    half = Z_95 * grouped.std / grouped.posts.cast("float64").sqrt()
+    return grouped.select(
+        "slot",
+        "posts",
+        "mean_rate",
+        low=grouped.mean_rate - half,
+        high=grouped.mean_rate + half,
+    ).order_by("slot")
+
+
+_RATED = Need(
+    "engagement counts and a denominator per post",
+    lambda t, c: ibis.literal(has_engagement_data(c)),
+)
+
+
+def _best(slot: str, unit: str, title: str) -> None:
+    @metric(
+        id=f"best_{slot}",
+        area="timing",
+        title=title,
+        unit=unit,  # type: ignore[arg-type]
+        denominator=f"original posts, grouped by {slot} (UTC); slots with at least "
+        f"{MIN_POSTS_PER_SLOT} posts",
+        direction="neutral",
+        needs=(OWN_ORIGINAL_POSTS, _RATED),
+        description=f"The {slot} whose posts drew the highest mean engagement rate (hours 0–23, "
+        "weekdays 0 = Monday, in UTC), with that slot's mean rate and its 95 % interval, the "
+        "overall mean, and whether the interval clears it (if not, the data does not show a "
+        "best time).",
+        why=_WHY,
+    )
+    def best(t: Tables, c: Context) -> Measure:
+        slots = performance_by(t, c, slot=slot)
+        eligible = slots.filter(slots.posts >= MIN_POSTS_PER_SLOT)
+        top = eligible.order_by([ibis.desc("mean_rate"), "slot"]).limit(1)
+        table, _ = post_engagement(t, c)
+        column, _ = engagement_denominator(c)
+        overall = (table.engagements / table[column].cast("float64").nullif(0)).mean()
+        return Measure(
+            value=top.slot.max(),
+            n=top.posts.max(),
+            extra={
+                "mean_rate": top.mean_rate.max(),
+                "mean_rate_low": top.low.max(),
+                "mean_rate_high": top.high.max(),
+                "overall_mean_rate": overall,
+                "clearly_better": top.low.max().as_scalar() > overall.as_scalar(),
+                "slots_compared": eligible.count(),
+            },
+        )
+
+
+_best("hour", "hour of day", "Best hour to post")
+_best("weekday", "weekday", "Best weekday to post")

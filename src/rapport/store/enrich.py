@@ -1,0 +1,155 @@
+"""Text-derived values, computed once per distinct text and stored beside the data.
+
+After an import, posts and replies whose text is new (or changed) get their content kind,
+sentiment and question flag from :mod:`rapport.text`; bios and replies get their relevance to
+the workspace's target audience, recomputed only when the audience description changes.
+Metrics read these tables; nothing text-derived is recomputed per query.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+
+import duckdb
+import pyarrow as pa
+
+from rapport.store._sql import scalar
+
+__all__ = ["AUDIENCE_SUBJECTS", "enrich_texts", "refresh_relevance", "text_hash"]
+
+AUDIENCE_SUBJECTS = ("bio", "reply")
+_TEXT_KINDS = ("reply", "mention", "quote", "dm")
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def _pending(con: duckdb.DuckDBPyConnection, query: str) -> tuple[list[str], list[str]]:
+    rows = con.sql(query).to_arrow_table()
+    return rows.column(0).to_pylist(), rows.column(1).to_pylist()
+
+
+def _replace_rows(con: duckdb.DuckDBPyConnection, table: str, key: str, rows: pa.Table) -> None:
+    con.register("_features_in", rows)
+    try:
+        con.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT {key} FROM _features_in)")
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _features_in")
+    finally:
+        con.unregister("_features_in")
+
+
+def _with_hashes(table: pa.Table, key: str, keys: list[str], texts: list[str]) -> pa.Table:
+    """``table`` (one row per key, in any order) with the hash of each key's text."""
+    by_key = {k: text_hash(t) for k, t in zip(keys, texts, strict=True)}
+    hashes = [by_key[k] for k in table.column(key).to_pylist()]
+    return table.append_column("text_hash", pa.array(hashes, pa.string()))
+
+
+def enrich_texts(
+    con: duckdb.DuckDBPyConnection, *, progress: Callable[[str], None] | None = None
+) -> dict[str, int]:
+    """Compute content kinds of new post texts and sentiment of new reply texts."""
+    done = {"posts": 0, "replies": 0}
+    post_ids, texts = _pending(
+        con,
+        """
+        SELECT p.post_id, p.text FROM posts p LEFT JOIN post_text f ON f.post_id = p.post_id
+        WHERE p.text IS NOT NULL AND length(trim(p.text)) > 0
+          AND (f.post_id IS NULL OR f.text_hash <> substr(sha256(p.text), 1, 32))
+    """,
+    )
+    if post_ids:
+        from rapport.text import post_features
+
+        if progress:
+            progress("classifying posts")
+        features = post_features(post_ids, texts)
+        _replace_rows(
+            con, "post_text", "post_id", _with_hashes(features, "post_id", post_ids, texts)
+        )
+        done["posts"] = len(post_ids)
+    kinds = ", ".join(f"'{k}'" for k in _TEXT_KINDS)
+    interaction_ids, texts = _pending(
+        con,
+        f"""
+        SELECT i.interaction_id, i.text FROM interactions i
+        LEFT JOIN interaction_text f ON f.interaction_id = i.interaction_id
+        WHERE i.kind IN ({kinds}) AND i.text IS NOT NULL AND length(trim(i.text)) > 0
+          AND (f.interaction_id IS NULL OR f.text_hash <> substr(sha256(i.text), 1, 32))
+    """,
+    )
+    if interaction_ids:
+        from rapport.text import reply_features
+
+        if progress:
+            progress("reading replies")
+        features = reply_features(interaction_ids, texts)
+        _replace_rows(
+            con,
+            "interaction_text",
+            "interaction_id",
+            _with_hashes(features, "interaction_id", interaction_ids, texts),
+        )
+        done["replies"] = len(interaction_ids)
+    return done
+
+
+def refresh_relevance(con: duckdb.DuckDBPyConnection, *, audience: str) -> int:
+    """Score bios and replies against the target audience; only what is missing or stale."""
+    if not audience.strip():
+        return 0
+    audience_key = text_hash(audience.strip())
+    stale = int(
+        scalar(con, "SELECT count(*) FROM relevance WHERE audience_hash <> ?", [audience_key]) or 0
+    )
+    if stale:
+        con.execute("DELETE FROM relevance WHERE audience_hash <> ?", [audience_key])
+    sources = {
+        "bio": "SELECT person_id, bio FROM people WHERE bio IS NOT NULL AND length(trim(bio)) > 0",
+        "reply": f"""SELECT interaction_id, text FROM interactions
+                     WHERE kind IN ({", ".join(f"'{k}'" for k in _TEXT_KINDS)})
+                       AND text IS NOT NULL AND length(trim(text)) > 0""",
+    }
+    from rapport.text import relevance_features
+
+    scored = 0
+    for subject, query in sources.items():
+        keys, texts = _pending(
+            con,
+            f"""
+            SELECT s.* FROM ({query}) s
+            WHERE NOT EXISTS (
+                SELECT 1 FROM relevance r WHERE r.subject = '{subject}'
+                AND r.key = s.{"person_id" if subject == "bio" else "interaction_id"}
+                AND r.text_hash = substr(sha256(s.{"bio" if subject == "bio" else "text"}), 1, 32)
+            )
+        """,
+        )
+        if not keys:
+            continue
+        features = _with_hashes(
+            relevance_features(keys, texts, audience=audience), "key", keys, texts
+        )
+        rows = pa.table(
+            {
+                "subject": pa.array([subject] * features.num_rows, pa.string()),
+                "key": features.column("key"),
+                "text_hash": features.column("text_hash"),
+                "audience_hash": pa.array([audience_key] * features.num_rows, pa.string()),
+                "relevance": features.column("relevance"),
+                "relevant": features.column("relevant"),
+            }
+        )
+        con.register("_relevance_in", rows)
+        try:
+            con.execute(
+                f"DELETE FROM relevance WHERE subject = '{subject}' AND key IN "
+                "(SELECT key FROM _relevance_in)"
+            )
+            con.execute("INSERT INTO relevance BY NAME SELECT * FROM _relevance_in")
+        finally:
+            con.unregister("_relevance_in")
+        scored += len(keys)
+    return scored

@@ -1,0 +1,12 @@
+window.YTD.follower.part0 = [
+  {
+    "follower" : {
+      "accountId" : "73747798"
+    }
+  },
+  {
+    "follower" : {
+      "accountId" : "386025404"
+    }
+  }
+]
