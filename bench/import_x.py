@@ -2,15 +2,20 @@
 
 Generates an X archive of ``--tweets`` tweets (1,000,000 by default) in a temporary folder,
 split into ``tweets.js``, ``tweets-part1.js`` … like real large archives, with account.js,
-follower.js and manifest.js. Then, in a fresh subprocess (so peak memory is that run's
-alone), imports it through ``rapport.api.import_path`` into a fresh workspace and prints:
-wall time, tweets and rows per second, peak resident memory, and the ratio of the import's
-wall time to a plain baseline in the same process: ``json.loads`` of the same part files
-(the least any importer of this format has to do).
+follower.js and manifest.js. Then measures, each in a fresh subprocess (peak memory from
+``getrusage(RUSAGE_CHILDREN)``):
+
+1. the importer alone: ``rapport.importers.run`` (files to a checked Batch);
+2. the whole import: ``rapport.api.import_path`` into a fresh workspace (importer + store).
+
+For each it prints wall time, tweets and rows per second, peak resident memory, and the
+ratio to a plain baseline in the same process: ``json.loads`` of the same part files (the
+least any importer of this format has to do).
 
     .venv/bin/python bench/import_x.py                    # 1M tweets in 10 parts
     .venv/bin/python bench/import_x.py --tweets 100000    # quicker
-    .venv/bin/python bench/import_x.py --profile          # cProfile of the import, top 25
+    .venv/bin/python bench/import_x.py --importer-only    # skip the store
+    .venv/bin/python bench/import_x.py --profile          # cProfile of each run, top 25
 
 This is a script, not a test: nothing asserts a duration.
 """
@@ -153,8 +158,11 @@ def generate(folder: Path, *, tweets: int, parts: int, followers: int) -> list[P
     return files
 
 
-def _child(archive: Path, profile: bool) -> None:
+def _child(archive: Path, *, store: bool, profile: bool) -> None:
+    """Import (``store``: through ``import_path`` into a fresh workspace; otherwise only the
+    importer, ``rapport.importers.run``), then the json.loads baseline; print JSON."""
     from rapport.api import import_path
+    from rapport.importers import run
     from rapport.workspace import Workspace
 
     with tempfile.TemporaryDirectory(prefix="rapport-bench-ws-") as workspace:
@@ -162,7 +170,16 @@ def _child(archive: Path, profile: bool) -> None:
         started = time.perf_counter()
         if profiler:
             profiler.enable()
-        summary = import_path(archive, workspace=Workspace(Path(workspace)))
+        if store:
+            summary = import_path(archive, workspace=Workspace(Path(workspace)))
+            rows = summary.total("received")
+            in_store = summary.seconds
+            rejected = summary.total("rejected")
+        else:
+            batch = run(archive)
+            rows = batch.row_count + len(batch.rejections)
+            in_store = 0.0
+            rejected = len(batch.rejections)
         if profiler:
             profiler.disable()
         elapsed = time.perf_counter() - started
@@ -175,18 +192,39 @@ def _child(archive: Path, profile: bool) -> None:
         text = file.read_text(encoding="utf-8")
         parsed += len(json.loads(text[text.index("=") + 1 :]))
     baseline = time.perf_counter() - baseline_started
+    result = {"seconds": elapsed, "in_store": in_store, "baseline": baseline, "tweets": parsed}
+    print(json.dumps({**result, "rows": rows, "rejected": rejected}))
+
+
+def _measure(archive: Path, *, store: bool, profile: bool) -> dict[str, float]:
+    """Run one child; return its figures and the peak memory of the children so far."""
+    command = [sys.executable, __file__, "--child", str(archive)]
+    command += ["--store"] if store else []
+    command += ["--profile"] if profile else []
+    done = subprocess.run(command, check=False, capture_output=True, text=True)
+    if profile or done.returncode:
+        print(done.stderr)
+    if done.returncode:
+        raise SystemExit(f"the import failed (exit code {done.returncode})")
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    result["peak_mib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return result
+
+
+def _report(title: str, result: dict[str, float]) -> None:
+    seconds = result["seconds"]
+    print(f"{title}")
+    store = f"  (of which the store write {result['in_store']:.1f} s)" if result["in_store"] else ""
+    print(f"  wall time            {seconds:8.1f} s{store}")
+    print(f"  tweets per second    {result['tweets'] / seconds:8,.0f}")
     print(
-        json.dumps(
-            {
-                "seconds": elapsed,
-                "import_seconds_in_store": summary.seconds,
-                "baseline": baseline,
-                "tweets": parsed,
-                "rows": summary.total("received"),
-                "rejected": summary.total("rejected"),
-                "tables": {name: counts.added for name, counts in summary.tables.items()},
-            }
-        )
+        f"  rows per second      {result['rows'] / seconds:8,.0f}  "
+        f"({result['rows']:,.0f} rows, {result['rejected']:.0f} rejected)"
+    )
+    print(f"  peak memory          {result['peak_mib']:8,.0f} MiB")
+    print(
+        f"  baseline json.loads  {result['baseline']:8.1f} s  "
+        f"-> {seconds / result['baseline']:.1f}x the baseline"
     )
 
 
@@ -196,10 +234,14 @@ def main() -> None:
     parser.add_argument("--parts", type=int, default=10)
     parser.add_argument("--followers", type=int, default=20_000)
     parser.add_argument("--profile", action="store_true", help="cProfile the import")
+    parser.add_argument(
+        "--importer-only", action="store_true", help="skip the import into a workspace"
+    )
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--store", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        _child(args.child, args.profile)
+        _child(args.child, store=args.store, profile=args.profile)
         return
 
     print(f"python {platform.python_version()} on {platform.machine()}, {platform.system()}")
@@ -212,30 +254,11 @@ def main() -> None:
             f"generated {args.tweets:,} tweets in {len(files)} part files "
             f"({size / 1e6:,.0f} MB) in {time.perf_counter() - started:.1f} s"
         )
-        command = [sys.executable, __file__, "--child", str(archive)]
-        if args.profile:
-            command.append("--profile")
-        done = subprocess.run(command, check=False, capture_output=True, text=True)
-        if args.profile or done.returncode:
-            print(done.stderr)
-        if done.returncode:
-            raise SystemExit(f"the import failed (exit code {done.returncode})")
-        result = json.loads(done.stdout.strip().splitlines()[-1])
-    peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    seconds = result["seconds"]
-    store = result["import_seconds_in_store"]
-    ratio = seconds / result["baseline"]
-    print(f"import wall time      {seconds:8.1f} s  (of which the store write {store:.1f} s)")
-    print(f"tweets per second     {result['tweets'] / seconds:8,.0f}")
-    print(
-        f"rows per second       {result['rows'] / seconds:8,.0f}  "
-        f"({result['rows']:,} rows, {result['rejected']} rejected)"
-    )
-    print(f"peak memory           {peak_mib:8,.0f} MiB")
-    print(
-        f"baseline json.loads   {result['baseline']:8.1f} s  -> the import takes {ratio:.1f}x that"
-    )
-    print(f"rows added per table  {result['tables']}")
+        read = _measure(archive, store=False, profile=args.profile)
+        _report("the importer alone (rapport.importers.run: files to a checked Batch)", read)
+        if not args.importer_only:
+            full = _measure(archive, store=True, profile=args.profile)
+            _report("rapport.api.import_path into a fresh workspace (importer + store)", full)
 
 
 if __name__ == "__main__":

@@ -273,7 +273,11 @@ class _Servers:
         return info
 
     def stop(self) -> None:
-        """Stop everything started, newest first; kill what does not stop in 20 s."""
+        """Stop everything started, newest first; kill what does not stop in 20 s.
+
+        timeout(1) passes the stop signal on to its command; it also leads a process group
+        of its own (it and the server), so a kill reaches both and nothing else.
+        """
         while self.processes:
             _name, process, stop = self.processes.pop()
             if process.poll() is None:
@@ -281,7 +285,8 @@ class _Servers:
                 try:
                     process.wait(timeout=20)
                 except subprocess.TimeoutExpired:
-                    process.kill()
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(process.pid, signal.SIGKILL)
                     process.wait(timeout=10)
 
 

@@ -314,3 +314,16 @@ def test_pages_follow_opaque_cursors(cursors: list[str | None]) -> None:
     pages = list(api.pages("getX", fetch, lambda p: p.items))
     assert asked[0] is None and asked[1:] == cursors[: len(asked) - 1]
     assert len(pages) == (4 if cursors[-1] is None else 3)
+
+
+def test_raw_records_map_like_the_export_does(bskyr: Path) -> None:
+    """listRecords returns records in the form a .car export holds them: one mapping for both."""
+    listed = json.loads((bskyr / "com.atproto.repo.listRecords-1c5193.json").read_text())
+    assert listed["cursor"] == "3kasvrt6b372y"  # a TID: yet another cursor format
+    fields = {r["uri"].rsplit("/", 1)[1]: post_fields(r["value"]) for r in listed["records"]}
+    assert [f["format"] for f in fields.values()] == ["image", "link", "image", "text", "text"]
+    assert fields["3kc2bxjdrfm23"]["links"] == ["https://cran.r-project.org/package=tinytiger"]
+    assert fields["3kasvzedyyu2r"]["in_reply_to_id"] == FIRST
+    assert fields["3kasvrt6b372y"]["created_at"] == dt.datetime(
+        2023, 10, 3, 2, 49, 12, 980686, tzinfo=dt.UTC
+    )

@@ -193,6 +193,22 @@ def test_a_lone_tweets_js_with_several_own_x_accounts(tmp_path: Path, cli: CliRu
     assert [a["account_id"] for a in rows(ws, "accounts")] == ["x:@harbourbakery"]
 
 
+def test_a_follower_without_an_id_is_quarantined_but_still_counted(archive: Path) -> None:
+    followers = archive / "data" / "follower.js"
+    text = followers.read_text(encoding="utf-8")
+    followers.write_text(text.replace('"accountId" : "987654321"', '"accountId" : null'))
+    batch = run(archive, format="x_archive")
+    (rejection,) = batch.rejections
+    assert (rejection.table, rejection.locator, rejection.field) == (
+        "interactions",
+        "data/follower.js item 2",
+        "accountId",
+    )
+    assert batch.tables["interactions"].num_rows == 3
+    assert batch.tables["accounts"].column("followers").to_pylist() == [4]
+    assert batch.tables["follower_counts"].column("followers").to_pylist() == [4]
+
+
 test_x_archive_survives_fuzzing = fuzz_importer("x_archive", SPLIT / "data" / "tweets.js")
 test_x_archive_manifest_survives_fuzzing = fuzz_importer(
     "x_archive", SPLIT / "data" / "manifest.js", max_examples=20

@@ -226,6 +226,11 @@ def test_a_first_pull_maps_the_recorded_account(shared: Path, tmp_path: Path) ->
         f"mastodon:{USERS}/117020565966271181#notifications": "20",
     }
     assert batch.rejections == []
+    assert batch.notices == [  # the recordings go on beyond what the test replays
+        "statuses: stopped at the per-pull limit of 10; older ones were not pulled (import "
+        "the archive for them)",
+        "notifications: stopped at the per-pull limit of 1; older ones were not pulled",
+    ]
 
 
 def test_grouped_notifications_become_one_like_per_person(shared: Path, tmp_path: Path) -> None:
@@ -570,6 +575,26 @@ def test_a_public_pull_reads_a_competitor_without_a_token(shared: Path, tmp_path
     assert made[-2].endswith("statuses?limit=5&min_id=117020580481736214")
     assert made[-1].endswith("statuses?limit=5")
     assert len(table(later, "posts")) == 5
+
+
+def test_a_competitor_out_of_reach_is_reported_and_the_others_kept(
+    shared: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """offline.example is in no recording, so every request to it fails (the replay lets
+    nothing reach the network): that competitor is noted, the recorded one is stored."""
+    monkeypatch.setattr(_mastodon_client, "sleep", lambda seconds: None)
+    competitors = [
+        AccountRef(platform="mastodon", handle="nobody@offline.example"),
+        AccountRef(platform="mastodon", handle="mastodonpy_test@localhost:3000"),
+    ]
+    picks = (INSTANCE_INFO, _lookup(shared), STATUSES_PAGE_1, STATUSES_PAGE_2)
+    with replay(shared, tmp_path, *picks):
+        batch = mastodon.pull_public(competitors, scheme="http", state={}, limits=RECORDED_LIMITS)
+    assert len(table(batch, "posts")) == 10
+    (note,) = [n for n in batch.notices if n.startswith("nobody@offline.example")]
+    assert "not pulled this time" in note and "failed 3 times" in note
+    with replay(shared, tmp_path), pytest.raises(RemoteError, match=r"offline\.example"):
+        mastodon.pull_public(competitors[:1], scheme="http", state={})
 
 
 def test_competitors_through_the_api_function(shared: Path, tmp_path: Path) -> None:

@@ -293,6 +293,16 @@ def test_a_broken_published_quarantines_that_status_only(tmp_path: Path) -> None
     assert any("outbox.json item 4" in r and "expected an activity object" in r for r in first)
 
 
+def test_an_outbox_without_total_items_is_read_whole(tmp_path: Path) -> None:
+    folder = _copy(tmp_path)
+    outbox = _outbox(folder)
+    del outbox["totalItems"]
+    (folder / "outbox.json").write_text(json.dumps(outbox), "utf-8")
+    batch = run(folder)
+    assert batch.tables["posts"].num_rows == 7
+    assert "outbox.json: no totalItems; 8 activities read" in batch.notices
+
+
 def test_an_unreadable_likes_file_does_not_stop_the_import(tmp_path: Path) -> None:
     folder = _copy(tmp_path)
     (folder / "likes.json").write_text('{"orderedItems": [', "utf-8")

@@ -33,7 +33,7 @@ from rapport.connectors._mastodon_acts import (
     add_notification,
     add_own_statuses,
 )
-from rapport.connectors._mastodon_client import _items_of
+from rapport.connectors._mastodon_client import items_of
 from rapport.connectors._mastodon_grouped import add_grouped
 from rapport.connectors._mastodon_records import Collector, Own, Uris, settle_pending
 from rapport.connectors.mastodon import own_account
@@ -123,7 +123,7 @@ def _convert(name: str, payload: Any, collector: Collector) -> None:
         ),
         "statuses": lambda: add_own_statuses(
             collector,
-            _items_of(
+            items_of(
                 [try_cast_recurse(Status, s) for s in payload]
                 if isinstance(payload, list)
                 else payload,
@@ -145,7 +145,7 @@ def _convert(name: str, payload: Any, collector: Collector) -> None:
                 observed_at=OBSERVED,
                 locator=f"notification {i}",
             )
-            for i, n in enumerate(_items_of(payload, lambda p: p, "test", "notifications"))
+            for i, n in enumerate(items_of(payload, lambda p: p, "test", "notifications"))
         ],
         "grouped": lambda: add_grouped(
             collector,
@@ -160,7 +160,7 @@ def _convert(name: str, payload: Any, collector: Collector) -> None:
         ),
         "group_accounts": lambda: add_accounts_acts(
             collector,
-            _items_of(payload, lambda p: p, "test", "accounts"),
+            items_of(payload, lambda p: p, "test", "accounts"),
             kind="like",
             own=OWN,
             target=f"{OWN.account_id}/statuses/1",

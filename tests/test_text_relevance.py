@@ -46,6 +46,15 @@ def test_bakers_are_relevant_to_a_baking_audience_and_others_are_not() -> None:
     assert ((result.scores >= 0.0) & (result.scores <= 1.0)).all()
 
 
+def test_scoring_one_bio_at_a_time_keeps_the_relevant_flags() -> None:
+    """Import scores only new bios; IDF then comes from a small batch. Flags must hold."""
+    bios = [row["bio"] for row in hand_written_bios()]
+    together = relevance_scores(bios, audience=BAKING_AUDIENCE)
+    alone = [relevance_scores([bio], audience=BAKING_AUDIENCE) for bio in bios]
+    assert [one.relevant[0] for one in alone] == together.relevant.tolist()
+    np.testing.assert_allclose([one.scores[0] for one in alone], together.scores, rtol=0.35)
+
+
 def test_a_lover_who_cares_is_not_a_baker() -> None:
     """Filler words ("lover", "cares") say how much, not what about: they never match."""
     scores = relevance_scores(

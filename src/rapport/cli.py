@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from rapport import __version__, api
+from rapport import __version__
 from rapport._clikit import (
     DebugOption,
     JsonOption,
@@ -32,9 +32,9 @@ from rapport._clikit import (
 )
 from rapport.config import OBJECTIVES, AccountRef, Accounts, Config, Goal
 from rapport.errors import UsageError
-from rapport.metrics.run import MetricResult
-from rapport.report import write_report
-from rapport.report.text import format_interval, format_value
+
+if TYPE_CHECKING:
+    from rapport.metrics.run import MetricResult
 
 __all__ = ["app", "main"]
 
@@ -159,6 +159,8 @@ def demo(
     The synthetic world has one brand, its closest competitors, a target segment and
     irrelevant crowds; see docs/simulator.md. Nothing in it is a real person.
     """
+    from rapport import api
+
     ws = resolve_workspace(workspace, default=Path("demo"))
     with progress_bar(True, "Simulating", total=days) as step:
         result = api.run_demo(
@@ -182,6 +184,8 @@ def demo(
 
 
 def _headline_table(by_id: dict[str, MetricResult]) -> Table:
+    from rapport.report.text import format_value
+
     table = Table(show_edge=False, header_style="bold")
     table.add_column("Vanity numbers")
     table.add_column("", justify="right")
@@ -242,6 +246,8 @@ def import_(
     count observations. A file that can't be used at all ends with exit code 2 and nothing
     written; records that can't be read are quarantined and counted.
     """
+    from rapport import api
+
     ws = resolve_workspace(workspace)
     with progress_bar(not json, "Importing") as step:
         summary = api.import_path(
@@ -288,6 +294,8 @@ def export(
     debug: DebugOption = False,
 ) -> None:
     """Export the workspace in the canonical format (manifest.json plus one file per table)."""
+    from rapport import api
+
     if format not in ("parquet", "jsonl"):
         raise UsageError(f"--format {format!r}: expected parquet or jsonl")
     ws = resolve_workspace(workspace)
@@ -322,6 +330,8 @@ def report(
     debug: DebugOption = False,
 ) -> None:
     """Write the report: one self-contained HTML file that works offline."""
+    from rapport.report import write_report
+
     ws = resolve_workspace(workspace)
     start, end = parse_date(since, "--since"), parse_date(until, "--until")
     with progress_bar(not json, "Report", total=3) as step:
@@ -360,6 +370,9 @@ def metrics(
     With --table ID, write the rows behind the numbers (per post, per person, cohorts, …) as
     CSV or JSON on stdout.
     """
+    from rapport import api
+    from rapport.report.text import format_interval, format_value
+
     ws = resolve_workspace(workspace)
     start, end = parse_date(since, "--since"), parse_date(until, "--until")
     if table is not None:
@@ -406,6 +419,8 @@ def status(
     debug: DebugOption = False,
 ) -> None:
     """Show what is in the store, the last imports and the workspace's goal."""
+    from rapport import api
+
     ws = resolve_workspace(workspace)
     data = api.workspace_status(workspace=ws)
     if json:
@@ -454,6 +469,8 @@ def forget(
     Conversions stay but lose the link to the person. A later import of an old archive will
     not bring them back.
     """
+    from rapport import api
+
     ws = resolve_workspace(workspace)
     if not yes:
         if not sys.stdin.isatty():
@@ -515,6 +532,8 @@ def pull_mastodon(
 ) -> None:
     """Pull your Mastodon account: statuses with counts, notifications, who favourited and
     boosted, replies, followers. The token is used for this pull only and never stored."""
+    from rapport import api
+
     ws = resolve_workspace(workspace)
     with progress_bar(not json, "Pulling Mastodon") as step:
         summary = api.pull_mastodon(
@@ -543,6 +562,8 @@ def pull_bluesky(
 ) -> None:
     """Pull your Bluesky account: posts with counts, likes, reposts, quotes, replies,
     followers and notifications. The app password is used for this pull only, never stored."""
+    from rapport import api
+
     ws = resolve_workspace(workspace)
     with progress_bar(not json, "Pulling Bluesky") as step:
         summary = api.pull_bluesky(
@@ -567,6 +588,8 @@ def pull_competitors(
 ) -> None:
     """Pull the public posts and counts of the competitors in rapport.toml (Bluesky and
     Mastodon; no login needed). Counts are stored as observations, so history builds up."""
+    from rapport import api
+
     ws = resolve_workspace(workspace)
     with progress_bar(not json, "Pulling competitors") as step:
         summaries = api.pull_competitors(

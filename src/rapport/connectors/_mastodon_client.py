@@ -34,7 +34,7 @@ from mastodon.errors import (
 
 from rapport.errors import AuthenticationError, RemoteError, UsageError
 
-__all__ = ["Client", "NotFound", "connect", "instance_url"]
+__all__ = ["Client", "NotFound", "Pages", "connect", "instance_url", "items_of"]
 
 RETRIES = 3
 """Attempts for a request that failed in a way that may pass (unreachable, 5xx)."""
@@ -96,7 +96,6 @@ class Client:
     service: str
     clock: Callable[[], dt.datetime]
     dates: list[str] = field(default_factory=list)
-    requests_made: int = 0
 
     def call(self, what: str, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """``function(*args, **kwargs)`` with retries; rapport's errors instead of Mastodon.py's.
@@ -104,7 +103,6 @@ class Client:
         ``what`` names the request in messages (``GET /api/v1/notifications``).
         """
         for attempt in range(1, RETRIES + 1):
-            self.requests_made += 1
             try:
                 return function(*args, **kwargs)
             except MastodonNotFoundError:
@@ -165,33 +163,50 @@ class Client:
         cap: int,
         items: Callable[[Any], Any] = lambda page: page,
         progress: Callable[[str], None] | None = None,
-    ) -> Iterator[tuple[Any, list[Any]]]:
-        """Yield (page, its items) following the ``Link`` header in ``direction``.
+    ) -> Pages:
+        """The pages of a listing, following its ``Link`` header in ``direction``."""
+        return Pages(self, what, first, direction, cap, items, progress)
 
-        Stops at an empty page, a page without a link that way, or once ``cap`` items
-        have been yielded (the caller's notice says where it stopped).
-        """
-        page = self.call(what, first)
-        count = 0
-        number = 1
+
+@dataclass
+class Pages:
+    """Iterates (page, its items); stops at an empty page, at a page without a link in
+    ``direction``, or once ``cap`` items came (then ``capped`` is true: there was more)."""
+
+    client: Client
+    what: str
+    first: Callable[[], Any]
+    direction: Literal["next", "previous"]
+    cap: int
+    items: Callable[[Any], Any]
+    progress: Callable[[str], None] | None
+    capped: bool = False
+
+    def __iter__(self) -> Iterator[tuple[Any, list[Any]]]:
+        client, api = self.client, self.client.api
+        page = client.call(self.what, self.first)
+        count, number = 0, 1
         while page is not None:
-            found = _items_of(page, items, self.service, what)
+            found = items_of(page, self.items, client.service, self.what)
             if not found:
                 return
             yield page, found
             count += len(found)
-            info = self.api.get_pagination_info(page, direction)
-            if count >= cap or info is None:
+            info = api.get_pagination_info(page, self.direction)
+            if info is None:
+                return
+            if count >= self.cap:
+                self.capped = True
                 return
             number += 1
-            if progress:
-                progress(f"{what} (page {number})")
-            page = self.call(
-                what, self.api.fetch_next if direction == "next" else self.api.fetch_previous, info
-            )
+            if self.progress:
+                self.progress(f"{self.what} (page {number})")
+            fetch = api.fetch_next if self.direction == "next" else api.fetch_previous
+            page = client.call(self.what, fetch, info)
 
 
-def _items_of(page: Any, items: Callable[[Any], Any], service: str, what: str) -> list[Any]:
+def items_of(page: Any, items: Callable[[Any], Any], service: str, what: str) -> list[Any]:
+    """The list of results in a page, or a RemoteError when the answer holds none."""
     try:
         found = items(page)
     except (TypeError, KeyError, AttributeError):

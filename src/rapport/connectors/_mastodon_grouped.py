@@ -91,14 +91,6 @@ def _add_group(
 ) -> None:
     kind = kind_of(group.get("type"))
     status = statuses.get(local_id(group.get("status_id")))
-    key = group.get("group_key")
-    accounts = list(group_accounts.get(key, [])) if isinstance(key, str) else []
-    if not accounts:
-        samples = [local_id(s) for s in listed(group.get("sample_account_ids"))]
-        accounts = [full[s] for s in samples if s in full]
-        unresolved = len(samples) - len(accounts)
-        if unresolved:
-            collector.skipped["act(s) by accounts the server gave only partially"] += unresolved
     if kind in BY_STATUS:
         if not isinstance(status, Mapping):
             raise RecordProblem(
@@ -125,6 +117,14 @@ def _add_group(
         target = aimed_at(
             collector, status, own=own, uris=uris, observed_at=observed_at, locator=locator
         )
+    key = group.get("group_key")
+    accounts = list(group_accounts.get(key, [])) if isinstance(key, str) else []
+    if not accounts:
+        samples = [local_id(s) for s in listed(group.get("sample_account_ids"))]
+        accounts = [full[s] for s in samples if s in full]
+        unresolved = len(samples) - len(accounts)
+        if unresolved:
+            collector.skipped["act(s) by accounts the server gave only partially"] += unresolved
     latest = parse_time(
         group.get("latest_page_notification_at"), field="latest_page_notification_at"
     )

@@ -20,7 +20,7 @@ from rapport.connectors._mastodon_acts import (
     add_notification,
     add_own_statuses,
 )
-from rapport.connectors._mastodon_client import Client, NotFound
+from rapport.connectors._mastodon_client import Client, NotFound, items_of
 from rapport.connectors._mastodon_grouped import add_grouped, needs_group_accounts
 from rapport.connectors._mastodon_records import (
     Collector,
@@ -33,6 +33,8 @@ from rapport.connectors._mastodon_records import (
 from rapport.importers._mastodon_common import PLATFORM, mapping
 
 __all__ = ["Limits", "Steps", "newer"]
+
+CONTINUES = "the next pull continues from there"
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,8 @@ class Limits:
     followers: int = 20_000
     engagement: int = 200
     """Own statuses per pull whose favourited_by, reblogged_by and context are read."""
+    listed: int = 5_000
+    """Accounts read per favourited_by / reblogged_by list and notification group."""
     lookups: int = 200
     """Single statuses fetched to turn instance-local numbers into URIs."""
     refresh_newest: bool = True
@@ -85,10 +89,9 @@ class Steps:
     def note(self, text: str) -> None:
         self.collector.builder.note(text)
 
-    def _capped(self, what: str, seen: int, cap: int, *, later: bool, older: str) -> None:
-        if seen >= cap:
-            rest = "the next pull continues from there" if later else older
-            self.note(f"{what}: stopped after {seen:,} (the per-pull limit of {cap:,}); {rest}")
+    def _capped(self, what: str, capped: bool, cap: int, *, rest: str) -> None:
+        if capped:
+            self.note(f"{what}: stopped at the per-pull limit of {cap:,}; {rest}")
 
     def statuses(self) -> None:
         """The account's statuses (own posts, boosts, replies) with their counts."""
@@ -96,7 +99,7 @@ class Steps:
         since = self.state.get(self.key("statuses"))
         what = f"GET /api/v1/accounts/{own.local_id}/statuses"
         self.progress(f"{what}")
-        newest, seen = since, 0
+        newest = since
         pages = self.client.pages(
             what,
             lambda: api.account_statuses(
@@ -107,7 +110,6 @@ class Steps:
             progress=self.progress,
         )
         for number, (_, items) in enumerate(pages, start=1):
-            seen += len(items)
             for status in items:
                 newest = newer(newest, local_id(mapping(status).get("id")))
             kept = add_own_statuses(
@@ -121,10 +123,9 @@ class Steps:
             self.fetched.extend(kept)
         self._capped(
             "statuses",
-            seen,
+            pages.capped,
             self.limits.statuses,
-            later=since is not None,
-            older="older ones were not pulled (import the archive for them)",
+            rest=CONTINUES if since else "older ones were not pulled (import the archive for them)",
         )
         if since and self.limits.refresh_newest:
             newest = newer(newest, self._refresh(what))
@@ -156,9 +157,12 @@ class Steps:
         return newest
 
     def _all(self, what: str, first: Callable[[], Any]) -> list[Any]:
+        """Every account of a list (favourited_by, reblogged_by, a notification group)."""
         found: list[Any] = []
-        for _, items in self.client.pages(what, first, direction="next", cap=self.limits.followers):
+        pages = self.client.pages(what, first, direction="next", cap=self.limits.listed)
+        for _, items in pages:
             found.extend(items)
+        self._capped(what, pages.capped, self.limits.listed, rest="the rest were not read")
         return found
 
     def engagement(self) -> None:
@@ -235,7 +239,7 @@ class Steps:
     def _notifications_v1(self) -> None:
         api, since = self.client.api, self.state.get(self.key("notifications"))
         what = "GET /api/v1/notifications"
-        newest, seen = since, 0
+        newest = since
         pages = self.client.pages(
             what,
             lambda: api.notifications(min_id=since, limit=self.limits.notifications_page),
@@ -246,7 +250,6 @@ class Steps:
         self.progress(what)
         for number, (_, items) in enumerate(pages, start=1):
             for index, item in enumerate(items, start=1):
-                seen += 1
                 newest = newer(newest, local_id(mapping(item).get("id")))
                 add_notification(
                     self.collector,
@@ -258,10 +261,9 @@ class Steps:
                 )
         self._capped(
             "notifications",
-            seen,
+            pages.capped,
             self.limits.notifications,
-            later=since is not None,
-            older="older ones were not pulled",
+            rest=CONTINUES if since else "older ones were not pulled",
         )
         if newest:
             self.new_state[self.key("notifications")] = newest
@@ -269,7 +271,7 @@ class Steps:
     def _notifications_grouped(self) -> None:
         api, since = self.client.api, self.state.get(self.key("notifications"))
         what = "GET /api/v2/notifications"
-        newest, seen = since, 0
+        newest = since
         self.progress(what)
         pages = self.client.pages(
             what,
@@ -285,7 +287,6 @@ class Steps:
             full = {local_id(mapping(a).get("id")): a for a in page.get("accounts") or []}
             extra: dict[str, list[Any]] = {}
             for group in map(mapping, groups):
-                seen += 1
                 newest = newer(newest, local_id(group.get("page_max_id")))
                 key = group.get("group_key")
                 if isinstance(key, str) and needs_group_accounts(group, full):
@@ -302,10 +303,9 @@ class Steps:
             )
         self._capped(
             "notification groups",
-            seen,
+            pages.capped,
             self.limits.grouped,
-            later=since is not None,
-            older="older ones were not pulled",
+            rest=CONTINUES if since else "older ones were not pulled",
         )
         if newest:
             self.new_state[self.key("notifications")] = newest
@@ -318,7 +318,7 @@ class Steps:
         api, own = self.client.api, self.own
         since = self.state.get(self.key("followers"))
         what = f"GET /api/v1/accounts/{own.local_id}/followers"
-        max_id, seen, number, newest = None, 0, 0, since
+        max_id, seen, number, newest, capped = None, 0, 0, since, False
         while True:
             number += 1
             self.progress(f"{what} (page {number})")
@@ -330,7 +330,8 @@ class Steps:
                 since_id=since,
                 limit=self.limits.followers_page,
             )
-            if not isinstance(page, list) or not page:
+            page = items_of(page, lambda p: p, self.client.service, what)
+            if not page:
                 break
             if number == 1:
                 previous = api.get_pagination_info(page, "previous") or {}
@@ -345,15 +346,17 @@ class Steps:
             )
             seen += len(page)
             following = api.get_pagination_info(page, "next")
-            if following is None or seen >= self.limits.followers:
+            capped = following is not None and seen >= self.limits.followers
+            if following is None or capped:
                 break
             max_id = following.get("max_id")
         self._capped(
             "followers",
-            seen,
+            capped,
             self.limits.followers,
-            later=since is not None,
-            older="the earliest followers were not pulled",
+            rest="followers from between the last pull and these were not pulled"
+            if since
+            else "the earliest followers were not pulled",
         )
         if newest:
             self.new_state[self.key("followers")] = newest

@@ -30,7 +30,7 @@ from rapport.canonical.builder import BatchBuilder
 from rapport.config import AccountRef
 from rapport.connectors._bluesky_client import Api, login, public
 from rapport.connectors._bluesky_map import Collector, FeedEntry
-from rapport.errors import UsageError
+from rapport.errors import RemoteError, UsageError
 from rapport.importers._bluesky_records import parse_time
 
 __all__ = ["pull_account", "pull_public"]
@@ -45,7 +45,7 @@ PROFILE_WAIT_S = 10.0
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+    return dt.datetime.now(dt.UTC)
 
 
 def _iso(moment: dt.datetime) -> str:
@@ -261,9 +261,11 @@ def pull_account(
     try:
         profile = pull.profile(session.did, wait=True)
         if profile is None:
-            raise UsageError(
-                f"{service}: @{session.handle} logged in, but the AppView does not know the "
-                "account (getProfile: not found); try again in a minute"
+            raise RemoteError(
+                service,
+                problem=f"@{session.handle} logged in, but the AppView does not know the "
+                "account yet (getProfile: not found)",
+                fix="nothing was stored; try again in a minute",
             )
         name = session.handle
         account = collector.account(profile, role="own", locator="app.bsky.actor.getProfile")
@@ -276,9 +278,9 @@ def pull_account(
         _enrich(pull)
     finally:
         session.api.close()
-    if state:
+    if prefix + "feed_seen" in state:
         pull.notices.append(
-            f"incremental pull (since {state.get(prefix + 'feed_seen', 'the first pull')}): "
+            f"incremental pull (since {state[prefix + 'feed_seen']}): "
             f"{len(new)} new feed item(s), {notes} new notification(s)"
         )
     return _batch(pull, source="bluesky_api", origin=f"Bluesky @{name} ({service})")

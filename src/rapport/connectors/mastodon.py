@@ -35,11 +35,12 @@ Progress = Callable[[str], None]
 
 
 def _domain(client: Client, base_url: str) -> str:
-    """The instance's own domain (handles are ``user@domain``), from /api/v2/instance."""
+    """The instance's own domain (handles are ``user@domain``), from /api/v2/instance;
+    the address's host where the server does not say (a RemoteError when unreachable)."""
     fallback = base_url.partition("://")[2]
     try:
         info = client.call("GET /api/v2/instance", client.api.instance_v2)
-    except (NotFound, AuthenticationError, RemoteError):
+    except (NotFound, AuthenticationError):
         return fallback
     domain = mapping(info).get("domain")
     return domain.strip() if isinstance(domain, str) and domain.strip() else fallback
@@ -144,51 +145,72 @@ def pull_public(
     collector = Collector(builder)
     new_state: dict[str, str] = {}
     clients: dict[str, tuple[Client, str]] = {}
-    for ref in accounts:
-        user, instance = _split_handle(ref.handle)
-        if instance not in clients:
-            base = instance_url(instance, scheme=scheme)
-            client = connect(base, token=None, clock=clock)
-            clients[instance] = (client, _domain(client, base))
-        client, domain = clients[instance]
-        what = f"GET /api/v1/accounts/lookup?acct={user}"
-        step(f"{ref.handle}: {what}")
+    handles = [(ref.handle, *_split_handle(ref.handle)) for ref in accounts]
+    failed: list[RemoteError] = []
+    unreachable: dict[str, RemoteError] = {}
+    for handle, user, instance in handles:
         try:
-            account = client.call(what, client.api.account_lookup, user)
-            row, competitor = tracked(account, domain=domain, role="competitor")
-        except NotFound:
-            builder.note(f"{ref.handle}: no such account on {instance}; check rapport.toml")
-            continue
-        except AuthenticationError:
-            builder.note(f"{ref.handle}: {instance} does not show this account without a login")
-            continue
-        except RecordProblem as problem:
-            builder.note(f"{ref.handle}: the lookup answered no usable account ({problem.reason})")
-            continue
-        observed_at = client.observed_at()
-        collector.put("accounts", row, locator=what)
-        if row["followers"] is not None:
-            collector.put(
-                "follower_counts",
-                {
-                    "account_id": competitor.account_id,
-                    "observed_at": observed_at,
-                    "followers": row["followers"],
-                },
-                locator=what,
-            )
-        steps = Steps(
-            client,
-            competitor,
-            collector,
-            Uris(),
-            state,
-            limits or DEFAULT_LIMITS,
-            observed_at,
-            prefix="mastodon-public:",
-            progress=step,
-        )
-        steps.statuses()
-        steps.resolve()
-        new_state.update(steps.new_state)
+            if instance in unreachable:
+                raise unreachable[instance]
+            if instance not in clients:
+                base = instance_url(instance, scheme=scheme)
+                client = connect(base, token=None, clock=clock)
+                try:
+                    clients[instance] = (client, _domain(client, base))
+                except RemoteError as error:
+                    unreachable[instance] = error
+                    raise
+            client, domain = clients[instance]
+            new_state.update(
+                _pull_competitor(client, domain, handle, user, collector, state,
+                                 limits=limits or DEFAULT_LIMITS, progress=step)
+            )  # fmt: skip
+        except RemoteError as error:
+            failed.append(error)
+            builder.note(f"{handle}: not pulled this time ({error.problem})")
+    if failed and len(failed) == len(handles):
+        raise failed[-1]
     return _finish(builder, collector, new_state)
+
+
+def _pull_competitor(
+    client: Client,
+    domain: str,
+    handle: str,
+    user: str,
+    collector: Collector,
+    state: Mapping[str, str],
+    *,
+    limits: Limits,
+    progress: Progress,
+) -> dict[str, str]:
+    """One competitor: the account, its follower count, its public statuses; new cursors."""
+    builder = collector.builder
+    what = f"GET /api/v1/accounts/lookup?acct={user}"
+    progress(f"{handle}: {what}")
+    try:
+        account = client.call(what, client.api.account_lookup, user)
+        row, competitor = tracked(account, domain=domain, role="competitor")
+    except NotFound:
+        builder.note(f"{handle}: no such account on its instance; check rapport.toml")
+        return {}
+    except AuthenticationError:
+        builder.note(f"{handle}: its instance does not show this account without a login")
+        return {}
+    except RecordProblem as problem:
+        builder.note(f"{handle}: the lookup answered no usable account ({problem.reason})")
+        return {}
+    observed_at = client.observed_at()
+    collector.put("accounts", row, locator=what)
+    if row["followers"] is not None:
+        collector.put(
+            "follower_counts",
+            {"account_id": competitor.account_id, "observed_at": observed_at,
+             "followers": row["followers"]},
+            locator=what,
+        )  # fmt: skip
+    steps = Steps(client, competitor, collector, Uris(), state, limits, observed_at,
+                  prefix="mastodon-public:", progress=progress)  # fmt: skip
+    steps.statuses()
+    steps.resolve()
+    return steps.new_state

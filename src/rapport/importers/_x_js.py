@@ -85,6 +85,10 @@ def load_assignment(builder: BatchBuilder, path: Path, *, expected: str) -> JsAs
             reason=reason + f"({exc.msg}); the file looks truncated or edited",
             fix="download the archive again and import the complete file",
         ) from None
+    except RecursionError:
+        raise UnreadableFile(
+            path, reason=f"the JSON after `{name} =` is nested too deeply to be an X archive"
+        ) from None
     tail = text[end:].strip()
     if tail not in ("", ";"):
         line = text.count("\n", 0, end) + 1

@@ -8,6 +8,7 @@ file given on its own is recognised whatever it is called.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -41,7 +42,6 @@ __all__ = [
 MANIFEST = "manifest"
 _FILE_STEMS = {
     "account": "account",
-    "profile": "profile",
     "tweets": "tweets",
     "tweet": "tweet",
     "deleted_tweets": "deleted-tweets",
@@ -50,16 +50,9 @@ _FILE_STEMS = {
     "following": "following",
 }
 """The data types rapport reads (the name inside ``window.YTD.<type>.partN``) and the file
-name each one has in the archive (``<stem>.js``, then ``<stem>-part1.js`` …)."""
-_MANIFEST_KEYS = {
-    "account": "account",
-    "tweets": "tweets",
-    "tweet": "tweet",
-    "deletedTweets": "deleted_tweets",
-    "like": "like",
-    "follower": "follower",
-    "following": "following",
-}
+name each one has in the archive (``<stem>.js``, then ``<stem>-part1.js`` …). profile.js is
+not among them: its bio and website have no canonical column."""
+_MANIFEST_KEYS = ("account", "tweets", "tweet", "deletedTweets", "like", "follower", "following")
 """manifest.js ``dataTypes`` keys of the files rapport reads (profile.js is not imported)."""
 _WITHOUT_MANIFEST = (
     ("manifest.js",),
@@ -207,10 +200,8 @@ def load_manifest(builder: BatchBuilder, path: Path) -> Manifest:
     raw_date = info.get("generationDate")
     generated_at = None
     if isinstance(raw_date, str):
-        try:
+        with contextlib.suppress(ValueError):
             generated_at = parse_x_time(raw_date)
-        except ValueError:
-            generated_at = None
     listed: list[str] = []
     types = _object(value.get("dataTypes"))
     for key in _MANIFEST_KEYS:

@@ -68,7 +68,7 @@ def read(path: Path, options: ImportOptions) -> Batch:
     posts = PostColumns()
     times, superseded_ids = _read_tweets(builder, files, owner, posts, deleted=deleted)
     observed_at = _observed_at(builder, manifest, times)
-    followers = _read_followers(builder, files, owner)
+    followers, follower_count = _read_followers(builder, files, owner)
     _read_following(builder, files, followers)
     builder.add(
         "accounts",
@@ -78,19 +78,19 @@ def read(path: Path, options: ImportOptions) -> Batch:
             "handle": owner.handle,
             "display_name": owner.display_name,
             "role": "own",
-            "followers": len(followers) if files.of("follower") else None,
+            "followers": follower_count,
             "url": owner.url,
             "created_at": owner.created_at,
         },
         locator=_owner_locator(builder, files),
     )
-    if files.of("follower") and observed_at is not None:
+    if follower_count is not None and observed_at is not None:
         builder.add(
             "follower_counts",
             {
                 "account_id": owner.account_id,
                 "observed_at": observed_at,
-                "followers": len(followers),
+                "followers": follower_count,
             },
             locator=builder.label(files.of("follower")[0]),
         )
@@ -282,15 +282,23 @@ def _observed_at(
 
 def _read_followers(
     builder: BatchBuilder, files: ArchiveFiles, owner: Owner
-) -> dict[str, dict[str, Any]]:
-    """One ``follow`` interaction and one person per follower; the people by id."""
+) -> tuple[dict[str, dict[str, Any]], int | None]:
+    """One ``follow`` interaction and one person per follower.
+
+    Returns the people by id and the follower count: every follower listed, a record that
+    had to be quarantined included (None when the archive has no follower.js).
+    """
     people: dict[str, dict[str, Any]] = {}
+    unreadable = 0
     for path in files.of("follower"):
         label = builder.label(path)
         for index, record in enumerate(load_records(builder, path, wrapper="follower"), start=1):
             locator = f"{label} item {index}"
             person = _person(builder, record, locator=locator, table="interactions")
-            if person is None or person["person_id"] in people:
+            if person is None:
+                unreadable += 1
+                continue
+            if person["person_id"] in people:
                 continue
             people[person["person_id"]] = person
             builder.add(
@@ -307,7 +315,7 @@ def _read_followers(
                 locator=locator,
             )
             builder.add("people", person, locator=locator)
-    return people
+    return people, (len(people) + unreadable if files.of("follower") else None)
 
 
 def _read_following(builder: BatchBuilder, files: ArchiveFiles, followers: dict[str, Any]) -> None:

@@ -9,6 +9,7 @@ These archives carry no like or retweet counts and no followers. See docs/source
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import html
 import io
 import re
@@ -88,7 +89,7 @@ def read(path: Path, options: ImportOptions) -> Batch:
     builder = BatchBuilder(
         source=NAME, origin=options.origin or path.name, root=path.parent if lone else path
     )
-    details = _user_details(builder, path)
+    details_file, details = _user_details(builder, path)
     month_tweets = [
         (f"{builder.label(file)} item {index}", tweet)
         for file in month_files
@@ -122,7 +123,7 @@ def read(path: Path, options: ImportOptions) -> Batch:
             "url": owner.url,
             "created_at": owner.created_at,
         },
-        locator="data/js/user_details.js" if details else "--account",
+        locator=details_file or "--account",
     )
     _check_count(builder, path, len(posts))
     if not lone and not csv_files:
@@ -236,12 +237,13 @@ def _post(
         return None
 
 
-def _user_details(builder: BatchBuilder, path: Path) -> dict[str, Any] | None:
+def _user_details(builder: BatchBuilder, path: Path) -> tuple[str | None, dict[str, Any] | None]:
+    """user_details.js (where it is, what it says), when the archive has one."""
     for file in [] if path.is_file() else find_files(path, "user_details.js"):
         value = load_assignment(builder, file, expected="Grailbird's user_details.js").value
         if isinstance(value, dict):
-            return value
-    return None
+            return builder.label(file), value
+    return None, None
 
 
 def _owner(
@@ -275,7 +277,7 @@ def _owner(
     return Owner(known.account_id or handle_account_id(handle), handle)
 
 
-def _time(builder: BatchBuilder, value: object) -> Any:
+def _time(builder: BatchBuilder, value: object) -> dt.datetime | None:
     if not isinstance(value, str):
         return None
     try:

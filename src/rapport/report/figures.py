@@ -203,6 +203,15 @@ def retention_figures(s: Sources) -> list[Figure]:
         return [_empty("cohorts", "Monthly cohorts", "Needs people's engagement with times.")]
     frame["cohort"] = pd.to_datetime(frame["cohort_month"]).dt.strftime("%Y-%m")
     later = frame[frame["months_later"] > 0]
+    if later.empty:
+        return [
+            _empty(
+                "cohorts",
+                "Monthly cohorts of first-time engagers",
+                "Nobody has engaged in a later month yet: the data covers too short a "
+                "time to see people come back month after month.",
+            )
+        ]
     return [
         Figure(
             "cohorts",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -35,6 +36,8 @@ from rapport.tables import Tables
 __all__ = ["ImportSummary", "Store", "TableCounts"]
 
 STORE_FILE = "rapport.duckdb"
+MEMORY_LIMIT_VAR = "RAPPORT_DUCKDB_MEMORY_LIMIT"
+"""Environment variable capping DuckDB's memory (e.g. ``2GB``); DuckDB's default otherwise."""
 _PERSON_TABLES = ("people", "interactions")
 
 
@@ -107,6 +110,14 @@ class Store:
                 problem=f"not a usable rapport store ({exc}); move it away and import again",
             ) from None
         self._con.execute("SET TimeZone = 'UTC'")
+        limit = os.environ.get(MEMORY_LIMIT_VAR)
+        if limit:
+            try:
+                self._con.execute(f"SET memory_limit = '{limit.replace(chr(39), '')}'")
+            except duckdb.Error as exc:
+                raise StoreError(
+                    self.path, problem=f"{MEMORY_LIMIT_VAR}={limit!r}: {exc}"
+                ) from None
         migrate(self._con)
         self._ibis = ibis.duckdb.from_connection(self._con)
 

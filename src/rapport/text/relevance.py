@@ -60,44 +60,12 @@ EMBEDDING_THRESHOLD: Final = 0.35
 MODEL2VEC_PATH_VARIABLE: Final = "RAPPORT_MODEL2VEC_PATH"
 """Environment variable naming a local model2vec model folder for ``backend="auto"``."""
 
-FILLER_WORDS: Final = frozenset(
-    {
-        "love",
-        "loves",
-        "lover",
-        "lovers",
-        "loving",
-        "fan",
-        "fans",
-        "enthusiast",
-        "enthusiasts",
-        "people",
-        "person",
-        "folk",
-        "folks",
-        "care",
-        "cares",
-        "caring",
-        "interested",
-        "passionate",
-        "obsessed",
-        "community",
-        "like",
-        "likes",
-        "enjoy",
-        "enjoys",
-        "real",
-        "proud",
-        "happy",
-        "lifelong",
-        "aspiring",
-        "occasional",
-        "ask",
-        "hi",
-        "opinions",
-        "views",
-    }
-)
+FILLER_WORDS: Final = frozenset({
+    "love", "loves", "lover", "lovers", "loving", "fan", "fans", "enthusiast", "enthusiasts",
+    "people", "person", "folk", "folks", "care", "cares", "caring", "interested", "passionate",
+    "obsessed", "community", "like", "likes", "enjoy", "enjoys", "real", "proud", "happy",
+    "lifelong", "aspiring", "occasional", "ask", "hi", "opinions", "views",
+})  # fmt: skip
 """Words that say *how much* someone cares, not *what about*: "pizza lover who cares about
 fair play" must not match "sourdough lovers who care about real bread". They are dropped
 before stemming, like stop words."""

@@ -112,43 +112,12 @@ _CLAUSE_END = (
 )
 """Lookahead: the word ends its clause (end, punctuation or emoji, or a trailing hedge)."""
 
-_COMPLEMENT_BEFORE: Final = frozenset(
-    {
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "being",
-        "so",
-        "too",
-        "very",
-        "pretty",
-        "kinda",
-        "lowkey",
-        "highkey",
-        "literally",
-        "honestly",
-        "absolutely",
-        "straight",
-        "pure",
-        "looks",
-        "look",
-        "looked",
-        "looking",
-        "sounds",
-        "sound",
-        "sounded",
-        "tastes",
-        "taste",
-        "tasted",
-        "smells",
-        "smelled",
-        "feels",
-        "felt",
-    }
-)
+_COMPLEMENT_BEFORE: Final = frozenset({
+    "is", "are", "was", "were", "be", "been", "being", "so", "too", "very", "pretty", "kinda",
+    "lowkey", "highkey", "literally", "honestly", "absolutely", "straight", "pure", "looks",
+    "look", "looked", "looking", "sounds", "sound", "sounded", "tastes", "taste", "tasted",
+    "smells", "smelled", "feels", "felt",
+})  # fmt: skip
 """Words after which "lit", "mid", "fire" or "trash" is a complement ("this is fire")."""
 
 

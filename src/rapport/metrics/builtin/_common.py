@@ -153,23 +153,24 @@ def _post_engagement(t: Tables, c: Context) -> ir.Table:
 
 
 def engagement_rows(t: Tables, c: Context) -> ir.Table:
-    """People's engaging interactions with own accounts, with who and when."""
+    """People's engaging interactions with own accounts, with who and when.
 
-    def build() -> ir.Table:
-        rows = c.own_interactions(t)
-        return rows.filter(
-            rows.kind.isin(list(ENGAGING_KINDS))
-            & rows.person_id.notnull()
-            & rows.occurred_at.notnull()
-        )
-
-    return c.memo("engagement_rows", build)
+    Not materialised: a filter over the interactions is cheaper to repeat than to copy.
+    """
+    rows = c.own_interactions(t)
+    return rows.filter(
+        rows.kind.isin(list(ENGAGING_KINDS)) & rows.person_id.notnull() & rows.occurred_at.notnull()
+    )
 
 
 def engaged_people_weeks(t: Tables, c: Context) -> ir.Table:
     """Distinct (person, week) pairs in which a person engaged with an own account."""
-    rows = engagement_rows(t, c)
-    return rows.select("person_id", week=rows.occurred_at.truncate("W")).distinct()
+
+    def build() -> ir.Table:
+        rows = engagement_rows(t, c)
+        return rows.select("person_id", week=rows.occurred_at.truncate("W")).distinct()
+
+    return c.memo("engaged_people_weeks", build)
 
 
 def mean_interval(

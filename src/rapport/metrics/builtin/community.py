@@ -25,10 +25,20 @@ LEVELS = (("advocate", 8.0), ("regular", 3.0), ("occasional", 1.0), ("dormant", 
 """Love-score levels, highest first: a level needs at least its score."""
 
 
+def weeks_per_person(t: Tables, c: Context) -> ir.Table:
+    """Per person: in how many distinct calendar weeks they engaged."""
+
+    def build() -> ir.Table:
+        weeks = engaged_people_weeks(t, c)
+        return weeks.group_by("person_id").aggregate(weeks=weeks.week.count())
+
+    return c.memo("weeks_per_person", build)
+
+
 def _returning_and_engaged(t: Tables, c: Context) -> tuple[ir.IntegerScalar, ir.IntegerScalar]:
     """People who engaged in two or more distinct weeks, and everyone who engaged."""
-    weeks = engaged_people_weeks(t, c)
-    per_person = weeks.group_by("person_id").aggregate(weeks=weeks.week.count())
+
+    per_person = weeks_per_person(t, c)
     return per_person.count(where=per_person.weeks >= 2), per_person.count()
 
 
@@ -65,17 +75,17 @@ def _love_scores(t: Tables, c: Context) -> ir.Table:
     weight = ibis.cases(*((rows.kind == k, w) for k, w in DEPTH_WEIGHTS.items()), else_=1.0)
     age_days = (end.epoch_seconds() - rows.occurred_at.epoch_seconds()) / 86400.0
     scored = rows.mutate(
-        _points=weight * (-age_days * 0.6931471805599453 / LOVE_HALF_LIFE_DAYS).exp(),
-        _week=rows.occurred_at.truncate("W"),
+        _points=weight * (-age_days * 0.6931471805599453 / LOVE_HALF_LIFE_DAYS).exp()
     )
     people = scored.group_by("person_id").aggregate(
         engagements=scored.count(),
         replies=scored.count(where=scored.kind.isin(["reply", "mention", "quote"])),
-        active_weeks=scored._week.nunique(),
         first_engaged_at=scored.occurred_at.min(),
         last_engaged_at=scored.occurred_at.max(),
         love_score=scored._points.sum(),
     )
+    weeks = weeks_per_person(t, c).select(w_person="person_id", active_weeks="weeks")
+    people = people.join(weeks, people.person_id == weeks.w_person).drop("w_person")
     level = ibis.cases(
         *((people.love_score >= floor, name) for name, floor in LEVELS[:-1]), else_=LEVELS[-1][0]
     )

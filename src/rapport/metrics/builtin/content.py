@@ -107,20 +107,33 @@ def _engagement_timing(t: Tables, c: Context) -> ir.Table:
         & rows.occurred_at.notnull()
         & rows.post_id.notnull()
     )
-    joined = rows.join(posts, rows.post_id == posts.post_id).select(
-        "post_id", "created_at", "occurred_at"
+    joined = rows.join(posts, rows.post_id == posts.post_id)
+    hours = (joined.occurred_at.epoch_seconds() - joined.created_at.epoch_seconds()) / 3600.0
+    # Delays are counted in buckets (an hour each in the first week, then a day each), and
+    # the time to 50 % (90 %) of a post's engagement is the end of the bucket where the
+    # running count crosses it: exact to the hour early on, to the day later, and one
+    # aggregation instead of a sort per post (which costs 5x more at 10M interactions).
+    week = EVERGREEN_AFTER_DAYS * 24
+    bucket = ibis.cases((hours < week, hours.floor()), else_=week + ((hours - week) / 24).floor())
+    counted = (
+        joined.select("post_id", bucket=bucket.cast("int64"))
+        .group_by(["post_id", "bucket"])
+        .aggregate(n=ibis._.count())
     )
-    window = ibis.window(group_by=joined.post_id, order_by=joined.occurred_at)
-    ranked = joined.mutate(
-        _rank=ibis.row_number().over(window) + 1,
-        _total=joined.count().over(ibis.window(group_by=joined.post_id)),
-        _hours=(joined.occurred_at.epoch_seconds() - joined.created_at.epoch_seconds()) / 3600.0,
+    running = counted.mutate(
+        cum=counted.n.sum().over(
+            ibis.window(group_by=counted.post_id, order_by=counted.bucket, rows=(None, 0))
+        ),
+        total=counted.n.sum().over(ibis.window(group_by=counted.post_id)),
     )
-    per_post = ranked.group_by("post_id").aggregate(
-        engagements=ranked._total.max(),
-        hours_to_half=ranked._hours.min(where=ranked._rank >= (ranked._total * 0.5).ceil()),
-        hours_to_90=ranked._hours.min(where=ranked._rank >= (ranked._total * 0.9).ceil()),
-        late=ranked.count(where=ranked._hours > EVERGREEN_AFTER_DAYS * 24),
+    edge = ibis.cases(
+        (running.bucket < week, running.bucket + 1), else_=week + (running.bucket - week + 1) * 24
+    ).cast("float64")
+    per_post = running.group_by("post_id").aggregate(
+        engagements=running.total.max(),
+        hours_to_half=edge.min(where=running.cum >= running.total * 0.5),
+        hours_to_90=edge.min(where=running.cum >= running.total * 0.9),
+        late=(running.bucket >= week).ifelse(running.n, 0).sum(),  # a count: none is 0
     )
     return per_post.filter(per_post.engagements >= MIN_TIMED_ENGAGEMENTS).mutate(
         evergreen=lambda p: p.late / p.engagements.cast("float64")
@@ -141,8 +154,9 @@ _TIMED = has_rows(
     denominator=f"original posts with at least {MIN_TIMED_ENGAGEMENTS} timed engagements",
     direction="higher",
     needs=(_TIMED,),
-    description="Median time from posting to half of a post's engagement, with the median "
-    "time to 90 % beside it: short means trending content, long means evergreen.",
+    description="Median over posts of the time from posting to half of a post's engagement "
+    "(to the hour in the first week, to the day after), with the median time to 90 % beside "
+    "it: short means trending content, long means evergreen.",
     why="Useful, high-quality resources keep working; hot takes are soon forgotten.",
 )
 def content_half_life(t: Tables, c: Context) -> Measure:

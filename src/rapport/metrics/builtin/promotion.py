@@ -117,25 +117,51 @@ _UNFOLLOWS = has_rows(
 
 
 def unfollows_after_posts(t: Tables, c: Context) -> ir.Table:
-    """Per original post (ended at least the window before the data's end): unfollows of its
-    account in the hours after it, and whether it was a promotion."""
+    """Per original post (at least the window before the data's end): the unfollows of its
+    account in the hours after it and before the next original post, and whether it was a
+    promotion.
+
+    Each unfollow is counted once, for the most recent post before it: a single pass over a
+    timeline of posts and unfollows, instead of pairing every post with every unfollow.
+    """
+    return c.memo("unfollows_after_posts", lambda: _unfollows_after_posts(t, c))
+
+
+def _unfollows_after_posts(t: Tables, c: Context) -> ir.Table:
     posts = classified_posts(t, c).filter(lambda p: p.kind.notnull())
-    end = data_end(t, c)
-    posts = posts.filter(posts.created_at <= end - ibis.interval(hours=UNFOLLOW_WINDOW_HOURS))
-    unfollows = c.own_interactions(t)
-    unfollows = unfollows.filter(
-        (unfollows.kind == "unfollow") & unfollows.occurred_at.notnull()
-    ).select(u_account="account_id", u_at="occurred_at")
-    joined = posts.left_join(
-        unfollows,
-        (posts.account_id == unfollows.u_account)
-        & (unfollows.u_at >= posts.created_at)
-        & (unfollows.u_at < posts.created_at + ibis.interval(hours=UNFOLLOW_WINDOW_HOURS)),
+    rows = c.own_interactions(t)
+    unfollows = rows.filter((rows.kind == "unfollow") & rows.occurred_at.notnull())
+    timeline = posts.select(
+        account_id=posts.account_id.cast("string"),
+        at=posts.created_at.cast("timestamp('UTC')"),
+        unfollow=ibis.literal(0),
+    ).union(
+        unfollows.select(
+            account_id=unfollows.account_id.cast("string"),
+            at=unfollows.occurred_at.cast("timestamp('UTC')"),
+            unfollow=ibis.literal(1),
+        )
     )
-    return (
-        joined.group_by(["post_id", "kind"])
-        .aggregate(unfollows=joined.u_at.count())
-        .mutate(promo=lambda p: p.kind == "promo")
+    # the time of the latest post at or before each row (posts sort before unfollows)
+    window = ibis.window(
+        group_by=timeline.account_id, order_by=[timeline.at, timeline.unfollow], rows=(None, 0)
+    )
+    marked = timeline.mutate(last_at=timeline.at.max(where=timeline.unfollow == 0).over(window))
+    within = marked.filter(
+        (marked.unfollow == 1)
+        & marked.last_at.notnull()
+        & (marked.at < marked.last_at + ibis.interval(hours=UNFOLLOW_WINDOW_HOURS))
+    )
+    counted = within.group_by(u_account="account_id", u_at="last_at").aggregate(
+        unfollows=within.count()
+    )
+    end = data_end(t, c)
+    eligible = posts.filter(posts.created_at <= end - ibis.interval(hours=UNFOLLOW_WINDOW_HOURS))
+    joined = eligible.left_join(
+        counted, (eligible.account_id == counted.u_account) & (eligible.created_at == counted.u_at)
+    )
+    return joined.select(
+        "post_id", "kind", unfollows=joined.unfollows.fill_null(0), promo=joined.kind == "promo"
     )
 
 

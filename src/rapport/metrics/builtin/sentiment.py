@@ -15,6 +15,10 @@ _WHY = "How people feel when they talk to you is the texture of the relationship
 
 def scored_replies(t: Tables, c: Context) -> ir.Table:
     """Replies, mentions and quotes aimed at own accounts, with their stored sentiment."""
+    return c.memo("scored_replies", lambda: _scored_replies(t, c))
+
+
+def _scored_replies(t: Tables, c: Context) -> ir.Table:
     rows = c.own_interactions(t)
     rows = rows.filter(rows.kind.isin(["reply", "mention", "quote"]))
     if t.interaction_text is None:  # this backend holds no stored scores: nothing to read
