@@ -20,6 +20,9 @@ __all__ = ["AUDIENCE_SUBJECTS", "enrich_texts", "refresh_relevance", "text_hash"
 
 AUDIENCE_SUBJECTS = ("bio", "reply")
 _TEXT_KINDS = ("reply", "mention", "quote", "dm")
+CHUNK = 20_000
+"""Texts scored per step: keeps the classifier's sparse matrices small (1M tweets at once
+needed over 10 GB)."""
 
 
 def text_hash(text: str) -> str:
@@ -65,10 +68,14 @@ def enrich_texts(
 
         if progress:
             progress("classifying posts")
-        features = post_features(post_ids, texts)
-        _replace_rows(
-            con, "post_text", "post_id", _with_hashes(features, "post_id", post_ids, texts)
-        )
+        for start in range(0, len(post_ids), CHUNK):
+            keys, chunk = post_ids[start : start + CHUNK], texts[start : start + CHUNK]
+            features = post_features(keys, chunk)
+            _replace_rows(
+                con, "post_text", "post_id", _with_hashes(features, "post_id", keys, chunk)
+            )
+            if progress:
+                progress(f"classifying posts ({min(start + CHUNK, len(post_ids)):,})")
         done["posts"] = len(post_ids)
     kinds = ", ".join(f"'{k}'" for k in _TEXT_KINDS)
     interaction_ids, texts = _pending(
@@ -85,13 +92,16 @@ def enrich_texts(
 
         if progress:
             progress("reading replies")
-        features = reply_features(interaction_ids, texts)
-        _replace_rows(
-            con,
-            "interaction_text",
-            "interaction_id",
-            _with_hashes(features, "interaction_id", interaction_ids, texts),
-        )
+        for start in range(0, len(interaction_ids), CHUNK):
+            keys = interaction_ids[start : start + CHUNK]
+            chunk = texts[start : start + CHUNK]
+            features = reply_features(keys, chunk)
+            _replace_rows(
+                con,
+                "interaction_text",
+                "interaction_id",
+                _with_hashes(features, "interaction_id", keys, chunk),
+            )
         done["replies"] = len(interaction_ids)
     return done
 
@@ -129,27 +139,29 @@ def refresh_relevance(con: duckdb.DuckDBPyConnection, *, audience: str) -> int:
         )
         if not keys:
             continue
-        features = _with_hashes(
-            relevance_features(keys, texts, audience=audience), "key", keys, texts
-        )
-        rows = pa.table(
-            {
-                "subject": pa.array([subject] * features.num_rows, pa.string()),
-                "key": features.column("key"),
-                "text_hash": features.column("text_hash"),
-                "audience_hash": pa.array([audience_key] * features.num_rows, pa.string()),
-                "relevance": features.column("relevance"),
-                "relevant": features.column("relevant"),
-            }
-        )
-        con.register("_relevance_in", rows)
-        try:
-            con.execute(
-                f"DELETE FROM relevance WHERE subject = '{subject}' AND key IN "
-                "(SELECT key FROM _relevance_in)"
+        for start in range(0, len(keys), 5 * CHUNK):
+            part_keys, part = keys[start : start + 5 * CHUNK], texts[start : start + 5 * CHUNK]
+            features = _with_hashes(
+                relevance_features(part_keys, part, audience=audience), "key", part_keys, part
             )
-            con.execute("INSERT INTO relevance BY NAME SELECT * FROM _relevance_in")
-        finally:
-            con.unregister("_relevance_in")
+            rows = pa.table(
+                {
+                    "subject": pa.array([subject] * features.num_rows, pa.string()),
+                    "key": features.column("key"),
+                    "text_hash": features.column("text_hash"),
+                    "audience_hash": pa.array([audience_key] * features.num_rows, pa.string()),
+                    "relevance": features.column("relevance"),
+                    "relevant": features.column("relevant"),
+                }
+            )
+            con.register("_relevance_in", rows)
+            try:
+                con.execute(
+                    f"DELETE FROM relevance WHERE subject = '{subject}' AND key IN "
+                    "(SELECT key FROM _relevance_in)"
+                )
+                con.execute("INSERT INTO relevance BY NAME SELECT * FROM _relevance_in")
+            finally:
+                con.unregister("_relevance_in")
         scored += len(keys)
     return scored
