@@ -52,11 +52,22 @@ def test_docs_pages_exist_and_link() -> None:
         "architecture.md",
         "cli.md",
         "metrics.md",
+        "text.md",
     ):
         assert (ROOT / "docs" / page).exists(), page
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for link in re.findall(r"\]\(((?:docs/)[^)#]+)", readme):
         assert (ROOT / link).exists(), link
+
+
+def test_every_importer_has_a_source_page() -> None:
+    from rapport.importers import importers
+
+    pages = {p.stem for p in (ROOT / "docs" / "sources").glob("*.md")}
+    text = " ".join((ROOT / "docs" / "sources" / f"{p}.md").read_text() for p in pages)
+    for importer in importers():
+        if importer.name != "canonical":
+            assert f"`{importer.name}`" in text or importer.name in text, importer.name
 
 
 def test_public_names_are_sorted_and_importable() -> None:
