@@ -76,6 +76,7 @@ def test_metrics_json_contract(cli: CliRunner, workspace: Path) -> None:
     assert all(keys <= set(r) for r in rows)
     by_id = {r["id"]: r for r in rows}
     assert by_id["reply_rate"]["value"] == 0.5 and by_id["reply_rate"]["status"] == "ok"
+    assert isinstance(by_id["likes"]["value"], int)  # numbers, never text (DuckDB sums)
     assert by_id["reach"]["status"] == "not_computable" and by_id["reach"]["value"] is None
     assert "reason" in by_id["reach"]
 
@@ -158,3 +159,20 @@ def test_version(cli: CliRunner) -> None:
     from rapport import __version__
 
     assert invoke(cli, "--version").stdout.strip() == f"rapport {__version__}"
+
+
+def test_metric_tables(cli: CliRunner, workspace: Path) -> None:
+    listing = invoke(cli, "metrics", "--table", "list", "--workspace", workspace)
+    assert "people" in listing.stdout and "cohorts" in listing.stdout
+    as_csv = invoke(cli, "metrics", "--table", "people", "--workspace", workspace)
+    assert as_csv.exit_code == 0, as_csv.output
+    header, *lines = as_csv.stdout.strip().splitlines()
+    assert header.startswith("person_id,handle,display_name,love_score,level")
+    assert len(lines) == 4  # p1, p2, p3 and p4 engaged
+    as_json = invoke(
+        cli, "metrics", "--table", "posts", "--format", "json", "--workspace", workspace
+    )
+    posts = json.loads(as_json.stdout)
+    assert {p["post_id"] for p in posts} == {"x:1", "x:2", "x:3", "x:4"}  # originals only
+    unknown = invoke(cli, "metrics", "--table", "nope", "--workspace", workspace)
+    assert unknown.exit_code == 2 and "unknown table" in unknown.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import decimal
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -65,6 +66,8 @@ def to_python(value: Any) -> Any:
     """A plain JSON-able Python value (numpy and pandas scalars unwrapped, NaN → None)."""
     if value is None:
         return None
+    if isinstance(value, decimal.Decimal):  # DuckDB sums BIGINTs into HUGEINT / DECIMAL
+        return int(value) if value == value.to_integral_value() else float(value)
     if hasattr(value, "item") and not isinstance(value, str | bytes):
         with contextlib.suppress(ValueError, AttributeError):
             value = value.item()
