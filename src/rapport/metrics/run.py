@@ -116,7 +116,7 @@ def build_context(
         own_account_ids=own_ids,
         since=since,
         until=until,
-        settings={**base.settings, "facts": found},
+        settings={**base.settings, "facts": found, "backend": getattr(backend, "name", None)},
         materialise=materialise,
     )
 

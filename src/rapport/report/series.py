@@ -5,7 +5,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from rapport.metrics.builtin._common import engaged_people_weeks, post_engagement
+from rapport.metrics.builtin._common import engaged_people_weeks, post_engagement, week_start
 from rapport.metrics.builtin.engagement import engagement_denominator
 from rapport.metrics.spec import Context
 from rapport.tables import Tables
@@ -33,7 +33,7 @@ def people_weekly(t: Tables, c: Context) -> ir.Table:
     first = weeks.group_by("person_id").aggregate(first_week=weeks.week.min())
     joined = weeks.join(first, "person_id")
     return (
-        joined.group_by(week=joined.week.date())
+        joined.group_by(week=week_start(joined.week))
         .aggregate(
             new=joined.count(where=joined.week == joined.first_week),
             returning=joined.count(where=joined.week > joined.first_week),

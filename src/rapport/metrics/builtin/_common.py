@@ -7,6 +7,7 @@ any backend and compiles on unbound tables.
 from __future__ import annotations
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
 from rapport.config import Config
@@ -26,6 +27,9 @@ __all__ = [
     "mean_interval",
     "post_engagement",
     "ratio_interval",
+    "seconds",
+    "week_number",
+    "week_start",
 ]
 
 Z_95 = 1.959963984540054
@@ -34,6 +38,39 @@ DEPTH_WEIGHTS: dict[str, float] = {
     "reply": 3.0,
 }  # fmt: skip
 """How deep each kind of engagement goes (a reply weighs more than a like)."""
+
+
+@ibis.udf.scalar.builtin(name="epoch")  # type: ignore[untyped-decorator]
+def _duckdb_epoch(moment: dt.Timestamp(timezone="UTC")) -> dt.float64:  # type: ignore[valid-type]
+    """DuckDB's own ``epoch()`` of a TIMESTAMPTZ (seconds, as a double)."""
+
+
+def seconds(moment: ir.TimestampValue, c: Context) -> ir.FloatingValue:
+    """Seconds since 1970 of a UTC timestamp.
+
+    On DuckDB this is ``epoch(ts)`` directly: Ibis's portable ``epoch_seconds()`` first casts
+    the TIMESTAMPTZ to a naive TIMESTAMP, a time-zone conversion that costs 5x more per row
+    (0.55 s against 0.10 s per 10M rows). Other backends get the portable expression.
+    """
+    if c.settings.get("backend") == "duckdb":
+        result: ir.FloatingValue = _duckdb_epoch(moment)
+        return result
+    return moment.epoch_seconds().cast("float64")
+
+
+def week_number(moment: ir.TimestampValue, c: Context) -> ir.IntegerValue:
+    """The calendar week (Monday to Sunday, UTC) of a timestamp, as a number.
+
+    Week 0 starts on Monday 29 December 1969, so week ``n`` starts ``7 n`` days later (see
+    :func:`week_start`). Plain arithmetic on seconds: on DuckDB 10x cheaper than truncating a
+    TIMESTAMPTZ to its week, which goes through the ICU calendar for every row.
+    """
+    return ((seconds(moment, c) / 86400.0 + 3.0) / 7.0).floor().cast("int64")
+
+
+def week_start(week: ir.IntegerValue) -> ir.DateValue:
+    """The Monday a :func:`week_number` starts on."""
+    return ibis.date(1969, 12, 29) + (week * 7).as_interval("D")
 
 
 def facts(c: Context) -> frozenset[str]:
@@ -168,7 +205,7 @@ def engaged_people_weeks(t: Tables, c: Context) -> ir.Table:
 
     def build() -> ir.Table:
         rows = engagement_rows(t, c)
-        return rows.select("person_id", week=rows.occurred_at.truncate("W")).distinct()
+        return rows.select("person_id", week=week_number(rows.occurred_at, c)).distinct()
 
     return c.memo("engaged_people_weeks", build)
 

@@ -11,6 +11,8 @@ from rapport.metrics.builtin._common import (
     data_end,
     engaged_people_weeks,
     engagement_rows,
+    seconds,
+    week_number,
 )
 from rapport.metrics.needs import ENGAGEMENT_INTERACTIONS
 from rapport.metrics.spec import Context, Measure, metric
@@ -54,7 +56,7 @@ def _core_people(t: Tables, c: Context) -> ir.Table:
     start = data_end(t, c) - ibis.interval(days=settings.window_days)
     recent = rows.filter(rows.occurred_at > start)
     weeks = recent.group_by("person_id").aggregate(
-        active_weeks=recent.occurred_at.truncate("W").nunique()
+        active_weeks=week_number(recent.occurred_at, c).nunique()
     )
     return weeks.filter(weeks.active_weeks >= settings.min_active_weeks)
 
@@ -73,7 +75,7 @@ def _love_scores(t: Tables, c: Context) -> ir.Table:
     rows = engagement_rows(t, c)
     end = data_end(t, c)
     weight = ibis.cases(*((rows.kind == k, w) for k, w in DEPTH_WEIGHTS.items()), else_=1.0)
-    age_days = (end.epoch_seconds() - rows.occurred_at.epoch_seconds()) / 86400.0
+    age_days = (seconds(end, c) - seconds(rows.occurred_at, c)) / 86400.0
     scored = rows.mutate(
         _points=weight * (-age_days * 0.6931471805599453 / LOVE_HALF_LIFE_DAYS).exp()
     )
@@ -89,7 +91,7 @@ def _love_scores(t: Tables, c: Context) -> ir.Table:
     level = ibis.cases(
         *((people.love_score >= floor, name) for name, floor in LEVELS[:-1]), else_=LEVELS[-1][0]
     )
-    days_since = (end.epoch_seconds() - people.last_engaged_at.epoch_seconds()) / 86400.0
+    days_since = (seconds(end, c) - seconds(people.last_engaged_at, c)) / 86400.0
     return people.mutate(level=level, days_since_last=days_since)
 
 

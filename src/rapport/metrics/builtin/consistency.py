@@ -5,7 +5,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from rapport.metrics.builtin._common import config, data_end
+from rapport.metrics.builtin._common import config, data_end, seconds
 from rapport.metrics.needs import OWN_ORIGINAL_POSTS
 from rapport.metrics.spec import Context, Measure, metric
 from rapport.tables import Tables
@@ -19,8 +19,8 @@ _WHY = (
 def _span_days(t: Tables, c: Context) -> ir.FloatingScalar:
     """Days from the first own original post to the end of the data (at least 7)."""
     posts = c.own_original_posts(t)
-    first = posts.created_at.min().as_scalar().epoch_seconds()
-    days = (data_end(t, c).epoch_seconds() - first) / 86400.0
+    first = seconds(posts.created_at.min().as_scalar(), c)
+    days = (seconds(data_end(t, c), c) - first) / 86400.0
     return ibis.greatest(days, 7.0)
 
 
@@ -70,9 +70,9 @@ def posts_per_week(t: Tables, c: Context) -> Measure:
 )
 def longest_gap_days(t: Tables, c: Context) -> Measure:
     posts = c.own_original_posts(t)
-    seconds = posts.created_at.epoch_seconds()
+    stamps = seconds(posts.created_at, c)
     gaps = posts.select(
-        gap=(seconds - seconds.lag().over(ibis.window(order_by=posts.created_at))) / 86400.0
+        gap=(stamps - stamps.lag().over(ibis.window(order_by=posts.created_at))) / 86400.0
     )
     return Measure(value=gaps.gap.max(), n=gaps.gap.count())
 
@@ -91,8 +91,8 @@ def longest_gap_days(t: Tables, c: Context) -> Measure:
 )
 def days_since_last_post(t: Tables, c: Context) -> Measure:
     posts = c.own_original_posts(t)
-    last = posts.created_at.max().as_scalar().epoch_seconds()
-    days = (data_end(t, c).epoch_seconds() - last) / 86400.0
+    last = seconds(posts.created_at.max().as_scalar(), c)
+    days = (seconds(data_end(t, c), c) - last) / 86400.0
     limit = config(c).targets.max_gap_days
     return Measure(
         value=days, n=posts.count(), extra={"alert": days > limit, "alert_after_days": limit}
@@ -133,9 +133,9 @@ def weeks_active_share(t: Tables, c: Context) -> Measure:
 )
 def posting_regularity(t: Tables, c: Context) -> Measure:
     posts = c.own_original_posts(t)
-    seconds = posts.created_at.epoch_seconds()
+    stamps = seconds(posts.created_at, c)
     gaps = posts.select(
-        gap=(seconds - seconds.lag().over(ibis.window(order_by=posts.created_at))) / 86400.0
+        gap=(stamps - stamps.lag().over(ibis.window(order_by=posts.created_at))) / 86400.0
     ).filter(lambda g: g.gap.notnull())
     return Measure(
         value=gaps.gap.std() / gaps.gap.mean().nullif(0),

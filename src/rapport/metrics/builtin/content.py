@@ -10,6 +10,7 @@ from rapport.metrics.builtin._common import (
     data_end,
     mean_interval,
     post_engagement,
+    seconds,
 )
 from rapport.metrics.builtin.engagement import engagement_denominator, has_engagement_data
 from rapport.metrics.needs import OWN_ORIGINAL_POSTS, has_rows
@@ -108,7 +109,7 @@ def _engagement_timing(t: Tables, c: Context) -> ir.Table:
         & rows.post_id.notnull()
     )
     joined = rows.join(posts, rows.post_id == posts.post_id)
-    hours = (joined.occurred_at.epoch_seconds() - joined.created_at.epoch_seconds()) / 3600.0
+    hours = (seconds(joined.occurred_at, c) - seconds(joined.created_at, c)) / 3600.0
     # Delays are counted in buckets (an hour each in the first week, then a day each), and
     # the time to 50 % (90 %) of a post's engagement is the end of the bucket where the
     # running count crosses it: exact to the hour early on, to the day later, and one

@@ -11,6 +11,7 @@ from rapport.metrics.builtin._common import (
     engagement_rows,
     mean_interval,
     ratio_interval,
+    seconds,
 )
 from rapport.metrics.needs import REPLIES_TO_ACCOUNT, has_rows
 from rapport.metrics.spec import Context, Measure, metric
@@ -45,9 +46,7 @@ def _answered_replies(t: Tables, c: Context) -> ir.Table:
         "text",
         "first_answer_at",
         answered=joined.first_answer_at.notnull(),
-        hours_to_answer=(
-            joined.first_answer_at.epoch_seconds() - joined.occurred_at.epoch_seconds()
-        )
+        hours_to_answer=(seconds(joined.first_answer_at, c) - seconds(joined.occurred_at, c))
         / 3600.0,
     )
 
