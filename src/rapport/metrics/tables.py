@@ -133,7 +133,9 @@ def _cohorts(t: Tables, c: Context) -> ir.Table:
 def _unanswered(t: Tables, c: Context) -> ir.Table:
     table = replies_with_questions(t, c)
     waiting = table.filter(~table.answered)
-    return waiting.select(
+    texts = t.interactions.select(x_id="interaction_id", text="text")
+    joined = waiting.left_join(texts, waiting.interaction_id == texts.x_id)
+    return joined.select(
         "interaction_id", "person_id", "occurred_at", "kind", "is_question", "text"
     ).order_by("occurred_at")
 

@@ -43,7 +43,6 @@ def _answered_replies(t: Tables, c: Context) -> ir.Table:
         "person_id",
         "occurred_at",
         "kind",
-        "text",
         "first_answer_at",
         answered=joined.first_answer_at.notnull(),
         hours_to_answer=(seconds(joined.first_answer_at, c) - seconds(joined.occurred_at, c))
@@ -93,16 +92,19 @@ def time_to_first_reply(t: Tables, c: Context) -> Measure:
 
 
 def replies_with_questions(t: Tables, c: Context) -> ir.Table:
-    """:func:`answered_replies` plus ``is_question`` (stored feature, else a closing '?')."""
+    """:func:`answered_replies` plus ``is_question``: the feature stored at import, else (on a
+    backend without stored features) a closing '?'. A reply without text asks nothing."""
     table = answered_replies(t, c)
-    if t.interaction_text is None:
-        return table.mutate(is_question=table.text.strip().endswith("?").fill_null(False))
-    features = t.interaction_text.select(f_id="interaction_id", f_question="is_question")
-    joined = table.left_join(features, table.interaction_id == features.f_id)
-    closing = joined.text.strip().endswith("?")
-    return joined.mutate(is_question=joined.f_question.coalesce(closing).fill_null(False)).drop(
-        "f_id", "f_question"
-    )
+    if t.interaction_text is not None:
+        features = t.interaction_text.select(f_id="interaction_id", f_question="is_question")
+        joined = table.left_join(features, table.interaction_id == features.f_id)
+        return joined.mutate(is_question=joined.f_question.fill_null(False)).drop(
+            "f_id", "f_question"
+        )
+    texts = t.interactions.select(x_id="interaction_id", x_text="text")
+    joined = table.left_join(texts, table.interaction_id == texts.x_id)
+    closing = joined.x_text.strip().endswith("?").fill_null(False)
+    return joined.mutate(is_question=closing).drop("x_id", "x_text")
 
 
 @metric(

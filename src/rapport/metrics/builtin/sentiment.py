@@ -20,7 +20,9 @@ def scored_replies(t: Tables, c: Context) -> ir.Table:
 
 def _scored_replies(t: Tables, c: Context) -> ir.Table:
     rows = c.own_interactions(t)
-    rows = rows.filter(rows.kind.isin(["reply", "mention", "quote"]))
+    rows = rows.filter(rows.kind.isin(["reply", "mention", "quote"])).select(
+        "interaction_id", "person_id", "occurred_at", "kind"
+    )  # only what the metrics read: this table is materialised once per run
     if t.interaction_text is None:  # this backend holds no stored scores: nothing to read
         return rows.filter(ibis.literal(False)).mutate(
             sentiment=ibis.null("float64"), sentiment_label=ibis.null("string")
