@@ -6,9 +6,12 @@ times, the account's answers, follower history, conversions), imports it with `r
 (timed, for information), then times in fresh processes:
 
 * ``rapport metrics --json`` (wall clock, start-up included; DuckDB memory limited), and
-* a plain pass: ``duckdb`` opening the same store file and computing the same core
-  aggregates in hand-written SQL (engagement per post, reply rate and time to first reply,
-  promotional share, people who came back, the core community, cohorts, posts per week).
+* two plain passes, ``duckdb`` opening the same store file (fresh processes too):
+  - **core**: the core aggregates in hand-written SQL (engagement per post, reply rate and
+    time to first reply, promotional share, people who came back, the core community,
+    cohorts, posts per week);
+  - **same**: every aggregate behind every metric the command computes, hand-written in
+    ``bench/metrics_plain.sql`` (shared pieces in temporary tables, as one would by hand).
 
 It prints time, peak memory (the child's max RSS) and the ratio. This is a script, not a
 test: nothing asserts a duration.
@@ -248,17 +251,25 @@ def run(interactions: int, workdir: Path) -> None:
     script.write_text(
         "import duckdb, sys\n"
         f"con = duckdb.connect({str(ws / 'rapport.duckdb')!r}, read_only=True)\n"
-        f"for q in {PLAIN_SQL.format(limit=MEMORY_LIMIT)!r}.split(';'):\n"
-        "    if q.strip(): con.execute(q).fetchall()\n"
+        f"con.execute(\"SET memory_limit = '{MEMORY_LIMIT}'\")\n"
+        "for q in open(sys.argv[1]).read().split('\\n;'):\n"
+        "    body = '\\n'.join(l for l in q.splitlines() if not l.strip().startswith('--'))\n"
+        "    if body.strip():\n"
+        "        con.execute(body).fetchall()\n"
     )
-    plain_seconds, plain_mib = _timed([sys.executable, str(script)], env)
+    core = workdir / "core.sql"
+    core.write_text("\n;\n".join(PLAIN_SQL.format(limit=MEMORY_LIMIT).split(";")))
+    same = Path(__file__).with_name("metrics_plain.sql")
+    core_seconds, _ = _timed([sys.executable, str(script), str(core)], env)
+    same_seconds, same_mib = _timed([sys.executable, str(script), str(same)], env)
     metrics_seconds, metrics_mib = _timed(
         [rapport, "metrics", "--json", "--workspace", str(ws)], env
     )
     print(
-        f"{interactions:>12,} {generated:8.1f} {import_seconds:8.1f} {import_mib:8.0f} "
-        f"{plain_seconds:8.2f} {plain_mib:8.0f} {metrics_seconds:8.2f} {metrics_mib:8.0f} "
-        f"{metrics_seconds / plain_seconds:8.2f}",
+        f"{interactions:>12,} {generated:7.1f} {import_seconds:8.1f} {import_mib:7.0f} "
+        f"{core_seconds:7.2f} {same_seconds:7.2f} {same_mib:7.0f} {metrics_seconds:8.2f} "
+        f"{metrics_mib:7.0f} {metrics_seconds / core_seconds:7.2f} "
+        f"{metrics_seconds / same_seconds:7.2f}",
         flush=True,
     )
 
@@ -273,8 +284,8 @@ def main() -> None:
         f"{platform.python_version()}; DuckDB memory limit {MEMORY_LIMIT}"
     )
     print(
-        f"{'interactions':>12} {'gen s':>8} {'import s':>8} {'imp MiB':>8} {'plain s':>8} "
-        f"{'pl MiB':>8} {'metrics':>8} {'met MiB':>8} {'× plain':>8}"
+        f"{'interactions':>12} {'gen s':>7} {'import s':>8} {'imp MiB':>7} {'core s':>7} "
+        f"{'same s':>7} {'sameMiB':>7} {'metrics':>8} {'met MiB':>7} {'×core':>7} {'×same':>7}"
     )
     workdir = args.keep or Path(tempfile.mkdtemp(prefix="rapport-bench-"))
     try:
