@@ -18,6 +18,7 @@ Hierarchy::
      │    └── AuthenticationError     a token or app password the service refused
      ├── WorkspaceError               the workspace or its store is missing or unusable (exit 2)
      ├── RemoteError                  a service could not be reached or answered nonsense (exit 1)
+     ├── NotFittedError               a model asked to predict before ``fit``
      └── StoreError                   the store refused a write (a migration, a broken file)
 
 Record-level problems inside a usable file are *not* exceptions: they become quarantine rows
@@ -33,6 +34,7 @@ __all__ = [
     "ConfigError",
     "InputError",
     "InputNotFound",
+    "NotFittedError",
     "RapportError",
     "RemoteError",
     "SchemaMismatch",
@@ -160,6 +162,18 @@ class RemoteError(RapportError):
 
     def __str__(self) -> str:
         return f"{self.service}: {self.problem}; {self.fix}"
+
+
+class NotFittedError(RapportError):
+    """A model was asked to predict (or to report what it learned) before it was fitted."""
+
+    def __init__(self, estimator: str, *, hint: str = "call fit(...) first") -> None:
+        super().__init__(estimator, hint)
+        self.estimator = estimator
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"This {self.estimator} is not fitted yet; {self.hint}"
 
 
 class WorkspaceError(RapportError):

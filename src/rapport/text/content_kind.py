@@ -152,7 +152,10 @@ class ContentKindClassifier:
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "model_"):
-            raise NotFittedError(type(self).__name__)
+            raise NotFittedError(
+                type(self).__name__,
+                hint="call fit(texts, labels) first, or use rapport.text.default_classifier()",
+            )
 
     # -- prediction --------------------------------------------------------------------
 
