@@ -21,8 +21,10 @@ __all__ = [
     "OBJECTIVES",
     "AccountRef",
     "Accounts",
+    "CareSettings",
     "CommunitySettings",
     "Config",
+    "EffortCosts",
     "Goal",
     "Objective",
     "Targets",
@@ -100,11 +102,37 @@ class CommunitySettings(_Strict):
     )
 
 
+class EffortCosts(_Strict):
+    """What one unit of each kind of work costs, in minutes (the planner turns gaps into hours)."""
+
+    minutes_per_post: float = Field(25.0, gt=0, description="Writing and publishing one post.")
+    minutes_per_reply: float = Field(3.0, gt=0, description="Answering one person.")
+    minutes_per_question_post: float = Field(
+        15.0, gt=0, description="Writing a question that invites answers."
+    )
+    minutes_per_welcome: float = Field(2.0, gt=0, description="Welcoming one new person.")
+    minutes_per_thanks: float = Field(1.5, gt=0, description="Thanking one advocate.")
+    minutes_per_reengage: float = Field(
+        4.0, gt=0, description="Reaching out to one person who went quiet."
+    )
+
+
+class CareSettings(_Strict):
+    minutes_per_day: float = Field(
+        20.0, gt=0, description="Time one person gives to the daily care list."
+    )
+    quiet_after_days: int = Field(
+        30, ge=7, description="A core member silent this long is suggested for re-engagement."
+    )
+
+
 class Config(_Strict):
     goal: Goal = Field(default_factory=Goal)
     accounts: Accounts = Field(default_factory=Accounts)
     targets: Targets = Field(default_factory=Targets)
     community: CommunitySettings = Field(default_factory=CommunitySettings)
+    costs: EffortCosts = Field(default_factory=EffortCosts)
+    care: CareSettings = Field(default_factory=CareSettings)
 
 
 _FIXES = {
@@ -203,6 +231,7 @@ def render_config(config: Config | None = None) -> str:
     config = config or Config()
     goal = config.goal
     targets = config.targets
+    costs = config.costs
     objective = (
         f"objective = {_toml_string(goal.objective)}"
         if goal.objective
@@ -245,4 +274,17 @@ weekly_hours = {targets.weekly_hours:g}  # hours a week you can give to social m
 # last window_days days.
 window_days = {config.community.window_days}
 min_active_weeks = {config.community.min_active_weeks}
+
+[costs]
+# Minutes each kind of work takes you: the planner turns gaps into hours a week with these.
+minutes_per_post = {costs.minutes_per_post:g}
+minutes_per_reply = {costs.minutes_per_reply:g}
+minutes_per_question_post = {costs.minutes_per_question_post:g}
+minutes_per_welcome = {costs.minutes_per_welcome:g}
+minutes_per_thanks = {costs.minutes_per_thanks:g}
+minutes_per_reengage = {costs.minutes_per_reengage:g}
+
+[care]
+minutes_per_day = {config.care.minutes_per_day:g}  # the daily care list fits in this much time
+quiet_after_days = {config.care.quiet_after_days}  # core members silent this long: re-engage
 """

@@ -164,3 +164,18 @@ def _text_features(con: Connection) -> None:
             audience_hash VARCHAR NOT NULL, relevance DOUBLE, relevant BOOLEAN
         );
     """)
+
+
+@migration("0005_plans_and_care")
+def _plans_and_care(con: Connection) -> None:
+    """Stored plans (so progress can be shown) and the care items already handled."""
+    con.execute("""
+        CREATE TABLE plans (
+            plan_id BIGINT NOT NULL, created_at TIMESTAMPTZ NOT NULL, objective VARCHAR,
+            weekly_hours DOUBLE, data_end TIMESTAMPTZ, plan VARCHAR NOT NULL
+        );
+        CREATE TABLE care_done (
+            item_id VARCHAR NOT NULL, action VARCHAR NOT NULL, person_id VARCHAR,
+            done_at TIMESTAMPTZ NOT NULL
+        );
+    """)
