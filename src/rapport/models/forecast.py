@@ -1,0 +1,169 @@
+"""Forecasts of a post's final reshares: the functions the CLI and the report call.
+
+``model`` is ``auto`` (rapport's forecaster, :mod:`rapport.models.forecaster`), ``seismic``
+(plain SEISMIC, science.md §3.1) or ``hawkes`` (the marked Hawkes process, §3.2, kernel
+chosen by held-out likelihood). Every model sees only the events up to the observation time.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from rapport.errors import UsageError
+from rapport.metrics.spec import Context
+from rapport.models._cascade_core import Cascade
+from rapport.models._cascade_forecast import Forecast
+from rapport.models._cascade_store import cascades_from_store
+from rapport.models.forecaster import Forecaster
+from rapport.models.hawkes import MarkedHawkes, select_kernel
+from rapport.models.seismic import SeismicParams, seismic_predict
+from rapport.tables import Tables
+
+__all__ = [
+    "MODELS",
+    "Forecast",
+    "check_options",
+    "forecast",
+    "forecast_posts",
+    "hawkes_forecast",
+    "parse_duration",
+    "seismic_forecasts",
+]
+
+MODELS = ("auto", "seismic", "hawkes")
+_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+_DURATION = re.compile(r"(?P<value>\d+(?:\.\d+)?|\.\d+)\s*(?P<unit>[smhd])")
+
+
+def parse_duration(text: str) -> float:
+    """``600s``, ``10m``, ``1h``, ``1.5h`` (or ``2d``) → seconds."""
+    match = _DURATION.fullmatch(text.strip().lower())
+    if match is None:
+        raise UsageError(
+            f"can't read the duration {text!r}: use a number and a unit, "
+            "like 600s, 10m, 1h or 1.5h (s, m, h or d)"
+        )
+    return float(match["value"]) * _UNITS[match["unit"]]
+
+
+def check_options(observe: float, model: str) -> None:
+    """UsageError for an unknown model or a negative or infinite observation time."""
+    if model not in MODELS:
+        raise UsageError(f"unknown model {model!r}; use one of {', '.join(MODELS)}")
+    if not (math.isfinite(observe) and observe >= 0):
+        raise UsageError(f"the observation time must be a duration >= 0, got {observe!r}")
+
+
+def seismic_forecasts(cascades: Sequence[Cascade], *, observe: float) -> list[Forecast]:
+    """Plain SEISMIC with the R package's defaults (n* = 100, 90 % interval), vectorised."""
+    for cascade in cascades:
+        if cascade.followers is None or cascade.poster_followers is None:
+            raise UsageError(
+                f"cascade {cascade.id!r} has no follower counts, which SEISMIC needs; "
+                "use --model hawkes or --model auto"
+            )
+    params = SeismicParams()
+    seen = [c.until(observe) for c in cascades]
+    flat = seismic_predict(seen, [observe], params=params).column(0)
+    results = []
+    for k, cascade in enumerate(cascades):
+        declined = bool(flat.supercritical[k])
+        results.append(
+            Forecast(
+                id=cascade.id,
+                observe=observe,
+                observed=int(flat.observed[k]),
+                predicted_final=None if declined else float(flat.final[k]),
+                interval=None if declined else (float(flat.final_low[k]), float(flat.final_high[k])),
+                interval_level=params.interval_level,
+                supercritical=declined,
+                r=float(flat.r[k]),
+                model="seismic",
+                notes=("unpredictable (supercritical): p̂·n* >= 1",) if declined else (),
+            )
+        )
+    return results
+
+
+def hawkes_forecast(
+    cascade: Cascade, *, observe: float, n_starts: int = 4, seed: int = 0
+) -> Forecast:
+    """Marked Hawkes: the kernel with the better held-out likelihood, refitted on the whole
+    window; a near-critical fit is refitted with the n* prior learned from RT1–RT50 and
+    flagged, its interval left without an upper end."""
+    seen = cascade.until(observe)
+    options: dict[str, Any] = {"n_starts": n_starts, "seed": seed}
+    kernel, _ = select_kernel(seen, observe=observe, **options)
+    model = MarkedHawkes(kernel=kernel, **options).fit([seen], observe=observe)
+    result = model.predict(seen, observe=observe)
+    notes = [f"{kernel} kernel (better held-out likelihood)"]
+    if result.near_critical:
+        prior = Forecaster.shipped().hawkes_prior_
+        notes.append(
+            f"maximum-likelihood n* = {model.n_star_:.3f} is near-critical (interval of n* up "
+            f"to {model.n_star_interval_[1]:.3g}); refitted with the prior on n* learned from "
+            "RT1–RT50; the forecast is fragile"
+        )
+        model = MarkedHawkes(kernel=kernel, n_star_prior=prior, **options).fit([seen], observe=observe)
+        result = replace(model.predict(seen, observe=observe), near_critical=True)
+    interval: tuple[float, float | None] | None = None
+    if result.interval is not None:
+        low, high = result.interval
+        unbounded = result.near_critical or math.isinf(high)
+        interval = (low, None if unbounded else high)
+    return Forecast(
+        id=cascade.id,
+        observe=observe,
+        observed=result.observed,
+        predicted_final=None if result.supercritical else result.final,
+        interval=interval,
+        interval_level=model.interval_level,
+        supercritical=result.supercritical,
+        r=result.n_star,
+        model=f"hawkes-{kernel}",
+        near_critical=result.near_critical,
+        notes=tuple(notes),
+    )
+
+
+def forecast(cascade: Cascade, *, observe: float, model: str = "auto") -> Forecast:
+    """The final-size forecast of ``cascade`` seen for ``observe`` seconds."""
+    check_options(observe, model)
+    if model == "seismic":
+        return seismic_forecasts([cascade], observe=observe)[0]
+    if model == "hawkes":
+        return hawkes_forecast(cascade, observe=observe)
+    return Forecaster.shipped().forecast(cascade, observe=observe)
+
+
+def forecast_posts(
+    backend: Any,
+    tables: Tables,
+    context: Context,
+    *,
+    observe: float | None = None,
+    limit: int = 10,
+) -> list[Forecast]:
+    """Forecasts for the ``limit`` most recent own posts that have reshares, newest first.
+
+    ``observe=None`` uses everything up to the end of the data; a post younger than
+    ``observe`` is forecast from what there is, said so in its notes.
+    """
+    if observe is not None:
+        check_options(observe, "auto")
+    cascades = cascades_from_store(backend, tables, context)
+    recent: Sequence[Cascade] = sorted(cascades, key=lambda c: -(c.posted_at or 0.0))[:limit]
+    results = []
+    for cascade in recent:
+        horizon = cascade.horizon if cascade.horizon is not None else float(cascade.times[-1])
+        at = horizon if observe is None else min(observe, horizon)
+        result = forecast(cascade, observe=at)
+        if observe is not None and at < observe:
+            note = f"the data ends {at:.0f} s after this post, before {observe:.0f} s"
+            result = replace(result, notes=(*result.notes, note))
+        results.append(result)
+    return results

@@ -1,0 +1,118 @@
+"""What the workspace measures: the targets the synthetic world is calibrated to.
+
+Each quantity is a built-in metric (docs/metrics.md) or built from the same blocks, so the
+world is compared with exactly what the report shows. A quantity the data can't give is
+``None`` and its reason is kept (the metric's own "not computable" reason): the calibration
+then leaves the world's default for it and says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapport.config import Config
+from rapport.metrics.builtin._common import post_engagement
+from rapport.metrics.run import build_context, run_metrics, to_python
+from rapport.store.db import Store
+from rapport.tables import Tables
+
+__all__ = ["WorkspaceMeasures", "measure_workspace"]
+
+_METRICS = {
+    "posts_per_week": "posts_per_week",
+    "weeks_with_posts": "weeks_active_share",
+    "promotional_share": "promotional_share",
+    "reply_rate": "reply_rate",
+    "reply_hours": "time_to_first_reply",
+    "engagement_rate": "engagement_rate",
+}
+
+
+@dataclass(frozen=True)
+class WorkspaceMeasures:
+    """The workspace's quantities (``None`` where the data can't give one)."""
+
+    posts: int
+    span_days: float | None
+    """Days from the first follower count (else the first original post) to the data's end."""
+    posts_per_week: float | None = None
+    weeks_with_posts: float | None = None
+    promotional_share: float | None = None
+    engagement_per_post: float | None = None
+    engagement_rate: float | None = None
+    reply_rate: float | None = None
+    reply_hours: float | None = None
+    followers_start: float | None = None
+    followers_end: float | None = None
+    follower_growth: float | None = None
+    missing: dict[str, str] = field(default_factory=dict)
+    """Quantity -> why the data can't give it."""
+
+    def get(self, name: str) -> float | None:
+        value = getattr(self, name)
+        return None if value is None else float(value)
+
+
+def _followers(store: Store, own: tuple[str, ...]) -> tuple[float, float, float] | None:
+    """Summed own followers at the first and the last observation, and the days between."""
+    t = Tables.from_backend(store.ibis)
+    fc = t.follower_counts.filter(t.follower_counts.account_id.isin(list(own)))
+    per_account = fc.group_by("account_id").aggregate(
+        first=fc.followers.argmin(fc.observed_at),
+        last=fc.followers.argmax(fc.observed_at),
+        first_at=fc.observed_at.min(),
+        last_at=fc.observed_at.max(),
+    )
+    rows = store.ibis.execute(per_account).to_dict("records")
+    if not rows:
+        return None
+    start = sum(float(r["first"]) for r in rows)
+    end = sum(float(r["last"]) for r in rows)
+    first_at = min(r["first_at"] for r in rows)
+    last_at = max(r["last_at"] for r in rows)
+    days = (last_at - first_at).total_seconds() / 86_400
+    if days < 7 or start <= 0:
+        return None
+    return start, end, days
+
+
+def measure_workspace(store: Store, config: Config) -> WorkspaceMeasures:
+    """Measure the quantities the calibration matches (see :class:`WorkspaceMeasures`)."""
+    backend = store.ibis
+    context = build_context(backend, settings={"config": config})
+    values: dict[str, Any] = {}
+    missing: dict[str, str] = {}
+    try:
+        results = {r.id: r for r in run_metrics(backend, context=context, ids=_METRICS.values())}
+        for name, metric_id in _METRICS.items():
+            result = results[metric_id]
+            if result.ok and result.value is not None:
+                values[name] = float(result.value)
+            else:
+                missing[name] = f"{metric_id}: {result.reason or 'not computable'}"
+        posts_result = results["posts_per_week"]
+        posts = int(posts_result.n or 0) if posts_result.ok else 0
+        weeks = posts_result.extra.get("weeks") if posts_result.ok else None
+        if "engagement_rate" in values:
+            table, _ = post_engagement(Tables.from_backend(backend), context)
+            median = to_python(backend.execute(table.engagements.median()))
+            if median is not None:
+                values["engagement_per_post"] = float(median)
+        if "engagement_per_post" not in values:
+            missing["engagement_per_post"] = missing.get(
+                "engagement_rate", "engagement counts per post are not in the data"
+            )
+        own = context.own_account_ids
+    finally:
+        context.release()
+    followers = _followers(store, own) if own else None
+    span = None if weeks is None else float(weeks) * 7.0
+    if followers is None:
+        missing["follower_growth"] = (
+            "follower counts of your own accounts at two moments at least a week apart"
+        )
+    else:
+        start, end, span = followers
+        values.update(followers_start=start, followers_end=end, follower_growth=end / start - 1)
+    return WorkspaceMeasures(posts=posts, span_days=span, missing=missing, **values)

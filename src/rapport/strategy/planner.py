@@ -1,0 +1,310 @@
+"""The industry rule: become number one among the closest competitors, one area at a time.
+
+"Isolate a few potential digital advantages where you, with manageable effort and
+investment, can become number one amongst your closest competitors." For every area of a
+:class:`~rapport.strategy.benchmark.Benchmark` the own account does not lead, the planner
+estimates the effort to pass the leader (extra posts, answers, questions … turned into
+hours a week with the unit costs of ``[costs]``), how long it takes at that effort and at
+the current trend, scores the reachable ones by the workspace's objective
+(:data:`~rapport.metrics.findings.OBJECTIVE_WEIGHTS`) and sequences the best few, one after
+another, so that the hours never exceed ``targets.weekly_hours``. See ``docs/strategy.md``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rapport.config import OBJECTIVES, Config, EffortCosts
+from rapport.metrics.findings import OBJECTIVE_WEIGHTS
+from rapport.strategy._bench_model import Area, Benchmark, Window
+from rapport.strategy._plan_levers import LEVERS, NO_LEVER, Effort, LeverInput
+from rapport.strategy._plan_model import Leading, Plan, Skipped, Step
+from rapport.strategy._plan_store import (
+    AreaProgress,
+    Progress,
+    StoredPlan,
+    benchmark_history,
+    latest_plans,
+    plan_progress,
+    save_plan,
+)
+
+__all__ = [
+    "DEFAULT_WEIGHT",
+    "AreaProgress",
+    "Leading",
+    "Plan",
+    "Progress",
+    "Skipped",
+    "Step",
+    "StoredPlan",
+    "benchmark_history",
+    "current_hours",
+    "latest_plans",
+    "make_plan",
+    "plan_progress",
+    "save_plan",
+]
+
+DEFAULT_WEIGHT = 0.6
+"""How much every area weighs when the workspace has no objective (as for findings)."""
+_FEW = 10
+"""A leader's value resting on fewer observations than this is flagged as uncertain."""
+
+
+def current_hours(benchmark: Benchmark, costs: EffortCosts) -> float:
+    """What the own accounts' present activity takes a week, at the unit costs.
+
+    Original posts (questions at their own cost) and reply posts, per week over the window.
+    """
+    minutes = 0.0
+    for account in benchmark.accounts:
+        if account.role != "own":
+            continue
+        a = account.activity
+        posts, questions = a.get("posts_per_week") or 0.0, a.get("question_posts_per_week") or 0.0
+        minutes += (posts - questions) * costs.minutes_per_post
+        minutes += questions * costs.minutes_per_question_post
+        minutes += (a.get("reply_posts_per_week") or 0.0) * costs.minutes_per_reply
+    return minutes / 60.0
+
+
+def _slope(points: Sequence[tuple[float, float]]) -> float | None:
+    """Least-squares slope of (week, value) points."""
+    if len(points) < 2:
+        return None
+    mx = sum(x for x, _ in points) / len(points)
+    my = sum(y for _, y in points) / len(points)
+    sxx = sum((x - mx) ** 2 for x, _ in points)
+    if sxx == 0:
+        return None
+    return sum((x - mx) * (y - my) for x, y in points) / sxx
+
+
+def _trend_weeks(
+    area: Area, history: Sequence[Benchmark], *, now: Window
+) -> tuple[float | None, str]:
+    """Weeks until the own value passes the leader at the current trend, and how it was read.
+
+    With earlier benchmarks (``history``), the least-squares slope of each account's value
+    over the benchmarks' window ends; without, the change from the window's earlier half to
+    its later half. None when the gap is not closing.
+    """
+    own, leader = area.own, area.leader
+    if own is None or leader is None or own.value is None or leader.value is None:
+        return None, "trend not known"
+    week = 7 * 86400.0
+    own_points = [(now.end.timestamp() / week, float(own.value))]
+    leader_points = [(now.end.timestamp() / week, float(leader.value))]
+    for past in history:
+        then = past.area(area.id)
+        if then is None or past.window.end >= now.end:
+            continue
+        for value, points in ((own, own_points), (leader, leader_points)):
+            found = next((v for v in then.values if v.account_id == value.account_id), None)
+            if found is not None and found.ok and found.value is not None:
+                points.append((past.window.end.timestamp() / week, float(found.value)))
+    own_slope, leader_slope = own.trend_per_week, leader.trend_per_week
+    source = "the window's later half against its earlier half"
+    if len(own_points) > 1 and len(leader_points) > 1:
+        own_slope, leader_slope = _slope(own_points), _slope(leader_points)
+        source = f"{len(own_points)} benchmarks over time"
+    if own_slope is None or leader_slope is None:
+        return None, "trend not known"
+    closing = own_slope - leader_slope
+    if area.spec.direction == "lower":
+        closing = -closing
+    if closing <= 0 or area.gap is None:
+        return None, f"not closing at the current trend ({source})"
+    pace = (
+        f"{closing * 100:.3g} percentage points"
+        if area.spec.unit == "fraction"
+        else f"{closing:.3g} {area.spec.unit}"
+    )
+    return area.gap / closing, f"closing by {pace} a week ({source})"
+
+
+def _weight(objective: str | None, area: Area) -> float:
+    if objective is None:
+        return DEFAULT_WEIGHT
+    return float(OBJECTIVE_WEIGHTS.get(objective, {}).get(area.spec.weight_area, DEFAULT_WEIGHT))
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    area: Area
+    effort: Effort
+    weight: float
+    score: float
+    at_trend: float | None
+    trend: str
+
+
+def _effort(area: Area, benchmark: Benchmark, costs: EffortCosts) -> Effort | str:
+    own, leader = area.own, area.leader
+    if own is None or leader is None or own.value is None or leader.value is None:
+        return area.note or "nothing to compare"
+    lever = LEVERS.get(area.spec.metric)
+    if lever is None:
+        return NO_LEVER.get(area.spec.metric, "no lever the account controls")
+    account = benchmark.account(own.account_id)
+    return lever(
+        LeverInput(
+            own=float(own.value),
+            leader=float(leader.value),
+            leader_handle=leader.handle,
+            direction=area.spec.direction,
+            activity=account.activity if account is not None else {},
+            own_details=own.details,
+            leader_details=leader.details,
+            costs=costs,
+            window_weeks=benchmark.window.days / 7.0,
+        )
+    )
+
+
+def _leading(area: Area) -> Leading:
+    if area.own is None or area.own.value is None:
+        raise ValueError(f"{area.id}: an area led by the own account needs its value")
+    others = sorted(
+        (v for v in area.values if v.ok and v.role != "own" and v.rank is not None),
+        key=lambda v: v.rank or 0,
+    )
+    runner = others[0] if others else None
+    return Leading(
+        area.id,
+        area.spec.metric,
+        float(area.own.value),
+        runner.handle if runner else None,
+        runner.value if runner else None,
+    )
+
+
+def _weeks(weeks: float) -> str:
+    return "within a week" if weeks < 1 else f"after about {weeks:.0f} weeks"
+
+
+def make_plan(
+    benchmark: Benchmark,
+    config: Config,
+    *,
+    history: Sequence[Benchmark] | None = None,
+    max_steps: int = 3,
+    horizon_weeks: float = 26.0,
+) -> Plan:
+    """The industry-rule plan for ``benchmark`` under the workspace's goal and budget.
+
+    ``history``: earlier benchmarks (e.g. from :func:`latest_plans`), for the current trend.
+    ``max_steps``: how many areas to sequence ("a few"); ``horizon_weeks``: an area whose
+    number one is further away at the planned effort is not picked.
+    """
+    objective = config.goal.objective
+    budget = config.targets.weekly_hours
+    costs = config.costs
+    current = current_hours(benchmark, costs)
+    available = max(0.0, budget - current)
+    notices = list(benchmark.notices)
+    if objective is None:
+        notices.append(
+            f"No objective in rapport.toml ([goal] objective): every area weighs "
+            f"{DEFAULT_WEIGHT}. Set one of {', '.join(OBJECTIVES)} so the plan puts first "
+            "what matters for it."
+        )
+    unknown = [
+        a.handle
+        for a in benchmark.accounts
+        if a.role == "own" and a.activity.get("posts_per_week") is None
+    ]
+    if unknown:
+        notices.append(
+            f"The present activity of {', '.join(unknown)} is not known (less than a week of "
+            "its data in the window): the budget counts it as no time at all."
+        )
+    if available <= 0:
+        notices.append(
+            f"Your present activity already takes about {current:.1f} h a week, at or above "
+            f"the budget of {budget:g} h (targets.weekly_hours): only steps that need no "
+            "extra time can be planned."
+        )
+    leading: list[Leading] = []
+    skipped: list[Skipped] = []
+    candidates: list[_Candidate] = []
+    for area in benchmark.areas:
+        if area.own_rank == 1:
+            leading.append(_leading(area))
+            continue
+        effort = _effort(area, benchmark, costs)
+        if isinstance(effort, str):
+            skipped.append(Skipped(area.id, area.spec.metric, effort))
+            continue
+        hours = effort.hours_per_week
+        if hours > available + 1e-9:
+            skipped.append(Skipped(area.id, area.spec.metric, (
+                f"out of reach: needs {hours:.1f} h a week, more than the {available:.1f} h "
+                f"left in the budget ({budget:g} h minus about {current:.1f} h your present "
+                "activity takes)"), hours))  # fmt: skip
+            continue
+        if effort.weeks_to_first > horizon_weeks:
+            skipped.append(Skipped(area.id, area.spec.metric, (
+                f"out of reach: would take {effort.weeks_to_first:.0f} weeks at this effort, "
+                f"beyond the {horizon_weeks:g}-week horizon"), hours))  # fmt: skip
+            continue
+        weight = _weight(objective, area)
+        at_trend, trend = _trend_weeks(area, history or (), now=benchmark.window)
+        score = weight / (1.0 + hours / budget)
+        candidates.append(_Candidate(area, effort, weight, score, at_trend, trend))
+    candidates.sort(key=lambda c: (-c.score, c.effort.hours_per_week, c.area.id))
+    steps: list[Step] = []
+    used, start = 0.0, 0
+    for cand in candidates:
+        hours = cand.effort.hours_per_week
+        if len(steps) >= max_steps:
+            reason = f"reachable, but comes after the {max_steps} areas planned first"
+            skipped.append(Skipped(cand.area.id, cand.area.spec.metric, reason, hours))
+            continue
+        if used + hours > available + 1e-9:
+            reason = (
+                f"fits alone ({hours:.1f} h a week) but not after the steps before it "
+                f"({used:.1f} of {available:.1f} h a week already planned)"
+            )
+            skipped.append(Skipped(cand.area.id, cand.area.spec.metric, reason, hours))
+            continue
+        used += hours
+        steps.append(_step(cand, len(steps) + 1, start, objective))
+        start += max(1, math.ceil(cand.effort.weeks_to_first))
+    return Plan(
+        objective, budget, current, tuple(steps), tuple(skipped), tuple(leading),
+        benchmark.window, tuple(notices), benchmark,
+    )  # fmt: skip
+
+
+def _step(cand: _Candidate, order: int, start: int, objective: str | None) -> Step:
+    area, effort = cand.area, cand.effort
+    own, leader = area.own, area.leader
+    if own is None or leader is None or own.value is None or leader.value is None:
+        raise ValueError(f"{area.id}: a planned area needs its own and leader values")
+    goal = f"for {objective}" if objective else "with no objective set"
+    reason = (
+        f"{area.spec.weight_area} weighs {cand.weight:g} {goal}; {effort.hours_per_week:.1f} h "
+        f"a week; number one {_weeks(effort.weeks_to_first)} at this effort"
+    )
+    reason += (
+        f", {_weeks(cand.at_trend)} at the current trend"
+        if cand.at_trend is not None
+        else f"; {cand.trend}"
+    )
+    if cand.at_trend is not None and cand.at_trend <= effort.weeks_to_first:
+        reason += ": it is coming anyway, so keep doing what moves it"
+    if leader.n is not None and leader.n < _FEW:
+        reason += f"; the leader's value rests on only n = {leader.n}, so it may move"
+    return Step(
+        order=order, area=area.id, platform=area.platform, family=area.spec.family,
+        metric=area.spec.metric, title=area.spec.title, unit=area.spec.unit,
+        now=float(own.value), leader=float(leader.value), leader_handle=leader.handle,
+        target=effort.target, gap=area.gap or 0.0, own_rank=area.own_rank or 0,
+        action=effort.action, hours_per_week=effort.hours_per_week,
+        weeks_to_first=effort.weeks_to_first, weeks_to_first_at_trend=cand.at_trend,
+        trend=cand.trend, start_week=start, weight=cand.weight, score=cand.score, reason=reason,
+    )  # fmt: skip

@@ -1,0 +1,537 @@
+"""The spike audit (``rapport spikes``, feature F20): did a spike leave anything that lasted?
+
+Spikes are found by :class:`~rapport.models.spikes.SpikeDetector` in three signals, each
+where the data has it:
+
+- ``reach``: the people each own original post reached (post_stats reach, else impressions),
+  post after post: a post far above its neighbours is a spike on the day it was published;
+- ``engagement``: likes, reposts, replies and quotes each post drew, the same way;
+- ``followers``: new followers per day (follow interactions; else the daily increases of the
+  follower count).
+
+Per post, not per day: summing a day's posts mixes a spike with the posting cadence (a quiet
+week, a day with three posts), and on the synthetic world it found half as many of the
+injected spikes (docs/virality.md). Detections on the same or nearby days are one spike. Each
+spike's *window* is its days plus the ``tail_days`` after (follows and first engagements keep
+coming in); every other day is an *ordinary* day. For each spike, for all spikes together
+and for the ordinary days: followers gained, how many still followed at 30 and at 90 days,
+the people who first engaged then and are in the core community now, and the conversions
+attributed to the posts published then. The verdict compares spikes with ordinary weeks:
+the one-hit wonder against the Beatles, in numbers. A number the data can't give is
+``not_computable`` with the reason, never 0.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from rapport.metrics.builtin._common import (
+    data_end,
+    engagement_rows,
+    latest_post_stats,
+    post_engagement,
+    seconds,
+)
+from rapport.metrics.builtin.community import core_people
+from rapport.metrics.builtin.retention import follower_stays
+from rapport.metrics.run import to_python, wilson_interval
+from rapport.metrics.spec import Context
+from rapport.models.spikes import SpikeDetector
+from rapport.tables import Tables
+
+__all__ = ["FOLLOW_DETECTOR", "POST_DETECTOR", "SpikeAudit", "audit_spikes"]
+
+POST_DETECTOR = SpikeDetector(
+    window=15, guard=0, min_ratio=3.0, threshold=2.0, min_excess=20.0, min_neighbours=7
+)
+"""Judges each post against the 15 posts before and after it (measured, docs/virality.md)."""
+FOLLOW_DETECTOR = SpikeDetector(
+    window=28, guard=1, min_ratio=3.0, threshold=2.0, min_excess=15.0, min_neighbours=7,
+    skip_zeros=True,
+)  # fmt: skip
+"""Judges each day's new followers against the non-zero days of the four weeks around it."""
+
+SIGNALS = ("reach", "engagement", "followers")
+_UNITS = {
+    "reach": "people reached by one post",
+    "engagement": "likes, reposts, replies and quotes one post drew",
+    "followers": "new followers in one day",
+}
+_NO_FOLLOWS = "needs follows with who and when (interactions of kind follow)"
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class _Detection:
+    kind: str
+    first: int
+    last: int
+    size: float
+    baseline: float
+    score: float
+
+
+@dataclass(frozen=True)
+class SpikeAudit:
+    """Spikes, what they left, and the same measures for ordinary days."""
+
+    spikes: tuple[Mapping[str, Any], ...]
+    ordinary: Mapping[str, Any]
+    in_spikes: Mapping[str, Any]
+    signals: Mapping[str, Any]
+    verdict: str
+    period: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "spikes": [dict(s) for s in self.spikes],
+            "ordinary": dict(self.ordinary),
+            "in_spikes": dict(self.in_spikes),
+            "signals": dict(self.signals),
+            "period": dict(self.period),
+            "verdict": self.verdict,
+        }
+
+
+# -- queries -------------------------------------------------------------------------------
+def _day(moment: ir.TimestampValue, c: Context) -> ir.IntegerValue:
+    return (seconds(moment, c) / 86400.0).floor().cast("int64")
+
+
+def _span(backend: Any, t: Tables, c: Context) -> dict[str, Any]:
+    posts, rows = c.own_posts(t), c.own_interactions(t)
+    start = ibis.least(posts.created_at.min().as_scalar(), rows.occurred_at.min().as_scalar())
+    conversions = c.in_period(t.conversions, t.conversions.occurred_at)
+    found = backend.execute(
+        ibis.struct(
+            {
+                "first": _day(start, c),
+                "last": _day(data_end(t, c), c),
+                "follows": rows.count(where=rows.kind == "follow").as_scalar(),
+                "counts": t.follower_counts.filter(
+                    t.follower_counts.account_id.isin(list(c.own_account_ids))
+                )
+                .count()
+                .as_scalar(),
+                "engaged": engagement_rows(t, c).count().as_scalar(),
+                "attributed": conversions.count(where=conversions.post_id.notnull()).as_scalar(),
+            }
+        )
+    )
+    return {key: to_python(value) for key, value in found.items()}
+
+
+def _posts(backend: Any, t: Tables, c: Context) -> tuple[pd.DataFrame, str]:
+    table, basis = post_engagement(t, c)
+    stats = latest_post_stats(t).select(s_post="post_id", s_reach="reach", s_shown="impressions")
+    conversions = c.in_period(t.conversions, t.conversions.occurred_at)
+    conversions = conversions.filter(conversions.post_id.notnull())
+    per_post = conversions.group_by(c_post="post_id").aggregate(conversions=conversions.count())
+    joined = table.left_join(stats, table.post_id == stats.s_post)
+    joined = joined.left_join(per_post, joined.post_id == per_post.c_post)
+    frame = backend.execute(
+        joined.select(
+            "post_id",
+            "created_at",
+            day=_day(joined.created_at, c),
+            engagements=joined.engagements.cast("float64"),
+            reach=joined.s_reach.cast("float64"),
+            impressions=joined.s_shown.cast("float64"),
+            conversions=joined.conversions.fill_null(0),
+        ).order_by(["created_at", "post_id"])
+    )
+    return frame, basis
+
+
+def _per_day(backend: Any, table: ir.Table, first: int, n: int, **counts: Any) -> dict[str, Any]:
+    grouped = backend.execute(table.group_by("day").aggregate(**counts))
+    out = {}
+    for name in counts:
+        values = np.zeros(n, dtype=np.int64)
+        index = grouped["day"].to_numpy(dtype=np.int64) - first
+        keep = (index >= 0) & (index < n)
+        values[index[keep]] = grouped[name].to_numpy(dtype=np.int64)[keep]
+        out[name] = values
+    return out
+
+
+def _daily(backend: Any, t: Tables, c: Context, span: Mapping[str, Any]) -> dict[str, Any]:
+    first, n = int(span["first"]), int(span["last"]) - int(span["first"]) + 1
+    daily: dict[str, Any] = {}
+    if span["follows"]:
+        rows = c.own_interactions(t)
+        follows = rows.filter((rows.kind == "follow") & rows.occurred_at.notnull())
+        follows = follows.mutate(day=_day(follows.occurred_at, c))
+        daily |= _per_day(backend, follows, first, n, follows=follows.count())
+        for days in (30, 90):
+            stays = follower_stays(t, c, days=days)
+            stays = stays.mutate(day=_day(stays.followed_at, c))
+            daily |= _per_day(
+                backend, stays, first, n,
+                **{f"judged_{days}": stays.count(), f"kept_{days}": stays.count(where=~stays.left)},
+            )  # fmt: skip
+        daily["follow_basis"] = "follow interactions, counted per day"
+    elif span["counts"]:
+        daily["follows"] = _gains_from_counts(backend, t, c, first, n)
+        daily["follow_basis"] = (
+            "daily increases of your follower count (follower_counts): net of unfollows"
+        )
+    if span["engaged"]:
+        rows = engagement_rows(t, c)
+        people = rows.group_by("person_id").aggregate(first_at=rows.occurred_at.min())
+        core = core_people(t, c).select(core_person="person_id")
+        joined = people.left_join(core, people.person_id == core.core_person)
+        joined = joined.mutate(day=_day(joined.first_at, c))
+        daily |= _per_day(
+            backend, joined, first, n,
+            newcomers=joined.count(), new_core=joined.count(where=joined.core_person.notnull()),
+        )  # fmt: skip
+    return daily
+
+
+def _gains_from_counts(backend: Any, t: Tables, c: Context, first: int, n: int) -> IntArray:
+    counts = t.follower_counts.filter(t.follower_counts.account_id.isin(list(c.own_account_ids)))
+    counts = c.in_period(counts, counts.observed_at)
+    counts = counts.mutate(day=_day(counts.observed_at, c))
+    last = counts.group_by(["account_id", "day"]).aggregate(
+        followers=counts.followers.argmax(counts.observed_at)
+    )
+    frame = backend.execute(last.order_by(["account_id", "day"]))
+    gains = np.zeros(n, dtype=np.int64)
+    for _, rows in frame.groupby("account_id"):
+        change = np.diff(rows["followers"].to_numpy(dtype=np.int64))
+        index = rows["day"].to_numpy(dtype=np.int64)[1:] - first
+        keep = (index >= 0) & (index < n) & (change > 0)
+        np.add.at(gains, index[keep], change[keep])
+    return gains
+
+
+# -- detection -----------------------------------------------------------------------------
+def _post_signal(
+    posts: pd.DataFrame, column: str, detector: SpikeDetector, basis: str
+) -> tuple[dict[str, Any], list[_Detection]]:
+    kind = "reach" if column in ("reach", "impressions") else "engagement"
+    fitted = detector.fit(posts[column].to_numpy(dtype=np.float64))
+    info = _signal_info(fitted, basis, _UNITS[kind], "posts")
+    days = posts["day"].to_numpy(dtype=np.int64)
+    found = [
+        _Detection(kind, int(days[s.peak]), int(days[s.peak]), s.size, s.baseline, s.score)
+        for s in fitted.spikes_
+    ]
+    return info, found
+
+
+def _signal_info(fitted: SpikeDetector, basis: str, unit: str, points: str) -> dict[str, Any]:
+    if fitted.reason_ is not None:
+        return {"status": "not_computable", "reason": fitted.reason_, "basis": basis}
+    return {
+        "status": "ok",
+        "basis": basis,
+        "unit": unit,
+        points: fitted.n_,
+        "judged": int(fitted.judged_.sum()),
+        "spikes": len(fitted.spikes_),
+        "detector": fitted.get_params(),
+    }
+
+
+def _signals(
+    posts: pd.DataFrame,
+    engagement_basis: str,
+    daily: Mapping[str, Any],
+    first: int,
+    post_detector: SpikeDetector,
+    follow_detector: SpikeDetector,
+) -> tuple[dict[str, Any], list[_Detection]]:
+    info: dict[str, Any] = {}
+    found: list[_Detection] = []
+    no_posts = "needs original posts by your own accounts"
+    if posts.empty:
+        info["reach"] = {"status": "not_computable", "reason": no_posts}
+        info["engagement"] = {"status": "not_computable", "reason": no_posts}
+    else:
+        column = "reach" if posts["reach"].notna().any() else "impressions"
+        if posts[column].notna().any():
+            basis = f"post_stats {column}, the latest observation of each post"
+            info["reach"], more = _post_signal(posts, column, post_detector, basis)
+            found += more
+        else:
+            info["reach"] = {
+                "status": "not_computable",
+                "reason": "needs reach or impressions of your posts (post_stats)",
+            }
+        info["engagement"], more = _post_signal(
+            posts, "engagements", post_detector, engagement_basis
+        )
+        found += more
+    if "follows" in daily:
+        fitted = follow_detector.fit(daily["follows"].astype(np.float64))
+        info["followers"] = _signal_info(fitted, daily["follow_basis"], _UNITS["followers"], "days")
+        found += [
+            _Detection("followers", first + s.start, first + s.end, s.size, s.baseline, s.score)
+            for s in fitted.spikes_
+        ]
+    else:
+        info["followers"] = {
+            "status": "not_computable",
+            "reason": "needs follows (interactions of kind follow) or follower counts over time",
+        }
+    return info, found
+
+
+def _merge(found: list[_Detection], gap: int) -> list[list[_Detection]]:
+    """Detections whose days are no more than ``gap`` apart, grouped into spikes."""
+    groups: list[list[_Detection]] = []
+    last = -(10**9)
+    for detection in sorted(found, key=lambda d: (d.first, d.last)):
+        if groups and detection.first <= last + gap:
+            groups[-1].append(detection)
+            last = max(last, detection.last)
+        else:
+            groups.append([detection])
+            last = detection.last
+    return groups
+
+
+# -- measures ------------------------------------------------------------------------------
+def _not(reason: str) -> dict[str, Any]:
+    return {"status": "not_computable", "reason": reason}
+
+
+def _share(kept: int, n: int, **extra: Any) -> dict[str, Any]:
+    interval = wilson_interval(kept, n)
+    return {
+        "status": "ok",
+        "value": kept / n,
+        "kept": kept,
+        "n": n,
+        "interval": list(interval) if interval else None,
+        **extra,
+    }
+
+
+def _measures(
+    days: npt.NDArray[np.bool_],
+    posts: npt.NDArray[np.bool_],
+    frame: pd.DataFrame,
+    daily: Mapping[str, Any],
+    span: Mapping[str, Any],
+) -> dict[str, Any]:
+    """Followers gained and kept, new core members and conversions over the chosen days."""
+    out: dict[str, Any] = {"days": int(days.sum()), "posts": int(posts.sum())}
+    gained = int(daily["follows"][days].sum()) if "follows" in daily else None
+    if gained is None:
+        out["followers_gained"] = _not(
+            "needs follows (interactions of kind follow) or follower counts over time"
+        )
+    else:
+        per_day = gained / out["days"] if out["days"] else None
+        out["followers_gained"] = {"status": "ok", "value": gained, "per_day": per_day}
+    for horizon in (30, 90):
+        key = f"still_following_{horizon}d"
+        if f"judged_{horizon}" not in daily:
+            out[key] = _not(_NO_FOLLOWS + "; follower counts give only net changes")
+            continue
+        judged = int(daily[f"judged_{horizon}"][days].sum())
+        kept = int(daily[f"kept_{horizon}"][days].sum())
+        if judged:
+            out[key] = _share(kept, judged)
+        elif gained:
+            out[key] = _not(f"its follows are less than {horizon} days before the data's end")
+        else:
+            out[key] = _not("no follows to follow up")
+    if "newcomers" in daily:
+        newcomers = int(daily["newcomers"][days].sum())
+        core = int(daily["new_core"][days].sum())
+        interval = wilson_interval(core, newcomers)
+        out["new_core_members"] = {
+            "status": "ok",
+            "value": core,
+            "newcomers": newcomers,
+            "share": core / newcomers if newcomers else None,
+            "interval": list(interval) if interval else None,
+        }
+    else:
+        out["new_core_members"] = _not(
+            "needs people's likes, reposts, replies or mentions with who and when (interactions)"
+        )
+    if not span["attributed"]:
+        out["conversions"] = _not(
+            "needs conversions attributed to posts (conversions.post_id, from UTM tags or "
+            "landing URLs)"
+        )
+    elif not out["posts"]:
+        out["conversions"] = _not("no post of yours was published in it")
+    else:
+        total = int(frame["conversions"].to_numpy(dtype=np.int64)[posts].sum())
+        out["conversions"] = {
+            "status": "ok",
+            "value": total,
+            "posts": out["posts"],
+            "per_post": total / out["posts"],
+        }
+    return out
+
+
+def _iso(day: int) -> str:
+    return (dt.date(1970, 1, 1) + dt.timedelta(days=int(day))).isoformat()
+
+
+def _spike_row(
+    group: list[_Detection], first: int, last: int, window: tuple[int, int], ids: list[str]
+) -> dict[str, Any]:
+    kinds = [k for k in SIGNALS if any(d.kind == k for d in group)]
+    lead = max((d for d in group if d.kind == kinds[0]), key=lambda d: d.score)
+    return {
+        "day": _iso(first),
+        "last_day": _iso(last),
+        "kind": "+".join(kinds),
+        "size": lead.size,
+        "baseline": lead.baseline,
+        "unit": _UNITS[lead.kind],
+        "signals": [
+            {
+                "kind": d.kind,
+                "day": _iso(d.first),
+                "size": d.size,
+                "baseline": d.baseline,
+                "score": d.score,
+            }
+            for d in group
+        ],
+        "post_ids": ids,
+        "window": {
+            "from": _iso(window[0]),
+            "to": _iso(window[1]),
+            "days": window[1] - window[0] + 1,
+        },
+    }
+
+
+def _pct(measure: Mapping[str, Any]) -> str:
+    return f"{measure['value']:.0%} of {measure['n']:,}"
+
+
+def _verdict(
+    spikes: int,
+    pooled: Mapping[str, Any],
+    ordinary: Mapping[str, Any],
+    signals: Mapping[str, Any],
+) -> str:
+    gained_o = ordinary["followers_gained"]
+    if all(s["status"] != "ok" for s in signals.values()):
+        reasons = "; ".join(f"{k}: {s['reason']}" for k, s in signals.items())
+        return f"Can't tell spikes from ordinary days ({reasons})."
+    if not spikes:
+        text = f"No spike in {ordinary['days']:,} days: everything came from ordinary weeks"
+        kept = ordinary["still_following_90d"]
+        if gained_o["status"] == "ok" and kept["status"] == "ok":
+            text += (
+                f" ({gained_o['value']:,} new followers, {kept['value']:.0%} still following "
+                "90 days later)"
+            )
+        return text + "."
+    parts = [f"{spikes} spike{'s' if spikes > 1 else ''}"]
+    gained_s = pooled["followers_gained"]
+    if (
+        gained_s["status"] == "ok"
+        and gained_o["status"] == "ok"
+        and gained_o["per_day"] is not None
+    ):
+        parts.append(
+            f" brought {gained_s['value']:,} followers in {pooled['days']} days "
+            f"({gained_s['per_day']:.1f} a day against {gained_o['per_day']:.1f} on ordinary days)"
+        )
+    kept_s, kept_o = pooled["still_following_90d"], ordinary["still_following_90d"]
+    judgement = "Too early or too little data to say whether spike followers stayed."
+    if kept_s["status"] == "ok" and kept_o["status"] == "ok":
+        parts.append(
+            f"; {_pct(kept_s)} still followed 90 days later, against {_pct(kept_o)} ordinary "
+            "followers"
+        )
+        (low_s, high_s), (low_o, high_o) = kept_s["interval"], kept_o["interval"]
+        if high_s < low_o:
+            judgement = "A one-hit wonder: the followers the spikes brought did not stay."
+        elif low_s > high_o:
+            judgement = "The Beatles: the spikes' followers stayed better than ordinary ones."
+        else:
+            judgement = "Spike followers stayed about as well as ordinary ones."
+    core_s, core_o = pooled["new_core_members"], ordinary["new_core_members"]
+    if core_s["status"] == "ok" and core_o["status"] == "ok" and core_o["share"] is not None:
+        share = core_s["share"]
+        parts.append(
+            f"; {core_s['value']:,} new core members"
+            + (
+                f" ({share:.1%} of {core_s['newcomers']:,} newcomers, against "
+                f"{core_o['share']:.1%} of {core_o['newcomers']:,})"
+                if share is not None
+                else ""
+            )
+        )
+    conv_s, conv_o = pooled["conversions"], ordinary["conversions"]
+    if conv_s["status"] == "ok" and conv_o["status"] == "ok":
+        parts.append(
+            f"; {conv_s['value']:,} conversions from their posts ({conv_s['per_post']:.2f} a post "
+            f"against {conv_o['per_post']:.2f})"
+        )
+    return "".join(parts) + ". " + judgement
+
+
+def audit_spikes(
+    backend: Any,
+    tables: Tables,
+    context: Context,
+    *,
+    post_detector: SpikeDetector = POST_DETECTOR,
+    follow_detector: SpikeDetector = FOLLOW_DETECTOR,
+    tail_days: int = 2,
+) -> SpikeAudit:
+    """Find the own accounts' spikes and what each left, against ordinary days."""
+    span = _span(backend, tables, context)
+    if span["first"] is None or span["last"] is None:
+        reason = "needs posts or interactions of your own accounts in the period"
+        return SpikeAudit(
+            spikes=(),
+            ordinary={},
+            in_spikes={},
+            signals={k: _not(reason) for k in SIGNALS},
+            verdict="Nothing to audit: " + reason + ".",
+        )
+    first, last = int(span["first"]), int(span["last"])
+    n = last - first + 1
+    frame, basis = _posts(backend, tables, context)
+    daily = _daily(backend, tables, context, span)
+    signals, found = _signals(frame, basis, daily, first, post_detector, follow_detector)
+    post_day = frame["day"].to_numpy(dtype=np.int64)
+    in_window = np.zeros(n, dtype=bool)
+    spike_posts = np.zeros(len(frame), dtype=bool)
+    rows = []
+    for group in _merge(found, tail_days):
+        lo, hi = min(d.first for d in group), max(d.last for d in group)
+        end = min(hi + tail_days, last)
+        window = np.zeros(n, dtype=bool)
+        window[lo - first : end - first + 1] = True
+        own = (post_day >= lo) & (post_day <= hi)
+        in_window |= window
+        spike_posts |= own
+        row = _spike_row(group, lo, hi, (lo, end), frame["post_id"][own].tolist())
+        rows.append(row | _measures(window, own, frame, daily, span))
+    ordinary = _measures(~in_window, ~spike_posts, frame, daily, span)
+    pooled = _measures(in_window, spike_posts, frame, daily, span)
+    return SpikeAudit(
+        spikes=tuple(rows),
+        ordinary=ordinary,
+        in_spikes=pooled,
+        signals=signals,
+        verdict=_verdict(len(rows), pooled, ordinary, signals),
+        period={"from": _iso(first), "to": _iso(last), "days": n, "tail_days": tail_days},
+    )
