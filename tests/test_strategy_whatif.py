@@ -23,6 +23,7 @@ from rapport.simulate import WorldParams, simulate
 from rapport.simulate.run import run_world
 from rapport.store import Store
 from rapport.strategy._whatif_measure import measure_run
+from rapport.strategy._whatif_run import run_seed
 from rapport.strategy._whatif_strategies import changed_fields, plan_from_stored
 from rapport.strategy._whatif_workspace import measure_workspace
 from rapport.strategy.whatif import (
@@ -71,9 +72,7 @@ def calibration(demo_store: Store) -> Calibration:
 
 @pytest.fixture(scope="module")
 def whatif(calibration: Calibration) -> WhatIf:
-    return run_whatif(
-        calibration, months=TEST_MONTHS, runs=TEST_RUNS, strategies=COMPARED, seed=0
-    )
+    return run_whatif(calibration, months=TEST_MONTHS, runs=TEST_RUNS, strategies=COMPARED, seed=0)
 
 
 def test_the_world_is_measured_like_the_store(tmp_path: Path) -> None:
@@ -84,8 +83,9 @@ def test_the_world_is_measured_like_the_store(tmp_path: Path) -> None:
         try:
             metrics = {
                 r.id: r.value
-                for r in run_metrics(store.ibis, context=context,
-                                     ids=["core_community", "conversions"])  # fmt: skip
+                for r in run_metrics(
+                    store.ibis, context=context, ids=["core_community", "conversions"]
+                )
             }
         finally:
             context.release()
@@ -117,6 +117,8 @@ def test_calibration_reproduces_the_demo_within_20_percent(calibration: Calibrat
     world = calibration.to_dict()["world"]
     assert world["people"] == 20_000 and world["followers_now"] == 1672
     assert world["simulated_people"] * world["scale"] == pytest.approx(20_000)
+    # the one note: the world is simulated at half size (600 followers at the start / 300)
+    assert [n.split(",")[0] for n in calibration.notes] == ["simulated at 10,000 people"]
 
 
 def test_missing_data_falls_back_to_defaults_and_says_so(tmp_path: Path) -> None:
@@ -129,6 +131,8 @@ def test_missing_data_falls_back_to_defaults_and_says_so(tmp_path: Path) -> None
     rows = {q["name"]: q for q in result.to_dict()["quantities"]}
     assert rows["reply_rate"]["source"] == "default" and rows["reply_rate"]["target"] is None
     assert rows["reply_rate"]["achieved"] is not None  # the default world's value, shown
+    notes = result.to_dict()["notes"]
+    assert any(n.startswith("reply_rate: reply_rate:") and "default" in n for n in notes), notes
     for name in ("posts_per_week", "promotional_share", "follower_growth"):
         assert rows[name]["within_tolerance"] is True, rows[name]
     assert result.ok
@@ -163,6 +167,38 @@ def test_a_stored_plan_sets_the_current_plan(calibration: Calibration) -> None:
     plan = plan_from_stored(stored, calibration.plan, label="stored plan 3")
     assert (plan.posts_per_week, plan.reply_rate, plan.source) == (9.0, 0.8, "stored plan 3")
     assert plan.max_promotional_share == calibration.plan.max_promotional_share
+    # the planner's own step format (rapport.strategy.planner: metric, target, ...)
+    planned = {"steps": [
+        {"area": "x · conversation", "metric": "public_reply_rate", "target": 0.6, "now": 0.4},
+        {"area": "x · promotion", "metric": "promotional_share", "target": 0.15},
+    ]}  # fmt: skip
+    plan = plan_from_stored(planned, calibration.plan, label="stored plan 4")
+    assert (plan.reply_rate, plan.max_promotional_share) == (0.6, 0.15)
+    assert plan.posts_per_week == calibration.plan.posts_per_week
+
+
+def test_the_strategies_of_one_seed_share_their_audience(calibration: Calibration) -> None:
+    """Same seed, any strategy: the same people, follow graph and starting followers."""
+    seed = run_seed(0, 0)
+    runs = {
+        name: run_world(
+            dataclasses.replace(strategy_params(calibration, name, months=1), seed=seed)
+        )
+        for name in STRATEGY_NAMES
+    }
+    base = runs["as_now"]
+    for name, run in runs.items():
+        for part in ("audience", "graph"):
+            mine, theirs = getattr(run, part), getattr(base, part)
+            for attribute in vars(theirs):
+                assert np.array_equal(getattr(mine, attribute), getattr(theirs, attribute)), (
+                    name,
+                    part,
+                    attribute,
+                )
+        assert run.state.initial_followers == base.state.initial_followers, name
+    # ... while what the account does differs: chase viral posts about three times as much
+    assert runs["chase_viral"].schedule.count > 2 * base.schedule.count
 
 
 def test_bands_are_ordered_and_shaped(whatif: WhatIf) -> None:

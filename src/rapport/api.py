@@ -15,6 +15,25 @@ from typing import Any
 
 import pandas as pd
 
+from rapport._api_strategy import (
+    PlanResult,
+    WhatIfResult,
+    care_done,
+    care_today,
+    competitor_benchmark,
+    content_calendar,
+    make_plan,
+    plan_progress,
+    what_if,
+)
+from rapport._api_virality import (
+    choose_seeds,
+    forecast_file,
+    forecast_post,
+    moonshot_odds,
+    run_backtest,
+    spike_audit,
+)
 from rapport.canonical.batch import Batch
 from rapport.canonical.io import ExportFormat, write_canonical
 from rapport.config import AccountRef, Accounts, Config, Goal, Targets
@@ -29,23 +48,32 @@ from rapport.workspace import Workspace
 __all__ = [
     "DemoResult",
     "ExportResult",
+    "PlanResult",
+    "WhatIfResult",
+    "care_done",
+    "care_today",
     "choose_seeds",
+    "competitor_benchmark",
     "compute_metrics",
+    "content_calendar",
     "erase_person",
     "export_workspace",
     "forecast_file",
     "forecast_post",
     "import_path",
     "known_own_accounts",
+    "make_plan",
     "metric_table",
     "metric_table_list",
     "moonshot_odds",
+    "plan_progress",
     "pull_bluesky",
     "pull_competitors",
     "pull_mastodon",
     "run_backtest",
     "run_demo",
     "spike_audit",
+    "what_if",
     "workspace_status",
 ]
 
@@ -378,6 +406,8 @@ def _demo_config(world: Any) -> Config:
             max_promotional_share=0.2,
             reply_time_hours=4.0,
             reply_rate=0.9,
+            # the simulated brand spends about 5.5 h a week; leave room for a plan
+            weekly_hours=8.0,
         ),
     )
 
@@ -443,100 +473,3 @@ def run_demo(
     )
     seconds["report"] = time.perf_counter() - clock
     return DemoResult(workspace.root, report.path, summary, report.metrics, seconds)
-
-
-# -- virality reality (issue 5) ---------------------------------------------------------------
-def forecast_file(
-    path: Path, *, format: str = "auto", observe: float, model: str = "auto"
-) -> list[Any]:
-    """Forecast the final size of each cascade in a file or folder of research files."""
-    from rapport.models.cascades import read_cascades
-    from rapport.models.forecast import forecast
-
-    if not path.exists():
-        raise InputNotFound(path)
-    cascades = read_cascades(path, format=format)
-    if not cascades:
-        raise UsageError(f"{path}: no cascade found")
-    return [forecast(cascade, observe=observe, model=model) for cascade in cascades]
-
-
-def forecast_post(
-    post_id: str, *, workspace: Workspace, observe: float | None = None, model: str = "auto"
-) -> Any:
-    """Forecast the final reshares of one of the workspace's own posts."""
-    from rapport.models.cascades import cascades_from_store
-    from rapport.models.forecast import forecast
-
-    with workspace.open_store(create=False) as store:
-        context = build_context(store.ibis, settings={"config": workspace.config()})
-        try:
-            cascades = cascades_from_store(store.ibis, store.tables(), context, post_ids=[post_id])
-        finally:
-            context.release()
-    if not cascades:
-        raise UsageError(
-            f"post {post_id!r}: not an own post with reshares in this workspace "
-            "(see `rapport metrics --table posts`)"
-        )
-    cascade = cascades[0]
-    horizon = (
-        observe if observe is not None else float(cascade.times[-1]) if len(cascade.times) else 0.0
-    )
-    return forecast(cascade, observe=horizon, model=model)
-
-
-def run_backtest(folder: Path, *, observe: float, model: str = "auto", format: str = "auto") -> Any:
-    """Backtest a forecaster on a folder of cascades whose final sizes are known."""
-    from rapport.models.backtest import backtest
-    from rapport.models.cascades import read_cascades
-
-    if not folder.exists():
-        raise InputNotFound(folder)
-    return backtest(read_cascades(folder, format=format), observe=observe, model=model)
-
-
-def choose_seeds(
-    *, workspace: Workspace | None = None, graph: Path | None = None, k: int = 50
-) -> Any:
-    """Who to care for first: the k people whose care spreads furthest."""
-    from rapport.models.influence import choose_seeds as choose
-    from rapport.models.influence import read_edgelist
-
-    if graph is not None:
-        if not graph.exists():
-            raise InputNotFound(graph)
-        return choose(read_edgelist(graph), k=k)
-    if workspace is None:
-        raise UsageError("give --graph EDGELIST, or a workspace with data")
-    from rapport.virality.care import care_first
-
-    with workspace.open_store(create=False) as store:
-        context = build_context(store.ibis, settings={"config": workspace.config()})
-        try:
-            return care_first(store.ibis, store.tables(), context, k=k)
-        finally:
-            context.release()
-
-
-def _virality(workspace: Workspace, function: Callable[..., Any]) -> Any:
-    with workspace.open_store(create=False) as store:
-        context = build_context(store.ibis, settings={"config": workspace.config()})
-        try:
-            return function(store.ibis, store.tables(), context)
-        finally:
-            context.release()
-
-
-def moonshot_odds(*, workspace: Workspace) -> Any:
-    """The odds that a post of this account reaches 100, 1,000, 10,000 reshares."""
-    from rapport.virality.odds import account_odds
-
-    return _virality(workspace, account_odds)
-
-
-def spike_audit(*, workspace: Workspace) -> Any:
-    """Spikes in engagement and followers, and what each one left behind."""
-    from rapport.virality.spikes import audit_spikes
-
-    return _virality(workspace, audit_spikes)

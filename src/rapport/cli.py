@@ -632,10 +632,14 @@ def utm(
     sys.stdout.write(link + "\n")
 
 
+from rapport.cli_strategy import benchmark, calendar, care_app, plan, whatif  # noqa: E402
 from rapport.cli_virality import backtest, forecast_app, odds, seeds, spikes  # noqa: E402
 
 app.add_typer(forecast_app, name="forecast")
-for _command in (backtest, seeds, odds, spikes):
+for _command in (backtest, seeds, odds, spikes, benchmark, plan):
+    app.command()(_command)
+app.add_typer(care_app, name="care")
+for _command in (calendar, whatif):
     app.command()(_command)
 
 

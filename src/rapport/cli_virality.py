@@ -160,16 +160,19 @@ def seeds(
     if json:
         print_json(data)
         return
-    degree = data.get("by_degree", {}).get("estimated_spread")
+    if "by_followers" in data:
+        baseline = f"choosing by follower count: {data['by_followers']['estimated_spread']:,.0f}"
+    else:
+        baseline = f"choosing by connection count: {data['by_degree']['estimated_spread']:,.0f}"
     out.print(
         f"{len(data['seeds'])} people chosen; their care is expected to reach "
-        f"{data['estimated_spread']:,.0f} people"
-        + (f" (choosing by follower count: {degree:,.0f})." if degree is not None else ".")
+        f"{data['estimated_spread']:,.0f} people ({baseline}; at random: "
+        f"{data['by_random']['estimated_spread']:,.0f})."
     )
-    out.print(
-        ", ".join(escape(str(s)) for s in data["seeds"][:20])
-        + (" …" if len(data["seeds"]) > 20 else "")
-    )
+    names = data.get("handles") or data["seeds"]
+    shown = [f"@{n}" if data.get("handles") and n else str(n) for n in names[:20]]
+    out.print(escape(", ".join(shown)) + (" …" if len(names) > 20 else ""))
+    out.print(f"[dim]{escape(str(data.get('method', '')))}[/dim]")
 
 
 @handle_errors
@@ -211,11 +214,43 @@ def spikes(
         return
     if not data.get("spikes"):
         out.print("No spike found in the data.")
-    for spike in data.get("spikes", []):
+    else:
+        table = Table(show_edge=False, header_style="bold")
+        for column in ("day", "signal", "followers", "kept 30d", "kept 90d", "new core",
+                       "sales"):  # fmt: skip
+            table.add_column(
+                column,
+                justify="left" if column in ("day", "signal") else "right",
+                no_wrap=column != "signal",
+                min_width=11 if column == "signal" else None,
+            )
+        for spike in data["spikes"]:
+            table.add_row(
+                spike["day"],
+                escape(str(spike["kind"]).replace("+", ", ")),
+                _measure(spike.get("followers_gained")),
+                _measure(spike.get("still_following_30d")),
+                _measure(spike.get("still_following_90d")),
+                _measure(spike.get("new_core_members")),
+                _measure(spike.get("conversions")),
+            )
+        out.print(table)
         out.print(
-            f"  {spike['day']} {spike['kind']}: {spike.get('followers_gained', '?')} "
-            f"followers gained, {spike.get('still_following_90d', '?')} still following "
-            "after 90 days"
+            "[dim]kept: share of a spike's new followers still following 30 and 90 days "
+            "later; new core: newcomers who joined the core community; sales: conversions "
+            "from the spike's posts.[/dim]"
         )
     if data.get("verdict"):
         out.print(escape(str(data["verdict"])))
+
+
+def _measure(measure: Any) -> str:
+    """One audited number: a share as a percentage of its n, a count as is, or why not."""
+    if not isinstance(measure, dict):
+        return "—"
+    if measure.get("status") != "ok":
+        return "n/a"
+    value = measure.get("value")
+    if "kept" in measure:
+        return f"{float(value):.0%}"
+    return f"{value:,}"

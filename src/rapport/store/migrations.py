@@ -179,3 +179,14 @@ def _plans_and_care(con: Connection) -> None:
             done_at TIMESTAMPTZ NOT NULL
         );
     """)
+
+
+@migration("0006_whatif_runs")
+def _whatif_runs(con: Connection) -> None:
+    """What-if results, so the report can show the latest one without re-simulating."""
+    con.execute("""
+        CREATE TABLE whatif_runs (
+            run_id BIGINT NOT NULL, created_at TIMESTAMPTZ NOT NULL, months INTEGER NOT NULL,
+            runs INTEGER NOT NULL, seed BIGINT NOT NULL, result VARCHAR NOT NULL
+        );
+    """)

@@ -106,6 +106,7 @@ class ErasureSummary:
     interactions: int
     conversions_unlinked: int
     quarantine: int
+    care_items: int = 0
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -114,6 +115,7 @@ class ErasureSummary:
             "interactions_deleted": self.interactions,
             "conversions_unlinked": self.conversions_unlinked,
             "quarantine_rows_deleted": self.quarantine,
+            "care_items_deleted": self.care_items,
         }
 
 
@@ -156,12 +158,14 @@ def forget_person(store: Store, person: str) -> ErasureSummary:
         patterns = [f"%{person_id}%"] + ([f"%{handle}%"] if handle else [])
         where = " OR ".join("raw LIKE ?" for _ in patterns)
         quarantine = int(scalar(con, f"SELECT count(*) FROM quarantine WHERE {where}", patterns))
+        care = int(scalar(con, "SELECT count(*) FROM care_done WHERE person_id = ?", [person_id]))
         con.execute("DELETE FROM people WHERE person_id = ?", [person_id])
+        con.execute("DELETE FROM care_done WHERE person_id = ?", [person_id])
         con.execute("DELETE FROM interactions WHERE person_id = ?", [person_id])
         con.execute("UPDATE conversions SET person_id = NULL WHERE person_id = ?", [person_id])
         con.execute(f"DELETE FROM quarantine WHERE {where}", patterns)
         con.execute("INSERT INTO erasures VALUES (sha256(? || ?), now())", [salt, person_id])
-    return ErasureSummary(person_id, people, interactions, conversions, quarantine)
+    return ErasureSummary(person_id, people, interactions, conversions, quarantine, care)
 
 
 def mask_mentions(text: str) -> str:

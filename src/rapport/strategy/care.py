@@ -359,6 +359,7 @@ def care_list(store: Store, config: Config, *, today: dt.datetime | None = None)
             today=now,
             notes=["No activity of your own accounts in the store yet: import your data first."],
         )
+    now = max(now, _now(sources.data_end))  # data newer than the clock (a synthetic world)
     candidates, skipped = _candidates(sources, config, now, _done_ids(store))
     items, left = fit(candidates, budget)
     return CareList(
@@ -389,6 +390,8 @@ def mark_done(
         )
     config = config or Config()
     sources = read_sources(store, config)
+    if sources is not None:
+        now = max(now, _now(sources.data_end))
     candidates = _candidates(sources, config, now, done)[0] if sources else []
     found = next((item for item in candidates if item.id == wanted), None)
     if found is None:

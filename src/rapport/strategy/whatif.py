@@ -9,7 +9,7 @@ and the 10th-90th percentile band of the followers and the core community at the
 conversions, the hours the account spends and the largest reach of a single post.
 
 Strategies change only the account's own behaviour (``LEVERS``), never the audience, the
-feed or the conversion rates. See docs/strategy.md, "What if: strategies side by side".
+feed or the conversion rates. See docs/strategy.md, "What if".
 """
 
 from __future__ import annotations
@@ -129,6 +129,25 @@ class Calibration:
     def quantity(self, name: str) -> CalibratedQuantity:
         return next(q for q in self.quantities if q.name == name)
 
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What to keep in mind when reading the what-if: fallbacks, misses, the scale."""
+        notes = [f"{name}: {reason}" for name, reason in self.fallbacks.items()]
+        for q in self.quantities:
+            if q.checked and q.within_tolerance is False and q.relative_error is not None:
+                notes.append(
+                    f"{q.name}: the calibrated world gives {q.achieved:.4g} against your "
+                    f"{q.target:.4g} ({q.relative_error:.0%} off, beyond ±{TOLERANCE:.0%}): "
+                    "read the strategies' differences, not their absolute numbers"
+                )
+        if self.scale > 1:
+            notes.append(
+                f"simulated at {self.params.people:,} people, each standing for "
+                f"{self.scale:.3g} of the {self.people:,} in your world: counts are scaled "
+                "back, and run-to-run spread is wider than at full size"
+            )
+        return tuple(notes)
+
     def to_dict(self) -> dict[str, Any]:
         p = self.params
         return {
@@ -143,6 +162,7 @@ class Calibration:
                 "knobs": dataclasses.asdict(self.knobs),
             },
             "plan": self.plan.to_dict(),
+            "notes": list(self.notes),
             "steps": self.steps,
             "seconds": round(self.seconds, 2),
         }  # fmt: skip

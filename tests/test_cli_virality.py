@@ -1,0 +1,144 @@
+"""The virality-reality commands end to end: forecast, backtest, seeds, odds and spikes.
+
+Research files come from ../shared (the SEISMIC training cascades, the ego_facebook graph);
+the workspace is a real demo store (3,000 people over 120 days).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from rapport.metrics.run import build_context
+from rapport.models.backtest import backtest
+from rapport.models.cascades import cascades_from_store, read_cascades
+from rapport.models.forecast import forecast
+from rapport.workspace import Workspace
+from tests.conftest import invoke
+
+TRAINING = Path("samples/reshare_cascades/seismic_subset/training")
+EGO = Path("data/ego_facebook/facebook_edgelist.txt")
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("virality") / "demo"
+    args = ("demo", "--people", "3000", "--days", "120", "--seed", "3", "--workspace", root)
+    result = invoke(CliRunner(), *args)
+    assert result.exit_code == 0, result.output
+    return root
+
+
+def _json(*args: str | Path) -> Any:
+    result = invoke(CliRunner(), *args, "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_forecast_cascade_gives_the_library_forecast(shared: Path) -> None:
+    path = shared / TRAINING / "RT1.txt"
+    data = _json("forecast", "cascade", path, "--observe", "1h")
+    assert {"observed", "predicted_final", "interval", "supercritical", "r", "model"} <= set(data)
+    expected = forecast(read_cascades(path)[0], observe=3600.0).to_dict()
+    assert data == json.loads(json.dumps(expected))
+    assert data["observed"] == read_cascades(path)[0].observed(3600.0)
+
+
+@pytest.mark.parametrize("model", ["seismic", "hawkes"])
+def test_forecast_cascade_durations_are_the_same_time(shared: Path, model: str) -> None:
+    path = shared / TRAINING / "RT2.txt"
+    seconds = _json("forecast", "cascade", path, "--observe", "600s", "--model", model)
+    minutes = _json("forecast", "cascade", path, "--observe", "10m", "--model", model)
+    assert seconds == minutes and seconds["model"].startswith(model)
+
+
+def test_bad_forecast_options_exit_2_with_the_fix(shared: Path, tmp_path: Path) -> None:
+    path = shared / TRAINING / "RT1.txt"
+    result = invoke(CliRunner(), "forecast", "cascade", path, "--observe", "an hour")
+    assert result.exit_code == 2 and "600s, 10m, 1h" in result.stderr
+    result = invoke(CliRunner(), "forecast", "cascade", path, "--model", "oracle")
+    assert result.exit_code == 2 and "auto, seismic, hawkes" in result.stderr
+    result = invoke(CliRunner(), "forecast", "cascade", tmp_path / "absent.txt")
+    assert result.exit_code == 2 and "absent.txt" in result.stderr
+    broken = tmp_path / "broken.txt"
+    broken.write_text("12 0.5\n0 100\nsoon 7\n", encoding="utf-8")
+    result = invoke(CliRunner(), "forecast", "cascade", broken)
+    assert result.exit_code == 2 and "broken.txt" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_backtest_matches_the_library_and_plain_seismic_is_beaten(shared: Path) -> None:
+    folder = shared / TRAINING
+    seismic = _json("backtest", folder, "--observe", "1h", "--model", "seismic")
+    default = _json("backtest", folder, "--observe", "1h")
+    library = backtest(read_cascades(folder), observe=3600.0, model="seismic").to_dict()
+    assert seismic["n"] == library["n"] == 50
+    assert seismic["median_ape"] == pytest.approx(library["median_ape"], rel=1e-12)
+    assert {"n", "median_ape", "p95_ape", "supercritical", "rows"} <= set(default)
+    assert default["median_ape"] < seismic["median_ape"]
+    assert len(default["rows"]) == 50 and 0 <= default["p95_ape"]
+    text = invoke(CliRunner(), "backtest", folder, "--observe", "1h").stdout
+    assert "50 cascades" in text and "median absolute percentage error" in text
+
+
+def test_forecast_post_uses_a_workspace_post(ws: Path) -> None:
+    workspace = Workspace(ws)
+    with workspace.open_store(create=False) as store:
+        context = build_context(store.ibis, settings={"config": workspace.config()})
+        cascades = cascades_from_store(store.ibis, store.tables(), context)
+        context.release()
+    post = max(cascades, key=lambda c: len(c.times))
+    data = _json("forecast", "post", post.id, "--observe", "1h", "--workspace", ws)
+    assert data["id"] == post.id and data["observed"] == post.observed(3600.0)
+    assert data["predicted_final"] is None or data["predicted_final"] >= data["observed"]
+    result = invoke(CliRunner(), "forecast", "post", "no-such-post", "--workspace", ws)
+    assert result.exit_code == 2 and "no-such-post" in result.stderr
+
+
+def test_seeds_on_an_edge_list_name_nodes_of_the_file(shared: Path) -> None:
+    path = shared / EGO
+    data = _json("seeds", "--graph", path, "--k", "5")
+    nodes = {token for line in path.read_text().split("\n")[1:] for token in line.split()}
+    assert len(data["seeds"]) == 5 and {str(s) for s in data["seeds"]} <= nodes
+    assert data["estimated_spread"] > data["by_degree"]["estimated_spread"] * 0.9
+    text = invoke(CliRunner(), "seeds", "--graph", path, "--k", "5").stdout
+    assert "by connection count" in text
+
+
+def test_seeds_on_the_workspace_compare_with_follower_count(ws: Path) -> None:
+    data = _json("seeds", "--k", "5", "--workspace", ws)
+    assert len(data["seeds"]) == 5 and "by_followers" in data
+    assert data["estimated_spread"] >= 0.9 * data["by_followers"]["estimated_spread"]
+    text = invoke(CliRunner(), "seeds", "--k", "5", "--workspace", ws).stdout
+    assert "choosing by follower count" in text
+
+
+def test_odds_give_the_three_thresholds(ws: Path) -> None:
+    data = _json("odds", "--workspace", ws)
+    rows = data["thresholds"]
+    assert [r["reshares"] for r in rows] == [100, 1000, 10000]
+    assert 0 <= rows[2]["probability"] <= rows[1]["probability"] <= rows[0]["probability"] < 1
+    assert data["rests_on"]
+    text = invoke(CliRunner(), "odds", "--workspace", ws).stdout
+    assert "reshares or more" in text
+
+
+def test_spikes_audit_the_workspace(ws: Path) -> None:
+    data = _json("spikes", "--workspace", ws)
+    assert {"spikes", "ordinary", "verdict"} <= set(data)
+    text = invoke(CliRunner(), "spikes", "--workspace", ws).stdout
+    assert "{" not in text  # numbers, not raw JSON
+    for spike in data["spikes"]:
+        assert spike["day"] in text
+
+
+def test_an_empty_workspace_gets_a_clear_answer(tmp_path: Path) -> None:
+    assert invoke(CliRunner(), "init", "--workspace", tmp_path / "w").exit_code == 0
+    for command in ("odds", "spikes"):
+        result = invoke(CliRunner(), command, "--workspace", tmp_path / "w")
+        assert result.exit_code in (0, 2), result.output
+        assert "Traceback" not in result.output
