@@ -127,6 +127,7 @@ def test_forget_erases_a_person_and_keeps_them_out(tmp_path: Path, cli: CliRunne
         "interactions_deleted": 1,
         "conversions_unlinked": 1,
         "quarantine_rows_deleted": 0,
+        "care_items_deleted": 0,
     }
     invoke(cli, "export", tmp_path / "after", "--format", "jsonl", "--workspace", ws)
     people = (tmp_path / "after" / "people.jsonl").read_text()
