@@ -80,7 +80,7 @@ def test_backtest_matches_the_library_and_plain_seismic_is_beaten(shared: Path) 
     assert seismic["median_ape"] == pytest.approx(library["median_ape"], rel=1e-12)
     assert {"n", "median_ape", "p95_ape", "supercritical", "rows"} <= set(default)
     assert default["median_ape"] < seismic["median_ape"]
-    assert len(default["rows"]) == 50 and 0 <= default["p95_ape"]
+    assert len(default["rows"]) == 50 and default["p95_ape"] >= 0
     text = invoke(CliRunner(), "backtest", folder, "--observe", "1h").stdout
     assert "50 cascades" in text and "median absolute percentage error" in text
 

@@ -77,7 +77,9 @@ def _integral_by_quad(ti: float, t: float, w: float) -> float:
 )
 def test_closed_form_equals_quadrature(ti: float, t: float, w: float, case: int) -> None:
     a = 1.0 / w
-    closed = float(window_integral(np.array([ti]), np.array([t]), np.array([w]), np.array([a]), P)[0])
+    closed = float(
+        window_integral(np.array([ti]), np.array([t]), np.array([w]), np.array([a]), P)[0]
+    )
     expected = _integral_by_quad(ti, t, w)
     assert closed == pytest.approx(expected, rel=1e-9, abs=1e-15)
     assert (closed == 0.0) == (case == 1)
@@ -269,12 +271,37 @@ def test_vectorised_equals_loop_on_random_cascades() -> None:
             )
         )
     observe = [0.0, 1.0, 45.0, 300.0, 301.0, 900.0, 3600.0, 1e5]
-    fast, slow = seismic_predict(cascades, observe, threads=1), seismic_predict_loop(cascades, observe)
+    fast, slow = (
+        seismic_predict(cascades, observe, threads=1),
+        seismic_predict_loop(cascades, observe),
+    )
     np.testing.assert_allclose(fast.infectiousness, slow.infectiousness, rtol=1e-9, atol=1e-300)
     np.testing.assert_allclose(fast.final, slow.final, rtol=1e-9)
     np.testing.assert_allclose(fast.final_high, slow.final_high, rtol=1e-9)
     threaded = seismic_predict(cascades, observe, threads=3)
     np.testing.assert_array_equal(threaded.final, fast.final)
+
+
+def test_vectorised_equals_loop_with_fractional_times() -> None:
+    """In the fallback the window starts exactly at the earliest kept event; with times that
+    are not whole seconds t − (t − t_first) can round past it, and neither path may lose it
+    from m (a regression: the loop once did, and its interval differed)."""
+    rng = np.random.default_rng(5)
+    cascades = [
+        Cascade.from_events(
+            f"f{k}",
+            rng.exponential(rng.choice([60.0, 900.0, 4000.0]), size := int(rng.integers(1, 40))),
+            np.floor(rng.pareto(1.016, size) + 1),
+            poster_followers=float(rng.integers(1, 5e4)),
+        )
+        for k in range(300)
+    ]
+    observe = [600.0, 3600.0, 7777.7]
+    fast = seismic_predict(cascades, observe, threads=1)
+    slow = seismic_predict_loop(cascades, observe)
+    np.testing.assert_array_equal(fast.window_reshares, slow.window_reshares)
+    for name in ("infectiousness_low", "infectiousness_high", "final", "final_low", "final_high"):
+        np.testing.assert_allclose(getattr(fast, name), getattr(slow, name), rtol=1e-9)
 
 
 def test_estimator_needs_follower_counts() -> None:

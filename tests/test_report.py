@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -75,8 +76,9 @@ def test_vanity_and_relationship_numbers_side_by_side(report_file: Path) -> None
     assert "needs reach or impressions" in overview  # reach: not computable, with the reason
 
 
-@pytest.mark.browser
-def test_the_report_renders_offline_in_chromium(report_file: Path, chromium: str) -> None:
+def open_in_chromium(report: Path, chromium: str) -> dict[str, Any]:
+    """Open ``report`` in headless Chromium, wait until every chart is drawn, and say what
+    happened: charts, marks drawn in each, console problems, dialogs and requests."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -93,45 +95,59 @@ def test_the_report_renders_offline_in_chromium(report_file: Path, chromium: str
             ],
         )
         page = browser.new_page(viewport={"width": 1280, "height": 900})
-        problems: list[str] = []
-        requests: list[str] = []
-        dialogs: list[str] = []
+        seen: dict[str, Any] = {"problems": [], "requests": [], "dialogs": []}
         page.on(
-            "console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None
+            "console",
+            lambda m: seen["problems"].append(m.text) if m.type in ("error", "warning") else None,
         )
-        page.on("pageerror", lambda e: problems.append(str(e)))
-        page.on("request", lambda r: requests.append(r.url))
-        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-        page.goto(report_file.as_uri())
+        page.on("pageerror", lambda e: seen["problems"].append(str(e)))
+        page.on("request", lambda r: seen["requests"].append(r.url))
+        page.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
+        page.goto(report.as_uri())
         page.wait_for_function(
             "document.body.dataset.chartsRendered === document.body.dataset.chartsTotal",
             timeout=30_000,
         )
-        total = int(page.evaluate("document.body.dataset.chartsTotal"))
-        svgs = page.locator("[data-chart] svg").count()
-        errors = page.locator('[data-rendered="error"]').count()
-        marks = page.evaluate(
-            "Array.from(document.querySelectorAll('[data-chart] svg'))"
-            ".map(s => s.querySelectorAll('path, rect, line').length)"
+        seen["total"] = int(page.evaluate("document.body.dataset.chartsTotal"))
+        seen["svgs"] = page.locator("[data-chart] svg").count()
+        seen["errors"] = page.locator('[data-rendered="error"]').count()
+        seen["marks"] = page.evaluate(
+            "Object.fromEntries(Array.from(document.querySelectorAll('[data-chart]'))"
+            ".map(c => [c.dataset.chart, c.querySelectorAll('svg path, svg rect, svg line')"
+            ".length]))"
         )
+        seen["scripts_run"] = page.evaluate("window.__hostile === undefined ? 0 : 1")
         browser.close()
-    assert total >= 6 and svgs == total and errors == 0
-    assert all(count > 5 for count in marks), marks
-    assert problems == []
-    assert dialogs == []
-    assert all(url.startswith(("file:", "data:")) for url in requests), requests
+    return seen
+
+
+def assert_drawn_cleanly(seen: dict[str, Any]) -> None:
+    """Every chart drawn with marks, nothing in the console, no dialog, nothing fetched."""
+    assert seen["svgs"] == seen["total"] and seen["errors"] == 0, seen
+    assert all(count > 5 for count in seen["marks"].values()), seen["marks"]
+    assert seen["problems"] == []
+    assert seen["dialogs"] == [] and seen["scripts_run"] == 0
+    assert all(url.startswith(("file:", "data:")) for url in seen["requests"]), seen["requests"]
+
+
+@pytest.mark.browser
+def test_the_report_renders_offline_in_chromium(report_file: Path, chromium: str) -> None:
+    seen = open_in_chromium(report_file, chromium)
+    assert seen["total"] >= 6
+    assert_drawn_cleanly(seen)
 
 
 def test_golden_html(tmp_path: Path, update_goldens: bool) -> None:
     with Store(tmp_path / "rapport.duckdb") as store:
         store.apply(batch_of(HAND_BUILT))
-        page, _, _, _ = render_report(
+        page = render_report(
             store.ibis,
             config=Config(goal=Goal(objective="community", target_audience="Home bakers")),
             title="@me",
             generated_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
             store_facts={"rows": store.row_counts(), "quarantined": 0},
-        )
+            store=store,
+        ).page
     start = page.index("<script>", page.index("<footer>"))
     end = page.index("</script>", start) + len("</script>")
     page = page[:start] + "<script>/* vega bundle */</script>" + page[end:]

@@ -118,7 +118,8 @@ def test_calibration_reproduces_the_demo_within_20_percent(calibration: Calibrat
     assert world["people"] == 20_000 and world["followers_now"] == 1672
     assert world["simulated_people"] * world["scale"] == pytest.approx(20_000)
     # the one note: the world is simulated at half size (600 followers at the start / 300)
-    assert [n.split(",")[0] for n in calibration.notes] == ["simulated at 10,000 people"]
+    [note] = calibration.notes
+    assert note.startswith("simulated at 10,000 people, each standing for 2 of the 20,000")
 
 
 def test_missing_data_falls_back_to_defaults_and_says_so(tmp_path: Path) -> None:

@@ -9,13 +9,13 @@ from typing import Any
 import numpy as np
 import pytest
 
-from rapport.canonical import Batch
 from rapport.metrics.run import build_context
+from rapport.models._rarity_prior import GRID, PRIOR_WEIGHTS
 from rapport.models.rarity import MoonshotOdds
-from rapport.simulate import WorldParams, simulate
 from rapport.store import Store
 from rapport.virality.odds import Odds, account_odds
 from tests.conftest import batch_of
+from tests.test_virality_spikes import on_world, world_store
 
 ACCOUNTS = [
     {"account_id": "x:me", "platform": "x", "handle": "me", "role": "own"},
@@ -101,6 +101,58 @@ def test_platform_counts_stand_in_when_interactions_are_absent(tmp_path: Path) -
     assert "post_stats" in odds.rests_on
 
 
+def test_the_default_odds_and_what_they_rest_on(tmp_path: Path) -> None:
+    rows = {"accounts": ACCOUNTS, "posts": POSTS, "interactions": INTERACTIONS}
+    payload = _odds(tmp_path / "r.duckdb", rows).to_dict()
+    # what `rapport odds --json` prints: 100, 1,000 and 10,000 reshares, each with its odds
+    assert [row["reshares"] for row in payload["thresholds"]] == [100, 1000, 10000]
+    for row in payload["thresholds"]:
+        assert set(row) == {"reshares", "probability", "one_in", "interval", "published_average"}
+        assert 0 < row["probability"] < 1 and row["one_in"] == pytest.approx(1 / row["probability"])
+        low, high = row["interval"]
+        assert 0 <= low <= high <= 1
+    probabilities = [row["probability"] for row in payload["thresholds"]]
+    assert probabilities == sorted(probabilities, reverse=True)
+    # the fitted mixture, its prior and the grid it lives on
+    mixture = payload["mixture"]
+    assert mixture["reproduction_numbers"] == list(GRID)
+    assert sum(mixture["weights"]) == pytest.approx(1.0)
+    assert mixture["prior_weights"] == pytest.approx(np.asarray(PRIOR_WEIGHTS) / sum(PRIOR_WEIGHTS))
+    assert mixture["weights"] != pytest.approx(mixture["prior_weights"], rel=1e-3)
+    assert "Goel" in mixture["prior"] and "Mishra" in mixture["prior"]
+    # the numbers they rest on: the history, the published figures the prior reproduces
+    history = payload["history"]
+    assert (history["posts"], history["largest"], history["reshared_posts"]) == (3, 4, 2)
+    assert history["audience_interval"][0] < history["audience"] < history["audience_interval"][1]
+    at_100 = payload["calibration"]["at_least_100"]
+    assert at_100["published"] == 2.5e-4 and at_100["prior"] == pytest.approx(2.5e-4, rel=0.05)
+    assert "3 original posts" in payload["rests_on"] and "Prior: a mixture" in payload["rests_on"]
+
+
+def test_two_workspaces_with_different_histories_get_different_odds(tmp_path: Path) -> None:
+    quiet = _odds(
+        tmp_path / "quiet.duckdb",
+        {"accounts": ACCOUNTS, "posts": POSTS, "interactions": INTERACTIONS},
+    )
+    # the same posts, but p1, p2 and p3 reshared 40, 25 and 60 times
+    shared = [("x:p1", 40), ("x:p2", 25), ("x:p3", 60)]
+    busy_rows = [
+        _act(1000 + 100 * i + j, "repost", post, "2024-01-12T12:00:00Z")
+        for i, (post, n) in enumerate(shared)
+        for j in range(n)
+    ]
+    busy = _odds(
+        tmp_path / "busy.duckdb",
+        {"accounts": ACCOUNTS, "posts": POSTS, "interactions": [*INTERACTIONS, *busy_rows]},
+    )
+    assert (quiet.history["largest"], busy.history["largest"]) == (4, 61)  # p3: 1 + 60
+    assert quiet.prior_probabilities == busy.prior_probabilities  # the same published average
+    for p_quiet, p_busy in zip(quiet.probabilities, busy.probabilities, strict=True):
+        assert p_busy > 10 * p_quiet
+    assert busy.mixture["weights"] != pytest.approx(quiet.mixture["weights"], rel=1e-2)
+    assert busy.summary != quiet.summary
+
+
 def test_no_history_gets_the_published_odds_and_says_why(tmp_path: Path) -> None:
     odds = _odds(tmp_path / "r.duckdb", {"accounts": ACCOUNTS, "posts": POSTS})
     assert odds.history["source"] is None
@@ -114,22 +166,17 @@ def test_no_history_gets_the_published_odds_and_says_why(tmp_path: Path) -> None
 
 @functools.cache
 def _world_odds() -> dict[str, Any]:
-    import tempfile
+    # the seed-0 world of the spike tests, imported once for both
+    def odds(backend: Any, tables: Any, context: Any) -> Odds:
+        return account_odds(backend, tables, context, thresholds=(10, 20, 50, 100))
 
-    world = simulate(WorldParams(people=20_000, days=365, seed=0))
-    with tempfile.TemporaryDirectory() as folder, Store(Path(folder) / "r.duckdb") as store:
-        store.apply(Batch.from_tables(world.tables, source="synthetic", origin="t"))
-        context = build_context(store.ibis)
-        try:
-            odds = account_odds(store.ibis, store.tables(), context, thresholds=(10, 20, 50, 100))
-        finally:
-            context.release()
+    found = on_world(0, odds)
     reshares: dict[str, int] = {}
-    interactions = world.tables["interactions"].to_pylist()
+    interactions = world_store(0)[1].tables["interactions"].to_pylist()
     for row in interactions:
         if row["kind"] in ("repost", "quote"):
             reshares[row["post_id"]] = reshares.get(row["post_id"], 0) + 1
-    return {"odds": odds, "reshares": reshares}
+    return {"odds": found, "reshares": reshares}
 
 
 def test_the_synthetic_account_has_its_own_odds() -> None:

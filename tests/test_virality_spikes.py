@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import functools
+import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
 from rapport.canonical import Batch
 from rapport.metrics.run import build_context
-from rapport.simulate import WorldParams, simulate
+from rapport.metrics.spec import Context
+from rapport.simulate import World, WorldParams, simulate
 from rapport.store import Store
+from rapport.tables import Tables
 from rapport.virality.spikes import audit_spikes
 from tests.conftest import batch_of
+
+T = TypeVar("T")
 
 START = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 SPIKE_DAY = 30
@@ -185,18 +192,37 @@ SEEDS = (0, 1, 2, 3, 4)
 WORLD_START = dt.date(2026, 1, 5)
 
 
+_WORLDS = Path(tempfile.mkdtemp(prefix="rapport-test-worlds-"))
+atexit.register(shutil.rmtree, _WORLDS, True)
+
+
 @functools.cache
-def _world_audit(seed: int) -> tuple[dict[str, Any], tuple[dt.date, ...]]:
+def world_store(seed: int) -> tuple[Path, World]:
+    """The synthetic world of ``seed`` (20,000 people, 365 days) imported into a store file,
+    once per test session: tests/test_virality_odds.py reads the same stores."""
     world = simulate(WorldParams(people=20_000, days=365, seed=seed))
-    with tempfile.TemporaryDirectory() as folder, Store(Path(folder) / "r.duckdb") as store:
+    path = _WORLDS / f"world-{seed}.duckdb"
+    with Store(path) as store:
         store.apply(Batch.from_tables(world.tables, source="synthetic", origin="t"))
+    return path, world
+
+
+def on_world(seed: int, compute: Callable[[Any, Tables, Context], T]) -> T:
+    """``compute(backend, tables, context)`` on the store of :func:`world_store`."""
+    path, _ = world_store(seed)
+    with Store(path) as store:
         context = build_context(store.ibis)
         try:
-            audit = audit_spikes(store.ibis, store.tables(), context).to_dict()
+            return compute(store.ibis, store.tables(), context)
         finally:
             context.release()
-    truth = tuple(WORLD_START + dt.timedelta(days=s.day) for s in world.truth.spikes)
-    return audit, truth
+
+
+@functools.cache
+def _world_audit(seed: int) -> tuple[dict[str, Any], tuple[dt.date, ...]]:
+    audit = on_world(seed, audit_spikes).to_dict()
+    truth = world_store(seed)[1].truth
+    return audit, tuple(WORLD_START + dt.timedelta(days=s.day) for s in truth.spikes)
 
 
 def _scores(kind: str | None, *, lag: int = 2) -> tuple[int, int, int, int]:

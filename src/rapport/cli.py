@@ -639,8 +639,8 @@ app.add_typer(forecast_app, name="forecast")
 for _command in (backtest, seeds, odds, spikes, benchmark, plan):
     app.command()(_command)
 app.add_typer(care_app, name="care")
-for _command in (calendar, whatif):
-    app.command()(_command)
+app.command()(calendar)
+app.command()(whatif)
 
 
 def main() -> None:

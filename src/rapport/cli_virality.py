@@ -192,7 +192,7 @@ def odds(
     for row in data["thresholds"]:
         one_in = row.get("one_in")
         out.print(
-            f"  {row['reshares']:>6,} reshares or more: {row['probability']:.4%}"
+            f"  {row['reshares']:>6,} reshares or more: {_percent(row['probability'])}"
             + (f" (about 1 post in {one_in:,.0f})" if one_in else "")
         )
     out.print(f"  rests on: {escape(str(data.get('rests_on', '')))}")
@@ -244,6 +244,12 @@ def spikes(
         out.print(escape(str(data["verdict"])))
 
 
+def _percent(probability: float) -> str:
+    """A small probability as a percentage people can read (two significant digits)."""
+    percent = probability * 100
+    return f"{percent:.2g} %" if percent >= 0.001 else "under 0.001 %"
+
+
 def _measure(measure: Any) -> str:
     """One audited number: a share as a percentage of its n, a count as is, or why not."""
     if not isinstance(measure, dict):
@@ -251,6 +257,8 @@ def _measure(measure: Any) -> str:
     if measure.get("status") != "ok":
         return "n/a"
     value = measure.get("value")
+    if value is None:
+        return "n/a"
     if "kept" in measure:
         return f"{float(value):.0%}"
     return f"{value:,}"

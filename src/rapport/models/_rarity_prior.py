@@ -141,9 +141,7 @@ def calibrate(grid: npt.ArrayLike = GRID, *, seed: int = 0) -> FloatArray:
 
     rng = np.random.default_rng(seed)
     starts = [np.zeros(r.size), *(rng.normal(size=r.size) for _ in range(7))]
-    best = min(
-        (optimize.minimize(loss, z0, method="BFGS") for z0 in starts), key=lambda f: f.fun
-    )
+    best = min((optimize.minimize(loss, z0, method="BFGS") for z0 in starts), key=lambda f: f.fun)
     z = np.asarray(best.x, dtype=np.float64)
     w = np.exp(z - z.max())
     result: FloatArray = w / w.sum()

@@ -92,6 +92,4 @@ def interpolate(points: Sequence[CalibrationPoint], observe: float) -> dict[str,
     grid = np.log([p.observe for p in points])
     at = math.log(max(observe, 1.0))
     names = ("intercept", "slope", "residual_low", "residual_high", "min_observed")
-    return {
-        name: float(np.interp(at, grid, [getattr(p, name) for p in points])) for name in names
-    }
+    return {name: float(np.interp(at, grid, [getattr(p, name) for p in points])) for name in names}

@@ -15,6 +15,7 @@ from rapport.models._cascade_core import FloatArray
 
 __all__ = [
     "SeismicParams",
+    "lin_antiderivative",
     "memory_ccdf",
     "memory_kernel",
     "pow_antiderivative",
@@ -81,20 +82,35 @@ def memory_ccdf(s: FloatArray, p: SeismicParams) -> FloatArray:
     return np.where(s < 0, 1.0, np.where(s <= p.s0, 1.0 - p.c * s, tail))
 
 
-def _f_lin(s: FloatArray, t: FloatArray, a: FloatArray, p: SeismicParams) -> FloatArray:
+def lin_antiderivative(s: FloatArray, t: FloatArray, a: FloatArray, p: SeismicParams) -> FloatArray:
     """∫ c (a (s − t) + 1) ds."""
-    return p.c * (s - a * t * s + a * s * s / 2.0)
+    result: FloatArray = p.c * (s - a * t * s + a * s * s / 2.0)
+    return result
+
+
+_f_lin = lin_antiderivative
 
 
 def pow_antiderivative(
-    s: FloatArray, ti: FloatArray, t: FloatArray, a: FloatArray, p: SeismicParams
+    s: FloatArray,
+    ti: FloatArray,
+    t: FloatArray,
+    a: FloatArray,
+    p: SeismicParams,
+    *,
+    power: FloatArray | None = None,
 ) -> FloatArray:
-    """∫ c ((s − t_i)/s0)^-(1+θ) (a (s − t) + 1) ds, for s > t_i."""
+    """∫ c ((s − t_i)/s0)^-(1+θ) (a (s − t) + 1) ds, for s > t_i.
+
+    ``power`` is (s − t_i)^-θ where the caller already has it (the same number, not
+    recomputed)."""
     th = p.theta
     scale = p.c * p.s0 ** (1.0 + th) / ((th - 1.0) * th)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        power = np.power(s - ti, -th)
-    return scale * power * (a * ti - th + (th - 1.0) * a * t - th * a * s + 1.0)
+    if power is None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            power = np.power(s - ti, -th)
+    result: FloatArray = scale * power * (a * ti - th + (th - 1.0) * a * t - th * a * s + 1.0)
+    return result
 
 
 def window_integral(

@@ -26,8 +26,9 @@ def _lin(s: float, t: float, a: float, c: float) -> float:
 
 def _pow(s: float, ti: float, t: float, a: float, p: SeismicParams) -> float:
     th = p.theta
-    scale = p.c * p.s0 ** (1.0 + th) / ((th - 1.0) * th)
-    return scale * (s - ti) ** (-th) * (a * ti - th + (th - 1.0) * a * t - th * a * s + 1.0)
+    scale = p.c * float(p.s0 ** (1.0 + th)) / ((th - 1.0) * th)
+    power = float((s - ti) ** (-th))
+    return scale * power * (a * ti - th + (th - 1.0) * a * t - th * a * s + 1.0)
 
 
 def integral_scalar(ti: float, t: float, w: float, a: float, p: SeismicParams) -> float:
@@ -51,7 +52,7 @@ def _ccdf(s: float, p: SeismicParams) -> float:
         return 1.0
     if s <= p.s0:
         return 1.0 - p.c * s
-    return (p.c * p.s0 ** (1.0 + p.theta) / p.theta) * s ** (-p.theta)
+    return (p.c * float(p.s0 ** (1.0 + p.theta)) / p.theta) * float(s ** (-p.theta))
 
 
 def _one(times: list[float], counts: list[float], t: float, p: SeismicParams) -> list[float]:
@@ -65,8 +66,11 @@ def _one(times: list[float], counts: list[float], t: float, p: SeismicParams) ->
     first = bisect_left(times, t - w, 0, below)
     if below - first < p.min_count:
         keep = min(p.min_count + 1, below)
-        w = t - times[below - keep]
-        first = bisect_left(times, t - w, 0, below)
+        earliest = times[below - keep]
+        w = t - earliest
+        # the window is [earliest, t): search for ``earliest`` itself, since t − w can round
+        # to just above it when the times are not whole seconds
+        first = bisect_left(times, earliest, 0, below)
     a = 1.0 / w
     numerator = 0.0
     reshares = 0
@@ -85,7 +89,7 @@ def seismic_loop(
     cascades: Sequence[Cascade], observe: Sequence[float], p: SeismicParams
 ) -> SeismicArrays:
     """SEISMIC for every cascade at every observation time; arrays shaped (cascades, times)."""
-    rows = []
+    rows: list[list[float]] = []
     for cascade in cascades:
         if cascade.followers is None or cascade.poster_followers is None:
             raise ValueError(f"cascade {cascade.id!r} has no follower counts")

@@ -78,7 +78,9 @@ def seismic_forecasts(cascades: Sequence[Cascade], *, observe: float) -> list[Fo
                 observe=observe,
                 observed=int(flat.observed[k]),
                 predicted_final=None if declined else float(flat.final[k]),
-                interval=None if declined else (float(flat.final_low[k]), float(flat.final_high[k])),
+                interval=None
+                if declined
+                else (float(flat.final_low[k]), float(flat.final_high[k])),
                 interval_level=params.interval_level,
                 supercritical=declined,
                 r=float(flat.r[k]),
@@ -93,8 +95,12 @@ def hawkes_forecast(
     cascade: Cascade, *, observe: float, n_starts: int = 4, seed: int = 0
 ) -> Forecast:
     """Marked Hawkes: the kernel with the better held-out likelihood, refitted on the whole
-    window; a near-critical fit is refitted with the n* prior learned from RT1–RT50 and
-    flagged, its interval left without an upper end."""
+    window; a near-critical fit is refitted with the shipped forecaster's prior on n* (a MAP
+    fit) and flagged (``near_critical``), its interval left without an upper end.
+
+    The shipped prior is the weak logit n* ~ N(0, 1.5²) unless the forecaster was refitted
+    with ``--hawkes-prior``, which learns it from maximum-likelihood fits to RT1–RT50; the
+    note says which."""
     seen = cascade.until(observe)
     options: dict[str, Any] = {"n_starts": n_starts, "seed": seed}
     kernel, _ = select_kernel(seen, observe=observe, **options)
@@ -102,13 +108,21 @@ def hawkes_forecast(
     result = model.predict(seen, observe=observe)
     notes = [f"{kernel} kernel (better held-out likelihood)"]
     if result.near_critical:
-        prior = Forecaster.shipped().hawkes_prior_
+        shipped = Forecaster.shipped()
+        prior = shipped.hawkes_prior_
+        source = (
+            f"learned from {shipped.hawkes_prior_fits_} fits to the training cascades"
+            if shipped.hawkes_prior_fits_
+            else "a weak prior, not learned"
+        )
         notes.append(
             f"maximum-likelihood n* = {model.n_star_:.3f} is near-critical (interval of n* up "
-            f"to {model.n_star_interval_[1]:.3g}); refitted with the prior on n* learned from "
-            "RT1–RT50; the forecast is fragile"
+            f"to {model.n_star_interval_[1]:.3g}); refitted with the prior logit n* ~ "
+            f"N({prior[0]:.2f}, {prior[1]:.2f}²) ({source}); the forecast is fragile"
         )
-        model = MarkedHawkes(kernel=kernel, n_star_prior=prior, **options).fit([seen], observe=observe)
+        model = MarkedHawkes(kernel=kernel, n_star_prior=prior, **options).fit(
+            [seen], observe=observe
+        )
         result = replace(model.predict(seen, observe=observe), near_critical=True)
     interval: tuple[float, float | None] | None = None
     if result.interval is not None:

@@ -41,7 +41,7 @@ from rapport.models._seismic_calibration import (
 )
 from rapport.models.base import Estimator, check_is_fitted
 from rapport.models.hawkes import n_star_prior
-from rapport.models.seismic import SeismicParams, seismic_predict
+from rapport.models.seismic import SeismicArrays, SeismicParams, seismic_predict
 
 __all__ = ["GRID", "Forecaster"]
 
@@ -52,6 +52,10 @@ GRID: tuple[float, ...] = (
 MODEL_NAME = "rapport"
 WEAK_PRIOR = (0.0, 1.5)
 """logit n* ~ N(0, 1.5²) when no prior was learned."""
+
+
+def _median_ape(predicted: FloatArray | float, final: FloatArray) -> float:
+    return float(np.median(np.abs(predicted - final) / final))
 
 
 def _growth_prior(observed: FloatArray, final: FloatArray) -> float:
@@ -114,9 +118,7 @@ class Forecaster(Estimator):
             in_sample = observed * np.exp(b0 + b1 * growth)
             loo = loo_predictions(observed, growth, final) if self.loo_intervals else in_sample
             residuals = np.log(final / loo)
-            seismic_ape = np.where(
-                column.supercritical, 1.0, np.abs(column.final - final) / final
-            )
+            seismic_ape = np.where(column.supercritical, 1.0, np.abs(column.final - final) / final)
             points.append(
                 CalibrationPoint(
                     observe=observe,
@@ -143,15 +145,18 @@ class Forecaster(Estimator):
             spread = np.log(final / (observed * np.exp(loo_g)))
             priors.append(
                 CalibrationPoint(
-                    observe=observe, intercept=g, slope=0.0,
+                    observe=observe,
+                    intercept=g,
+                    slope=0.0,
                     residual_low=float(np.quantile(spread, tail)),
                     residual_high=float(np.quantile(spread, 1.0 - tail)),
-                    min_observed=int(column.observed.min()), cascades=len(cascades),
-                    in_sample_median_ape=float(np.median(np.abs(observed * math.exp(g) - final) / final)),
-                    loo_median_ape=float(np.median(np.abs(observed * np.exp(loo_g) - final) / final)),
+                    min_observed=int(column.observed.min()),
+                    cascades=len(cascades),
+                    in_sample_median_ape=_median_ape(observed * math.exp(g), final),
+                    loo_median_ape=_median_ape(observed * np.exp(loo_g), final),
                     seismic_median_ape=float(np.median(seismic_ape)),
                 )
-            )  # fmt: skip
+            )
         self.points_ = tuple(points)
         self.growth_prior_ = tuple(priors)
         self.training_ids_ = tuple(c.id for c in cascades)
@@ -168,10 +173,16 @@ class Forecaster(Estimator):
         """Forecasts for many cascades at one observation time (SEISMIC vectorised)."""
         check_is_fitted(self, "points_")
         seen = [c.until(observe) for c in cascades]
-        with_counts = [i for i, c in enumerate(seen) if c.followers is not None and c.poster_followers is not None]
+        with_counts = [
+            i
+            for i, c in enumerate(seen)
+            if c.followers is not None and c.poster_followers is not None
+        ]
         results: list[Forecast | None] = [None] * len(seen)
         if with_counts:
-            arrays = seismic_predict([seen[i] for i in with_counts], [observe], params=self._seismic)
+            arrays = seismic_predict(
+                [seen[i] for i in with_counts], [observe], params=self._seismic
+            )
             flat = arrays.reshape((len(with_counts),))
             observed, growth = growth_feature(flat, r_cap=self.r_cap)
             at = interpolate(self.points_, observe)
@@ -185,48 +196,77 @@ class Forecaster(Estimator):
     def forecast(self, cascade: Cascade, *, observe: float) -> Forecast:
         return self.forecast_many([cascade], observe=observe)[0]
 
-    def _calibrated(self, cascade: Cascade, observe: float, at: dict[str, float], flat: Any,
-                    k: int, observed: float, growth: float) -> Forecast:  # fmt: skip
+    def _calibrated(
+        self,
+        cascade: Cascade,
+        observe: float,
+        at: dict[str, float],
+        flat: SeismicArrays,
+        k: int,
+        observed: float,
+        growth: float,
+    ) -> Forecast:
         count = int(flat.observed[k])
         r = float(flat.r[k])
         seismic_super = bool(flat.supercritical[k])
         if count < max(at["min_observed"], 1):
-            final = None if seismic_super else float(flat.final[k])
-            high = float(flat.final_high[k])
+            plain = (float(flat.final_low[k]), float(flat.final_high[k]))
             return Forecast(
-                id=cascade.id, observe=observe, observed=count, predicted_final=final,
-                interval=None if seismic_super else (float(flat.final_low[k]), high),
-                interval_level=self.interval_level, supercritical=seismic_super, r=r,
+                id=cascade.id,
+                observe=observe,
+                observed=count,
+                predicted_final=None if seismic_super else float(flat.final[k]),
+                interval=None if seismic_super else plain,
+                interval_level=self.interval_level,
+                supercritical=seismic_super,
+                r=r,
                 model="seismic",
-                notes=(f"{count} reshares by {observe:g} s: fewer than any training cascade had "
-                       f"({at['min_observed']:.0f}), so plain SEISMIC, uncalibrated",),
-            )  # fmt: skip
+                notes=(
+                    f"{count} reshares by {observe:g} s: fewer than any training cascade had "
+                    f"({at['min_observed']:.0f}), so plain SEISMIC, uncalibrated",
+                ),
+            )
         predicted = observed * math.exp(at["intercept"] + at["slope"] * growth)
         low = max(float(count), predicted * math.exp(at["residual_low"]))
         high: float | None = predicted * math.exp(at["residual_high"])
         notes = [f"calibrated SEISMIC (b0 = {at['intercept']:.3f}, b1 = {at['slope']:.3f})"]
         if seismic_super or r >= self.r_cap:
             high = None
-            notes.append(f"SEISMIC alone is supercritical or nearly (R = {r:.2f}); "
-                         f"R capped at {self.r_cap} in the calibration, no finite upper end")  # fmt: skip
+            notes.append(
+                f"SEISMIC alone is supercritical or nearly (R = {r:.2f}); R capped at "
+                f"{self.r_cap} in the calibration, no finite upper end"
+            )
         return Forecast(
-            id=cascade.id, observe=observe, observed=count, predicted_final=predicted,
-            interval=(low, high), interval_level=self.interval_level, supercritical=False, r=r,
-            model=MODEL_NAME, near_critical=r >= self.r_cap, notes=tuple(notes),
-        )  # fmt: skip
+            id=cascade.id,
+            observe=observe,
+            observed=count,
+            predicted_final=predicted,
+            interval=(low, high),
+            interval_level=self.interval_level,
+            supercritical=False,
+            r=r,
+            model=MODEL_NAME,
+            near_critical=r >= self.r_cap,
+            notes=tuple(notes),
+        )
 
     def _growth_only(self, cascade: Cascade, observe: float) -> Forecast:
         at = interpolate(self.growth_prior_, observe)
         count = cascade.observed(observe)
         predicted = count * math.exp(at["intercept"])
+        low = max(float(count), predicted * math.exp(at["residual_low"]))
         return Forecast(
-            id=cascade.id, observe=observe, observed=count, predicted_final=predicted,
-            interval=(max(float(count), predicted * math.exp(at["residual_low"])),
-                      predicted * math.exp(at["residual_high"])),
-            interval_level=self.interval_level, supercritical=False, r=None,
+            id=cascade.id,
+            observe=observe,
+            observed=count,
+            predicted_final=predicted,
+            interval=(low, predicted * math.exp(at["residual_high"])),
+            interval_level=self.interval_level,
+            supercritical=False,
+            r=None,
             model=f"{MODEL_NAME}-growth-prior",
             notes=("no follower counts: the growth ratio learned from the training cascades",),
-        )  # fmt: skip
+        )
 
     # -- shipping -----------------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
@@ -284,7 +324,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = list(sys.argv[1:] if argv is None else argv)
     if not args:
-        print("usage: python -m rapport.models.forecaster TRAINING_FOLDER [OUT.json] [--hawkes-prior]")
+        print(
+            "usage: python -m rapport.models.forecaster TRAINING_FOLDER [OUT.json] [--hawkes-prior]"
+        )
         return 2
     learn_prior = "--hawkes-prior" in args
     args = [a for a in args if a != "--hawkes-prior"]

@@ -117,7 +117,11 @@ class MarkedHawkes(Estimator):
         return bounds
 
     def _starts(self, bounds: list[tuple[float, float]]) -> list[FloatArray]:
-        fixed = [(0.5, 0.5, 10.0, 0.5, 1e-3), (0.8, 0.2, 60.0, 0.3, 1e-4), (0.3, 0.8, 1.0, 1.0, 1e-2)]
+        fixed = [
+            (0.5, 0.5, 10.0, 0.5, 1e-3),
+            (0.8, 0.2, 60.0, 0.3, 1e-4),
+            (0.3, 0.8, 1.0, 1.0, 1e-2),
+        ]
         rng = np.random.default_rng(self.seed)
         points = []
         for k in range(max(self.n_starts, 1)):
@@ -182,7 +186,9 @@ class MarkedHawkes(Estimator):
         self._store(best.x, data, converged=bool(best.success), starts=results)
         return self
 
-    def _store(self, x: FloatArray, data: Sequence[EventSet], *, converged: bool, starts: list[Any]) -> None:
+    def _store(
+        self, x: FloatArray, data: Sequence[EventSet], *, converged: bool, starts: list[Any]
+    ) -> None:
         x = np.asarray(x, dtype=np.float64)
         self.x_ = x
         self.n_star_ = float(math.exp(x[0]))

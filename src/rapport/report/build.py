@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +16,16 @@ from rapport.metrics.findings import OBJECTIVE_WEIGHTS, Finding, findings
 from rapport.metrics.run import MetricResult, build_context, run_metrics
 from rapport.metrics.spec import AREAS
 from rapport.report.assets import vega_bundle
-from rapport.report.figures import FIGURES, Figure, Sources
+from rapport.report.blocks import Block, Part
+from rapport.report.figures import FIGURES, Figure, Link, Sources
+from rapport.report.strategy import care_block, strategy_part
 from rapport.report.text import format_interval, format_value
+from rapport.report.virality import virality_part
+from rapport.store import Store
 from rapport.tables import Tables
 from rapport.workspace import Workspace
 
-__all__ = ["SECTIONS", "Report", "Section", "render_report", "write_report"]
+__all__ = ["SECTIONS", "Rendered", "Report", "Section", "render_report", "write_report"]
 
 Progress = Callable[[str], None]
 
@@ -63,6 +67,8 @@ class Report:
     metrics: list[MetricResult]
     findings: list[Finding]
     charts: int
+    blocks: list[Block] = field(default_factory=list)
+    """The blocks of the strategy and virality sections, each shown or with its reason."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -70,7 +76,19 @@ class Report:
             "charts": self.charts,
             "findings": [f.to_dict() for f in self.findings],
             "metrics": [m.to_dict() for m in self.metrics],
+            "blocks": [b.to_dict() for b in self.blocks],
         }
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The report's HTML and what it holds."""
+
+    page: str
+    metrics: list[MetricResult]
+    findings: list[Finding]
+    charts: int
+    parts: list[Part]
 
 
 def _environment() -> jinja2.Environment:
@@ -83,6 +101,7 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["value"] = format_value
     env.filters["interval"] = format_interval
+    env.tests["link"] = lambda cell: isinstance(cell, Link)
     return env
 
 
@@ -101,11 +120,19 @@ def render_report(
     until: dt.datetime | None = None,
     generated_at: dt.datetime | None = None,
     store_facts: Mapping[str, Any] | None = None,
+    store: Store | None = None,
     progress: Progress | None = None,
-) -> tuple[str, list[MetricResult], list[Finding], int]:
-    """The report's HTML, its metric results and findings, and how many charts it holds."""
+) -> Rendered:
+    """The report's HTML with its metric results, findings, chart count and parts.
+
+    ``store`` (the store ``backend`` belongs to) gives the plan, the care list and the
+    what-if their stored state; without it those blocks say what they need.
+    """
     if progress:
         progress("metrics")
+    moment = (generated_at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    today = generated_at.astimezone(dt.UTC) if generated_at is not None else None
+    care = care_block(store, config, today=today)  # before our context: see care_block
     context = build_context(backend, since=since, until=until, settings={"config": config})
     sources = Sources(backend, Tables.from_backend(backend), context, config)
     try:
@@ -113,12 +140,12 @@ def render_report(
         if progress:
             progress("charts")
         figures: dict[str, list[Figure]] = {area: FIGURES[area](sources) for area in AREAS}
+        parts = [strategy_part(sources, store=store, care=care), virality_part(sources)]
     finally:
         context.release()
     ranked = findings(results, config)
     if progress:
         progress("page")
-    moment = (generated_at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     page = (
         _environment()
         .get_template("report.html.jinja2")
@@ -136,12 +163,14 @@ def render_report(
             figures=figures,
             findings=ranked,
             area_findings={area: [f for f in ranked if f.area == area] for area in AREAS},
+            parts=parts,
             store=store_facts or {},
             vega_bundle=vega_bundle(),
         )
     )
     count = sum(1 for group in figures.values() for f in group if f.spec is not None)
-    return page, results, ranked, count
+    count += sum(part.charts for part in parts)
+    return Rendered(page, results, ranked, count, parts)
 
 
 def write_report(
@@ -168,7 +197,7 @@ def write_report(
             "imports": store.recent_imports(limit=5),
             "demo": store.meta("demo") == "true",
         }
-        page, results, ranked, count = render_report(
+        rendered = render_report(
             store.ibis,
             config=config,
             title=title,
@@ -176,10 +205,12 @@ def write_report(
             until=until,
             generated_at=generated_at,
             store_facts=facts,
+            store=store,
             progress=progress,
         )
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.tmp")
-    temporary.write_text(page, encoding="utf-8")
+    temporary.write_text(rendered.page, encoding="utf-8")
     temporary.replace(target)
-    return Report(target, results, ranked, count)
+    blocks = [block for part in rendered.parts for block in part.blocks]
+    return Report(target, rendered.metrics, rendered.findings, rendered.charts, blocks)

@@ -11,8 +11,11 @@ __all__ = [
     "KIND_COLOURS",
     "engagement_chart",
     "followers_chart",
+    "forecast_chart",
     "people_chart",
     "posts_chart",
+    "spread_curve",
+    "whatif_chart",
 ]
 
 KIND_COLOURS = {
@@ -255,5 +258,130 @@ def value_vanity_scatter(frame: pd.DataFrame) -> dict[str, Any]:
             ),
             tooltip=["day:N", "kind:N", "likes:Q", "conversions:Q", "value:Q"],
         )
+    )
+    return _spec(chart)
+
+
+def forecast_chart(frame: pd.DataFrame) -> dict[str, Any]:
+    """Per recent post: reshares so far, the forecast final count and its interval.
+
+    ``frame``: label, observed, predicted (NaN when declined), low, high (NaN: no upper end).
+    """
+    order = list(frame["label"])
+    y = alt.Y("label:N", title=None, sort=order)
+    x_scale = alt.Scale(type="symlog")
+    bounded = frame.dropna(subset=["low", "high"])
+    spans = (
+        alt.Chart(bounded)
+        .mark_rule(color="#4c78a8", strokeWidth=2)
+        .encode(y=y, x=alt.X("low:Q", scale=x_scale), x2="high:Q")
+    )
+    long = frame.melt(
+        id_vars=["label"], value_vars=["observed", "predicted"], var_name="what", value_name="n"
+    ).dropna(subset=["n"])
+    long["what"] = long["what"].map({"observed": "reshares so far", "predicted": "forecast final"})
+    points = (
+        alt.Chart(long)
+        .mark_point(filled=True, size=70)
+        .encode(
+            y=y,
+            x=alt.X("n:Q", title="Reshares (symmetric log scale)", scale=x_scale),
+            color=alt.Color(
+                "what:N",
+                title=None,
+                scale=alt.Scale(
+                    domain=["reshares so far", "forecast final"], range=["#8a8f93", "#4c78a8"]
+                ),
+            ),
+            shape=alt.Shape(
+                "what:N",
+                title=None,
+                scale=alt.Scale(
+                    domain=["reshares so far", "forecast final"], range=["square", "circle"]
+                ),
+            ),
+            tooltip=["label:N", "what:N", alt.Tooltip("n:Q", format=",.0f")],
+        )
+    )
+    chart = alt.layer(
+        spans,
+        points,
+        width=_WIDTH + 100,
+        height=max(_HEIGHT // 2, 26 * len(order)),
+        title="Recent posts: reshares so far and the forecast final count (line: interval)",
+    )
+    return _spec(chart)
+
+
+def spread_curve(frame: pd.DataFrame, baselines: pd.DataFrame) -> dict[str, Any]:
+    """Diminishing returns: estimated spread of the first k people chosen (``frame``: k,
+    spread), with simpler choices of the same number of people as points (``baselines``:
+    k, spread, rule)."""
+    line = (
+        alt.Chart(frame)
+        .mark_line(point=True, color="#2f7d5b")
+        .encode(
+            x=alt.X("k:Q", title="People cared for first (k)", axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y("spread:Q", title="Estimated people reached"),
+            tooltip=["k:Q", alt.Tooltip("spread:Q", format=",.0f")],
+        )
+    )
+    rules = list(baselines["rule"])
+    others = (
+        alt.Chart(baselines)
+        .mark_point(filled=True, size=110, shape="diamond")
+        .encode(
+            x="k:Q",
+            y="spread:Q",
+            color=alt.Color(
+                "rule:N",
+                title="Chosen instead",
+                scale=alt.Scale(
+                    domain=rules, range=["#e4a35a", "#8a8f93", "#b279a2"][: len(rules)]
+                ),
+            ),
+            tooltip=["rule:N", "k:Q", alt.Tooltip("spread:Q", format=",.0f")],
+        )
+    )
+    title = "Estimated reach of the first k people chosen"
+    return _spec(alt.layer(line, others, width=_WIDTH - 190, height=_HEIGHT, title=title))
+
+
+def whatif_chart(frame: pd.DataFrame, *, outcomes: list[str]) -> dict[str, Any]:
+    """Strategies side by side: median (point) and 10th–90th percentile (line) per outcome.
+
+    ``frame``: strategy, outcome, median, p10, p90 (one row per strategy and outcome).
+    """
+    strategies = list(dict.fromkeys(frame["strategy"]))
+    y = alt.Y("strategy:N", title=None, sort=strategies)
+    bands = (
+        alt.Chart()
+        .mark_rule(color="#4c78a8", strokeWidth=3, opacity=0.5)
+        .encode(
+            y=y,
+            x=alt.X("p10:Q", title=None, scale=alt.Scale(zero=False), axis=alt.Axis(tickCount=5)),
+            x2="p90:Q",
+        )
+    )
+    medians = (
+        alt.Chart()
+        .mark_point(filled=True, size=70, color="#1f4e79")
+        .encode(
+            y=y,
+            x=alt.X("median:Q", title=None, scale=alt.Scale(zero=False)),
+            tooltip=[
+                "strategy:N",
+                "outcome:N",
+                alt.Tooltip("median:Q", format=",.1f"),
+                alt.Tooltip("p10:Q", format=",.1f"),
+                alt.Tooltip("p90:Q", format=",.1f"),
+            ],
+        )
+    )
+    chart = (
+        alt.layer(bands, medians, data=frame, width=360, height=22 * len(strategies))
+        .facet(facet=alt.Facet("outcome:N", title=None, sort=outcomes), columns=2)
+        .resolve_scale(x="independent")
+        .properties(title="What if: median and 10th–90th percentile over the simulated runs")
     )
     return _spec(chart)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
+from urllib.parse import urlsplit
 
 import pandas as pd
 
@@ -20,7 +21,32 @@ from rapport.metrics.tables import get_table
 from rapport.report import charts, series
 from rapport.tables import Tables
 
-__all__ = ["FIGURES", "Figure", "Sources"]
+__all__ = ["FIGURES", "Cell", "Figure", "Link", "Sources"]
+
+
+@dataclass(frozen=True)
+class Link:
+    """A table cell that links out: ``href`` is kept only when it is an http(s) URL, so a
+    ``javascript:`` or ``data:`` link from a platform is shown as text, never followed."""
+
+    text: str
+    href: str | None = None
+
+    @classmethod
+    def to(cls, url: str | None, text: str | None = None) -> Link:
+        """A link to ``url`` shown as ``text`` (default: the URL); a URL that is not http(s)
+        is shown as itself, as text."""
+        address = (url or "").strip()
+        try:
+            scheme = urlsplit(address).scheme.lower()
+        except ValueError:  # an unparseable URL (e.g. a broken IPv6 host) is only text
+            scheme = ""
+        if scheme in ("http", "https"):
+            return cls(address if text is None else text, address)
+        return cls(address)
+
+
+Cell: TypeAlias = str | Link
 
 
 @dataclass(frozen=True)
@@ -31,8 +57,12 @@ class Figure:
     title: str
     spec: dict[str, Any] | None
     columns: list[str]
-    rows: list[list[str]]
+    rows: list[list[Cell]]
     note: str = ""
+    newest_first: bool = True
+    """Rows are oldest first and shown newest first beside a chart (weekly series)."""
+    stacked: bool = False
+    """The table goes under the chart, full width (a wide table), not beside it."""
 
     @property
     def spec_json(self) -> str:
@@ -57,7 +87,7 @@ class Sources:
         return frame
 
 
-def _rows(frame: pd.DataFrame, formats: Mapping[str, Callable[[Any], str]]) -> list[list[str]]:
+def _rows(frame: pd.DataFrame, formats: Mapping[str, Callable[[Any], str]]) -> list[list[Cell]]:
     return [[formats.get(str(k), _text)(v) for k, v in record.items()]
             for record in frame.to_dict("records")]  # fmt: skip
 

@@ -68,6 +68,7 @@ _PLAN_KEYS = {
     "max_promotional_share": "max_promotional_share",
     "promotional_share": "max_promotional_share",
     "reply_rate": "reply_rate",
+    "public_reply_rate": "reply_rate",
     "reply_time_hours": "reply_time_hours",
     "time_to_first_reply": "reply_time_hours",
 }
@@ -78,7 +79,8 @@ def plan_from_stored(plan: Mapping[str, Any], fallback: CurrentPlan, *, label: s
 
     The hook for ``rapport.strategy.planner``: each item of ``plan["steps"]`` may name a
     ``metric`` (or ``area``) with a ``target`` value, or carry the keys directly; the
-    metrics read are posts_per_week, promotional_share, reply_rate and time_to_first_reply.
+    metrics read are posts_per_week, promotional_share, reply_rate (or the planner's
+    public_reply_rate) and time_to_first_reply.
     ``extra_posts_per_week`` adds to the posts per week.
     """
     values = dataclasses.asdict(fallback)

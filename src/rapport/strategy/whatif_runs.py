@@ -58,13 +58,13 @@ def save_whatif(store: Store, result: dict[str, Any], *, seed: int) -> int:
 
 def latest_whatif(store: Store) -> StoredWhatIf | None:
     """The most recent stored what-if result, or None when ``rapport whatif`` never ran."""
-    row = store.connection.execute(
+    rows = store.connection.execute(  # fetchall: a half-read result blocks the connection
         "SELECT run_id, epoch(created_at), months, runs, seed, result FROM whatif_runs "
         "ORDER BY run_id DESC LIMIT 1"
-    ).fetchone()
-    if row is None:
+    ).fetchall()
+    if not rows:
         return None
-    run_id, created, months, runs, seed, text = row
+    run_id, created, months, runs, seed, text = rows[0]
     return StoredWhatIf(
         run_id=int(run_id),
         created_at=dt.datetime.fromtimestamp(float(created), tz=dt.UTC),

@@ -10,10 +10,11 @@ where the data has it:
   follower count).
 
 Per post, not per day: summing a day's posts mixes a spike with the posting cadence (a quiet
-week, a day with three posts), and on the synthetic world it found half as many of the
-injected spikes (docs/virality.md). Detections on the same or nearby days are one spike. Each
-spike's *window* is its days plus the ``tail_days`` after (follows and first engagements keep
-coming in); every other day is an *ordinary* day. For each spike, for all spikes together
+week, a day with three posts); on the synthetic world (seeds 0–9) daily sums of reach found 54
+of the 71 injected spikes with 23 false alarms, posts one by one 70 with 2 (docs/virality.md).
+Detections on the same or nearby days are one spike. Each spike's *window* is its days plus
+the ``tail_days`` after (follows and first engagements keep coming in); every other day is an
+*ordinary* day. For each spike, for all spikes together
 and for the ordinary days: followers gained, how many still followed at 30 and at 90 days,
 the people who first engaged then and are in the core community now, and the conversions
 attributed to the posts published then. The verdict compares spikes with ordinary weeks:

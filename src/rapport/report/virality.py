@@ -1,0 +1,363 @@
+"""The report's "virality reality" part: forecasts of recent posts, the odds of going viral,
+the spike audit and who to care for first (issue 5), each from the library function the
+CLI uses, each degrading to its reason on its own."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+from rapport.models.forecast import forecast_posts
+from rapport.report import charts
+from rapport.report.blocks import Block, Part, count, guarded, number, pct, unavailable
+from rapport.report.figures import Cell, Figure, Sources
+from rapport.virality.care import care_first
+from rapport.virality.odds import account_odds
+from rapport.virality.spikes import audit_spikes
+
+__all__ = ["CARE_FIRST_K", "FORECASTS", "chance", "virality_part"]
+
+FORECASTS = 10
+"""Recent posts forecast in the report (``rapport forecast post ID`` for any other)."""
+CARE_FIRST_K = 20
+"""People chosen in the report: the choice takes about half a second on the demo (20,000
+people); ``rapport seeds --k 50`` chooses more."""
+PRINCIPLE = (
+    "Going viral is rare and mostly luck: forecast what your posts will do, know the odds, "
+    "check what spikes left behind, and look after the people whose care spreads."
+)
+
+
+def chance(p: Any) -> str:
+    """A probability as a percentage with two significant digits, however small."""
+    if not isinstance(p, int | float) or not math.isfinite(p):
+        return ""
+    percent = float(p) * 100
+    if percent <= 0:
+        return "0%"
+    if percent < 1e-6:
+        return "below 0.000001%"
+    digits = max(1, 1 - math.floor(math.log10(percent)))  # two significant digits
+    return f"{percent:.{digits}f}%"
+
+
+def _one_in(p: Any) -> str:
+    if not isinstance(p, int | float) or not math.isfinite(p) or p <= 0:
+        return "never seen"
+    return f"1 in {1 / p:,.0f}"
+
+
+def _duration(seconds: float) -> str:
+    hours = seconds / 3600
+    return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} days"
+
+
+# -- forecasts -------------------------------------------------------------------------------
+def _forecasts(s: Sources) -> Block:
+    title = "Forecasts of recent posts"
+    found = forecast_posts(s.backend, s.tables, s.context, limit=FORECASTS)
+    if not found:
+        return unavailable(
+            "forecasts",
+            title,
+            "not computable: needs reposts or quotes of your own original posts, with who and "
+            "when (interactions of kind repost or quote); none of your posts has any",
+        )
+    posts = s.tables.posts
+    ids = [f.id for f in found]
+    known = s.frame(
+        posts.filter(posts.post_id.isin(ids)).select("post_id", "created_at", "text")
+    ).set_index("post_id")
+    rows: list[list[Cell]] = []
+    points = []
+    level = ""
+    for f in found:
+        d = f.to_dict()  # finite numbers or None, as `rapport forecast --json` gives them
+        pid = str(d["id"])
+        posted = known["created_at"].get(pid) if pid in known.index else None
+        text = known["text"].get(pid) if pid in known.index else None
+        day = pd.Timestamp(posted).strftime("%Y-%m-%d") if pd.notna(posted) else ""
+        excerpt = "" if text is None or pd.isna(text) else str(text)
+        excerpt = excerpt if len(excerpt) <= 60 else excerpt[:59] + "…"
+        low, high = d["interval"] if d["interval"] is not None else (None, None)
+        level = f"{d['interval_level']:.0%}"
+        predicted = d["predicted_final"]
+        if predicted is None:
+            forecast, span = "declined: supercritical, no finite forecast", ""
+        elif high is None:
+            forecast, span = count(predicted), f"{count(low)} or more (no upper end)"
+        else:
+            forecast, span = count(predicted), f"{count(low)} to {count(high)}"
+        flags = (["near-critical: fragile"] if d["near_critical"] else []) + list(d["notes"])
+        rows.append(
+            [
+                pid,
+                day,
+                excerpt,
+                _duration(d["observe_seconds"]),
+                count(d["observed"]),
+                forecast,
+                span,
+                number(d["r"], 2),
+                str(d["model"]),
+                "; ".join(flags),
+            ]
+        )
+        points.append(
+            {
+                "label": f"{pid} ({day})" if day else pid,
+                "observed": float(d["observed"]),
+                "predicted": math.nan if predicted is None else float(predicted),
+                "low": math.nan if low is None or predicted is None else float(low),
+                "high": math.nan if high is None or predicted is None else float(high),
+            }
+        )
+    figure = Figure(
+        "forecasts",
+        title,
+        charts.forecast_chart(pd.DataFrame(points)),
+        [
+            "Post",
+            "Posted",
+            "Text",
+            "Watched for",
+            "Reshares so far",
+            "Forecast final",
+            f"Interval ({level})",
+            "Reshares per reshare (r)",
+            "Model",
+            "Notes",
+        ],
+        rows,
+        note="Reshares are reposts and quotes, never counting the post itself. Each forecast "
+        "uses only what happened up to the end of the data.",
+        newest_first=False,
+        stacked=True,
+    )
+    return Block(
+        "forecasts",
+        title,
+        lines=[
+            f"The {len(found)} most recent of your posts that were reshared, newest first: "
+            "how many reshares each has and how many it will end with. Any other post: "
+            "`rapport forecast post ID`."
+        ],
+        figures=[figure],
+    )
+
+
+# -- odds ------------------------------------------------------------------------------------
+def _odds(s: Sources) -> Block:
+    title = "The odds of going viral"
+    odds = account_odds(s.backend, s.tables, s.context).to_dict()
+    rows: list[list[Cell]] = [
+        [
+            count(t["reshares"]),
+            chance(t["probability"]),
+            _one_in(t["probability"]),
+            f"{chance(t['interval'][0])} to {chance(t['interval'][1])}",
+            _one_in(t["published_average"]),
+        ]
+        for t in odds["thresholds"]
+    ]
+    mixture = odds["mixture"]
+    weights: list[list[Cell]] = [
+        [number(r, 3), chance(w), chance(q)]
+        for r, w, q in zip(
+            mixture["reproduction_numbers"],
+            mixture["weights"],
+            mixture["prior_weights"],
+            strict=True,
+        )
+    ]
+    return Block(
+        "odds",
+        title,
+        lines=[odds["summary"]],
+        figures=[
+            Figure(
+                "odds",
+                "Chance that one post reaches each number of reshares",
+                None,
+                ["Reshares", "Chance per post", "That is", "95 % interval", "Published average"],
+                rows,
+            ),
+            Figure(
+                "odds-mixture",
+                "The mixture of reproduction numbers behind the odds",
+                None,
+                ["Reproduction number R", "Weight for this account", "Prior weight"],
+                weights,
+                note=f"Prior: {mixture['prior']}",
+            ),
+        ],
+        notes=[f"What this rests on: {odds['rests_on']}"],
+    )
+
+
+# -- spikes ----------------------------------------------------------------------------------
+_MEASURES = {
+    "followers_gained": "Followers gained",
+    "still_following_30d": "Still following at 30 days",
+    "still_following_90d": "Still following at 90 days",
+    "new_core_members": "New core members",
+    "conversions": "Conversions",
+}
+
+
+def _measure(name: str, m: Mapping[str, Any] | None) -> str:
+    if not m:
+        return ""
+    if m.get("status") != "ok":
+        return "not computable"
+    if name == "followers_gained":
+        return count(m["value"])
+    if name.startswith("still_following"):
+        return f"{pct(m['value'])} of {count(m['n'])}"
+    if name == "new_core_members":
+        share = f" ({pct(m['share'], 1)})" if m.get("share") is not None else ""
+        return f"{count(m['value'])} of {count(m['newcomers'])} newcomers{share}"
+    return f"{count(m['value'])} ({number(m['per_post'], 2)} a post)"
+
+
+def _spikes(s: Sources) -> Block:
+    title = "The spike audit: did the spikes leave anything that lasted?"
+    audit = audit_spikes(s.backend, s.tables, s.context).to_dict()
+    signals = audit["signals"]
+    if not audit["ordinary"] or all(v.get("status") != "ok" for v in signals.values()):
+        return unavailable("spikes", title, audit["verdict"])
+    rows: list[list[Cell]] = []
+    reasons: set[str] = set()
+
+    def measures(row: Mapping[str, Any]) -> list[Cell]:
+        for name, label in _MEASURES.items():
+            m = row.get(name) or {}
+            if m.get("status") == "not_computable":
+                reasons.add(f"{label}, where not computable: {m.get('reason')}")
+        return [_measure(name, row.get(name)) for name in _MEASURES]
+
+    for spike in audit["spikes"]:
+        days = (
+            spike["day"]
+            if spike["day"] == spike["last_day"]
+            else (f"{spike['day']} to {spike['last_day']}")
+        )
+        size = f"{count(spike['size'])} against about {count(spike['baseline'])} {spike['unit']}"
+        rows.append(
+            [
+                days,
+                spike["kind"].replace("+", ", "),
+                size,
+                ", ".join(spike["post_ids"]),
+                *measures(spike),
+            ]
+        )
+    for label, row in (
+        ("all spikes together", audit["in_spikes"]),
+        ("ordinary days", audit["ordinary"]),
+    ):
+        if row and row.get("days"):
+            rows.append([label, "", f"{count(row['days'])} days", "", *measures(row)])
+    period = audit.get("period") or {}
+    lines = [audit["verdict"]]
+    if period:
+        lines.append(
+            f"Period {period['from']} to {period['to']}; each spike's window runs "
+            f"{period['tail_days']} days past it, for the follows that keep coming."
+        )
+    skipped = [f"{k}: {v['reason']}" for k, v in signals.items() if v.get("status") != "ok"]
+    notes = sorted(reasons)
+    if skipped:
+        notes.append("Signals not searched for spikes: " + "; ".join(skipped))
+    return Block(
+        "spikes",
+        title,
+        lines=lines,
+        figures=[
+            Figure(
+                "spikes",
+                "Each spike, what it left, and ordinary days for comparison",
+                None,
+                ["Spike", "Seen in", "Size", "Posts", *_MEASURES.values()],
+                rows,
+            )
+        ],
+        notes=notes,
+    )
+
+
+# -- care first ------------------------------------------------------------------------------
+def _people_known(s: Sources) -> int:
+    rows = s.context.own_interactions(s.tables)
+    found = s.backend.execute(rows.filter(rows.person_id.notnull()).person_id.nunique())
+    return int(found or 0)
+
+
+def _care_first(s: Sources) -> Block:
+    title = "Who to care for first"
+    k = max(1, min(CARE_FIRST_K, _people_known(s)))
+    choice = care_first(s.backend, s.tables, s.context, k=k).to_dict()
+    seeds: Sequence[Any] = choice["seeds"]
+    handles = choice.get("handles") or [None] * len(seeds)
+    curve = choice["curve"]
+    rows: list[list[Cell]] = [
+        [
+            str(point["k"]),
+            str(handle) if handle else str(seed),
+            count(point["spread"]),
+            count(point["gain"]),
+        ]
+        for seed, handle, point in zip(seeds, handles, curve, strict=True)
+    ]
+    baselines = [
+        (name, choice[key]["estimated_spread"])
+        for key, name in (("by_followers", "by follower count"), ("by_random", "at random"))
+        if key in choice
+    ]
+    frame = pd.DataFrame(curve)[["k", "spread"]]
+    others = pd.DataFrame(
+        [{"k": len(seeds), "spread": spread, "rule": name} for name, spread in baselines]
+    )
+    compared = "; ".join(f"{name}: {count(spread)}" for name, spread in baselines)
+    line = (
+        f"Looking after these {len(seeds)} people first spreads your care to an estimated "
+        f"{count(choice['estimated_spread'])} people"
+    )
+    return Block(
+        "care-first",
+        title,
+        lines=[line + (f" (the same number chosen {compared})." if compared else ".")],
+        figures=[
+            Figure(
+                "care-first",
+                f"The {len(seeds)} people whose care spreads furthest, in the order chosen",
+                charts.spread_curve(frame, others) if len(others) else None,
+                ["#", "Who", "Reach of the first k", "Added by this person"],
+                rows,
+                newest_first=False,
+            )
+        ],
+        notes=[
+            f"The report chooses at most {CARE_FIRST_K} people, to stay quick; "
+            "`rapport seeds --k 50` chooses more.",
+            f"Method: {choice['method']}.",
+        ],
+    )
+
+
+def virality_part(s: Sources) -> Part:
+    """The "virality reality" section: each block on its own, with its reason when it fails."""
+    return Part(
+        "virality",
+        "Virality reality",
+        PRINCIPLE,
+        [
+            guarded("forecasts", "Forecasts of recent posts", lambda: _forecasts(s)),
+            guarded("odds", "The odds of going viral", lambda: _odds(s)),
+            guarded("spikes", "The spike audit", lambda: _spikes(s)),
+            guarded("care-first", "Who to care for first", lambda: _care_first(s)),
+        ],
+    )
