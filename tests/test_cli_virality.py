@@ -56,6 +56,16 @@ def test_forecast_cascade_durations_are_the_same_time(shared: Path, model: str) 
     assert seconds == minutes and seconds["model"].startswith(model)
 
 
+def test_an_interval_with_no_upper_end_prints(tmp_path: Path) -> None:
+    path = Path(__file__).parent / "data" / "cascades" / "tiny_seismic.txt"
+    data = _json("forecast", "cascade", path, "--observe", "10m", "--model", "hawkes")
+    text = invoke(CliRunner(), "forecast", "cascade", path, "--observe", "10m",
+                  "--model", "hawkes").stdout  # fmt: skip
+    if data["interval"] and data["interval"][1] is None:
+        assert "or more" in text
+    assert data["id"] in text
+
+
 def test_bad_forecast_options_exit_2_with_the_fix(shared: Path, tmp_path: Path) -> None:
     path = shared / TRAINING / "RT1.txt"
     result = invoke(CliRunner(), "forecast", "cascade", path, "--observe", "an hour")
@@ -97,6 +107,7 @@ def test_forecast_post_uses_a_workspace_post(ws: Path) -> None:
     assert data["predicted_final"] is None or data["predicted_final"] >= data["observed"]
     result = invoke(CliRunner(), "forecast", "post", "no-such-post", "--workspace", ws)
     assert result.exit_code == 2 and "no-such-post" in result.stderr
+    assert "rapport metrics --table posts" in result.stderr
 
 
 def test_seeds_on_an_edge_list_name_nodes_of_the_file(shared: Path) -> None:

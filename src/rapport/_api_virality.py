@@ -56,9 +56,12 @@ def forecast_post(
             "(see `rapport metrics --table posts`)"
         )
     cascade = cascades[0]
-    horizon = (
-        observe if observe is not None else float(cascade.times[-1]) if len(cascade.times) else 0.0
-    )
+    if observe is not None:
+        horizon = observe
+    elif cascade.horizon is not None:  # everything up to the end of the data
+        horizon = float(cascade.horizon)
+    else:
+        horizon = float(cascade.times[-1]) if len(cascade.times) else 0.0
     return forecast(cascade, observe=horizon, model=model)
 
 

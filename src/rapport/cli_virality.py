@@ -34,6 +34,15 @@ ObserveOption = Annotated[
 ModelOption = Annotated[str, typer.Option(help="auto (rapport's forecaster), seismic or hawkes.")]
 
 
+def _interval(interval: Any) -> str:
+    """``[low, high]`` in words; a missing upper end is "or more"."""
+    if not interval or interval[0] is None:
+        return ""
+    if interval[1] is None:
+        return f"{interval[0]:,.0f} or more"
+    return f"{interval[0]:,.0f} to {interval[1]:,.0f}"
+
+
 def _print_forecasts(forecasts: list[Any], *, json: bool) -> None:
     rows = [f.to_dict() for f in forecasts]
     if json:
@@ -50,7 +59,7 @@ def _print_forecasts(forecasts: list[Any], *, json: bool) -> None:
             escape(str(row.get("id", ""))),
             f"{row['observed']:,}",
             final,
-            f"{interval[0]:,.0f} to {interval[1]:,.0f}" if interval else "",
+            _interval(interval),
             "" if row.get("r") is None else f"{row['r']:.2f}",
             str(row.get("model", "")),
         )

@@ -227,12 +227,10 @@ class CascadeBatch:
     @classmethod
     def from_cascades(cls, cascades: Sequence[Cascade]) -> CascadeBatch:
         """Pack cascades; every one must know its follower counts and its poster's."""
-        lengths = np.fromiter((c.size + 1 for c in cascades), dtype=np.int64, count=len(cascades))
-        offsets = np.zeros(len(cascades) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=offsets[1:])
-        times = np.zeros(int(offsets[-1]), dtype=np.float64)
-        followers = np.zeros(int(offsets[-1]), dtype=np.float64)
-        for k, cascade in enumerate(cascades):
+        times_parts: list[FloatArray] = []
+        followers_parts: list[FloatArray] = []
+        posters: list[float] = []
+        for cascade in cascades:
             if cascade.followers is None or cascade.poster_followers is None:
                 raise InvalidCascade(
                     cascade.id,
@@ -240,10 +238,20 @@ class CascadeBatch:
                     problem="SEISMIC needs every resharer's and the poster's follower count; "
                     "use the Hawkes model (model='hawkes') for cascades without them",
                 )
-            start = int(offsets[k])
-            times[start + 1 : start + 1 + cascade.size] = cascade.times
-            followers[start] = cascade.poster_followers
-            followers[start + 1 : start + 1 + cascade.size] = cascade.followers
+            times_parts.append(cascade.times)
+            followers_parts.append(cascade.followers)
+            posters.append(cascade.poster_followers)
+        lengths = np.fromiter(map(len, times_parts), dtype=np.int64, count=len(posters)) + 1
+        offsets = np.zeros(len(posters) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        reshare = np.ones(int(offsets[-1]), dtype=np.bool_)
+        reshare[offsets[:-1]] = False  # each cascade's first slot is its original post
+        times = np.zeros(reshare.size, dtype=np.float64)
+        followers = np.zeros(reshare.size, dtype=np.float64)
+        if times_parts:
+            times[reshare] = np.concatenate(times_parts)
+            followers[reshare] = np.concatenate(followers_parts)
+            followers[offsets[:-1]] = posters
         return cls(
             ids=tuple(c.id for c in cascades), times=times, followers=followers, offsets=offsets
         )

@@ -105,7 +105,7 @@ def cascades_from_store(
         if missing:
             raise UsageError(
                 f"not an own original post in this workspace: {', '.join(missing)}; "
-                "list posts with `rapport forecast post` or check the id"
+                "see your posts' ids with `rapport metrics --table posts`"
             )
     grouped: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     if len(event_rows):

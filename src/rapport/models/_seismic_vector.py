@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 from scipy import stats  # type: ignore[import-untyped, unused-ignore]
 
 from rapport.models._cascade_core import BoolArray, CascadeBatch, FloatArray, IntArray
@@ -69,22 +70,40 @@ class SeismicArrays:
         )
 
 
+def _keys(batch: CascadeBatch) -> npt.NDArray[np.complex128]:
+    """One sortable key per event: cascade index + 1j · time. NumPy orders complex numbers
+    by real part, then imaginary part, so the keys of a batch are sorted and one
+    ``np.searchsorted`` finds a time within its own cascade for every query at once."""
+    keys = np.empty(batch.times.size, dtype=np.complex128)
+    keys.real = np.repeat(np.arange(batch.count, dtype=np.float64), np.diff(batch.offsets))
+    keys.imag = batch.times
+    return keys
+
+
 def _search(
-    times: FloatArray, start: IntArray, stop: IntArray, values: FloatArray, *, right: bool
+    keys: npt.NDArray[np.complex128], cascade: IntArray, values: FloatArray, *, right: bool
 ) -> IntArray:
-    """Per query, the insertion index of ``values`` in ``times[start:stop]`` (sorted)."""
-    lo = start.copy()
-    hi = stop.copy()
-    last = times.size - 1
-    while True:
-        active = lo < hi
-        if not active.any():
-            return lo
-        mid = (lo + hi) // 2
-        probe = times[np.minimum(mid, last)]
-        go_right = (probe <= values) if right else (probe < values)
-        lo = np.where(active & go_right, mid + 1, lo)
-        hi = np.where(active & ~go_right, mid, hi)
+    """Per query, the insertion index of ``values`` among the times of its cascade (the
+    cascade's end when every time is smaller): side ``right`` or ``left``."""
+    probe = np.empty(values.size, dtype=np.complex128)
+    probe.real = cascade
+    probe.imag = values
+    return np.searchsorted(keys, probe, side="right" if right else "left")
+
+
+def _back_to_first(
+    times: FloatArray, start: IntArray, index: IntArray, values: FloatArray
+) -> IntArray:
+    """Per query, ``index`` moved back over the events just before it whose time equals
+    ``values`` (no earlier than ``start``): from a ``right`` insertion index, or from the
+    index of an event at that time, the ``left`` insertion index (ties are rare)."""
+    out = index.copy()
+    rows = np.arange(out.size)
+    while rows.size:
+        rows = rows[out[rows] > start[rows]]
+        rows = rows[times[out[rows] - 1] == values[rows]]
+        out[rows] -= 1
+    return out
 
 
 def _expand(start: IntArray, stop: IntArray) -> tuple[IntArray, IntArray]:
@@ -120,26 +139,27 @@ def _near_integral(
     power: FloatArray,
     p: SeismicParams,
 ) -> FloatArray:
-    """:func:`window_integral` for pairs with u = t − t_i <= w + s0 (cases 1 to 4), each
-    case evaluated only where it applies, by the same expressions (so the same numbers).
+    """:func:`window_integral` for pairs with 0 <= u = t − t_i <= w + s0 (cases 1 to 4), by
+    the same expressions (so the same numbers), without evaluating the cases that don't
+    apply: F_lin(upper) − F_lin(lower), plus F_pow(t) − F_pow(t_i + s0) beyond the knee.
 
-    ``power`` is u^-θ where u > s0 (computed once by the caller, shared with Φ̄).
+    Case 1 (u = 0) and case 2 (u <= s0) have upper = t and lower = t_i, and no power part;
+    case 3 (u <= w) has upper = t_i + s0, lower = t_i; case 4 upper = t_i + s0, lower = t − w.
+    u <= s0 implies u <= w (w < s0 only in the fallback that keeps the original post, where
+    w = t >= u). ``power`` is u^-θ where u > s0 (computed once by the caller).
     """
     s0 = p.s0
-    out = np.zeros_like(u)
-    head = np.flatnonzero((u > 0) & (u <= s0))  # case 2
-    th, tt, ah = ti[head], t[head], a[head]
-    out[head] = lin_antiderivative(tt, tt, ah, p) - lin_antiderivative(th, tt, ah, p)
-    rest = np.flatnonzero(u > s0)  # cases 3 (u <= w) and 4 (w < u <= w + s0)
-    tr, tt, ar, wr = ti[rest], t[rest], a[rest], w[rest]
-    knee = tr + s0
-    lower = np.where(u[rest] <= wr, tr, tt - wr)
-    lin = lin_antiderivative(knee, tt, ar, p) - lin_antiderivative(lower, tt, ar, p)
-    tail = pow_antiderivative(tt, tr, tt, ar, p, power=power[rest]) - pow_antiderivative(
-        knee, tr, tt, ar, p
-    )
-    out[rest] = lin + tail
-    return out
+    knee = ti + s0
+    beyond = u > s0
+    upper = np.where(beyond, knee, t)
+    lower = np.where(u <= w, ti, t - w)
+    value = lin_antiderivative(upper, t, a, p) - lin_antiderivative(lower, t, a, p)
+    with np.errstate(invalid="ignore", over="ignore"):
+        tail = pow_antiderivative(t, ti, t, a, p, power=power) - pow_antiderivative(
+            knee, ti, t, a, p
+        )
+    value += np.where(beyond, tail, 0.0)
+    return value
 
 
 def _sums(
@@ -245,18 +265,19 @@ def seismic_vectorised(
     cascade_index = np.asarray(cascade_index, dtype=np.int64).reshape(-1)
     t = np.asarray(times, dtype=np.float64).reshape(-1)
     start = batch.offsets[cascade_index]
-    stop = batch.offsets[cascade_index + 1]
-    at_or_before = _search(batch.times, start, stop, t, right=True)
-    below = _search(batch.times, start, stop, t, right=False)
+    keys = _keys(batch)
+    at_or_before = _search(keys, cascade_index, t, right=True)
+    below = _back_to_first(batch.times, start, at_or_before, t)
     w = np.clip(t / 2.0, p.min_window, p.max_window)
-    window_start = _search(batch.times, start, below, t - w, right=False)
+    window_start = _search(keys, cascade_index, t - w, right=False)  # <= below: t − w <= t
     sparse = (below - window_start < p.min_count) & (below > start)
     if sparse.any():
         keep = np.minimum(p.min_count + 1, below - start)
-        first = batch.times[np.where(sparse, below - keep, start)]
+        earliest = np.where(sparse, below - keep, start)
+        first = batch.times[earliest]
         w = np.where(sparse, t - first, w)
         window_start = np.where(
-            sparse, _search(batch.times, start, below, first, right=False), window_start
+            sparse, _back_to_first(batch.times, start, earliest, first), window_start
         )
     denominator, exposure = _sums(batch, p, start, at_or_before, t, w, threads=threads)
     first_reshare = np.minimum(np.maximum(window_start, start + 1), np.maximum(below, start + 1))
@@ -294,8 +315,11 @@ def finish(
     m = np.asarray(window_reshares, dtype=np.int64)
     dof = 2.0 * np.maximum(m, 1)
     tail = (1.0 - p.interval_level) / 2.0
-    low_factor = stats.chi2.ppf(tail, dof) / dof
-    high_factor = stats.chi2.ppf(1.0 - tail, dof) / dof
+    # few distinct degrees of freedom: evaluate the quantiles once each (the same numbers)
+    levels, where = np.unique(dof, return_inverse=True)
+    where = where.reshape(dof.shape)
+    low_factor = stats.chi2.ppf(tail, levels)[where] / dof
+    high_factor = stats.chi2.ppf(1.0 - tail, levels)[where] / dof
     p_low = np.where(m > 0, p_hat * low_factor, 0.0)
     p_high = np.where(m > 0, p_hat * high_factor, 0.0)
 

@@ -58,6 +58,14 @@ def _median_ape(predicted: FloatArray | float, final: FloatArray) -> float:
     return float(np.median(np.abs(predicted - final) / final))
 
 
+def _duration(seconds: float) -> str:
+    """``3600`` → ``1 h``, ``211178`` → ``2.4 days``: an observation time people can read."""
+    for unit, size in (("days", 86400.0), ("h", 3600.0), ("min", 60.0)):
+        if seconds >= size:
+            return f"{seconds / size:.3g} {unit}"
+    return f"{seconds:g} s"
+
+
 def _growth_prior(observed: FloatArray, final: FloatArray) -> float:
     """log growth g minimising the mean APE of observed · e^g."""
     result = optimize.minimize_scalar(
@@ -222,7 +230,8 @@ class Forecaster(Estimator):
                 r=r,
                 model="seismic",
                 notes=(
-                    f"{count} reshares by {observe:g} s: fewer than any training cascade had "
+                    f"{count} reshares in {_duration(observe)}: fewer than any training "
+                    "cascade had "
                     f"({at['min_observed']:.0f}), so plain SEISMIC, uncalibrated",
                 ),
             )
