@@ -116,6 +116,10 @@ def test_seeds_on_an_edge_list_name_nodes_of_the_file(shared: Path) -> None:
     nodes = {token for line in path.read_text().split("\n")[1:] for token in line.split()}
     assert len(data["seeds"]) == 5 and {str(s) for s in data["seeds"]} <= nodes
     assert data["estimated_spread"] > data["by_degree"]["estimated_spread"] * 0.9
+    assert [point["k"] for point in data["curve"]] == list(range(1, 101))  # k = 1…100
+    assert data["curve"][4]["spread"] == data["estimated_spread"]
+    gains = [point["gain"] for point in data["curve"]]
+    assert gains[0] > gains[49] > 0  # diminishing returns
     text = invoke(CliRunner(), "seeds", "--graph", path, "--k", "5").stdout
     assert "by connection count" in text
 

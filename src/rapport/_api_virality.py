@@ -76,7 +76,11 @@ def run_backtest(folder: Path, *, observe: float, model: str = "auto", format: s
 
 
 def choose_seeds(
-    *, workspace: Workspace | None = None, graph: Path | None = None, k: int = 50
+    *,
+    workspace: Workspace | None = None,
+    graph: Path | None = None,
+    k: int = 50,
+    curve_to: int | None = 100,
 ) -> Any:
     """Who to care for first: the k people whose care spreads furthest."""
     from rapport.models.influence import choose_seeds as choose
@@ -85,7 +89,7 @@ def choose_seeds(
     if graph is not None:
         if not graph.exists():
             raise InputNotFound(graph)
-        return choose(read_edgelist(graph), k=k)
+        return choose(read_edgelist(graph), k=k, curve_to=curve_to)
     if workspace is None:
         raise UsageError("give --graph EDGELIST, or a workspace with data")
     from rapport.virality.care import care_first
@@ -93,7 +97,7 @@ def choose_seeds(
     with workspace.open_store(create=False) as store:
         context = build_context(store.ibis, settings={"config": workspace.config()})
         try:
-            return care_first(store.ibis, store.tables(), context, k=k)
+            return care_first(store.ibis, store.tables(), context, k=k, curve_to=curve_to)
         finally:
             context.release()
 

@@ -154,6 +154,14 @@ def seeds(
         ),
     ] = None,
     k: Annotated[int, typer.Option(help="How many people to choose.", min=1, max=1000)] = 50,
+    curve_to: Annotated[
+        int,
+        typer.Option(
+            help="Extend the diminishing-returns curve (spread of the first j seeds) to this j.",
+            min=1,
+            max=1000,
+        ),
+    ] = 100,
     workspace: WorkspaceOption = None,
     json: JsonOption = False,
     debug: DebugOption = False,
@@ -163,7 +171,10 @@ def seeds(
     from rapport import api
 
     result = api.choose_seeds(
-        graph=graph, k=k, workspace=None if graph else resolve_workspace(workspace)
+        graph=graph,
+        k=k,
+        curve_to=curve_to,
+        workspace=None if graph else resolve_workspace(workspace),
     )
     data = result.to_dict()
     if json:

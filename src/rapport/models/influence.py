@@ -331,6 +331,10 @@ def describe(fitted: InfluenceMaximizer) -> str:
     )
 
 
+def _seedable(graph: Graph) -> int:
+    return graph.nodes if graph.seedable is None else int(np.count_nonzero(graph.seedable))
+
+
 def choose_seeds(
     graph: Graph,
     *,
@@ -342,14 +346,20 @@ def choose_seeds(
     min_samples: int = 0,
     extra: Mapping[str, IntArray] | None = None,
     handles: Mapping[Hashable, str] | None = None,
+    curve_to: int | None = None,
 ) -> SeedChoice:
     """The ``k`` seeds that spread furthest, beside the highest-degree and random seeds.
 
     Every spread in the result is estimated on the same independent RR sets (R2 of OPIM-C), so
     the three are comparable. ``extra`` adds more baselines (name -> node indices).
+    ``curve_to`` runs the greedy further (up to the nodes there are) so that the
+    diminishing-returns curve reaches it; the seeds are then its first ``k`` (greedy choices
+    are nested, so they are the greedy's choice for ``k``) and the guarantee is the longer
+    run's.
     """
+    depth = k if curve_to is None else max(k, min(curve_to, _seedable(graph)))
     fitted = InfluenceMaximizer(
-        k=k,
+        k=depth,
         epsilon=epsilon,
         seed=seed,
         model=model,
@@ -368,12 +378,16 @@ def choose_seeds(
         )
         for name, (rule, chosen) in rules.items()
     }
+    curve = tuple(float(v) for v in fitted.spread_curve_)
+    method = describe(fitted)
+    if depth > k:
+        method += f"; greedy run to {depth} seeds for the curve, the first {k} chosen"
     return SeedChoice(
-        seeds=tuple(fitted.seeds_),
-        estimated_spread=fitted.estimated_spread_,
-        curve=tuple(float(v) for v in fitted.spread_curve_),
+        seeds=tuple(fitted.seeds_[:k]),
+        estimated_spread=curve[k - 1],
+        curve=curve,
         baselines=baselines,
-        method=describe(fitted),
+        method=method,
         samples=fitted.samples_,
         guarantee=fitted.guarantee_,
         nodes=graph.nodes,

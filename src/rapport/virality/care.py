@@ -187,6 +187,7 @@ def care_first(
     epsilon: float = 0.01,
     seed: int = 0,
     exposure_hours: float | None = None,
+    curve_to: int | None = None,
 ) -> SeedChoice:
     """The ``k`` people to look after first so that care spreads furthest.
 
@@ -209,6 +210,7 @@ def care_first(
         min_samples=MIN_SAMPLES,
         extra={"by_followers": top_by(graph, followers, k)},
         handles=handles,
+        curve_to=curve_to,
     )
     method = (
         f"{choice.method}; workspace graph: {graph.nodes} people, "
