@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Iterator, Mapping
@@ -137,3 +138,23 @@ def shared() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"{SHARED} is absent: the real sample files live there")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def demo_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo workspace (3,000 people, 120 days, seed 3) made once by `rapport demo`.
+
+    Shared: tests that change it must work on a copy (``shutil.copytree``).
+    """
+    root = tmp_path_factory.mktemp("demo-workspace") / "demo"
+    args = ("demo", "--people", "3000", "--days", "120", "--seed", "3", "--workspace", root)
+    result = invoke(CliRunner(), *args)
+    assert result.exit_code == 0, result.output
+    return root
+
+
+def invoke_json(*args: str | os.PathLike[str]) -> Any:
+    """Run the CLI with --json; it must succeed; the parsed JSON."""
+    result = invoke(CliRunner(), *args, "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)

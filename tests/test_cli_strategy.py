@@ -4,9 +4,8 @@ removes the care items recorded for them."""
 
 from __future__ import annotations
 
-import json
+import shutil
 from pathlib import Path
-from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -14,22 +13,18 @@ from typer.testing import CliRunner
 from rapport.config import load_config
 from rapport.strategy.whatif_runs import latest_whatif
 from rapport.workspace import Workspace
-from tests.conftest import invoke
+from tests.conftest import invoke, invoke_json
 
 
 @pytest.fixture(scope="module")
-def ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def ws(demo_workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the shared demo workspace: these tests store plans, care items, runs."""
     root = tmp_path_factory.mktemp("strategy") / "demo"
-    args = ("demo", "--people", "3000", "--days", "120", "--seed", "3", "--workspace", root)
-    result = invoke(CliRunner(), *args)
-    assert result.exit_code == 0, result.output
+    shutil.copytree(demo_workspace, root)
     return root
 
 
-def _json(*args: str | Path) -> Any:
-    result = invoke(CliRunner(), *args, "--json")
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
+_json = invoke_json
 
 
 def test_benchmark_ranks_every_compared_account(ws: Path) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -18,25 +17,18 @@ from rapport.models.backtest import backtest
 from rapport.models.cascades import cascades_from_store, read_cascades
 from rapport.models.forecast import forecast
 from rapport.workspace import Workspace
-from tests.conftest import invoke
+from tests.conftest import invoke, invoke_json
 
 TRAINING = Path("samples/reshare_cascades/seismic_subset/training")
 EGO = Path("data/ego_facebook/facebook_edgelist.txt")
 
 
 @pytest.fixture(scope="module")
-def ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("virality") / "demo"
-    args = ("demo", "--people", "3000", "--days", "120", "--seed", "3", "--workspace", root)
-    result = invoke(CliRunner(), *args)
-    assert result.exit_code == 0, result.output
-    return root
+def ws(demo_workspace: Path) -> Path:
+    return demo_workspace  # read only
 
 
-def _json(*args: str | Path) -> Any:
-    result = invoke(CliRunner(), *args, "--json")
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
+_json = invoke_json
 
 
 def test_forecast_cascade_gives_the_library_forecast(shared: Path) -> None:

@@ -18,9 +18,9 @@ import pytest
 from rapport.config import Config
 from rapport.metrics.run import build_context
 from rapport.report.figures import Link
-from rapport.report.strategy import GOAL_MISSING, value_in
+from rapport.report.strategy import GOAL_MISSING
 from rapport.store import Store
-from rapport.strategy.benchmark import competitor_benchmark
+from rapport.strategy.benchmark import competitor_benchmark, format_value
 from rapport.strategy.care import care_list
 from rapport.strategy.planner import benchmark_history, make_plan, save_plan
 from rapport.strategy.whatif import OUTCOMES
@@ -86,13 +86,15 @@ def test_the_benchmark_table_is_the_library_benchmark(
         for cell, account in zip(row[1:], data["accounts"], strict=False):
             v = by_id[account["account_id"]]
             assert cell == (
-                f"{value_in(area['unit'], v['value'])} (#{v['rank']})"
+                f"{format_value(area['unit'], v['value'])} (#{v['rank']})"
                 if v["status"] == "ok"
                 else "not computable"
             )
         leader = area["leader"]
         assert row[1 + len(handles)] == (
-            f"{leader['handle']}: {value_in(area['unit'], leader['value'])}" if leader else "nobody"
+            f"{leader['handle']}: {format_value(area['unit'], leader['value'])}"
+            if leader
+            else "nobody"
         )
         assert row[2 + len(handles)] == (
             f"#{area['own_rank']}" if area["own_rank"] else "not ranked"

@@ -34,14 +34,6 @@ _ACTION_WORDS = {"answer": "Answer", "welcome": "Welcome", "thank": "Thank",
                  "re_engage": "Re-engage"}  # fmt: skip
 
 
-def _number(value: Any, unit: str) -> str:
-    if value is None:
-        return "—"
-    if unit == "fraction":
-        return f"{float(value):.1%}"
-    return f"{float(value):,.2f}".rstrip("0").rstrip(".")
-
-
 def _notices(lines: list[str]) -> None:
     for line in lines:
         out.print(f"[dim]• {escape(line)}[/dim]")
@@ -57,6 +49,7 @@ def benchmark(
     """Your account against each closest competitor, area by area: the value, your rank,
     the leader and the gap, each with its denominator and the observation window."""
     from rapport import api
+    from rapport.strategy.benchmark import format_gap, format_value
 
     data = api.competitor_benchmark(
         workspace=resolve_workspace(workspace), window_days=window_days
@@ -73,11 +66,13 @@ def benchmark(
         own = next((v for v in area["values"] if v["role"] == "own"), None)
         leader = area.get("leader") or {}
         unit = area.get("unit", "")
-        you = _number(own["value"], unit) if own and own["status"] == "ok" else "not computable"
+        you = (format_value(unit, own["value"]) if own and own["status"] == "ok" else "") or (
+            "not computable"
+        )
         ranked = sum(1 for v in area["values"] if v.get("rank") is not None)
         rank = f"{area['own_rank']} of {ranked}" if area.get("own_rank") else "—"
         leader_text = (
-            f"{escape(str(leader.get('handle')))} {_number(leader.get('value'), unit)}"
+            f"{escape(str(leader.get('handle')))} {format_value(unit, leader.get('value'))}"
             if leader
             else escape(area.get("note") or "—")
         )
@@ -86,7 +81,7 @@ def benchmark(
             you,
             rank,
             leader_text,
-            _number(area.get("gap"), unit) if area.get("gap") else "",
+            format_gap(unit, area.get("gap")),
         )
     out.print(table)
     _notices(data.get("notices", []))

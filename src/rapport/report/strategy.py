@@ -16,7 +16,7 @@ from rapport.report import charts
 from rapport.report.blocks import Block, Part, count, guarded, number, pct, unavailable
 from rapport.report.figures import Cell, Figure, Link, Sources
 from rapport.store import Store
-from rapport.strategy.benchmark import Benchmark, competitor_benchmark
+from rapport.strategy.benchmark import Benchmark, competitor_benchmark, format_gap, format_value
 from rapport.strategy.care import care_list
 from rapport.strategy.planner import benchmark_history, latest_plans, make_plan
 from rapport.strategy.whatif_runs import latest_whatif
@@ -42,33 +42,6 @@ WHATIF_OUTCOMES = {
 _ACTIONS = {"answer": "Answer", "welcome": "Welcome", "re_engage": "Re-engage", "thank": "Thank"}
 
 
-def value_in(unit: str, value: Any) -> str:
-    """A benchmark value in its unit."""
-    if value is None:
-        return ""
-    if unit == "fraction":
-        return pct(value, 1)
-    if unit == "fraction per 30 days":
-        return f"{'+' if value > 0 else ''}{pct(value, 1)} per 30 days"
-    if unit == "posts per week":
-        return f"{number(value)} a week"
-    if unit == "days":
-        return f"{number(value)} days"
-    if unit == "hours":
-        return f"{number(value)} h"
-    return number(value, 2)
-
-
-def _gap_in(unit: str, gap: Any) -> str:
-    if gap is None:
-        return ""
-    if gap == 0:
-        return "none: you lead"
-    if unit.startswith("fraction"):
-        return f"{number(gap * 100)} points"
-    return value_in(unit, gap)
-
-
 # -- benchmark -------------------------------------------------------------------------------
 def _benchmark_block(bench: Benchmark) -> Block:
     data = bench.to_dict()
@@ -91,7 +64,7 @@ def _benchmark_block(bench: Benchmark) -> Block:
             if v is None:
                 cells.append("")
             elif v["status"] == "ok":
-                cells.append(f"{value_in(unit, v['value'])} (#{v['rank']})")
+                cells.append(f"{format_value(unit, v['value'])} (#{v['rank']})")
             else:
                 cells.append("not computable")
                 handles, areas = missing.setdefault(str(v["reason"]), ([], []))
@@ -103,9 +76,11 @@ def _benchmark_block(bench: Benchmark) -> Block:
             [
                 title,
                 *cells,
-                f"{leader['handle']}: {value_in(unit, leader['value'])}" if leader else "nobody",
+                f"{leader['handle']}: {format_value(unit, leader['value'])}"
+                if leader
+                else "nobody",
                 f"#{area['own_rank']}" if area["own_rank"] else "not ranked",
-                _gap_in(unit, area["gap"]),
+                format_gap(unit, area["gap"]),
                 "higher" if area["direction"] == "higher" else "lower",
                 area["denominator"],
                 area["note"] or "",
@@ -183,6 +158,9 @@ def _plan_block(
     def name(area: str, metric: str) -> str:
         return names.get(area, (metric.replace("_", " "), ""))[0]
 
+    def unit_of(area: str) -> str:
+        return names.get(area, ("", ""))[1]
+
     steps: list[list[Cell]] = [
         [
             str(step["order"]),
@@ -202,8 +180,8 @@ def _plan_block(
     leading: list[list[Cell]] = [
         [
             name(x["area"], x["metric"]),
-            value_in(names.get(x["area"], ("", ""))[1], x["now"]),
-            f"{x['runner_up']}: {value_in(names.get(x['area'], ('', ''))[1], x['runner_up_value'])}"
+            format_value(unit_of(x["area"]), x["now"]),
+            f"{x['runner_up']}: {format_value(unit_of(x['area']), x['runner_up_value'])}"
             if x.get("runner_up")
             else "nobody",
         ]

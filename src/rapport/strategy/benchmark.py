@@ -18,6 +18,7 @@ individual interactions.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -56,6 +57,8 @@ __all__ = [
     "Value",
     "Window",
     "competitor_benchmark",
+    "format_gap",
+    "format_value",
 ]
 
 Raw = Mapping[str, Any]
@@ -278,3 +281,38 @@ def competitor_benchmark(
     )
     window = Window(start=_at(start), end=_at(end), rule=rule)
     return Benchmark(window, summaries, tuple(areas), topics.terms, tuple(notices))
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, int | float) and math.isfinite(value)
+
+
+def format_value(unit: str, value: Any) -> str:
+    """A benchmark value in its unit, as the report and the CLI show it ('' when unknown)."""
+    if not _finite(value):
+        return ""
+    if unit.startswith("fraction"):
+        digits = 2 if value != 0 and abs(value) < 0.01 else 1
+        share = f"{value:.{digits}%}"
+        if unit == "fraction per 30 days":
+            return f"{'+' if value > 0 else ''}{share} per 30 days"
+        if unit == "fraction":
+            return share
+    if unit == "posts per week":
+        return f"{value:,.1f} a week"
+    if unit == "days":
+        return f"{value:,.1f} days"
+    if unit == "hours":
+        return f"{value:,.1f} h"
+    return f"{value:,.2f}"
+
+
+def format_gap(unit: str, gap: Any) -> str:
+    """How far the own account is behind the leader, in the area's unit."""
+    if gap is None:
+        return ""
+    if gap == 0:
+        return "none: you lead"
+    if unit.startswith("fraction"):
+        return f"{gap * 100:,.1f} points"
+    return format_value(unit, gap)
