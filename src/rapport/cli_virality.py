@@ -214,6 +214,7 @@ def odds(
         out.print(
             f"  {row['reshares']:>6,} reshares or more: {_percent(row['probability'])}"
             + (f" (about 1 post in {one_in:,.0f})" if one_in else "")
+            + _odds_interval(row.get("interval"))
         )
     out.print(f"  rests on: {escape(str(data.get('rests_on', '')))}")
 
@@ -262,6 +263,12 @@ def spikes(
         )
     if data.get("verdict"):
         out.print(escape(str(data["verdict"])))
+
+
+def _odds_interval(interval: Any) -> str:
+    if not interval or interval[0] is None or interval[1] is None:
+        return ""
+    return f"; 95 % interval {_percent(interval[0])} to {_percent(interval[1])}"
 
 
 def _percent(probability: float) -> str:
