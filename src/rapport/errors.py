@@ -11,18 +11,34 @@ Hierarchy::
      ├── InputError                   the user's input can't be used (CLI exit code 2)
      │    ├── InputNotFound           a path that does not exist
      │    ├── UnreadableFile          a file that can't be read or parsed at all
+     │    │    └── MalformedCascadeFile   a cascade file with a bad field on one line
      │    ├── WrongFormat             a file or folder that is not what the command expects
      │    ├── SchemaMismatch          a table with a missing column or a column of the wrong type
      │    ├── ConfigError             rapport.toml: an unknown key or a wrong value
      │    ├── UsageError              options that contradict each other, an unknown id
+     │    │    └── InvalidParameter   a model's or the simulator's setting out of range
+     │    │         ├── InvalidWorldParameter   a WorldParams field
+     │    │         ├── InvalidHistory          MoonshotOdds input
+     │    │         └── InvalidSeries           SpikeDetector input
+     │    ├── InvalidCascade          a cascade built in code with unusable arrays
+     │    ├── BrokenRepository        a Bluesky .car file with no readable commit
      │    └── AuthenticationError     a token or app password the service refused
+     ├── RecordError                  one record inside a usable file (never reaches the user:
+     │    │                           the importer quarantines the record, see below)
+     │    ├── FieldProblem            a value that does not fit its canonical column
+     │    ├── CellError               a CSV cell that can't be used
+     │    ├── TweetProblem            a tweet of an X archive
+     │    └── RecordProblem           a Mastodon or Bluesky record (archive or API)
      ├── WorkspaceError               the workspace or its store is missing or unusable (exit 2)
+     │    └── WorkspaceBusy           another process holds the store longer than we may wait
      ├── RemoteError                  a service could not be reached or answered nonsense (exit 1)
+     │    └── RemoteNotFound          the service answered 404 (callers decide what it means)
      ├── NotFittedError               a model asked to predict before ``fit``
      └── StoreError                   the store refused a write (a migration, a broken file)
 
-Record-level problems inside a usable file are *not* exceptions: they become quarantine rows
-(``rapport.canonical.Rejection``) and the rest of the file is imported.
+Record-level problems inside a usable file are exceptions only inside an importer: each
+:class:`RecordError` becomes a quarantine row (``rapport.canonical.Rejection``) and the rest of
+the file is imported. They also derive from ``ValueError``, as the parsing code they come from.
 """
 
 from __future__ import annotations
@@ -31,16 +47,30 @@ from pathlib import Path
 
 __all__ = [
     "AuthenticationError",
+    "BrokenRepository",
+    "CellError",
     "ConfigError",
+    "FieldProblem",
     "InputError",
     "InputNotFound",
+    "InvalidCascade",
+    "InvalidHistory",
+    "InvalidParameter",
+    "InvalidSeries",
+    "InvalidWorldParameter",
+    "MalformedCascadeFile",
     "NotFittedError",
     "RapportError",
+    "RecordError",
+    "RecordProblem",
     "RemoteError",
+    "RemoteNotFound",
     "SchemaMismatch",
     "StoreError",
+    "TweetProblem",
     "UnreadableFile",
     "UsageError",
+    "WorkspaceBusy",
     "WorkspaceError",
     "WrongFormat",
 ]
@@ -195,6 +225,133 @@ class StoreError(RapportError):
 
     def __str__(self) -> str:
         return f"{self.path}: {self.problem}"
+
+
+class MalformedCascadeFile(UnreadableFile):
+    """A cascade file with a bad field on one line: names the file, the line and the field."""
+
+    def __init__(
+        self, path: Path | str, *, line: int, field: str, expected: str, found: str
+    ) -> None:
+        reason = f"line {line}: field {field!r}: expected {expected}, found {found}"
+        super().__init__(path, reason=reason)
+        self.line = line
+        self.field = field
+        self.expected = expected
+        self.found = found
+
+    def __str__(self) -> str:
+        return (
+            f"{self.path}: line {self.line}: field {self.field!r}: expected {self.expected}, "
+            f"found {self.found}; fix that line or export the cascade again"
+        )
+
+
+class InvalidParameter(UsageError, ValueError):
+    """A setting or an input array a model or the simulator can't use.
+
+    ``owner`` names what refused it (``WorldParams``, ``MoonshotOdds``, ``SpikeDetector``).
+    """
+
+    owner = "parameter"
+
+    def __init__(self, field_name: str, value: object, expected: str) -> None:
+        super().__init__(self._message(field_name, value, expected))
+        self.args = (field_name, value, expected)  # so that it pickles
+        self.field = field_name
+        self.value = value
+        self.expected = expected
+
+    @classmethod
+    def _message(cls, field_name: str, value: object, expected: str) -> str:
+        return f"{cls.owner}: {field_name} = {value!r}: expected {expected}"
+
+
+class InvalidWorldParameter(InvalidParameter):
+    """A :class:`~rapport.simulate.WorldParams` field holds a value the world can't be built
+    from."""
+
+    @classmethod
+    def _message(cls, field_name: str, value: object, expected: str) -> str:
+        return f"WorldParams.{field_name} = {value!r}: expected {expected}"
+
+
+class InvalidHistory(InvalidParameter):
+    """Input to :class:`~rapport.models.rarity.MoonshotOdds` that can't be used (a negative
+    count, a bad option)."""
+
+    owner = "MoonshotOdds"
+
+
+class InvalidSeries(InvalidParameter):
+    """A series or setting :class:`~rapport.models.spike_detector.SpikeDetector` can't use (a
+    negative count, a bad window)."""
+
+    owner = "SpikeDetector"
+
+
+class InvalidCascade(InputError):
+    """A cascade built in code whose arrays can't be used (unsorted, negative, mismatched)."""
+
+    def __init__(self, cascade_id: str, *, field: str, problem: str) -> None:
+        super().__init__(cascade_id, field, problem)
+        self.cascade_id = cascade_id
+        self.field = field
+        self.problem = problem
+
+    def __str__(self) -> str:
+        return f"cascade {self.cascade_id!r}: {self.field}: {self.problem}"
+
+
+class BrokenRepository(InputError, ValueError):
+    """A Bluesky repository export (.car) with no readable header or commit; the importer
+    turns it into an :class:`UnreadableFile` naming the file."""
+
+
+class RecordError(RapportError, ValueError):
+    """One record inside a usable file that can't be used: ``field`` (the source's own field
+    or column name) and ``reason``. Importers catch it and quarantine the record."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(field, reason)
+        self.field = field
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"field {self.field!r}: {self.reason}"
+
+
+class FieldProblem(RecordError):
+    """A value that does not fit its canonical column."""
+
+
+class CellError(RecordError):
+    """A CSV cell that can't be used (``column`` is the CSV's own header)."""
+
+    @property
+    def column(self) -> str:
+        return self.field
+
+
+class TweetProblem(RecordError):
+    """A tweet of an X archive that can't be imported."""
+
+
+class RecordProblem(RecordError):
+    """A Mastodon or Bluesky record (a status, an activity, a notification) that can't be
+    used; ``field`` is the source's own field name, so quarantine rows point into the file or
+    the API response, not into the canonical schema."""
+
+
+class WorkspaceBusy(WorkspaceError):
+    """Another process kept the store open longer than this one may wait for it."""
+
+
+class RemoteNotFound(RemoteError):
+    """The service answered 404 (a deleted status, an unknown handle): callers decide."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what, problem="not found (404)", fix="check the id or the handle")
 
 
 class _Missing:

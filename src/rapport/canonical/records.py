@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from rapport.canonical.schema import PLATFORMS, TABLES, Column, arrow_schema
-from rapport.errors import SchemaMismatch
+from rapport.errors import FieldProblem, SchemaMismatch
 
 __all__ = [
     "Rejection",
@@ -59,15 +59,6 @@ class Rejection:
             if self.field
             else (f"{where}: {self.reason}")
         )
-
-
-class FieldProblem(ValueError):
-    """A value that does not fit its column (record-level: the record is quarantined)."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(field, reason)
-        self.field = field
-        self.reason = reason
 
 
 def raw_json(value: object) -> str:

@@ -32,9 +32,9 @@ from mastodon.errors import (
     MastodonUnauthorizedError,
 )
 
-from rapport.errors import AuthenticationError, RemoteError, UsageError
+from rapport.errors import AuthenticationError, RemoteError, RemoteNotFound, UsageError
 
-__all__ = ["Client", "NotFound", "Pages", "connect", "instance_url", "items_of"]
+__all__ = ["Client", "Pages", "RemoteNotFound", "connect", "instance_url", "items_of"]
 
 RETRIES = 3
 """Attempts for a request that failed in a way that may pass (unreachable, 5xx)."""
@@ -49,10 +49,6 @@ _TOKEN_FIX = (
 def sleep(seconds: float) -> None:
     """Wait between retries (a function of its own so tests can skip the waiting)."""
     time.sleep(seconds)
-
-
-class NotFound(Exception):
-    """The server answered 404 (a deleted status, an unknown handle): callers decide."""
 
 
 def instance_url(instance: str, *, scheme: str = "https") -> str:
@@ -106,7 +102,7 @@ class Client:
             try:
                 return function(*args, **kwargs)
             except MastodonNotFoundError:
-                raise NotFound(what) from None
+                raise RemoteNotFound(what) from None
             except MastodonUnauthorizedError as error:
                 raise AuthenticationError(
                     self.service, problem=f"{what} was refused ({_detail(error)})", fix=_TOKEN_FIX

@@ -20,7 +20,7 @@ from rapport.connectors._mastodon_acts import (
     add_notification,
     add_own_statuses,
 )
-from rapport.connectors._mastodon_client import Client, NotFound, items_of
+from rapport.connectors._mastodon_client import Client, RemoteNotFound, items_of
 from rapport.connectors._mastodon_grouped import add_grouped, needs_group_accounts
 from rapport.connectors._mastodon_records import (
     Collector,
@@ -215,7 +215,7 @@ class Steps:
                         observed_at=self.observed_at,
                         locator=what,
                     )
-            except NotFound:
+            except RemoteNotFound:
                 self.collector.skipped["statuses deleted during the pull"] += 1
         if len(candidates) > len(chosen):
             self.note(
@@ -232,7 +232,7 @@ class Steps:
             try:
                 self._notifications_v1()
                 return
-            except NotFound:
+            except RemoteNotFound:
                 self.note("this server has no v1 notifications; grouped (v2) ones were read")
         self._notifications_grouped()
 
@@ -372,7 +372,7 @@ class Steps:
                 status = self.client.call(
                     f"GET /api/v1/statuses/{number}", self.client.api.status, number
                 )
-            except NotFound:
+            except RemoteNotFound:
                 continue
             self.uris.learn(status)
         missing = settle_pending(self.collector, self.uris)

@@ -21,7 +21,7 @@ from typing import Any, Literal
 from rapport.canonical.batch import Batch
 from rapport.canonical.builder import BatchBuilder
 from rapport.config import AccountRef
-from rapport.connectors._mastodon_client import Client, NotFound, connect, instance_url
+from rapport.connectors._mastodon_client import Client, RemoteNotFound, connect, instance_url
 from rapport.connectors._mastodon_records import Collector, Own, Uris, tracked
 from rapport.connectors._mastodon_steps import Limits, Steps
 from rapport.errors import AuthenticationError, RemoteError, UsageError
@@ -40,7 +40,7 @@ def _domain(client: Client, base_url: str) -> str:
     fallback = base_url.partition("://")[2]
     try:
         info = client.call("GET /api/v2/instance", client.api.instance_v2)
-    except (NotFound, AuthenticationError):
+    except (RemoteNotFound, AuthenticationError):
         return fallback
     domain = mapping(info).get("domain")
     return domain.strip() if isinstance(domain, str) and domain.strip() else fallback
@@ -191,7 +191,7 @@ def _pull_competitor(
     try:
         account = client.call(what, client.api.account_lookup, user)
         row, competitor = tracked(account, domain=domain, role="competitor")
-    except NotFound:
+    except RemoteNotFound:
         builder.note(f"{handle}: no such account on its instance; check rapport.toml")
         return {}
     except AuthenticationError:

@@ -20,16 +20,14 @@ from typing import Any
 
 import libipld
 
-__all__ = ["CarError", "Repository", "looks_like_car", "read_repository"]
+from rapport.errors import BrokenRepository
+
+__all__ = ["BrokenRepository", "Repository", "looks_like_car", "read_repository"]
 
 _DAG_CBOR = 0x71
 _SHA256 = 0x12
 _MAX_HEADER = 1 << 20
 _DECODE_ERRORS = (ValueError, RecursionError, OverflowError, TypeError)
-
-
-class CarError(ValueError):
-    """The file is not a usable repository export (no header, or no commit to read)."""
 
 
 @dataclass
@@ -199,22 +197,22 @@ def _walk(root: bytes, blocks: dict[bytes, Any], problems: list[str]) -> list[tu
 
 
 def read_repository(data: bytes) -> Repository:
-    """The commit's DID and every record key, or :class:`CarError` if there is no commit."""
+    """The commit's DID and every record key, or :class:`BrokenRepository` if there is no commit."""
     try:
         header, offset = _header(data)
     except (*_DECODE_ERRORS, IndexError) as exc:
-        raise CarError(f"not a CAR v1 file ({exc})") from None
+        raise BrokenRepository(f"not a CAR v1 file ({exc})") from None
     problems: list[str] = []
     blocks = _blocks(data, offset, problems)
     commit = blocks.get(header["roots"][0])
     if not isinstance(commit, dict):
-        raise CarError(
+        raise BrokenRepository(
             "the repository's commit block (the CAR root) is missing or damaged"
             + (f"; {problems[0]}" if problems else "")
         )
     did, tree = commit.get("did"), commit.get("data")
     if not isinstance(did, str) or not did.startswith("did:") or not isinstance(tree, bytes):
-        raise CarError("the CAR root is not a repository commit (no did and data)")
+        raise BrokenRepository("the CAR root is not a repository commit (no did and data)")
     rev = commit.get("rev")
     records = _walk(tree, blocks, problems)
     return Repository(did, rev if isinstance(rev, str) else None, records, blocks, problems)

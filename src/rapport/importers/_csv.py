@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from rapport.errors import SchemaMismatch, UnreadableFile, UsageError
+from rapport.errors import CellError, SchemaMismatch, UnreadableFile, UsageError
 from rapport.importers._base import ImportOptions
 
 __all__ = [
@@ -39,15 +39,6 @@ __all__ = [
     "split_tables",
     "zone_option",
 ]
-
-
-class CellError(ValueError):
-    """A cell that can't be used: the record is quarantined with this column and reason."""
-
-    def __init__(self, column: str, reason: str) -> None:
-        super().__init__(column, reason)
-        self.column = column
-        self.reason = reason
 
 
 @dataclass(frozen=True)

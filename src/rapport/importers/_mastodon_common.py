@@ -17,6 +17,8 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
 
+from rapport.errors import RecordProblem
+
 __all__ = [
     "PLATFORM",
     "HtmlContent",
@@ -36,19 +38,6 @@ PLATFORM = "mastodon"
 _TIME_EXAMPLE = "an ISO 8601 timestamp such as 2022-06-10T05:17:48Z"
 _CAMEL_REGION = re.compile(r"^([a-z]{2,3})([A-Z][a-z]{1,3})$")
 """``zhCn``: a language key of ``contentMap`` whose hyphen JSON-LD compaction ate."""
-
-
-class RecordProblem(ValueError):
-    """One record (a status, an activity, a notification) that can't be used.
-
-    ``field`` is the source's own field name, so quarantine rows point into the file or
-    the API response, not into the canonical schema.
-    """
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(field, reason)
-        self.field = field
-        self.reason = reason
 
 
 def describe(value: object) -> str:

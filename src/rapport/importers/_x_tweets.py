@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 
 from rapport.canonical.batch import Batch
 from rapport.canonical.schema import TABLE_ORDER, arrow_schema
+from rapport.errors import TweetProblem
 from rapport.importers._x_js import id_value, parse_x_time
 
 __all__ = [
@@ -43,15 +44,6 @@ _UNKNOWN_LANGUAGES = frozenset({"und", "zxx", "qam", "qct", "qht", "qme", "qst",
 """X's codes for "no language" (undetermined, media only, hashtags only, …): unknown."""
 _DATE_EXAMPLE = "a date like 'Tue Jan 31 09:01:52 +0000 2017'"
 _NO_ITEMS: list[Any] = []
-
-
-class TweetProblem(ValueError):
-    """A tweet that can't be imported: which field, and why."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(field, reason)
-        self.field = field
-        self.reason = reason
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,12 @@ from rapport.canonical.batch import Batch
 from rapport.canonical.builder import BatchBuilder
 from rapport.errors import UnreadableFile, WrongFormat
 from rapport.importers._base import ImportOptions, register
-from rapport.importers._bluesky_car import CarError, Repository, looks_like_car, read_repository
+from rapport.importers._bluesky_car import (
+    BrokenRepository,
+    Repository,
+    looks_like_car,
+    read_repository,
+)
 from rapport.importers._bluesky_records import (
     PLATFORM,
     POST,
@@ -156,7 +161,7 @@ def _read_file(
     label = builder.label(file)
     try:
         repo = read_repository(builder.read_bytes(file))
-    except CarError as exc:
+    except BrokenRepository as exc:
         raise UnreadableFile(file, reason=str(exc), fix=_FIX) from None
     for problem in repo.problems:
         builder.note(f"{label}: {problem}")

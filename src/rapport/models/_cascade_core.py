@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
-from rapport.errors import InputError, UnreadableFile
+from rapport.errors import InvalidCascade, MalformedCascadeFile
 
 __all__ = [
     "BoolArray",
@@ -30,39 +29,6 @@ __all__ = [
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
-
-
-class MalformedCascadeFile(UnreadableFile):
-    """A cascade file with a bad field on one line: names the file, the line and the field."""
-
-    def __init__(
-        self, path: Path | str, *, line: int, field: str, expected: str, found: str
-    ) -> None:
-        reason = f"line {line}: field {field!r}: expected {expected}, found {found}"
-        super().__init__(path, reason=reason)
-        self.line = line
-        self.field = field
-        self.expected = expected
-        self.found = found
-
-    def __str__(self) -> str:
-        return (
-            f"{self.path}: line {self.line}: field {self.field!r}: expected {self.expected}, "
-            f"found {self.found}; fix that line or export the cascade again"
-        )
-
-
-class InvalidCascade(InputError):
-    """A cascade built in code whose arrays can't be used (unsorted, negative, mismatched)."""
-
-    def __init__(self, cascade_id: str, *, field: str, problem: str) -> None:
-        super().__init__(cascade_id, field, problem)
-        self.cascade_id = cascade_id
-        self.field = field
-        self.problem = problem
-
-    def __str__(self) -> str:
-        return f"cascade {self.cascade_id!r}: {self.field}: {self.problem}"
 
 
 def _as_float_array(values: object) -> FloatArray:

@@ -38,7 +38,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import optimize  # type: ignore[import-untyped, unused-ignore]
 
-from rapport.errors import UsageError
+from rapport.errors import InvalidHistory
 from rapport.models._rarity_borel import reshare_logpmf, reshare_tail
 from rapport.models._rarity_prior import GRID, PRIOR_SOURCE, PRIOR_WEIGHTS
 from rapport.models.base import Estimator, check_is_fitted
@@ -46,17 +46,6 @@ from rapport.models.base import Estimator, check_is_fitted
 __all__ = ["InvalidHistory", "MoonshotOdds"]
 
 FloatArray = npt.NDArray[np.float64]
-
-
-class InvalidHistory(UsageError, ValueError):
-    """Input to :class:`MoonshotOdds` that can't be used (a negative count, a bad option)."""
-
-    def __init__(self, field_name: str, value: object, expected: str) -> None:
-        super().__init__(f"MoonshotOdds: {field_name} = {value!r}: expected {expected}")
-        self.args = (field_name, value, expected)
-        self.field = field_name
-        self.value = value
-        self.expected = expected
 
 
 class MoonshotOdds(Estimator):

@@ -37,24 +37,13 @@ from typing import Self
 import numpy as np
 import numpy.typing as npt
 
-from rapport.errors import UsageError
+from rapport.errors import InvalidSeries
 from rapport.models.base import Estimator, check_is_fitted
 
 __all__ = ["InvalidSeries", "Spike", "SpikeDetector"]
 
 FloatArray = npt.NDArray[np.float64]
 MAD_TO_SD = 1.4826
-
-
-class InvalidSeries(UsageError, ValueError):
-    """A series or setting :class:`SpikeDetector` can't use (a negative count, a bad window)."""
-
-    def __init__(self, field_name: str, value: object, expected: str) -> None:
-        super().__init__(f"SpikeDetector: {field_name} = {value!r}: expected {expected}")
-        self.args = (field_name, value, expected)
-        self.field = field_name
-        self.value = value
-        self.expected = expected
 
 
 @dataclass(frozen=True)

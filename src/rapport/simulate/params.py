@@ -19,7 +19,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from rapport.errors import UsageError
+from rapport.errors import InvalidWorldParameter
 from rapport.simulate.vocab import CONTENT_KINDS, TOPICS
 
 __all__ = [
@@ -35,17 +35,6 @@ __all__ = [
 def _doc(doc: str, *, low: float | None = None, high: float | None = None) -> dict[str, Any]:
     """Field metadata: its documentation and its allowed range."""
     return {"doc": doc, "low": low, "high": high}
-
-
-class InvalidWorldParameter(UsageError, ValueError):
-    """A :class:`WorldParams` field holds a value the world can't be built from."""
-
-    def __init__(self, field_name: str, value: object, expected: str) -> None:
-        super().__init__(f"WorldParams.{field_name} = {value!r}: expected {expected}")
-        self.args = (field_name, value, expected)  # so that it pickles
-        self.field = field_name
-        self.value = value
-        self.expected = expected
 
 
 @dataclass(frozen=True)
