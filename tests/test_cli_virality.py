@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from rapport.metrics.run import build_context
 from rapport.models.backtest import backtest
 from rapport.models.cascades import cascades_from_store, read_cascades
 from rapport.models.forecast import forecast
+from rapport.query.context import build_context
 from rapport.workspace import Workspace
 from tests.conftest import invoke, invoke_json
 

@@ -159,7 +159,7 @@ def test_community(m: dict[str, MetricResult]) -> None:
 
 def test_love_scores(tmp_path_factory: pytest.TempPathFactory) -> None:
     from rapport.metrics.builtin.community import love_scores
-    from rapport.metrics.run import build_context
+    from rapport.query.context import build_context
 
     with Store(tmp_path_factory.mktemp("love") / "rapport.duckdb") as store:
         store.apply(batch_of(DATA))

@@ -8,10 +8,11 @@ from typing import Any
 import ibis
 import pytest
 
-from rapport.metrics import build_context, metrics, run_metrics
+from rapport.metrics import metrics, run_metrics
 from rapport.metrics.run import MetricResult, wilson_interval
+from rapport.query.context import build_context
+from rapport.query.tables import Tables
 from rapport.store import Store
-from rapport.tables import Tables
 from tests.conftest import batch_of
 
 T = "2024-01-{:02d}T{:02d}:00:00Z"
@@ -229,10 +230,10 @@ def test_aggregate_only_data_computes_what_it_can(fresh_store: Store) -> None:
 
 
 def test_every_metric_compiles_on_unbound_tables() -> None:
-    from rapport.metrics.spec import Context
+    from rapport.query.context import Context
 
     tables = Tables.unbound()
-    context = Context(own_account_ids=("x:me",), settings={"facts": frozenset()})
+    context = Context(account_ids=("x:me",), settings={"facts": frozenset()})
     for spec in metrics():
         measure = spec.compute(tables, context)
         assert "SELECT" in ibis.to_sql(measure.value, dialect="duckdb"), spec.id

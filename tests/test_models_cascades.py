@@ -14,7 +14,6 @@ import pytest
 
 from rapport.canonical import Batch
 from rapport.errors import InputError, InputNotFound, UnreadableFile, UsageError, WrongFormat
-from rapport.metrics.run import build_context
 from rapport.models.cascades import (
     Cascade,
     InvalidCascade,
@@ -22,9 +21,10 @@ from rapport.models.cascades import (
     cascades_from_store,
     read_cascades,
 )
+from rapport.query.context import build_context
+from rapport.query.tables import Tables
 from rapport.simulate import World, WorldParams, simulate
 from rapport.store import Store
-from rapport.tables import Tables
 
 DATA = Path(__file__).parent / "data" / "cascades"
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from rapport.config import Config
-from rapport.metrics.run import build_context
+from rapport.query.context import build_context
 from rapport.report.figures import Link
 from rapport.report.strategy import GOAL_MISSING
 from rapport.store import Store

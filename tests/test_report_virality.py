@@ -23,8 +23,8 @@ import pytest
 
 from rapport.canonical import Batch
 from rapport.config import Config, Goal
-from rapport.metrics.run import build_context
 from rapport.models.forecast import forecast_posts
+from rapport.query.context import build_context
 from rapport.report import render_report
 from rapport.report.build import Rendered
 from rapport.report.virality import CARE_FIRST_K, chance

@@ -31,7 +31,7 @@ import pytest
 from rapport.canonical import Batch
 from rapport.config import Config, Goal, Targets
 from rapport.errors import UsageError
-from rapport.metrics.run import build_context
+from rapport.query.context import build_context
 from rapport.simulate import WorldParams, simulate
 from rapport.store import Store
 from rapport.strategy.benchmark import Benchmark, competitor_benchmark

@@ -18,7 +18,8 @@ import pytest
 from rapport.canonical import Batch
 from rapport.config import Config, EffortCosts, Targets
 from rapport.errors import UsageError
-from rapport.metrics.run import build_context, run_metrics
+from rapport.metrics.run import run_metrics
+from rapport.query.context import build_context
 from rapport.simulate import WorldParams, simulate
 from rapport.simulate.run import run_world
 from rapport.store import Store

@@ -13,9 +13,9 @@ import pytest
 
 from rapport.canonical import Batch
 from rapport.errors import UsageError
-from rapport.metrics.run import build_context
 from rapport.models._influence_ris import edge_probabilities, monte_carlo_spread
 from rapport.models.influence import Graph
+from rapport.query.context import build_context
 from rapport.simulate import WorldParams, person_index, simulate
 from rapport.store import Store
 from rapport.virality.care import care_first, care_graph, workspace_graph

@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from rapport.metrics.run import build_context
 from rapport.models._rarity_prior import GRID, PRIOR_WEIGHTS
 from rapport.models.rarity import MoonshotOdds
+from rapport.query.context import build_context
 from rapport.store import Store
 from rapport.virality.odds import Odds, account_odds
 from tests.conftest import batch_of

@@ -14,11 +14,10 @@ from typing import Any, TypeVar
 import pytest
 
 from rapport.canonical import Batch
-from rapport.metrics.run import build_context
-from rapport.metrics.spec import Context
+from rapport.query.context import Context, build_context
+from rapport.query.tables import Tables
 from rapport.simulate import World, WorldParams, simulate
 from rapport.store import Store
-from rapport.tables import Tables
 from rapport.virality.spikes import audit_spikes
 from tests.conftest import batch_of
 

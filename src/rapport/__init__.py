@@ -28,7 +28,7 @@ _EXPORTS = {
     "MetricResult": "rapport.metrics", "run_metrics": "rapport.metrics",
     "write_report": "rapport.report",
     "ImportSummary": "rapport.store", "Store": "rapport.store",
-    "Tables": "rapport.tables",
+    "Tables": "rapport.query.tables",
     "Workspace": "rapport.workspace",
 }  # fmt: skip
 
@@ -63,9 +63,9 @@ if TYPE_CHECKING:
         WrongFormat,
     )
     from rapport.metrics import MetricResult, run_metrics
+    from rapport.query.tables import Tables
     from rapport.report import write_report
     from rapport.store import ImportSummary, Store
-    from rapport.tables import Tables
     from rapport.workspace import Workspace
 
 __all__ = [

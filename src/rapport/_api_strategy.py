@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rapport.metrics.run import build_context
+from rapport.query.context import build_context
 from rapport.store import Store
 from rapport.workspace import Workspace
 

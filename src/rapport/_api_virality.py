@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from rapport.errors import InputNotFound, UsageError
-from rapport.metrics.run import build_context
+from rapport.query.context import build_context
 from rapport.workspace import Workspace
 
 __all__ = [

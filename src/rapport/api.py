@@ -40,7 +40,8 @@ from rapport.config import AccountRef, Accounts, Config, Goal, Targets
 from rapport.errors import InputNotFound, UsageError
 from rapport.importers import ImportOptions, KnownAccount
 from rapport.importers import run as run_importer
-from rapport.metrics.run import MetricResult, build_context, run_metrics
+from rapport.metrics.run import MetricResult, run_metrics
+from rapport.query.context import build_context
 from rapport.store import ImportSummary
 from rapport.store.privacy import ErasureSummary, forget_person, pseudonymise
 from rapport.workspace import Workspace

@@ -6,8 +6,10 @@ from collections.abc import Callable
 
 import ibis.expr.types as ir
 
-from rapport.metrics.spec import Context, Need
-from rapport.tables import Tables
+from rapport.metrics.spec import Need
+from rapport.query.common import ENGAGING_KINDS
+from rapport.query.context import Context
+from rapport.query.tables import Tables
 
 __all__ = [
     "CONVERSIONS",
@@ -22,9 +24,6 @@ __all__ = [
     "has_rows",
 ]
 
-ENGAGING_KINDS = ("like", "repost", "quote", "reply", "mention", "save", "share")
-"""Interaction kinds that count as a person engaging (follows, clicks and views do not)."""
-
 
 def has_rows(label: str, build: Callable[[Tables, Context], ir.Table]) -> Need:
     """A need met when ``build`` yields at least one row."""
@@ -36,24 +35,24 @@ def has_rows(label: str, build: Callable[[Tables, Context], ir.Table]) -> Need:
 
 
 def _engaging(t: Tables, c: Context) -> ir.Table:
-    rows = c.own_interactions(t)
+    rows = c.interactions(t)
     return rows.filter(
         rows.kind.isin(list(ENGAGING_KINDS)) & rows.person_id.notnull() & rows.occurred_at.notnull()
     )
 
 
 def _replies(t: Tables, c: Context) -> ir.Table:
-    rows = c.own_interactions(t)
+    rows = c.interactions(t)
     return rows.filter(rows.kind.isin(["reply", "mention"]))
 
 
 def _own_answers(t: Tables, c: Context) -> ir.Table:
-    posts = c.own_posts(t)
+    posts = c.posts(t)
     return posts.filter(posts.in_reply_to_id.notnull())
 
 
 def _follower_history(t: Tables, c: Context) -> ir.BooleanScalar:
-    own = list(c.own_account_ids)
+    own = list(c.account_ids)
     history = t.follower_counts.filter(t.follower_counts.account_id.isin(own)).count().as_scalar()
     latest = (
         t.accounts.filter(t.accounts.account_id.isin(own) & t.accounts.followers.notnull())
@@ -65,12 +64,12 @@ def _follower_history(t: Tables, c: Context) -> ir.BooleanScalar:
 
 OWN_ACCOUNT = Need(
     "an own account (an accounts row with role 'own')",
-    lambda t, c: t.accounts.filter(t.accounts.role == "own").count() > 0,
+    lambda t, c: t.accounts.filter(t.accounts.account_id.isin(list(c.account_ids))).count() > 0,
 )
-OWN_POSTS = has_rows("posts by your own accounts", lambda t, c: c.own_posts(t))
+OWN_POSTS = has_rows("posts by your own accounts", lambda t, c: c.posts(t))
 OWN_ORIGINAL_POSTS = has_rows(
     "original posts by your own accounts (not replies or reposts)",
-    lambda t, c: c.own_original_posts(t),
+    lambda t, c: c.original_posts(t),
 )
 REPLIES_TO_ACCOUNT = has_rows(
     "replies or mentions aimed at your own accounts (interactions of kind reply or mention)",

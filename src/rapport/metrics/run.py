@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import datetime as dt
-import decimal
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -13,11 +10,12 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from rapport.metrics.facts import survey
-from rapport.metrics.spec import Context, Measure, MetricSpec, get_metric, metrics
-from rapport.tables import Tables
+from rapport.metrics.spec import Measure, MetricSpec, get_metric, metrics
+from rapport.query.common import to_python
+from rapport.query.context import Context, build_context
+from rapport.query.tables import Tables
 
-__all__ = ["MetricResult", "build_context", "run_metrics", "to_python", "wilson_interval"]
+__all__ = ["MetricResult", "run_metrics", "wilson_interval"]
 
 Z_95 = 1.959963984540054
 
@@ -62,31 +60,6 @@ class MetricResult:
         }
 
 
-def to_python(value: Any) -> Any:
-    """A plain JSON-able Python value (numpy and pandas scalars unwrapped, NaN → None)."""
-    if value is None:
-        return None
-    if isinstance(value, decimal.Decimal):  # DuckDB sums BIGINTs into HUGEINT / DECIMAL
-        return int(value) if value == value.to_integral_value() else float(value)
-    if hasattr(value, "item") and not isinstance(value, str | bytes):
-        with contextlib.suppress(ValueError, AttributeError):
-            value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if hasattr(value, "to_pydatetime"):
-        value = value.to_pydatetime()
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat()
-    try:
-        import pandas as pd
-
-        if value is pd.NaT or (not isinstance(value, str | list | dict) and pd.isna(value)):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return value
-
-
 def wilson_interval(successes: int, n: int, *, z: float = Z_95) -> tuple[float, float] | None:
     """The Wilson score interval for a proportion (95 % by default)."""
     if n <= 0:
@@ -96,29 +69,6 @@ def wilson_interval(successes: int, n: int, *, z: float = Z_95) -> tuple[float, 
     centre = (p + z * z / (2 * n)) / denominator
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
     return (max(0.0, centre - half), min(1.0, centre + half))
-
-
-def build_context(
-    backend: Any,
-    *,
-    since: dt.datetime | None = None,
-    until: dt.datetime | None = None,
-    settings: Mapping[str, Any] | None = None,
-    materialise: bool = True,
-) -> Context:
-    """The context for this data: own accounts from the store, and the data survey."""
-    tables = Tables.from_backend(backend)
-    own = tables.accounts.filter(tables.accounts.role == "own").account_id
-    own_ids = tuple(sorted(str(v) for v in backend.execute(own).tolist()))
-    base = Context(own_account_ids=own_ids, since=since, until=until, settings=dict(settings or {}))
-    found = survey(backend.execute, tables, base)
-    return Context(
-        own_account_ids=own_ids,
-        since=since,
-        until=until,
-        settings={**base.settings, "facts": found, "backend": getattr(backend, "name", None)},
-        materialise=materialise,
-    )
 
 
 def _evaluate(backend: Any, expr: ir.Scalar | Any) -> Any:

@@ -1,7 +1,7 @@
 """Metric specs and the registry.
 
 A metric is a declared :class:`MetricSpec` plus one function that takes the canonical
-:class:`~rapport.tables.Tables` and a :class:`Context` and returns a :class:`Measure` of Ibis
+:class:`~rapport.query.tables.Tables` and a :class:`Context` and returns a :class:`Measure` of Ibis
 expressions. The function never opens a connection. Before it runs, the runner checks the
 spec's ``needs``; a metric whose data is missing is reported ``not_computable`` with the
 need's words, never as a zero.
@@ -9,19 +9,17 @@ need's words, never as a zero.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
-import ibis
 import ibis.expr.types as ir
 
-from rapport.tables import Tables
+from rapport.query.context import Context
+from rapport.query.tables import Tables
 
 __all__ = [
     "AREAS",
-    "Context",
     "Measure",
     "MetricSpec",
     "Need",
@@ -39,55 +37,6 @@ Unit = Literal[
     "per post", "per 1,000 engagements", "hour of day", "weekday", "score", "sentiment",
 ]  # fmt: skip
 Direction = Literal["higher", "lower", "neutral"]
-
-
-@dataclass(frozen=True)
-class Context:
-    """What a metric needs besides the tables: whose account, which period."""
-
-    own_account_ids: tuple[str, ...]
-    since: dt.datetime | None = None
-    until: dt.datetime | None = None
-    settings: Mapping[str, Any] = field(default_factory=dict)
-    materialise: bool = False
-    """Whether shared building blocks are computed once per run and kept on the backend
-    (Ibis ``Table.cache()``); off for compiling SQL on unbound tables."""
-    _memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
-
-    def memo(self, key: str, build: Callable[[], ir.Table]) -> ir.Table:
-        """``build()``, once per context: materialised on the backend when ``materialise``."""
-        if key not in self._memo:
-            table = build()
-            self._memo[key] = table.cache() if self.materialise else table
-        result: ir.Table = self._memo[key]
-        return result
-
-    def release(self) -> None:
-        """Drop what :meth:`memo` materialised on the backend (call before closing it)."""
-        for key, value in list(self._memo.items()):
-            if self.materialise and hasattr(value, "release"):
-                value.release()
-            del self._memo[key]
-
-    def own_posts(self, t: Tables) -> ir.Table:
-        posts = t.posts.filter(t.posts.account_id.isin(list(self.own_account_ids)))
-        return self.in_period(posts, posts.created_at)
-
-    def own_original_posts(self, t: Tables) -> ir.Table:
-        """Own posts that are neither replies nor reposts."""
-        posts = self.own_posts(t)
-        return posts.filter(posts.in_reply_to_id.isnull() & posts.repost_of.isnull())
-
-    def own_interactions(self, t: Tables) -> ir.Table:
-        rows = t.interactions.filter(t.interactions.account_id.isin(list(self.own_account_ids)))
-        return self.in_period(rows, rows.occurred_at)
-
-    def in_period(self, table: ir.Table, moment: ir.TimestampValue) -> ir.Table:
-        if self.since is not None:
-            table = table.filter(moment >= ibis.literal(self.since))
-        if self.until is not None:
-            table = table.filter(moment < ibis.literal(self.until))
-        return table
 
 
 @dataclass(frozen=True)

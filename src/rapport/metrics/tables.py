@@ -13,15 +13,15 @@ from dataclasses import dataclass
 import ibis
 import ibis.expr.types as ir
 
-from rapport.metrics.builtin._common import post_engagement
 from rapport.metrics.builtin.community import core_people, love_scores
 from rapport.metrics.builtin.content import engagement_timing, kind_performance
 from rapport.metrics.builtin.conversions import attributed_by_post
 from rapport.metrics.builtin.reciprocity import question_posts, replies_with_questions
 from rapport.metrics.builtin.retention import cohorts
 from rapport.metrics.builtin.timing import WEEKDAYS, performance_by
-from rapport.metrics.spec import Context
-from rapport.tables import Tables
+from rapport.query.common import post_engagement
+from rapport.query.context import Context
+from rapport.query.tables import Tables
 
 __all__ = ["MetricTable", "get_table", "metric_tables"]
 

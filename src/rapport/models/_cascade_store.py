@@ -10,10 +10,10 @@ import ibis.expr.types as ir
 import numpy as np
 
 from rapport.errors import UsageError
-from rapport.metrics.builtin._common import data_end, seconds
-from rapport.metrics.spec import Context
 from rapport.models._cascade_core import Cascade
-from rapport.tables import Tables
+from rapport.query.common import data_end, seconds
+from rapport.query.context import Context
+from rapport.query.tables import Tables
 
 __all__ = ["RESHARE_KINDS", "cascades_from_store", "reshare_events", "reshared_posts"]
 
@@ -44,7 +44,7 @@ def _poster_followers(t: Tables, posts: ir.Table) -> ir.Table:
 def reshared_posts(t: Tables, c: Context, post_ids: Sequence[str] | None) -> ir.Table:
     """Own original posts (all of ``post_ids``, else those with a reshare): post_id,
     posted (epoch seconds), poster_followers, horizon (seconds of data after the post)."""
-    posts = c.own_original_posts(t)
+    posts = c.original_posts(t)
     if post_ids is not None:
         posts = posts.filter(posts.post_id.isin(list(post_ids)))
     else:
@@ -63,7 +63,7 @@ def reshared_posts(t: Tables, c: Context, post_ids: Sequence[str] | None) -> ir.
 
 
 def _reshare_rows(t: Tables, c: Context) -> ir.Table:
-    rows = c.own_interactions(t)
+    rows = c.interactions(t)
     return rows.filter(
         rows.kind.isin(list(RESHARE_KINDS)) & rows.post_id.notnull() & rows.occurred_at.notnull()
     )

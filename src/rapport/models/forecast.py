@@ -14,14 +14,14 @@ from dataclasses import replace
 from typing import Any
 
 from rapport.errors import UsageError
-from rapport.metrics.spec import Context
 from rapport.models._cascade_core import Cascade
 from rapport.models._cascade_forecast import Forecast
 from rapport.models._cascade_store import cascades_from_store
 from rapport.models.forecaster import Forecaster
 from rapport.models.hawkes import MarkedHawkes, select_kernel
 from rapport.models.seismic import SeismicParams, seismic_predict
-from rapport.tables import Tables
+from rapport.query.context import Context
+from rapport.query.tables import Tables
 
 __all__ = [
     "MODELS",

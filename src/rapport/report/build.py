@@ -13,8 +13,10 @@ import jinja2
 from rapport import __version__
 from rapport.config import Config
 from rapport.metrics.findings import OBJECTIVE_WEIGHTS, Finding, findings
-from rapport.metrics.run import MetricResult, build_context, run_metrics
+from rapport.metrics.run import MetricResult, run_metrics
 from rapport.metrics.spec import AREAS
+from rapport.query.context import build_context
+from rapport.query.tables import Tables
 from rapport.report.assets import vega_bundle
 from rapport.report.blocks import Block, Part
 from rapport.report.figures import FIGURES, Figure, Link, Sources
@@ -22,7 +24,6 @@ from rapport.report.strategy import care_block, strategy_part
 from rapport.report.text import format_interval, format_value
 from rapport.report.virality import virality_part
 from rapport.store import Store
-from rapport.tables import Tables
 from rapport.workspace import Workspace
 
 __all__ = ["SECTIONS", "Rendered", "Report", "Section", "render_report", "write_report"]

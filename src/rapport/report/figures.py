@@ -11,15 +11,15 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from rapport.config import Config
-from rapport.metrics.builtin._common import post_engagement
 from rapport.metrics.builtin.content import kind_performance
 from rapport.metrics.builtin.engagement import engagement_denominator, has_engagement_data
 from rapport.metrics.builtin.retention import cohorts
 from rapport.metrics.builtin.timing import WEEKDAYS, performance_by
-from rapport.metrics.spec import Context
 from rapport.metrics.tables import get_table
+from rapport.query.common import post_engagement
+from rapport.query.context import Context
+from rapport.query.tables import Tables
 from rapport.report import charts, series
-from rapport.tables import Tables
 
 __all__ = ["FIGURES", "Cell", "Figure", "Link", "Sources"]
 

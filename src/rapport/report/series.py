@@ -5,17 +5,17 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from rapport.metrics.builtin._common import engaged_people_weeks, post_engagement, week_start
 from rapport.metrics.builtin.engagement import engagement_denominator
-from rapport.metrics.spec import Context
-from rapport.tables import Tables
+from rapport.query.common import engaged_people_weeks, post_engagement, week_start
+from rapport.query.context import Context
+from rapport.query.tables import Tables
 
 __all__ = ["engagement_weekly", "followers_weekly", "people_weekly", "posts_weekly"]
 
 
 def posts_weekly(t: Tables, c: Context) -> ir.Table:
     """Original posts per calendar week and content kind (``unknown`` where not classified)."""
-    posts = c.own_original_posts(t)
+    posts = c.original_posts(t)
     return (
         posts.select(
             week=posts.created_at.truncate("W").date(),
@@ -65,7 +65,7 @@ def engagement_weekly(t: Tables, c: Context) -> tuple[ir.Table, str]:
 
 def followers_weekly(t: Tables, c: Context) -> ir.Table:
     """The last known follower count of own accounts in each week (summed over accounts)."""
-    fc = t.follower_counts.filter(t.follower_counts.account_id.isin(list(c.own_account_ids)))
+    fc = t.follower_counts.filter(t.follower_counts.account_id.isin(list(c.account_ids)))
     fc = c.in_period(fc, fc.observed_at)
     per_account = fc.group_by(
         ["account_id", fc.observed_at.truncate("W").date().name("week")]

@@ -291,7 +291,7 @@ def _spikes(s: Sources) -> Block:
 
 # -- care first ------------------------------------------------------------------------------
 def _people_known(s: Sources) -> int:
-    rows = s.context.own_interactions(s.tables)
+    rows = s.context.interactions(s.tables)
     found = s.backend.execute(rows.filter(rows.person_id.notnull()).person_id.nunique())
     return int(found or 0)
 

@@ -26,12 +26,12 @@ from rapport.canonical.batch import Batch, FileDigest
 from rapport.canonical.records import Rejection, raw_json
 from rapport.canonical.schema import TABLE_ORDER, TABLES, TableSpec, arrow_schema
 from rapport.errors import StoreError, WorkspaceError
+from rapport.query.tables import Tables
 from rapport.store._sql import count, scalar
 from rapport.store.attribution import attribute_conversions
 from rapport.store.enrich import enrich_texts, refresh_relevance
 from rapport.store.merge import dedupe_incoming, drop_repeated_observations, merge_incoming
 from rapport.store.migrations import migrate
-from rapport.tables import Tables
 
 __all__ = ["ImportSummary", "Store", "TableCounts"]
 

@@ -1,6 +1,6 @@
 """Per-account measurements behind the competitor benchmark, as Ibis expressions.
 
-The metric helpers in :mod:`rapport.metrics.builtin._common` look at the own accounts only;
+The metric helpers in :mod:`rapport.query.common` look at the own accounts only;
 a benchmark needs the same numbers for every account, own and competitor, each over its own
 coverage of the window. Every function here takes a *bounds* table (one row per slice of the
 window and account: ``slice``, ``account_id``, ``lo``, ``hi`` in seconds since 1970, ``hi``
@@ -17,10 +17,9 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from rapport.metrics.builtin._common import latest_post_stats, seconds
-from rapport.metrics.run import to_python
-from rapport.metrics.spec import Context
-from rapport.tables import Tables
+from rapport.query.common import latest_post_stats, seconds, to_python
+from rapport.query.context import Context
+from rapport.query.tables import Tables
 
 __all__ = ["MATURE_HOURS", "bounds_table", "evidence", "measure_slices"]
 

@@ -20,9 +20,9 @@ from typing import Any
 
 import ibis.expr.types as ir
 
-from rapport.metrics.builtin._common import seconds
-from rapport.metrics.spec import Context
-from rapport.tables import Tables
+from rapport.query.common import seconds
+from rapport.query.context import Context
+from rapport.query.tables import Tables
 
 __all__ = ["GENERIC_HASHTAGS", "MIN_HASHTAG_POSTS", "Topics", "audience_stems", "topic_terms"]
 

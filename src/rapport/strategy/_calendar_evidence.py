@@ -10,18 +10,18 @@ import ibis
 import ibis.expr.types as ir
 
 from rapport.config import Config
-from rapport.metrics.builtin._common import data_end, post_engagement
 from rapport.metrics.builtin.content import kind_performance
 from rapport.metrics.builtin.engagement import engagement_denominator, has_engagement_data
 from rapport.metrics.builtin.reciprocity import question_posts
 from rapport.metrics.builtin.timing import performance_by
-from rapport.metrics.run import build_context, run_metrics, to_python
-from rapport.metrics.spec import Context
+from rapport.metrics.run import run_metrics
+from rapport.query.common import data_end, post_engagement, to_python
+from rapport.query.context import Context, build_context
+from rapport.query.tables import Tables
 from rapport.store import Store
 from rapport.strategy._calendar_plan import Evidence, Example, KindStat, SlotStat
 from rapport.strategy._calendar_words import MIX_WEIGHTS
 from rapport.strategy._care_text import excerpt
-from rapport.tables import Tables
 
 __all__ = ["read_evidence"]
 
@@ -107,7 +107,7 @@ def read_evidence(store: Store, config: Config) -> Evidence:
     backend = store.ibis
     context = build_context(backend, settings={"config": config})
     try:
-        if not context.own_account_ids:
+        if not context.account_ids:
             return Evidence(missing="the store holds no posts of your own accounts yet")
         t = store.tables()
         end = _when(backend.execute(data_end(t, context)))

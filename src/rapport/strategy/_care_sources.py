@@ -14,14 +14,12 @@ import ibis
 import ibis.expr.types as ir
 
 from rapport.config import Config
-from rapport.metrics.builtin._common import data_end, engagement_rows
 from rapport.metrics.builtin.community import core_people, love_scores
 from rapport.metrics.builtin.reciprocity import replies_with_questions
-from rapport.metrics.needs import ENGAGING_KINDS
-from rapport.metrics.run import build_context
-from rapport.metrics.spec import Context
+from rapport.query.common import ENGAGING_KINDS, data_end, engagement_rows
+from rapport.query.context import Context, build_context
+from rapport.query.tables import Tables
 from rapport.store import Store
-from rapport.tables import Tables
 
 __all__ = ["ANSWER_WINDOW_DAYS", "WELCOME_WINDOW_DAYS", "Sources", "read_sources"]
 
@@ -49,7 +47,7 @@ def read_sources(store: Store, config: Config) -> Sources | None:
     backend = store.ibis
     context = build_context(backend, settings={"config": config})
     try:
-        if not context.own_account_ids:
+        if not context.account_ids:
             return None
         tables = store.tables()
         end = backend.execute(data_end(tables, context))
@@ -75,7 +73,7 @@ def _rows(backend: Any, expr: ir.Table) -> list[dict[str, Any]]:
 
 
 def _not_own(column: ir.StringValue, c: Context) -> ir.BooleanValue:
-    return column.isnull() | ~column.isin(list(c.own_account_ids))
+    return column.isnull() | ~column.isin(list(c.account_ids))
 
 
 def _with_people(table: ir.Table, t: Tables) -> ir.Table:

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rapport.config import Config
-from rapport.metrics.builtin._common import post_engagement
-from rapport.metrics.run import build_context, run_metrics, to_python
+from rapport.metrics.run import run_metrics
+from rapport.query.common import post_engagement, to_python
+from rapport.query.context import build_context
+from rapport.query.tables import Tables
 from rapport.store.db import Store
-from rapport.tables import Tables
 
 __all__ = ["WorkspaceMeasures", "measure_workspace"]
 
@@ -103,7 +104,7 @@ def measure_workspace(store: Store, config: Config) -> WorkspaceMeasures:
             missing["engagement_per_post"] = missing.get(
                 "engagement_rate", "engagement counts per post are not in the data"
             )
-        own = context.own_account_ids
+        own = context.account_ids
     finally:
         context.release()
     followers = _followers(store, own) if own else None

@@ -24,8 +24,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from rapport.errors import UsageError
-from rapport.metrics.builtin._common import config
-from rapport.metrics.spec import Context
+from rapport.query.common import config
+from rapport.query.context import Context
+from rapport.query.tables import Tables
 from rapport.strategy._bench_model import (
     AccountSummary,
     Area,
@@ -46,7 +47,6 @@ from rapport.strategy._bench_values import (
     shares,
     weeks,
 )
-from rapport.tables import Tables
 
 __all__ = [
     "AREA_SPECS",

@@ -1,7 +1,7 @@
 """Virality reality on the workspace's own data (principle 2: going viral is a moonshot).
 
 The modules here are the store-facing analyses: each takes an Ibis backend, the canonical
-:class:`~rapport.tables.Tables` and a metrics :class:`~rapport.metrics.spec.Context` (own
+:class:`~rapport.query.tables.Tables` and a metrics :class:`~rapport.metrics.spec.Context` (own
 accounts, period, settings), builds Ibis expressions over the tables, executes them on the
 backend, and hands plain arrays to a model. The models themselves live in
 :mod:`rapport.models`: pure estimators over NumPy arrays that never see the store, so they

@@ -48,10 +48,10 @@ import numpy as np
 import pyarrow as pa
 
 from rapport.errors import UsageError
-from rapport.metrics.needs import ENGAGING_KINDS
-from rapport.metrics.spec import Context
 from rapport.models.influence import Graph, SeedChoice, choose_seeds, top_by
-from rapport.tables import Tables
+from rapport.query.common import ENGAGING_KINDS
+from rapport.query.context import Context
+from rapport.query.tables import Tables
 
 __all__ = ["CareGraph", "care_first", "care_graph", "workspace_graph"]
 
@@ -93,7 +93,7 @@ def _edges(t: Tables, c: Context, rows: ir.Table, exposure_hours: float | None) 
         "source", "target", kind=ibis.literal("conversation")
     )
     own = t.posts.filter(
-        t.posts.account_id.isin(list(c.own_account_ids)) & t.posts.in_reply_to_id.notnull()
+        t.posts.account_id.isin(list(c.account_ids)) & t.posts.in_reply_to_id.notnull()
     )
     answers = own.select(answer_id=own.post_id, answered=own.in_reply_to_id)
     via = (
@@ -133,7 +133,7 @@ def care_graph(
     """The workspace graph with the people's handles and follower counts (see the module)."""
     if exposure_hours is not None and exposure_hours <= 0:
         raise UsageError(f"exposure_hours = {exposure_hours!r}: expected a positive number")
-    rows = context.own_interactions(tables)
+    rows = context.interactions(tables)
     rows = rows.filter(rows.person_id.notnull())
     people: pa.Table = backend.to_pyarrow(_people(tables, rows))
     edges: pa.Table = backend.to_pyarrow(_edges(tables, context, rows, exposure_hours))

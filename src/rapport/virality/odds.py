@@ -19,13 +19,11 @@ import ibis
 import ibis.expr.types as ir
 import numpy as np
 
-from rapport.metrics.builtin._common import data_end, latest_post_stats
-from rapport.metrics.facts import FACTS
-from rapport.metrics.run import to_python
-from rapport.metrics.spec import Context
 from rapport.models._rarity_prior import PUBLISHED, model_figures
 from rapport.models.rarity import MoonshotOdds
-from rapport.tables import Tables
+from rapport.query.common import data_end, latest_post_stats, to_python
+from rapport.query.context import FACTS, Context
+from rapport.query.tables import Tables
 
 __all__ = ["Odds", "account_odds", "reshare_history"]
 
@@ -84,7 +82,7 @@ def reshare_history(
 ) -> tuple[np.ndarray[Any, np.dtype[np.int64]], dict[str, Any]]:
     """Reshares per own original post old enough to judge, and where the counts came from."""
     t, c = tables, context
-    posts = c.own_original_posts(t).select("post_id", "created_at")
+    posts = c.original_posts(t).select("post_id", "created_at")
     checks = ibis.struct(
         {
             "interactions": FACTS["interactions.engagement"](t, c).as_scalar(),
@@ -102,7 +100,7 @@ def reshare_history(
         )
         return np.zeros(0, dtype=np.int64), info
     if source == "interactions":
-        rows = c.own_interactions(t)
+        rows = c.interactions(t)
         shares = rows.filter(rows.kind.isin(["repost", "quote"]) & rows.post_id.notnull())
         per_post = shares.group_by(s_post="post_id").aggregate(n=shares.count())
         joined = posts.left_join(per_post, posts.post_id == per_post.s_post)

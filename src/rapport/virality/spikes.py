@@ -35,19 +35,20 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from rapport.metrics.builtin._common import (
+from rapport.metrics.builtin.community import core_people
+from rapport.metrics.builtin.retention import follower_stays
+from rapport.metrics.run import wilson_interval
+from rapport.models.spikes import SpikeDetector
+from rapport.query.common import (
     data_end,
     engagement_rows,
     latest_post_stats,
     post_engagement,
     seconds,
+    to_python,
 )
-from rapport.metrics.builtin.community import core_people
-from rapport.metrics.builtin.retention import follower_stays
-from rapport.metrics.run import to_python, wilson_interval
-from rapport.metrics.spec import Context
-from rapport.models.spikes import SpikeDetector
-from rapport.tables import Tables
+from rapport.query.context import Context
+from rapport.query.tables import Tables
 
 __all__ = ["FOLLOW_DETECTOR", "POST_DETECTOR", "SpikeAudit", "audit_spikes"]
 
@@ -109,7 +110,7 @@ def _day(moment: ir.TimestampValue, c: Context) -> ir.IntegerValue:
 
 
 def _span(backend: Any, t: Tables, c: Context) -> dict[str, Any]:
-    posts, rows = c.own_posts(t), c.own_interactions(t)
+    posts, rows = c.posts(t), c.interactions(t)
     start = ibis.least(posts.created_at.min().as_scalar(), rows.occurred_at.min().as_scalar())
     conversions = c.in_period(t.conversions, t.conversions.occurred_at)
     found = backend.execute(
@@ -119,7 +120,7 @@ def _span(backend: Any, t: Tables, c: Context) -> dict[str, Any]:
                 "last": _day(data_end(t, c), c),
                 "follows": rows.count(where=rows.kind == "follow").as_scalar(),
                 "counts": t.follower_counts.filter(
-                    t.follower_counts.account_id.isin(list(c.own_account_ids))
+                    t.follower_counts.account_id.isin(list(c.account_ids))
                 )
                 .count()
                 .as_scalar(),
@@ -169,7 +170,7 @@ def _daily(backend: Any, t: Tables, c: Context, span: Mapping[str, Any]) -> dict
     first, n = int(span["first"]), int(span["last"]) - int(span["first"]) + 1
     daily: dict[str, Any] = {}
     if span["follows"]:
-        rows = c.own_interactions(t)
+        rows = c.interactions(t)
         follows = rows.filter((rows.kind == "follow") & rows.occurred_at.notnull())
         follows = follows.mutate(day=_day(follows.occurred_at, c))
         daily |= _per_day(backend, follows, first, n, follows=follows.count())
@@ -200,7 +201,7 @@ def _daily(backend: Any, t: Tables, c: Context, span: Mapping[str, Any]) -> dict
 
 
 def _gains_from_counts(backend: Any, t: Tables, c: Context, first: int, n: int) -> IntArray:
-    counts = t.follower_counts.filter(t.follower_counts.account_id.isin(list(c.own_account_ids)))
+    counts = t.follower_counts.filter(t.follower_counts.account_id.isin(list(c.account_ids)))
     counts = c.in_period(counts, counts.observed_at)
     counts = counts.mutate(day=_day(counts.observed_at, c))
     last = counts.group_by(["account_id", "day"]).aggregate(

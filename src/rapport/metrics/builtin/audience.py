@@ -5,9 +5,10 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from rapport.metrics.builtin._common import config, engagement_rows
-from rapport.metrics.spec import Context, Measure, Need, metric
-from rapport.tables import Tables
+from rapport.metrics.spec import Measure, Need, metric
+from rapport.query.common import config, engagement_rows
+from rapport.query.context import Context
+from rapport.query.tables import Tables
 
 _WHY = (
     "The right audience beats a big audience: attention from people who will never buy "

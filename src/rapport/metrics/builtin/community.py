@@ -5,7 +5,9 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from rapport.metrics.builtin._common import (
+from rapport.metrics.needs import ENGAGEMENT_INTERACTIONS
+from rapport.metrics.spec import Measure, metric
+from rapport.query.common import (
     DEPTH_WEIGHTS,
     config,
     data_end,
@@ -14,9 +16,8 @@ from rapport.metrics.builtin._common import (
     seconds,
     week_number,
 )
-from rapport.metrics.needs import ENGAGEMENT_INTERACTIONS
-from rapport.metrics.spec import Context, Measure, metric
-from rapport.tables import Tables
+from rapport.query.context import Context
+from rapport.query.tables import Tables
 
 _WHY = (
     "Take care of the first 50 to 100 people who care: the ones who come back are "

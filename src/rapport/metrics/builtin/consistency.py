@@ -5,10 +5,11 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from rapport.metrics.builtin._common import config, data_end, seconds
 from rapport.metrics.needs import OWN_ORIGINAL_POSTS
-from rapport.metrics.spec import Context, Measure, metric
-from rapport.tables import Tables
+from rapport.metrics.spec import Measure, metric
+from rapport.query.common import config, data_end, seconds
+from rapport.query.context import Context
+from rapport.query.tables import Tables
 
 _WHY = (
     "A few posts a day becomes a few a week, then the account is quietly inactive; "
@@ -18,7 +19,7 @@ _WHY = (
 
 def _span_days(t: Tables, c: Context) -> ir.FloatingScalar:
     """Days from the first own original post to the end of the data (at least 7)."""
-    posts = c.own_original_posts(t)
+    posts = c.original_posts(t)
     first = seconds(posts.created_at.min().as_scalar(), c)
     days = (seconds(data_end(t, c), c) - first) / 86400.0
     return ibis.greatest(days, 7.0)
@@ -36,7 +37,7 @@ def _span_days(t: Tables, c: Context) -> ir.FloatingScalar:
     why=_WHY,
 )
 def posts(t: Tables, c: Context) -> Measure:
-    n = c.own_original_posts(t).count()
+    n = c.original_posts(t).count()
     return Measure(value=n, n=n)
 
 
@@ -52,7 +53,7 @@ def posts(t: Tables, c: Context) -> Measure:
     why=_WHY,
 )
 def posts_per_week(t: Tables, c: Context) -> Measure:
-    n = c.own_original_posts(t).count()
+    n = c.original_posts(t).count()
     weeks = _span_days(t, c) / 7.0
     return Measure(value=n.as_scalar() / weeks, n=n, extra={"weeks": weeks})
 
@@ -69,7 +70,7 @@ def posts_per_week(t: Tables, c: Context) -> Measure:
     why=_WHY,
 )
 def longest_gap_days(t: Tables, c: Context) -> Measure:
-    posts = c.own_original_posts(t)
+    posts = c.original_posts(t)
     stamps = seconds(posts.created_at, c)
     gaps = posts.select(
         gap=(stamps - stamps.lag().over(ibis.window(order_by=posts.created_at))) / 86400.0
@@ -90,7 +91,7 @@ def longest_gap_days(t: Tables, c: Context) -> Measure:
     why=_WHY,
 )
 def days_since_last_post(t: Tables, c: Context) -> Measure:
-    posts = c.own_original_posts(t)
+    posts = c.original_posts(t)
     last = seconds(posts.created_at.max().as_scalar(), c)
     days = (seconds(data_end(t, c), c) - last) / 86400.0
     limit = config(c).targets.max_gap_days
@@ -111,7 +112,7 @@ def days_since_last_post(t: Tables, c: Context) -> Measure:
     why=_WHY,
 )
 def weeks_active_share(t: Tables, c: Context) -> Measure:
-    posts = c.own_original_posts(t)
+    posts = c.original_posts(t)
     active = posts.created_at.truncate("W").nunique()
     first_week = posts.created_at.min().as_scalar().truncate("W").epoch_seconds()
     last_week = data_end(t, c).truncate("W").epoch_seconds()
@@ -132,7 +133,7 @@ def weeks_active_share(t: Tables, c: Context) -> Measure:
     why=_WHY,
 )
 def posting_regularity(t: Tables, c: Context) -> Measure:
-    posts = c.own_original_posts(t)
+    posts = c.original_posts(t)
     stamps = seconds(posts.created_at, c)
     gaps = posts.select(
         gap=(stamps - stamps.lag().over(ibis.window(order_by=posts.created_at))) / 86400.0

@@ -5,17 +5,18 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from rapport.metrics.builtin._common import (
+from rapport.metrics.builtin.engagement import engagement_denominator, has_engagement_data
+from rapport.metrics.needs import OWN_ORIGINAL_POSTS, has_rows
+from rapport.metrics.spec import Measure, Need, metric
+from rapport.query.common import (
     Z_95,
     data_end,
     mean_interval,
     post_engagement,
     seconds,
 )
-from rapport.metrics.builtin.engagement import engagement_denominator, has_engagement_data
-from rapport.metrics.needs import OWN_ORIGINAL_POSTS, has_rows
-from rapport.metrics.spec import Context, Measure, Need, metric
-from rapport.tables import Tables
+from rapport.query.context import Context
+from rapport.query.tables import Tables
 
 SMALL_SAMPLE = 10
 """Fewer posts than this in a group: the report warns that its numbers are fragile."""
@@ -101,8 +102,8 @@ def engagement_timing(t: Tables, c: Context) -> ir.Table:
 
 
 def _engagement_timing(t: Tables, c: Context) -> ir.Table:
-    posts = c.own_original_posts(t).select("post_id", "created_at")
-    rows = c.own_interactions(t)
+    posts = c.original_posts(t).select("post_id", "created_at")
+    rows = c.interactions(t)
     rows = rows.filter(
         rows.kind.isin(["like", "repost", "reply", "quote"])
         & rows.occurred_at.notnull()
@@ -184,7 +185,7 @@ def content_half_life(t: Tables, c: Context) -> Measure:
 )
 def evergreen_score(t: Tables, c: Context) -> Measure:
     timing = engagement_timing(t, c)
-    posts = c.own_original_posts(t).select(p_id="post_id", p_at="created_at")
+    posts = c.original_posts(t).select(p_id="post_id", p_at="created_at")
     old = timing.join(posts, timing.post_id == posts.p_id).filter(
         lambda r: r.p_at <= data_end(t, c) - ibis.interval(days=2 * EVERGREEN_AFTER_DAYS)
     )

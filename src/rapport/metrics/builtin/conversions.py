@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import ibis.expr.types as ir
 
-from rapport.metrics.builtin._common import mean_interval, post_engagement
 from rapport.metrics.needs import CONVERSIONS, OWN_ORIGINAL_POSTS
-from rapport.metrics.spec import Context, Measure, metric
-from rapport.tables import Tables
+from rapport.metrics.spec import Measure, metric
+from rapport.query.common import mean_interval, post_engagement
+from rapport.query.context import Context
+from rapport.query.tables import Tables
 
 _WHY = (
     "Conversions, not hits: attention that never becomes a signup or a sale does not "

@@ -5,10 +5,11 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from rapport.metrics.builtin._common import facts, mean_interval, post_engagement
 from rapport.metrics.needs import FOLLOWER_HISTORY, OWN_ORIGINAL_POSTS
-from rapport.metrics.spec import Context, Measure, Need, metric
-from rapport.tables import Tables
+from rapport.metrics.spec import Measure, Need, metric
+from rapport.query.common import facts, mean_interval, post_engagement
+from rapport.query.context import Context
+from rapport.query.tables import Tables
 
 _VANITY_WHY = (
     "Shown for context only: big numbers feel good, but they are not a business "
@@ -18,10 +19,10 @@ _VANITY_WHY = (
 
 def latest_followers(t: Tables, c: Context) -> ir.IntegerScalar:
     """Sum over own accounts of the latest known follower count."""
-    fc = t.follower_counts.filter(t.follower_counts.account_id.isin(list(c.own_account_ids)))
+    fc = t.follower_counts.filter(t.follower_counts.account_id.isin(list(c.account_ids)))
     fc = c.in_period(fc, fc.observed_at)
     per_account = fc.group_by("account_id").aggregate(followers=fc.followers.argmax(fc.observed_at))
-    accounts = t.accounts.filter(t.accounts.account_id.isin(list(c.own_account_ids)))
+    accounts = t.accounts.filter(t.accounts.account_id.isin(list(c.account_ids)))
     joined = accounts.left_join(per_account, accounts.account_id == per_account.account_id)
     return joined.followers_right.coalesce(joined.followers).sum()
 

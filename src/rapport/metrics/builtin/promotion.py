@@ -5,16 +5,17 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from rapport.metrics.builtin._common import (
+from rapport.metrics.builtin.engagement import engagement_denominator, has_engagement_data
+from rapport.metrics.needs import OWN_ORIGINAL_POSTS, has_rows
+from rapport.metrics.spec import Measure, Need, metric
+from rapport.query.common import (
     classified_posts,
     data_end,
     post_engagement,
     ratio_interval,
 )
-from rapport.metrics.builtin.engagement import engagement_denominator, has_engagement_data
-from rapport.metrics.needs import OWN_ORIGINAL_POSTS, has_rows
-from rapport.metrics.spec import Context, Measure, Need, metric
-from rapport.tables import Tables
+from rapport.query.context import Context
+from rapport.query.tables import Tables
 
 _WHY = "Don't clog your followers' feeds with promotions: it is a sure way to lose them."
 UNFOLLOW_WINDOW_HOURS = 48
@@ -110,8 +111,8 @@ def promo_engagement_ratio(t: Tables, c: Context) -> Measure:
 
 _UNFOLLOWS = has_rows(
     "unfollows with a time (interactions of kind unfollow)",
-    lambda t, c: c.own_interactions(t).filter(
-        (c.own_interactions(t).kind == "unfollow") & c.own_interactions(t).occurred_at.notnull()
+    lambda t, c: c.interactions(t).filter(
+        (c.interactions(t).kind == "unfollow") & c.interactions(t).occurred_at.notnull()
     ),
 )
 
@@ -129,7 +130,7 @@ def unfollows_after_posts(t: Tables, c: Context) -> ir.Table:
 
 def _unfollows_after_posts(t: Tables, c: Context) -> ir.Table:
     posts = classified_posts(t, c).filter(lambda p: p.kind.notnull())
-    rows = c.own_interactions(t)
+    rows = c.interactions(t)
     unfollows = rows.filter((rows.kind == "unfollow") & rows.occurred_at.notnull())
     timeline = posts.select(
         account_id=posts.account_id.cast("string"),

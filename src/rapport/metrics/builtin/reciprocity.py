@@ -5,7 +5,9 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from rapport.metrics.builtin._common import (
+from rapport.metrics.needs import REPLIES_TO_ACCOUNT, has_rows
+from rapport.metrics.spec import Measure, metric
+from rapport.query.common import (
     classified_posts,
     data_end,
     engagement_rows,
@@ -13,9 +15,8 @@ from rapport.metrics.builtin._common import (
     ratio_interval,
     seconds,
 )
-from rapport.metrics.needs import REPLIES_TO_ACCOUNT, has_rows
-from rapport.metrics.spec import Context, Measure, metric
-from rapport.tables import Tables
+from rapport.query.context import Context
+from rapport.query.tables import Tables
 
 _WHY = "Social means social: answering people is how an audience becomes relationships."
 
@@ -30,9 +31,9 @@ def answered_replies(t: Tables, c: Context) -> ir.Table:
 
 
 def _answered_replies(t: Tables, c: Context) -> ir.Table:
-    rows = c.own_interactions(t)
+    rows = c.interactions(t)
     asked = rows.filter(rows.kind.isin(["reply", "mention"]))
-    own = t.posts.filter(t.posts.account_id.isin(list(c.own_account_ids)))
+    own = t.posts.filter(t.posts.account_id.isin(list(c.account_ids)))
     own = own.filter(own.in_reply_to_id.notnull())
     first = own.group_by(answered_id=own.in_reply_to_id).aggregate(
         first_answer_at=own.created_at.min()
@@ -152,7 +153,7 @@ def question_posts(t: Tables, c: Context) -> ir.Table:
     """Own question posts with the replies they received (the question-and-answer loop)."""
     posts = classified_posts(t, c)
     asked = posts.filter(posts.kind == "question").select("post_id", "created_at", "text")
-    rows = c.own_interactions(t)
+    rows = c.interactions(t)
     answers = rows.filter(rows.kind.isin(["reply", "quote"]) & rows.post_id.notnull())
     counted = answers.group_by(a_post="post_id").aggregate(
         answers=answers.count(), answerers=answers.person_id.nunique()

@@ -5,10 +5,11 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from rapport.metrics.builtin._common import data_end, engagement_rows
 from rapport.metrics.needs import ENGAGEMENT_INTERACTIONS, has_rows
-from rapport.metrics.spec import Context, Measure, metric
-from rapport.tables import Tables
+from rapport.metrics.spec import Measure, metric
+from rapport.query.common import data_end, engagement_rows
+from rapport.query.context import Context
+from rapport.query.tables import Tables
 
 _WHY = (
     "Trust and loyalty show up as retention over months: people who come back, followers who stay."
@@ -98,17 +99,17 @@ def engager_next_month_retention(t: Tables, c: Context) -> Measure:
 
 _FOLLOWS = has_rows(
     "follows with a time (interactions of kind follow)",
-    lambda t, c: c.own_interactions(t).filter(
-        (c.own_interactions(t).kind == "follow")
-        & c.own_interactions(t).occurred_at.notnull()
-        & c.own_interactions(t).person_id.notnull()
+    lambda t, c: c.interactions(t).filter(
+        (c.interactions(t).kind == "follow")
+        & c.interactions(t).occurred_at.notnull()
+        & c.interactions(t).person_id.notnull()
     ),
 )
 
 
 def follower_stays(t: Tables, c: Context, *, days: int) -> ir.Table:
     """New follows old enough to judge, and whether the person still followed ``days`` later."""
-    rows = c.own_interactions(t)
+    rows = c.interactions(t)
     follows = rows.filter(
         (rows.kind == "follow") & rows.occurred_at.notnull() & rows.person_id.notnull()
     )

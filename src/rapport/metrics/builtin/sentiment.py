@@ -5,10 +5,11 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from rapport.metrics.builtin._common import mean_interval
 from rapport.metrics.needs import has_rows
-from rapport.metrics.spec import Context, Measure, metric
-from rapport.tables import Tables
+from rapport.metrics.spec import Measure, metric
+from rapport.query.common import mean_interval
+from rapport.query.context import Context
+from rapport.query.tables import Tables
 
 _WHY = "How people feel when they talk to you is the texture of the relationship."
 
@@ -19,7 +20,7 @@ def scored_replies(t: Tables, c: Context) -> ir.Table:
 
 
 def _scored_replies(t: Tables, c: Context) -> ir.Table:
-    rows = c.own_interactions(t)
+    rows = c.interactions(t)
     rows = rows.filter(rows.kind.isin(["reply", "mention", "quote"])).select(
         "interaction_id", "person_id", "occurred_at", "kind"
     )  # only what the metrics read: this table is materialised once per run

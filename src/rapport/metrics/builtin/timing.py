@@ -5,11 +5,12 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from rapport.metrics.builtin._common import Z_95, post_engagement
 from rapport.metrics.builtin.engagement import engagement_denominator, has_engagement_data
 from rapport.metrics.needs import OWN_ORIGINAL_POSTS
-from rapport.metrics.spec import Context, Measure, Need, metric
-from rapport.tables import Tables
+from rapport.metrics.spec import Measure, Need, metric
+from rapport.query.common import Z_95, post_engagement
+from rapport.query.context import Context
+from rapport.query.tables import Tables
 
 MIN_POSTS_PER_SLOT = 5
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")

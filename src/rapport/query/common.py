@@ -1,4 +1,5 @@
-"""Per-post and per-person building blocks shared by several metrics.
+"""The query vocabulary: per-post and per-person building blocks shared by metrics, series,
+analyses and strategy.
 
 Everything here returns Ibis expressions: no connection is opened, so the same code runs on
 any backend and compiles on unbound tables.
@@ -6,17 +7,23 @@ any backend and compiles on unbound tables.
 
 from __future__ import annotations
 
+import contextlib
+import datetime
+import decimal
+import math
+from typing import Any
+
 import ibis
 import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
 from rapport.config import Config
-from rapport.metrics.needs import ENGAGING_KINDS
-from rapport.metrics.spec import Context
-from rapport.tables import Tables
+from rapport.query.context import Context
+from rapport.query.tables import Tables
 
 __all__ = [
     "DEPTH_WEIGHTS",
+    "ENGAGING_KINDS",
     "Z_95",
     "config",
     "data_end",
@@ -28,11 +35,14 @@ __all__ = [
     "post_engagement",
     "ratio_interval",
     "seconds",
+    "to_python",
     "week_number",
     "week_start",
 ]
 
 Z_95 = 1.959963984540054
+ENGAGING_KINDS = ("like", "repost", "quote", "reply", "mention", "save", "share")
+"""Interaction kinds that count as a person engaging (follows, clicks and views do not)."""
 DEPTH_WEIGHTS: dict[str, float] = {
     "like": 1.0, "save": 1.0, "repost": 2.0, "share": 2.0, "mention": 2.0, "quote": 3.0,
     "reply": 3.0,
@@ -88,8 +98,8 @@ def data_end(t: Tables, c: Context) -> ir.TimestampScalar:
     if c.until is not None:
         return ibis.literal(c.until)
     candidates = [
-        c.own_posts(t).created_at.max().as_scalar(),
-        c.own_interactions(t).occurred_at.max().as_scalar(),
+        c.posts(t).created_at.max().as_scalar(),
+        c.interactions(t).occurred_at.max().as_scalar(),
     ]
     return ibis.greatest(*candidates)
 
@@ -129,7 +139,7 @@ def classified_posts(t: Tables, c: Context) -> ir.Table:
 
 
 def _classified_posts(t: Tables, c: Context) -> ir.Table:
-    posts = c.own_original_posts(t)
+    posts = c.original_posts(t)
     if t.post_text is None:
         return posts.mutate(kind=posts.content_kind)
     predicted = t.post_text.select("post_id", predicted_kind="content_kind")
@@ -168,7 +178,7 @@ def _post_engagement(t: Tables, c: Context) -> ir.Table:
             + joined.quotes.fill_null(0),
         )  # fmt: skip
     else:
-        rows = c.own_interactions(t)
+        rows = c.interactions(t)
         rows = rows.filter(rows.post_id.notnull())
         counted = rows.group_by("post_id").aggregate(
             likes=rows.count(where=rows.kind == "like"),
@@ -194,7 +204,7 @@ def engagement_rows(t: Tables, c: Context) -> ir.Table:
 
     Not materialised: a filter over the interactions is cheaper to repeat than to copy.
     """
-    rows = c.own_interactions(t)
+    rows = c.interactions(t)
     return rows.filter(
         rows.kind.isin(list(ENGAGING_KINDS)) & rows.person_id.notnull() & rows.occurred_at.notnull()
     )
@@ -234,3 +244,28 @@ def ratio_interval(
     rel_b = var_b / (n_b.cast("float64") * mean_b * mean_b).nullif(0)
     spread = (Z_95 * (rel_a + rel_b).sqrt()).exp()
     return ratio, (ratio / spread, ratio * spread)
+
+
+def to_python(value: Any) -> Any:
+    """A plain JSON-able Python value (numpy and pandas scalars unwrapped, NaN → None)."""
+    if value is None:
+        return None
+    if isinstance(value, decimal.Decimal):  # DuckDB sums BIGINTs into HUGEINT / DECIMAL
+        return int(value) if value == value.to_integral_value() else float(value)
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        with contextlib.suppress(ValueError, AttributeError):
+            value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "to_pydatetime"):
+        value = value.to_pydatetime()
+    if isinstance(value, datetime.datetime):
+        return value.astimezone(datetime.UTC).isoformat()
+    try:
+        import pandas as pd
+
+        if value is pd.NaT or (not isinstance(value, str | list | dict) and pd.isna(value)):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return value

@@ -1,0 +1,16 @@
+"""The query vocabulary every layer above the store speaks.
+
+- :mod:`rapport.query.tables`: the canonical tables as Ibis expressions (:class:`Tables`).
+- :mod:`rapport.query.context`: whose accounts and which period (:class:`Context`, with an
+  account set), and the survey of what the data holds (:data:`FACTS`).
+- :mod:`rapport.query.common`: building blocks shared by metrics, series, analyses and
+  strategy (the data's end, engagement per post, weeks, seconds since 1970 …).
+
+Everything returns Ibis expressions and opens no connection, so the same code runs on DuckDB
+and PySpark and compiles on unbound tables.
+"""
+
+from rapport.query.context import FACTS, Context, build_context, survey
+from rapport.query.tables import FEATURE_SCHEMAS, Tables
+
+__all__ = ["FACTS", "FEATURE_SCHEMAS", "Context", "Tables", "build_context", "survey"]
