@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from rapport.analyses.cascades import cascades_from_store
 from rapport.models.backtest import backtest
-from rapport.models.cascades import cascades_from_store, read_cascades
+from rapport.models.cascades import read_cascades
 from rapport.models.forecast import forecast
 from rapport.query.context import build_context
 from rapport.workspace import Workspace

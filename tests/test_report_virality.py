@@ -21,18 +21,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
+from rapport.analyses.forecasts import forecast_posts
+from rapport.analyses.odds import account_odds
+from rapport.analyses.seeds import care_first
+from rapport.analyses.spike_audit import audit_spikes
 from rapport.canonical import Batch
 from rapport.config import Config, Goal
-from rapport.models.forecast import forecast_posts
 from rapport.query.context import build_context
 from rapport.report import render_report
 from rapport.report.build import Rendered
 from rapport.report.virality import CARE_FIRST_K, chance
 from rapport.simulate import WorldParams, simulate
 from rapport.store import Store
-from rapport.virality.care import care_first
-from rapport.virality.odds import account_odds
-from rapport.virality.spikes import audit_spikes
 from tests.test_report import assert_drawn_cleanly, open_in_chromium
 
 WORLD = WorldParams(people=3_000, days=120, seed=3)

@@ -41,7 +41,7 @@ def forecast_post(
     post_id: str, *, workspace: Workspace, observe: float | None = None, model: str = "auto"
 ) -> Any:
     """Forecast the final reshares of one of the workspace's own posts."""
-    from rapport.models.cascades import cascades_from_store
+    from rapport.analyses.cascades import cascades_from_store
     from rapport.models.forecast import forecast
 
     with workspace.open_store(create=False) as store:
@@ -92,7 +92,7 @@ def choose_seeds(
         return choose(read_edgelist(graph), k=k, curve_to=curve_to)
     if workspace is None:
         raise UsageError("give --graph EDGELIST, or a workspace with data")
-    from rapport.virality.care import care_first
+    from rapport.analyses.seeds import care_first
 
     with workspace.open_store(create=False) as store:
         context = build_context(store.ibis, settings={"config": workspace.config()})
@@ -113,13 +113,13 @@ def _virality(workspace: Workspace, function: Callable[..., Any]) -> Any:
 
 def moonshot_odds(*, workspace: Workspace) -> Any:
     """The odds that a post of this account reaches 100, 1,000, 10,000 reshares."""
-    from rapport.virality.odds import account_odds
+    from rapport.analyses.odds import account_odds
 
     return _virality(workspace, account_odds)
 
 
 def spike_audit(*, workspace: Workspace) -> Any:
     """Spikes in engagement and followers, and what each one left behind."""
-    from rapport.virality.spikes import audit_spikes
+    from rapport.analyses.spike_audit import audit_spikes
 
     return _virality(workspace, audit_spikes)

@@ -184,7 +184,7 @@ def demo(
 
 
 def _headline_table(by_id: dict[str, MetricResult]) -> Table:
-    from rapport.report.text import format_value
+    from rapport.report.formatting import format_value
 
     table = Table(show_edge=False, header_style="bold")
     table.add_column("Vanity numbers")
@@ -371,7 +371,7 @@ def metrics(
     CSV or JSON on stdout.
     """
     from rapport import api
-    from rapport.report.text import format_interval, format_value
+    from rapport.report.formatting import format_interval, format_value
 
     ws = resolve_workspace(workspace)
     start, end = parse_date(since, "--since"), parse_date(until, "--until")

@@ -14,7 +14,7 @@ Counts are reshares, never including the original post. Formats read by
              are in hours);
 ``csv``      the R-written CSVs: ``relative_time_second,number_of_followers`` or
              ``"",magnitude,time``, row 1 the original post;
-``casflow``  CasFlow retweet paths (:mod:`rapport.models.casflow`), no follower counts;
+``casflow``  CasFlow retweet paths (:mod:`rapport.models.cascade_trees`), no follower counts;
 ``auto``     decided from the first line of each file.
 """
 
@@ -38,7 +38,6 @@ from rapport.models._cascade_readers import (
     read_seismic_text,
     read_text,
 )
-from rapport.models._cascade_store import cascades_from_store
 
 __all__ = [
     "FORMATS",
@@ -48,7 +47,6 @@ __all__ = [
     "IntArray",
     "InvalidCascade",
     "MalformedCascadeFile",
-    "cascades_from_store",
     "read_cascades",
 ]
 
@@ -99,6 +97,6 @@ def _read_file(path: Path, format: str, time_unit: str) -> list[Cascade]:
 
 
 def _read_casflow(path: Path) -> list[Cascade]:
-    from rapport.models.casflow import read_casflow  # written beside this module
+    from rapport.models.cascade_trees import read_casflow  # written beside this module
 
     return [tree.to_cascade() for tree in read_casflow(path)]

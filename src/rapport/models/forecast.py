@@ -16,19 +16,15 @@ from typing import Any
 from rapport.errors import UsageError
 from rapport.models._cascade_core import Cascade
 from rapport.models._cascade_forecast import Forecast
-from rapport.models._cascade_store import cascades_from_store
 from rapport.models.forecaster import Forecaster
 from rapport.models.hawkes import MarkedHawkes, select_kernel
 from rapport.models.seismic import SeismicParams, seismic_predict
-from rapport.query.context import Context
-from rapport.query.tables import Tables
 
 __all__ = [
     "MODELS",
     "Forecast",
     "check_options",
     "forecast",
-    "forecast_posts",
     "hawkes_forecast",
     "parse_duration",
     "seismic_forecasts",
@@ -152,32 +148,3 @@ def forecast(cascade: Cascade, *, observe: float, model: str = "auto") -> Foreca
     if model == "hawkes":
         return hawkes_forecast(cascade, observe=observe)
     return Forecaster.shipped().forecast(cascade, observe=observe)
-
-
-def forecast_posts(
-    backend: Any,
-    tables: Tables,
-    context: Context,
-    *,
-    observe: float | None = None,
-    limit: int = 10,
-) -> list[Forecast]:
-    """Forecasts for the ``limit`` most recent own posts that have reshares, newest first.
-
-    ``observe=None`` uses everything up to the end of the data; a post younger than
-    ``observe`` is forecast from what there is, said so in its notes.
-    """
-    if observe is not None:
-        check_options(observe, "auto")
-    cascades = cascades_from_store(backend, tables, context)
-    recent: Sequence[Cascade] = sorted(cascades, key=lambda c: -(c.posted_at or 0.0))[:limit]
-    results = []
-    for cascade in recent:
-        horizon = cascade.horizon if cascade.horizon is not None else float(cascade.times[-1])
-        at = horizon if observe is None else min(observe, horizon)
-        result = forecast(cascade, observe=at)
-        if observe is not None and at < observe:
-            note = f"the data ends {at:.0f} s after this post, before {observe:.0f} s"
-            result = replace(result, notes=(*result.notes, note))
-        results.append(result)
-    return results

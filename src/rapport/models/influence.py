@@ -9,7 +9,7 @@ large as possible. Spread is monotone and submodular, so greedy choice is within
 **Diffusion model.** Independent Cascade: an activated node gets one chance to activate each
 out-neighbour v, with probability p(u, v). ``weighted_cascade`` (default):
 p(u, v) = 1/indeg(v); ``constant``: one p on every edge; ``edge``: the graph's own
-probabilities (the workspace graph of :mod:`rapport.virality.care`).
+probabilities (the workspace graph of :mod:`rapport.analyses.seeds`).
 
 **Sample size: OPIM-C** (Tang, Tang, Xiao, Yuan, SIGMOD 2018), from the paper's definitions.
 Two independent collections R1 and R2 of θ RR sets each, with θ0 = 2((1 − 1/e)α + β)² and

@@ -20,8 +20,8 @@ from rapport.query.tables import Tables
 from rapport.report.assets import vega_bundle
 from rapport.report.blocks import Block, Part
 from rapport.report.figures import FIGURES, Figure, Link, Sources
+from rapport.report.formatting import format_interval, format_value
 from rapport.report.strategy import care_block, strategy_part
-from rapport.report.text import format_interval, format_value
 from rapport.report.virality import virality_part
 from rapport.store import Store
 from rapport.workspace import Workspace

@@ -10,13 +10,13 @@ from typing import Any
 
 import pandas as pd
 
-from rapport.models.forecast import forecast_posts
+from rapport.analyses.forecasts import forecast_posts
+from rapport.analyses.odds import account_odds
+from rapport.analyses.seeds import care_first
+from rapport.analyses.spike_audit import audit_spikes
 from rapport.report import charts
 from rapport.report.blocks import Block, Part, count, guarded, number, pct, unavailable
 from rapport.report.figures import Cell, Figure, Sources
-from rapport.virality.care import care_first
-from rapport.virality.odds import account_odds
-from rapport.virality.spikes import audit_spikes
 
 __all__ = ["CARE_FIRST_K", "FORECASTS", "chance", "virality_part"]
 

@@ -13,8 +13,8 @@ from rapport.simulate.dynamics import DAY
 from rapport.simulate.feed import ROUTES
 from rapport.simulate.params import WorldParams, validate
 from rapport.simulate.run import Run, Stream, run_world, stream
-from rapport.simulate.tables import OwnAccount, build_tables
 from rapport.simulate.text import account_display_name, slug
+from rapport.simulate.to_canonical import OwnAccount, build_tables
 from rapport.simulate.truth import Spike, Truth
 from rapport.simulate.vocab import CONTENT_KINDS, TOPICS, topic_index
 

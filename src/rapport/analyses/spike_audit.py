@@ -1,6 +1,6 @@
 """The spike audit (``rapport spikes``, feature F20): did a spike leave anything that lasted?
 
-Spikes are found by :class:`~rapport.models.spikes.SpikeDetector` in three signals, each
+Spikes are found by :class:`~rapport.models.spike_detector.SpikeDetector` in three signals, each
 where the data has it:
 
 - ``reach``: the people each own original post reached (post_stats reach, else impressions),
@@ -38,7 +38,7 @@ import pandas as pd
 from rapport.metrics.builtin.community import core_people
 from rapport.metrics.builtin.retention import follower_stays
 from rapport.metrics.run import wilson_interval
-from rapport.models.spikes import SpikeDetector
+from rapport.models.spike_detector import SpikeDetector
 from rapport.query.common import (
     data_end,
     engagement_rows,

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from rapport.errors import NotFittedError, UsageError
-from rapport.models.spikes import InvalidSeries, SpikeDetector
+from rapport.models.spike_detector import InvalidSeries, SpikeDetector
 
 
 def test_a_flat_series_has_no_spike() -> None:

@@ -21,7 +21,7 @@ good post, a quiet week, a weekend), so a Poisson test flags every good day; the
 MAD ignore the spikes they are looking for, and the log scale makes "three times the usual"
 mean the same for an account with ten engagements a day and one with ten thousand. The
 ratio and excess floors keep a flat series with one slightly higher point from being called a
-spike. The default settings are the library's general ones; :mod:`rapport.virality.spikes`
+spike. The default settings are the library's general ones; :mod:`rapport.analyses.spike_audit`
 uses its own, measured against the synthetic world's injected spikes (docs/virality.md).
 
 >>> detector = SpikeDetector().fit([10, 12, 9, 11, 10, 10, 11, 9, 95, 12, 10, 11, 9, 10, 12])

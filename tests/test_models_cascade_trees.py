@@ -11,8 +11,13 @@ import numpy as np
 import pytest
 
 from rapport.errors import InputNotFound, UsageError, WrongFormat
+from rapport.models.cascade_trees import (
+    CascadeTree,
+    read_casflow,
+    structural_virality,
+    wiener_index,
+)
 from rapport.models.cascades import Cascade, MalformedCascadeFile
-from rapport.models.casflow import CascadeTree, read_casflow, structural_virality, wiener_index
 
 WEIBO = (
     Path(__file__).resolve().parents[2] / "shared" / "data" / "casflow_weibo_sample_cascades.txt"

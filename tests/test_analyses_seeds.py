@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from rapport.analyses.seeds import care_first, care_graph, workspace_graph
 from rapport.canonical import Batch
 from rapport.errors import UsageError
 from rapport.models._influence_ris import edge_probabilities, monte_carlo_spread
@@ -18,7 +19,6 @@ from rapport.models.influence import Graph
 from rapport.query.context import build_context
 from rapport.simulate import WorldParams, person_index, simulate
 from rapport.store import Store
-from rapport.virality.care import care_first, care_graph, workspace_graph
 from tests.conftest import batch_of
 
 T = "2024-01-{:02d}T{:02d}:00:00Z"

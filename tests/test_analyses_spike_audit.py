@@ -13,12 +13,12 @@ from typing import Any, TypeVar
 
 import pytest
 
+from rapport.analyses.spike_audit import audit_spikes
 from rapport.canonical import Batch
 from rapport.query.context import Context, build_context
 from rapport.query.tables import Tables
 from rapport.simulate import World, WorldParams, simulate
 from rapport.store import Store
-from rapport.virality.spikes import audit_spikes
 from tests.conftest import batch_of
 
 T = TypeVar("T")
@@ -198,7 +198,7 @@ atexit.register(shutil.rmtree, _WORLDS, True)
 @functools.cache
 def world_store(seed: int) -> tuple[Path, World]:
     """The synthetic world of ``seed`` (20,000 people, 365 days) imported into a store file,
-    once per test session: tests/test_virality_odds.py reads the same stores."""
+    once per test session: tests/test_analyses_odds.py reads the same stores."""
     world = simulate(WorldParams(people=20_000, days=365, seed=seed))
     path = _WORLDS / f"world-{seed}.duckdb"
     with Store(path) as store:

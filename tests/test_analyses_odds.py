@@ -9,13 +9,13 @@ from typing import Any
 import numpy as np
 import pytest
 
+from rapport.analyses.odds import Odds, account_odds
 from rapport.models._rarity_prior import GRID, PRIOR_WEIGHTS
 from rapport.models.rarity import MoonshotOdds
 from rapport.query.context import build_context
 from rapport.store import Store
-from rapport.virality.odds import Odds, account_odds
 from tests.conftest import batch_of
-from tests.test_virality_spikes import on_world, world_store
+from tests.test_analyses_spike_audit import on_world, world_store
 
 ACCOUNTS = [
     {"account_id": "x:me", "platform": "x", "handle": "me", "role": "own"},

@@ -31,8 +31,14 @@ from pathlib import Path
 
 import numpy as np
 
-from rapport.errors import InputNotFound, UnreadableFile, UsageError, WrongFormat
-from rapport.models.cascades import Cascade, FloatArray, IntArray, MalformedCascadeFile
+from rapport.errors import (
+    InputNotFound,
+    MalformedCascadeFile,
+    UnreadableFile,
+    UsageError,
+    WrongFormat,
+)
+from rapport.models._cascade_core import Cascade, FloatArray, IntArray
 
 __all__ = ["CascadeTree", "read_casflow", "structural_virality", "wiener_index"]
 

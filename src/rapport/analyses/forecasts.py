@@ -1,0 +1,45 @@
+"""Forecasts of how far the workspace's own posts will spread (``rapport forecast post``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from rapport.analyses.cascades import cascades_from_store
+from rapport.models._cascade_core import Cascade
+from rapport.models._cascade_forecast import Forecast
+from rapport.models.forecast import check_options, forecast
+from rapport.query.context import Context
+from rapport.query.tables import Tables
+
+__all__ = ["forecast_posts"]
+
+
+def forecast_posts(
+    backend: Any,
+    tables: Tables,
+    context: Context,
+    *,
+    observe: float | None = None,
+    limit: int = 10,
+) -> list[Forecast]:
+    """Forecasts for the ``limit`` most recent own posts that have reshares, newest first.
+
+    ``observe=None`` uses everything up to the end of the data; a post younger than
+    ``observe`` is forecast from what there is, said so in its notes.
+    """
+    if observe is not None:
+        check_options(observe, "auto")
+    cascades = cascades_from_store(backend, tables, context)
+    recent: Sequence[Cascade] = sorted(cascades, key=lambda c: -(c.posted_at or 0.0))[:limit]
+    results = []
+    for cascade in recent:
+        horizon = cascade.horizon if cascade.horizon is not None else float(cascade.times[-1])
+        at = horizon if observe is None else min(observe, horizon)
+        result = forecast(cascade, observe=at)
+        if observe is not None and at < observe:
+            note = f"the data ends {at:.0f} s after this post, before {observe:.0f} s"
+            result = replace(result, notes=(*result.notes, note))
+        results.append(result)
+    return results
