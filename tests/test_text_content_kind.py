@@ -12,13 +12,13 @@ from sklearn.metrics import accuracy_score, f1_score, recall_score
 
 from rapport.canonical.schema import CONTENT_KINDS
 from rapport.errors import RapportError, UsageError
+from rapport.models.content_kind_rules import CONTENT_KIND_RULES, match_rule
 from rapport.text import (
     ContentKindClassifier,
     NotFittedError,
     default_classifier,
     load_labelled_posts,
 )
-from rapport.text.rules import CONTENT_KIND_RULES, match_rule
 
 HOLDOUT = Path(__file__).parent / "data" / "text" / "labelled_posts_holdout.jsonl"
 

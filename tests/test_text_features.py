@@ -10,6 +10,9 @@ import pytest
 
 import rapport.text.features as features
 from rapport.errors import UsageError
+from rapport.models.content_kind import ContentKindDecision
+from rapport.models.relevance import RelevanceScores, relevance_scores
+from rapport.models.sentiment import sentiment_scores
 from rapport.text import (
     DISTINCT_TEXTS_KEY,
     ContentKindClassifier,
@@ -19,9 +22,6 @@ from rapport.text import (
     relevance_features,
     reply_features,
 )
-from rapport.text.content_kind import ContentKindDecision
-from rapport.text.relevance import RelevanceScores, relevance_scores
-from rapport.text.sentiment import sentiment_scores
 
 THREE = ["20% off every loaf this weekend", "How to feed a starter", "Love this! 🔥"]
 AUDIENCE = "home bakers and sourdough lovers"

@@ -15,10 +15,10 @@ from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.metrics import roc_auc_score
 
 from rapport.errors import UsageError
+from rapport.models.relevance import MODEL2VEC_PATH_VARIABLE, embedding_relevance, stem
 from rapport.simulate import WorldParams, simulate
 from rapport.simulate.truth import person_index
 from rapport.text import TFIDF_THRESHOLD, relevance_scores
-from rapport.text.relevance import MODEL2VEC_PATH_VARIABLE, embedding_relevance, stem
 
 BIOS = Path(__file__).parent / "data" / "text" / "bios.jsonl"
 BAKING_AUDIENCE = "home bakers and sourdough lovers who care about real, slow-fermented bread"

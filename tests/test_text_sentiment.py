@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from rapport.models.sentiment import MEANING_VALENCES, _analyzer, _token, rewrite_for_vader
 from rapport.text import sentiment_label, sentiment_labels, sentiment_scores
-from rapport.text.sentiment import MEANING_VALENCES, _analyzer, _token, rewrite_for_vader
 
 PLAIN_VADER = SentimentIntensityAnalyzer()
 

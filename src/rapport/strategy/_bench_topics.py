@@ -65,7 +65,7 @@ def audience_stems(audience: str) -> tuple[str, ...]:
     """Word starts of the target audience text, stop and filler words left out."""
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    from rapport.text.relevance import FILLER_WORDS, stem
+    from rapport.models.relevance import FILLER_WORDS, stem
 
     dropped = frozenset(ENGLISH_STOP_WORDS) | FILLER_WORDS
     stems: list[str] = []

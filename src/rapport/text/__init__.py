@@ -1,11 +1,11 @@
 """Text-derived values rapport computes once per distinct text at import and stores.
 
 - Sentiment of replies: VADER plus fixes for the emoji and slang it misreads
-  (:mod:`rapport.text.sentiment`).
+  (:mod:`rapport.models.sentiment`).
 - Content kind of posts whose source did not say: rules, then a TF-IDF linear model, then
-  ``other`` under a probability threshold (:mod:`rapport.text.content_kind`).
+  ``other`` under a probability threshold (:mod:`rapport.models.content_kind`).
 - Audience relevance of bios and replies: TF-IDF cosine with the target audience described
-  in ``rapport.toml``, or model2vec embeddings where installed (:mod:`rapport.text.relevance`).
+  in ``rapport.toml``, or model2vec embeddings where installed (:mod:`rapport.models.relevance`).
 - Per-key feature tables that score each distinct text once (:mod:`rapport.text.features`).
 
 ``docs/text.md`` describes each method and the numbers measured for it.
@@ -13,13 +13,20 @@
 
 from __future__ import annotations
 
-from rapport.text._errors import NotFittedError
-from rapport.text.content_kind import (
+from rapport.errors import NotFittedError
+from rapport.models.content_kind import (
     ContentKindClassifier,
     ContentKindDecision,
     default_classifier,
     load_labelled_posts,
 )
+from rapport.models.relevance import (
+    EMBEDDING_THRESHOLD,
+    TFIDF_THRESHOLD,
+    RelevanceScores,
+    relevance_scores,
+)
+from rapport.models.sentiment import sentiment_label, sentiment_labels, sentiment_scores
 from rapport.text.features import (
     DISTINCT_TEXTS_KEY,
     is_question,
@@ -27,13 +34,6 @@ from rapport.text.features import (
     relevance_features,
     reply_features,
 )
-from rapport.text.relevance import (
-    EMBEDDING_THRESHOLD,
-    TFIDF_THRESHOLD,
-    RelevanceScores,
-    relevance_scores,
-)
-from rapport.text.sentiment import sentiment_label, sentiment_labels, sentiment_scores
 
 __all__ = [
     "DISTINCT_TEXTS_KEY",

@@ -22,9 +22,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from rapport.errors import UsageError
-from rapport.text.content_kind import ContentKindClassifier, default_classifier
-from rapport.text.relevance import RelevanceBackend, relevance_scores
-from rapport.text.sentiment import sentiment_labels, sentiment_scores
+from rapport.models.content_kind import ContentKindClassifier, default_classifier
+from rapport.models.relevance import RelevanceBackend, relevance_scores
+from rapport.models.sentiment import sentiment_labels, sentiment_scores
 
 __all__ = [
     "DISTINCT_TEXTS_KEY",

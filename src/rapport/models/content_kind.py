@@ -3,18 +3,18 @@
 :class:`ContentKindClassifier` follows the estimator contract (``STYLE.md`` §5): the
 constructor stores keyword hyper-parameters and nothing else, :meth:`~ContentKindClassifier.fit`
 validates its input, learns attributes whose names end in ``_`` and returns ``self``, and
-every prediction method raises :class:`~rapport.text.NotFittedError` before ``fit``.
+every prediction method raises :class:`~rapport.errors.NotFittedError` before ``fit``.
 
 A post is decided by the first of three steps that applies:
 
-1. ``rules``: a high-precision cue (:mod:`rapport.text.rules`) such as "20% off", "#tbt" or
-   a closing question mark;
+1. ``rules``: a high-precision cue (:mod:`rapport.models.content_kind_rules`) such as
+   "20% off", "#tbt" or a closing question mark;
 2. ``model``: a logistic regression on TF-IDF word 1–2-grams and character 2–5-grams,
    when its most probable kind has probability at least ``threshold``;
 3. ``threshold``: otherwise the post is ``other``: the model is not sure enough to say.
 
 :func:`default_classifier` fits one on the labelled corpus shipped as reviewable text in
-``rapport/text/data/labelled_posts.jsonl`` (well under a second, deterministic, no pickle).
+``rapport/models/data/labelled_posts.jsonl`` (well under a second, deterministic, no pickle).
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ import numpy.typing as npt
 from threadpoolctl import threadpool_limits
 
 from rapport.canonical.schema import CONTENT_KINDS
-from rapport.errors import UsageError
-from rapport.text._errors import NotFittedError
-from rapport.text.rules import CONTENT_KIND_RULES, match_rule
+from rapport.errors import NotFittedError, UsageError
+from rapport.models.base import Estimator
+from rapport.models.content_kind_rules import CONTENT_KIND_RULES, match_rule
 
 if TYPE_CHECKING:  # scikit-learn takes seconds to import: only where a model is fitted
     from sklearn.linear_model import LogisticRegression
@@ -50,7 +50,7 @@ __all__ = [
 
 DecisionSource = Literal["rules", "model", "threshold"]
 CORPUS_RESOURCE = "data/labelled_posts.jsonl"
-"""The labelled corpus, relative to the ``rapport.text`` package."""
+"""The labelled corpus, relative to the ``rapport.models`` package."""
 
 OTHER = "other"
 
@@ -71,14 +71,14 @@ class ContentKindDecision:
     rule: str | None = None
 
 
-class ContentKindClassifier:
+class ContentKindClassifier(Estimator):
     """Rules, then TF-IDF + logistic regression, then ``other`` below ``threshold``.
 
     Parameters are keyword-only and stored as given:
 
     - ``threshold``: the least model probability for a kind other than ``other``; below it
       the answer is ``other`` (source ``threshold``).
-    - ``use_rules``: try the rules of :mod:`rapport.text.rules` first.
+    - ``use_rules``: try the rules of :mod:`rapport.models.content_kind_rules` first.
     - ``regularization``: the inverse regularization strength ``C`` of the regression.
     - ``char_ngrams``: add character 2–5-grams (within word boundaries) to the word 1–2-grams;
       they carry plurals, hashtags and emoji that whole words miss.
@@ -96,19 +96,6 @@ class ContentKindClassifier:
         self.use_rules = use_rules
         self.regularization = regularization
         self.char_ngrams = char_ngrams
-
-    def get_params(self) -> dict[str, object]:
-        """The constructor's parameters, by name (scikit-learn's ``get_params``)."""
-        return {
-            "threshold": self.threshold,
-            "use_rules": self.use_rules,
-            "regularization": self.regularization,
-            "char_ngrams": self.char_ngrams,
-        }
-
-    def __repr__(self) -> str:
-        shown = ", ".join(f"{name}={value!r}" for name, value in self.get_params().items())
-        return f"ContentKindClassifier({shown})"
 
     # -- fitting -----------------------------------------------------------------------
 
@@ -246,7 +233,7 @@ def _rule_precision(texts: Iterable[str], labels: Iterable[str]) -> dict[str, fl
 
 def load_labelled_posts() -> tuple[list[str], list[str]]:
     """The texts and kinds of the corpus shipped with rapport (``CORPUS_RESOURCE``)."""
-    source = resources.files("rapport.text").joinpath(CORPUS_RESOURCE)
+    source = resources.files("rapport.models").joinpath(CORPUS_RESOURCE)
     texts: list[str] = []
     labels: list[str] = []
     for line in source.read_text(encoding="utf-8").splitlines():
