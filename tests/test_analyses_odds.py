@@ -12,7 +12,7 @@ import pytest
 from rapport.analyses.odds import Odds, account_odds
 from rapport.models._rarity_prior import GRID, PRIOR_WEIGHTS
 from rapport.models.rarity import MoonshotOdds
-from rapport.query.context import build_context
+from rapport.session import Session
 from rapport.store import Store
 from tests.conftest import batch_of
 from tests.test_analyses_spike_audit import on_world, world_store
@@ -62,11 +62,8 @@ STATS = [
 def _odds(path: Path, rows: dict[str, list[dict[str, Any]]]) -> Odds:
     with Store(path) as store:
         store.apply(batch_of(rows))
-        context = build_context(store.ibis)
-        try:
-            return account_odds(store.ibis, store.tables(), context)
-        finally:
-            context.release()
+        with Session.over(store) as session:
+            return account_odds(session)
 
 
 def test_reshares_are_counted_from_interactions(tmp_path: Path) -> None:
@@ -149,7 +146,7 @@ def test_two_workspaces_with_different_histories_get_different_odds(tmp_path: Pa
     assert quiet.prior_probabilities == busy.prior_probabilities  # the same published average
     for p_quiet, p_busy in zip(quiet.probabilities, busy.probabilities, strict=True):
         assert p_busy > 10 * p_quiet
-    assert busy.mixture["weights"] != pytest.approx(quiet.mixture["weights"], rel=1e-2)
+    assert busy.mixture.weights != pytest.approx(quiet.mixture.weights, rel=1e-2)
     assert busy.summary != quiet.summary
 
 
@@ -167,8 +164,8 @@ def test_no_history_gets_the_published_odds_and_says_why(tmp_path: Path) -> None
 @functools.cache
 def _world_odds() -> dict[str, Any]:
     # the seed-0 world of the spike tests, imported once for both
-    def odds(backend: Any, tables: Any, context: Any) -> Odds:
-        return account_odds(backend, tables, context, thresholds=(10, 20, 50, 100))
+    def odds(session: Session) -> Odds:
+        return account_odds(session, thresholds=(10, 20, 50, 100))
 
     found = on_world(0, odds)
     reshares: dict[str, int] = {}

@@ -16,7 +16,7 @@ from rapport.canonical import Batch
 from rapport.errors import UsageError
 from rapport.models._influence_ris import edge_probabilities, monte_carlo_spread
 from rapport.models.influence import Graph
-from rapport.query.context import build_context
+from rapport.session import Session
 from rapport.simulate import WorldParams, person_index, simulate
 from rapport.store import Store
 from tests.conftest import batch_of
@@ -78,13 +78,10 @@ HAND_BUILT = {
 
 
 @pytest.fixture
-def hand_built(fresh_store: Store) -> Iterator[tuple[Any, Any, Any]]:
+def hand_built(fresh_store: Store) -> Iterator[Session]:
     fresh_store.apply(batch_of(HAND_BUILT))
-    context = build_context(fresh_store.ibis)
-    try:
-        yield fresh_store.ibis, fresh_store.tables(), context
-    finally:
-        context.release()
+    with Session.over(fresh_store) as session:
+        yield session
 
 
 def _edges(graph: Graph) -> dict[tuple[str, str], float]:
@@ -95,8 +92,8 @@ def _edges(graph: Graph) -> dict[tuple[str, str], float]:
     }
 
 
-def test_workspace_graph_from_conversations(hand_built: tuple[Any, Any, Any]) -> None:
-    graph = workspace_graph(*hand_built)
+def test_workspace_graph_from_conversations(hand_built: Session) -> None:
+    graph = workspace_graph(hand_built)
     assert graph.ids == ("x:a", "x:b", "x:c", "x:d")
     # bob -> ann: ann replied to bob's reply (ann follows 10 people: p = 1/10);
     # bob -> cy: cy replied to the account's answer to bob (following unknown: 1/indeg = 1);
@@ -107,21 +104,21 @@ def test_workspace_graph_from_conversations(hand_built: tuple[Any, Any, Any]) ->
     assert graph.weights.tolist() == pytest.approx([5.0, 30.8, 1.5, 1.0])
 
 
-def test_reshare_exposure_only_when_asked(hand_built: tuple[Any, Any, Any]) -> None:
-    care = care_graph(*hand_built, exposure_hours=48)
+def test_reshare_exposure_only_when_asked(hand_built: Session) -> None:
+    care = care_graph(hand_built, exposure_hours=48)
     assert care.ties == {"conversation": 2, "exposure": 1}
     # di liked the post an hour after bob reposted it; ann replied before the repost
     assert _edges(care.graph)[("x:b", "x:d")] == pytest.approx(1 / 8)
     assert care.handles == ("ann", "bob", "cy", "di")
     assert care.followers == (40, 300, 5, None)
     assert care.typical_following == 10.0
-    assert care_graph(*hand_built, exposure_hours=0.5).ties["exposure"] == 0
+    assert care_graph(hand_built, exposure_hours=0.5).ties["exposure"] == 0
     with pytest.raises(UsageError, match="exposure_hours"):
-        care_graph(*hand_built, exposure_hours=0)
+        care_graph(hand_built, exposure_hours=0)
 
 
-def test_care_first_on_hand_built_data(hand_built: tuple[Any, Any, Any]) -> None:
-    choice = care_first(*hand_built, k=2)
+def test_care_first_on_hand_built_data(hand_built: Session) -> None:
+    choice = care_first(hand_built, k=2)
     result = choice.to_dict()
     # sigma({bob}) = 30.8 + 0.1 * 5 + 1.5 = 32.8; adding ann gains 0.9 * 5 = 4.5, di only 1
     assert result["seeds"] == ["x:b", "x:a"] and result["handles"] == ["bob", "ann"]
@@ -132,17 +129,13 @@ def test_care_first_on_hand_built_data(hand_built: tuple[Any, Any, Any]) -> None
     assert "2 conversation" in result["method"]
     json.dumps(result)
     with pytest.raises(UsageError, match="k = 5"):
-        care_first(*hand_built, k=5)
+        care_first(hand_built, k=5)
 
 
 def test_nobody_to_choose(fresh_store: Store) -> None:
     fresh_store.apply(batch_of({"accounts": [ME]}))
-    context = build_context(fresh_store.ibis)
-    try:
-        with pytest.raises(UsageError, match="nobody has interacted"):
-            care_first(fresh_store.ibis, fresh_store.tables(), context)
-    finally:
-        context.release()
+    with Session.over(fresh_store) as session, pytest.raises(UsageError, match="nobody has"):
+        care_first(session)
 
 
 def _truth_reach(world: Any, ids: list[str], *, runs: int) -> float:
@@ -163,12 +156,9 @@ def test_care_first_on_a_synthetic_world(tmp_path: Path) -> None:
     world = simulate(WorldParams(people=5_000, days=120, seed=3))
     with Store(tmp_path / "world.duckdb") as store:
         store.apply(Batch.from_tables(world.tables, source="synthetic", origin="t"))
-        context = build_context(store.ibis)
-        try:
-            care = care_graph(store.ibis, store.tables(), context)
-            result = care_first(store.ibis, store.tables(), context, k=50).to_dict()
-        finally:
-            context.release()
+        with Session.over(store) as session:
+            care = care_graph(session)
+            result = care_first(session, k=50).to_dict()
     people = world.tables["people"].to_pylist()
     handle_of = {row["person_id"]: row["handle"] for row in people}
     assert len(result["seeds"]) == len(set(result["seeds"])) == 50

@@ -15,8 +15,7 @@ import pytest
 
 from rapport.analyses.spike_audit import audit_spikes
 from rapport.canonical import Batch
-from rapport.query.context import Context, build_context
-from rapport.query.tables import Tables
+from rapport.session import Session
 from rapport.simulate import World, WorldParams, simulate
 from rapport.store import Store
 from tests.conftest import batch_of
@@ -98,11 +97,8 @@ def _account(days: int, *, spike: bool, follows: bool = True, conversions: bool 
 def _audit(path: Path, rows: dict) -> dict[str, Any]:
     with Store(path) as store:
         store.apply(batch_of(rows))
-        context = build_context(store.ibis)
-        try:
-            return audit_spikes(store.ibis, store.tables(), context).to_dict()
-        finally:
-            context.release()
+        with Session.over(store) as session:
+            return audit_spikes(session).to_dict()
 
 
 def test_one_obvious_spike_and_what_it_left(tmp_path: Path) -> None:
@@ -206,15 +202,11 @@ def world_store(seed: int) -> tuple[Path, World]:
     return path, world
 
 
-def on_world(seed: int, compute: Callable[[Any, Tables, Context], T]) -> T:
-    """``compute(backend, tables, context)`` on the store of :func:`world_store`."""
+def on_world(seed: int, compute: Callable[[Session], T]) -> T:
+    """``compute(session)`` on the store of :func:`world_store`."""
     path, _ = world_store(seed)
-    with Store(path) as store:
-        context = build_context(store.ibis)
-        try:
-            return compute(store.ibis, store.tables(), context)
-        finally:
-            context.release()
+    with Store(path, read_only=True) as store, Session.over(store) as session:
+        return compute(session)
 
 
 @functools.cache

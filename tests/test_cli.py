@@ -176,3 +176,61 @@ def test_metric_tables(cli: CliRunner, workspace: Path) -> None:
     assert {p["post_id"] for p in posts} == {"x:1", "x:2", "x:3", "x:4"}  # originals only
     unknown = invoke(cli, "metrics", "--table", "nope", "--workspace", workspace)
     assert unknown.exit_code == 2 and "unknown table" in unknown.stderr
+
+
+BAD_INPUT: dict[str, list[str]] = {
+    "init": [],  # the existing rapport.toml is broken
+    "demo": ["--people", "5"],  # below the minimum: Click refuses it before rapport runs
+    "import": ["nowhere.zip"],
+    "export": ["out", "--format", "xml"],
+    "report": [],
+    "metrics": [],
+    "status": [],
+    "forget": ["someone", "--yes"],
+    "utm": ["not a web address", "--platform", "x"],
+    "pull mastodon": ["--instance", "https://social.example", "--token", "t"],
+    "pull bluesky": ["--handle", "shop.example", "--app-password", "p"],
+    "pull competitors": [],
+    "forecast cascade": ["no-such-cascade.txt"],
+    "forecast post": ["x:1"],
+    "backtest": ["no-such-folder"],
+    "seeds": [],
+    "odds": [],
+    "spikes": [],
+    "benchmark": [],
+    "plan": [],
+    "care": [],
+    "care done": ["abc"],
+    "calendar": [],
+    "whatif": [],
+}
+"""For each command, input it must refuse; with a broken rapport.toml in the workspace,
+every command that reads the workspace refuses it before anything else."""
+
+
+def test_every_command_is_listed_for_bad_input() -> None:
+    assert set(COMMANDS) <= set(BAD_INPUT) <= {*COMMANDS, "care"}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_INPUT))
+def test_json_errors_are_an_object_on_stdout(name: str, cli: CliRunner, tmp_path: Path) -> None:
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    (workspace / "rapport.toml").write_text('[goal]\nobjective = "fame"\n', encoding="utf-8")
+    args = [*name.split(), *BAD_INPUT[name], "--workspace", str(workspace), "--json"]
+    result = invoke(cli, *args)
+    assert result.exit_code == 2, (name, result.stdout, result.stderr)
+    error = json.loads(result.stdout)
+    assert set(error) == {"error", "exit_code"} and error["exit_code"] == 2
+    assert set(error["error"]) == {"message", "file", "field", "fix"}
+    assert error["error"]["message"]
+    assert result.stderr.strip(), "the one-line message stays on stderr"
+    if error["error"]["field"] == "goal.objective":  # the broken rapport.toml
+        assert error["error"]["file"] == str(workspace / "rapport.toml")
+        assert "fame" in error["error"]["message"] and error["error"]["fix"]
+
+
+def test_without_json_stdout_stays_empty_on_errors(cli: CliRunner, tmp_path: Path) -> None:
+    result = invoke(cli, "plan", "--workspace", tmp_path / "nowhere")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith("error: ") and "no such workspace folder" in result.stderr

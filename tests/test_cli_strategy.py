@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from rapport.config import load_config
-from rapport.strategy.whatif_runs import latest_whatif
+from rapport.store.plans import latest_whatif
 from rapport.workspace import Workspace
 from tests.conftest import invoke, invoke_json
 
@@ -81,8 +81,8 @@ def test_forgetting_a_person_removes_their_care_items(ws: Path, tmp_path: Path) 
     _json("care", "done", item["id"], "--workspace", ws)
     erased = _json("forget", item["person"], "--yes", "--workspace", ws)
     assert erased["care_items_deleted"] >= 1
-    with Workspace(ws).open_store(create=False) as store:
-        left = store.connection.execute(
+    with Workspace(ws).session() as session:
+        left = session.store.connection.execute(
             "SELECT count(*) FROM care_done WHERE person_id = ?", [item["person"]]
         ).fetchone()
     assert left == (0,)
@@ -110,8 +110,8 @@ def test_whatif_compares_strategies_and_is_stored(ws: Path) -> None:
         for outcome in ("followers", "core_community", "conversions", "hours"):
             stats = strategy[outcome]
             assert stats["p10"] <= stats["median"] <= stats["p90"]
-    with Workspace(ws).open_store(create=False) as store:
-        stored = latest_whatif(store)
+    with Workspace(ws).session() as session:
+        stored = latest_whatif(session.store)
     assert stored is not None and stored.run_id == data["run_id"]
     assert stored.result["strategies"] == data["strategies"]
     bad = invoke(CliRunner(), "whatif", "--strategy", "go_viral", "--workspace", ws)

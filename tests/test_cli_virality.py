@@ -16,7 +16,6 @@ from rapport.analyses.cascades import cascades_from_store
 from rapport.models.backtest import backtest
 from rapport.models.cascades import read_cascades
 from rapport.models.forecast import forecast
-from rapport.query.context import build_context
 from rapport.workspace import Workspace
 from tests.conftest import invoke, invoke_json
 
@@ -89,10 +88,8 @@ def test_backtest_matches_the_library_and_plain_seismic_is_beaten(shared: Path) 
 
 def test_forecast_post_uses_a_workspace_post(ws: Path) -> None:
     workspace = Workspace(ws)
-    with workspace.open_store(create=False) as store:
-        context = build_context(store.ibis, settings={"config": workspace.config()})
-        cascades = cascades_from_store(store.ibis, store.tables(), context)
-        context.release()
+    with workspace.session() as session:
+        cascades = cascades_from_store(session)
     post = max(cascades, key=lambda c: len(c.times))
     data = _json("forecast", "post", post.id, "--observe", "1h", "--workspace", ws)
     assert data["id"] == post.id and data["observed"] == post.observed(3600.0)

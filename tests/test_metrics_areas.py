@@ -16,6 +16,7 @@ from rapport.config import Config, Goal
 from rapport.metrics import run_metrics
 from rapport.metrics.findings import findings
 from rapport.metrics.run import MetricResult
+from rapport.session import Session
 from rapport.store import Store
 from tests.conftest import batch_of
 
@@ -121,7 +122,8 @@ DATA = {
 def m(tmp_path_factory: pytest.TempPathFactory) -> dict[str, MetricResult]:
     with Store(tmp_path_factory.mktemp("areas") / "rapport.duckdb") as store:
         store.apply(batch_of(DATA))
-        return {r.id: r for r in run_metrics(store.ibis)}
+        with Session.over(store) as session:
+            return {r.id: r for r in run_metrics(session)}
 
 
 def _delta_interval(a: list[float], b: list[float]) -> tuple[float, float]:
@@ -159,12 +161,12 @@ def test_community(m: dict[str, MetricResult]) -> None:
 
 def test_love_scores(tmp_path_factory: pytest.TempPathFactory) -> None:
     from rapport.metrics.builtin.community import love_scores
-    from rapport.query.context import build_context
 
     with Store(tmp_path_factory.mktemp("love") / "rapport.duckdb") as store:
         store.apply(batch_of(DATA))
-        context = build_context(store.ibis, materialise=False)
-        people = store.ibis.execute(love_scores(store.tables(), context)).set_index("person_id")
+        with Session.over(store) as session:
+            people = session.execute(love_scores(session.tables, session.context))
+        people = people.set_index("person_id")
     # G liked at the very end: weight 1, age 0 → 1.0, "occasional"
     assert people.loc["x:G", "love_score"] == pytest.approx(1.0)
     assert people.loc["x:G", "level"] == "occasional"

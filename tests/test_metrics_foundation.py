@@ -10,8 +10,8 @@ import pytest
 
 from rapport.metrics import metrics, run_metrics
 from rapport.metrics.run import MetricResult, wilson_interval
-from rapport.query.context import build_context
 from rapport.query.tables import Tables
+from rapport.session import Session
 from rapport.store import Store
 from tests.conftest import batch_of
 
@@ -97,7 +97,8 @@ HAND_BUILT = {
 @pytest.fixture
 def results(fresh_store: Store) -> dict[str, MetricResult]:
     fresh_store.apply(batch_of(HAND_BUILT))
-    return {r.id: r for r in run_metrics(fresh_store.ibis)}
+    with Session.over(fresh_store) as session:
+        return {r.id: r for r in run_metrics(session)}
 
 
 def test_reply_rate_follows_the_reference_definition(results: dict[str, MetricResult]) -> None:
@@ -173,18 +174,17 @@ def test_conversions(results: dict[str, MetricResult]) -> None:
 
 def test_a_period_narrows_every_metric(fresh_store: Store) -> None:
     fresh_store.apply(batch_of(HAND_BUILT))
-    context = build_context(
-        fresh_store.ibis,
-        since=dt.datetime(2024, 1, 8, tzinfo=dt.UTC),
-        until=dt.datetime(2024, 1, 15, tzinfo=dt.UTC),
-    )
-    by_id = {r.id: r for r in run_metrics(fresh_store.ibis, context=context)}
+    since = dt.datetime(2024, 1, 8, tzinfo=dt.UTC)
+    until = dt.datetime(2024, 1, 15, tzinfo=dt.UTC)
+    with Session.over(fresh_store, since=since, until=until) as session:
+        by_id = {r.id: r for r in run_metrics(session)}
     assert by_id["posts"].value == 1
     assert by_id["reply_rate"].n == 3  # i1, i2, i3
 
 
 def test_an_empty_store_is_not_computable_never_zero(fresh_store: Store) -> None:
-    results = run_metrics(fresh_store.ibis)
+    with Session.over(fresh_store) as session:
+        results = run_metrics(session)
     assert results and all(r.status == "not_computable" for r in results)
     assert all(r.value is None and r.reason for r in results)
 
@@ -218,7 +218,8 @@ def test_aggregate_only_data_computes_what_it_can(fresh_store: Store) -> None:
             }
         )
     )
-    by_id = {r.id: r for r in run_metrics(fresh_store.ibis)}
+    with Session.over(fresh_store) as session:
+        by_id = {r.id: r for r in run_metrics(session)}
     assert by_id["likes"].value == 13
     assert "post_stats" in (by_id["likes"].basis or "")
     assert by_id["reach"].value == 250

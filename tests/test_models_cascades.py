@@ -16,8 +16,7 @@ from rapport.analyses.cascades import cascades_from_store
 from rapport.canonical import Batch
 from rapport.errors import InputError, InputNotFound, UnreadableFile, UsageError, WrongFormat
 from rapport.models.cascades import Cascade, InvalidCascade, MalformedCascadeFile, read_cascades
-from rapport.query.context import build_context
-from rapport.query.tables import Tables
+from rapport.session import Session
 from rapport.simulate import World, WorldParams, simulate
 from rapport.store import Store
 
@@ -288,11 +287,8 @@ def test_cascades_from_store_match_the_simulated_tables(
 ) -> None:
     store, world = synthetic_store
     expected = _expected_from_arrow(world)
-    context = build_context(store.ibis)
-    try:
-        cascades = cascades_from_store(store.ibis, Tables.from_backend(store.ibis), context)
-    finally:
-        context.release()
+    with Session.over(store) as session:
+        cascades = cascades_from_store(session)
     assert len(cascades) == len(expected) > 5
     assert {c.id for c in cascades} == set(expected)
     posted = [c.posted_at for c in cascades]
@@ -314,15 +310,11 @@ def test_cascades_from_store_match_the_simulated_tables(
 
 def test_cascades_from_store_by_id_and_unknown_id(synthetic_store: tuple[Store, World]) -> None:
     store, _ = synthetic_store
-    context = build_context(store.ibis)
-    tables = Tables.from_backend(store.ibis)
-    try:
-        every = cascades_from_store(store.ibis, tables, context)
+    with Session.over(store) as session:
+        every = cascades_from_store(session)
         wanted = [every[3].id, every[0].id]
-        chosen = cascades_from_store(store.ibis, tables, context, post_ids=wanted)
+        chosen = cascades_from_store(session, post_ids=wanted)
         assert [c.id for c in chosen] == wanted
         assert chosen[0].times.tolist() == every[3].times.tolist()
         with pytest.raises(UsageError, match="synthetic:nope"):
-            cascades_from_store(store.ibis, tables, context, post_ids=["synthetic:nope"])
-    finally:
-        context.release()
+            cascades_from_store(session, post_ids=["synthetic:nope"])

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from rapport.canonical import write_canonical
 from rapport.config import Config, Goal
 from rapport.report import render_report
+from rapport.session import Session
 from rapport.store import Store
 from tests.conftest import batch_of, build_tables, invoke
 from tests.test_metrics_foundation import HAND_BUILT
@@ -140,14 +141,14 @@ def test_the_report_renders_offline_in_chromium(report_file: Path, chromium: str
 def test_golden_html(tmp_path: Path, update_goldens: bool) -> None:
     with Store(tmp_path / "rapport.duckdb") as store:
         store.apply(batch_of(HAND_BUILT))
-        page = render_report(
-            store.ibis,
-            config=Config(goal=Goal(objective="community", target_audience="Home bakers")),
-            title="@me",
-            generated_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
-            store_facts={"rows": store.row_counts(), "quarantined": 0},
-            store=store,
-        ).page
+        config = Config(goal=Goal(objective="community", target_audience="Home bakers"))
+        with Session.over(store, config=config) as session:
+            page = render_report(
+                session,
+                title="@me",
+                generated_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+                store_facts={"rows": store.row_counts(), "quarantined": 0},
+            ).page
     start = page.index("<script>", page.index("<footer>"))
     end = page.index("</script>", start) + len("</script>")
     page = page[:start] + "<script>/* vega bundle */</script>" + page[end:]

@@ -16,15 +16,15 @@ from typing import Any
 import pytest
 
 from rapport.config import Config
-from rapport.query.context import build_context
 from rapport.report.figures import Link
 from rapport.report.strategy import GOAL_MISSING
+from rapport.session import Session
 from rapport.store import Store
+from rapport.store.plans import save_whatif
 from rapport.strategy.benchmark import competitor_benchmark, format_value
 from rapport.strategy.care import care_list
 from rapport.strategy.planner import benchmark_history, make_plan, save_plan
 from rapport.strategy.whatif import OUTCOMES
-from rapport.strategy.whatif_runs import save_whatif
 from tests.conftest import batch_of
 from tests.test_metrics_foundation import HAND_BUILT, RIVAL
 from tests.test_report import assert_drawn_cleanly, open_in_chromium
@@ -44,12 +44,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, str
 @pytest.fixture(scope="module")
 def expected(world: tuple[Store, str]) -> dict[str, Any]:
     store, _ = world
-    care = care_list(store, CONFIG, today=WHEN)  # before the context: it opens its own
-    context = build_context(store.ibis, settings={"config": CONFIG})
-    try:
-        bench = competitor_benchmark(store.ibis, store.tables(), context, window_days=90)
-    finally:
-        context.release()
+    with Session.over(store, config=CONFIG) as session:
+        care = care_list(session, today=WHEN)
+        bench = competitor_benchmark(session, window_days=90)
     plan = make_plan(bench, CONFIG, history=benchmark_history(store))
     return {"bench": bench, "plan": plan, "care": care.to_dict()}
 

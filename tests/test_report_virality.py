@@ -27,10 +27,10 @@ from rapport.analyses.seeds import care_first
 from rapport.analyses.spike_audit import audit_spikes
 from rapport.canonical import Batch
 from rapport.config import Config, Goal
-from rapport.query.context import build_context
 from rapport.report import render_report
 from rapport.report.build import Rendered
 from rapport.report.virality import CARE_FIRST_K, chance
+from rapport.session import Session
 from rapport.simulate import WorldParams, simulate
 from rapport.store import Store
 from tests.test_report import assert_drawn_cleanly, open_in_chromium
@@ -54,7 +54,8 @@ def world_store(path: Path, tables: dict[str, pa.Table] | None = None) -> Store:
 
 
 def render(store: Store, config: Config = CONFIG) -> Rendered:
-    return render_report(store.ibis, config=config, title="@test", generated_at=WHEN, store=store)
+    with Session.over(store, config=config) as session:
+        return render_report(session, title="@test", generated_at=WHEN)
 
 
 @functools.cache
@@ -133,17 +134,13 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, str
 @pytest.fixture(scope="module")
 def expected(world: tuple[Store, str]) -> dict[str, Any]:
     store, _ = world
-    context = build_context(store.ibis, settings={"config": CONFIG})
-    try:
-        tables = store.tables()
+    with Session.over(store, config=CONFIG) as session:
         return {
-            "forecasts": [f.to_dict() for f in forecast_posts(store.ibis, tables, context)],
-            "odds": account_odds(store.ibis, tables, context).to_dict(),
-            "spikes": audit_spikes(store.ibis, tables, context).to_dict(),
-            "care_first": care_first(store.ibis, tables, context, k=CARE_FIRST_K).to_dict(),
+            "forecasts": [f.to_dict() for f in forecast_posts(session)],
+            "odds": account_odds(session).to_dict(),
+            "spikes": audit_spikes(session).to_dict(),
+            "care_first": care_first(session, k=CARE_FIRST_K).to_dict(),
         }
-    finally:
-        context.release()
 
 
 def test_the_section_has_its_four_blocks(world: tuple[Store, str]) -> None:

@@ -153,8 +153,8 @@ def test_every_import_is_recorded_with_file_digests(tmp_path: Path, fresh_store:
     batch.files.append(digest_file(file))
     summary = fresh_store.apply(batch)
     imports = fresh_store.recent_imports()
-    assert imports[0]["import_id"] == summary.import_id
-    assert imports[0]["added"] == 5 and imports[0]["rejected"] == 0
+    assert imports[0].import_id == summary.import_id
+    assert imports[0].added == 5 and imports[0].rejected == 0
     digests = fresh_store.connection.execute(
         "SELECT path, sha256, bytes FROM import_files"
     ).fetchall()

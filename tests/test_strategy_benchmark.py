@@ -31,7 +31,7 @@ import pytest
 from rapport.canonical import Batch
 from rapport.config import Config, Goal, Targets
 from rapport.errors import UsageError
-from rapport.query.context import build_context
+from rapport.session import Session
 from rapport.simulate import WorldParams, simulate
 from rapport.store import Store
 from rapport.strategy.benchmark import Benchmark, competitor_benchmark
@@ -136,11 +136,8 @@ def hand_rows() -> dict[str, list[dict[str, Any]]]:
 
 
 def benchmark_of(store: Store, config: Config | None = None, **options: Any) -> Benchmark:
-    context = build_context(store.ibis, settings={"config": config or Config()})
-    try:
-        return competitor_benchmark(store.ibis, store.tables(), context, **options)
-    finally:
-        context.release()
+    with Session.over(store, config=config) as session:
+        return competitor_benchmark(session, **options)
 
 
 def write_hand_store(folder: Path) -> Path:

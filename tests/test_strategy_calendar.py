@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from rapport.canonical import Batch
 from rapport.config import Config, Targets
 from rapport.errors import UsageError
+from rapport.session import Session
 from rapport.simulate import WorldParams, simulate
 from rapport.store import Store
 from rapport.strategy._calendar_plan import Evidence, SlotStat, week_counts
@@ -174,21 +175,21 @@ def test_defaults_are_used_and_said_when_the_data_shows_no_difference() -> None:
 
 
 def test_slot_times_follow_the_best_day_and_hour_in_the_data(timed: Store) -> None:
-    calendar = content_calendar(timed, _config(2), weeks=3, start=MONDAY)
+    calendar = content_calendar(Session.over(timed, config=_config(2)), weeks=3, start=MONDAY)
     assert calendar.timing == {"weekdays": "data", "hours": "data"}
     assert [s.start.strftime("%a %H:%M") for s in calendar.slots] == ["Thu 15:00", "Sat 15:00"] * 3
     saturday = calendar.slots[1]
     assert "your posts on Saturdays drew 20.0 % engagement" in saturday.reason
     assert "15:00 is one of your best hours" in saturday.reason
     assert calendar.slots[0].kind == "throwback" and saturday.kind != "throwback"
-    three = content_calendar(timed, _config(3), weeks=1, start=MONDAY)
+    three = content_calendar(Session.over(timed, config=_config(3)), weeks=1, start=MONDAY)
     assert [s.start.strftime("%a %H:%M") for s in three.slots] == [
         "Tue 15:00", "Thu 15:00", "Sat 15:00",
     ]  # fmt: skip
 
 
 def test_ideas_draw_on_what_worked(timed: Store) -> None:
-    calendar = content_calendar(timed, _config(7), weeks=2, start=MONDAY)
+    calendar = content_calendar(Session.over(timed, config=_config(7)), weeks=2, start=MONDAY)
     questions = [s for s in calendar.slots if s.kind == "question"]
     assert "yours drew" in questions[0].reason and "(6 posts)" in questions[0].reason
     assert any("What worked" in note and "question" in note for note in calendar.notes)
@@ -200,7 +201,7 @@ def test_a_store_without_engagement_data_gets_defaults(fresh_store: Store) -> No
     data = _timing_data()
     del data["post_stats"]
     fresh_store.apply(batch_of(data))
-    calendar = content_calendar(fresh_store, _config(3), weeks=1, start=MONDAY)
+    calendar = content_calendar(Session.over(fresh_store, config=_config(3)), weeks=1, start=MONDAY)
     assert [s.start.hour for s in calendar.slots] == [10, 10, 10]
     assert "engagement counts" in calendar.slots[0].reason
     assert calendar.to_dict()["current_posts_per_week"] is not None
@@ -214,7 +215,7 @@ def test_the_default_start_is_the_monday_after_today_or_the_data() -> None:
 
 
 def test_content_calendar_starts_after_the_data(timed: Store) -> None:
-    calendar = content_calendar(timed, _config(3), today=dt.date(2024, 1, 2))
+    calendar = content_calendar(Session.over(timed, config=_config(3)), today=dt.date(2024, 1, 2))
     assert calendar.start == dt.date(2024, 2, 12)  # the data ends on Saturday 10 February
     assert calendar.weeks == 4 and len(calendar.slots) == 12
 
@@ -222,7 +223,7 @@ def test_content_calendar_starts_after_the_data(timed: Store) -> None:
 def test_weeks_must_be_sensible(timed: Store) -> None:
     for weeks in (0, 105):
         with pytest.raises(UsageError, match=f"--weeks {weeks}: give a whole number"):
-            content_calendar(timed, _config(), weeks=weeks)
+            content_calendar(Session.over(timed, config=_config()), weeks=weeks)
 
 
 def test_to_dict_shape() -> None:
@@ -338,12 +339,14 @@ def test_the_ics_parses_back_and_round_trips_awkward_text() -> None:
 
 
 def test_the_ics_of_a_real_plan_parses(timed: Store) -> None:
-    calendar = content_calendar(timed, _config(5), weeks=4, start=MONDAY)
+    calendar = content_calendar(Session.over(timed, config=_config(5)), weeks=4, start=MONDAY)
     events = parse_ics(to_ics(calendar))["children"]
     assert len(events) == 20
     assert [e["props"]["SUMMARY"][0] for e in events] == [s.title for s in calendar.slots]
     uids = [e["props"]["UID"][0] for e in events]
-    again = parse_ics(to_ics(content_calendar(timed, _config(5), weeks=4, start=MONDAY)))
+    again = parse_ics(
+        to_ics(content_calendar(Session.over(timed, config=_config(5)), weeks=4, start=MONDAY))
+    )
     assert uids == [e["props"]["UID"][0] for e in again["children"]]  # stable
 
 
@@ -366,7 +369,7 @@ def test_the_demo_calendar(tmp_path_factory: pytest.TempPathFactory) -> None:
     with Store(tmp_path_factory.mktemp("demo") / "rapport.duckdb") as store:
         store.apply(Batch.from_tables(world.tables, source="synthetic", origin="t"))
         config = _config(5, 0.2)
-        calendar = content_calendar(store, config, today=dt.date(2026, 1, 1))
+        calendar = content_calendar(Session.over(store, config=config), today=dt.date(2026, 1, 1))
     assert calendar.start == dt.date(2026, 4, 6)  # the Monday after the data (5 Jan + 90 days)
     _check(calendar, cadence=5, ceiling=0.2, weeks=4)
     assert calendar.promotions == 4

@@ -26,6 +26,7 @@ import pytest
 from rapport.canonical import Batch
 from rapport.config import CareSettings, Config
 from rapport.errors import UsageError
+from rapport.session import Session
 from rapport.simulate import WorldParams, simulate
 from rapport.store import Store
 from rapport.strategy._care_text import excerpt, item_link, person_link, post_link
@@ -143,7 +144,7 @@ def _who(listing: CareList) -> list[tuple[str, str | None]]:
 
 
 def test_everyone_who_needs_care_is_listed_in_priority_order(store: Store) -> None:
-    listing = care_list(store, BIG, today=END)
+    listing = care_list(Session.over(store, config=BIG), today=END)
     assert _who(listing) == [
         ("answer", "cat"),
         ("answer", "ana"),
@@ -160,7 +161,9 @@ def test_everyone_who_needs_care_is_listed_in_priority_order(store: Store) -> No
 
 
 def test_reasons_say_what_happened_with_the_numbers(store: Store) -> None:
-    items = {item.handle: item for item in care_list(store, BIG, today=END).items}
+    items = {
+        item.handle: item for item in care_list(Session.over(store, config=BIG), today=END).items
+    }
     assert items["ana"].reason == "asked 'Do you ship to Leeds?' 3 days ago, no answer yet"
     assert items["ben"].reason.startswith("replied 'Lovely crumb on that one' 3 days ago")
     assert items["newbie"].reason == (
@@ -173,7 +176,9 @@ def test_reasons_say_what_happened_with_the_numbers(store: Store) -> None:
 
 
 def test_links_are_built_per_platform(store: Store) -> None:
-    items = {item.target: item for item in care_list(store, BIG, today=END).items}
+    items = {
+        item.target: item for item in care_list(Session.over(store, config=BIG), today=END).items
+    }
     assert items["x:2001"].link == "https://x.com/i/web/status/2001"
     assert items[M_REPLY].link == "https://social.example/users/m/statuses/77"
     assert items[Q_REPLY].link == "https://bsky.app/profile/did:plc:qqq/post/3kq2abc"
@@ -223,8 +228,8 @@ def test_reasons_quote_only_a_short_excerpt() -> None:
 
 def test_the_list_fits_in_the_daily_minutes(store: Store) -> None:
     config = Config(care=CareSettings(minutes_per_day=10))
-    listing = care_list(store, config, today=END)
-    everything = care_list(store, BIG, today=END).items
+    listing = care_list(Session.over(store, config=config), today=END)
+    everything = care_list(Session.over(store, config=BIG), today=END).items
     assert listing.minutes <= 10
     # answers 3 min, welcome 2, re-engage 4, thanks 1.5: two answers (the oldest), the reserved
     # welcome, then the first thank-you fits in what is left
@@ -245,7 +250,7 @@ def test_the_list_fits_in_the_daily_minutes(store: Store) -> None:
 
 
 def test_to_dict_shape(store: Store) -> None:
-    data = care_list(store, BIG, today=END).to_dict()
+    data = care_list(Session.over(store, config=BIG), today=END).to_dict()
     assert set(data) >= {"items", "minutes", "left_over", "notes", "data_end"}
     first = data["items"][0]
     assert set(first) >= {"id", "action", "person", "handle", "reason", "link", "minutes"}
@@ -255,23 +260,30 @@ def test_to_dict_shape(store: Store) -> None:
 
 
 def test_ids_are_stable_across_runs_and_stores(store: Store, tmp_path: Path) -> None:
-    first = [item.id for item in care_list(store, BIG, today=END).items]
-    again = [item.id for item in care_list(store, BIG, today=END + dt.timedelta(hours=5)).items]
+    first = [item.id for item in care_list(Session.over(store, config=BIG), today=END).items]
+    again = [
+        item.id
+        for item in care_list(
+            Session.over(store, config=BIG), today=END + dt.timedelta(hours=5)
+        ).items
+    ]
     with Store(tmp_path / "other.duckdb") as other:
         other.apply(batch_of(_data()))
-        elsewhere = [item.id for item in care_list(other, BIG, today=END).items]
+        elsewhere = [
+            item.id for item in care_list(Session.over(other, config=BIG), today=END).items
+        ]
     assert first == again == elsewhere
     assert first[0] == item_id("answer", "x:2001")
     assert len(set(first)) == len(first)
 
 
 def test_a_done_item_never_returns(store: Store, store_path: Path) -> None:
-    listing = care_list(store, BIG, today=END)
+    listing = care_list(Session.over(store, config=BIG), today=END)
     cat, newbie = listing.items[0], listing.items[5]
-    done = mark_done(store, cat.id, config=BIG, today=END)
+    done = mark_done(Session.over(store, config=BIG), cat.id, today=END)
     assert done == cat
-    mark_done(store, newbie.id.upper(), config=BIG, today=END)
-    ids = {item.id for item in care_list(store, BIG, today=END).items}
+    mark_done(Session.over(store, config=BIG), newbie.id.upper(), today=END)
+    ids = {item.id for item in care_list(Session.over(store, config=BIG), today=END).items}
     assert cat.id not in ids and newbie.id not in ids and len(ids) == len(listing.items) - 2
     rows = store.connection.execute("SELECT item_id, action, person_id FROM care_done").fetchall()
     assert sorted(rows) == sorted([(cat.id, "answer", "x:103"), (newbie.id, "welcome", "x:110")])
@@ -279,18 +291,18 @@ def test_a_done_item_never_returns(store: Store, store_path: Path) -> None:
     store.apply(batch_of(_data()))  # a re-import of the same data
     store.close()
     with Store(store_path) as reopened:
-        after = care_list(reopened, BIG, today=END + dt.timedelta(days=1))
+        after = care_list(Session.over(reopened, config=BIG), today=END + dt.timedelta(days=1))
         assert cat.id not in {i.id for i in after.items + after.left_over}
         assert newbie.id not in {i.id for i in after.items + after.left_over}
         assert after.already_done == 2
         with pytest.raises(UsageError, match="already marked done on 2024-06-30"):
-            mark_done(reopened, cat.id, config=BIG)
+            mark_done(Session.over(reopened, config=BIG), cat.id)
 
 
 def test_an_unknown_id_is_a_usage_error_naming_it(store: Store) -> None:
     before = store.connection.execute("SELECT count(*) FROM care_done").fetchall()[0]
     with pytest.raises(UsageError, match="'nope42': no such item on the care list"):
-        mark_done(store, "nope42", config=BIG)
+        mark_done(Session.over(store, config=BIG), "nope42")
     assert store.connection.execute("SELECT count(*) FROM care_done").fetchall()[0] == before
 
 
@@ -301,13 +313,13 @@ def test_a_person_is_listed_once_but_every_reply_is_answered(fresh_store: Store)
     )
     data["interactions"].append(_act("x:2011", "reply", "x:103", _at(1), text="Thanks!"))
     fresh_store.apply(batch_of(data))
-    who = _who(care_list(fresh_store, BIG, today=END))
+    who = _who(care_list(Session.over(fresh_store, config=BIG), today=END))
     assert ("answer", "wes") in who and ("thank", "wes") not in who
     assert who.count(("answer", "cat")) == 2
 
 
 def test_an_empty_store_gives_an_empty_list_with_the_reason(fresh_store: Store) -> None:
-    listing = care_list(fresh_store, Config())
+    listing = care_list(Session.over(fresh_store, config=Config()))
     assert listing.items == [] and "import your data first" in listing.notes[0]
 
 
@@ -326,7 +338,7 @@ def test_the_demo_care_list(demo: Store) -> None:
     ).fetchall()[0]
     end = dt.datetime.fromisoformat(end).replace(tzinfo=dt.UTC)
     config = Config()
-    listing = care_list(demo, config, today=end)
+    listing = care_list(Session.over(demo, config=config), today=end)
     assert listing.items, listing.notes
     assert 0 < listing.minutes <= config.care.minutes_per_day
     assert {item.action for item in listing.items} == {"answer", "welcome", "re_engage", "thank"}
@@ -350,9 +362,9 @@ def test_the_demo_care_list(demo: Store) -> None:
 
 
 def test_a_done_item_stays_done_on_the_demo(demo: Store) -> None:
-    listing = care_list(demo, Config())
+    listing = care_list(Session.over(demo, config=Config()))
     first = listing.items[0]
-    mark_done(demo, first.id, config=Config())
-    again = care_list(demo, Config())
+    mark_done(Session.over(demo, config=Config()), first.id)
+    again = care_list(Session.over(demo, config=Config()))
     assert first.id not in {item.id for item in again.items + again.left_over}
     assert dataclasses.asdict(again.items[0]) != dataclasses.asdict(first)

@@ -30,6 +30,7 @@ import pytest
 
 from rapport.canonical import Batch
 from rapport.config import Config, Goal, Targets
+from rapport.session import Session
 from rapport.simulate import WorldParams, simulate
 from rapport.store import Store
 from rapport.strategy.benchmark import Benchmark
@@ -207,13 +208,13 @@ def test_progress_after_a_second_changed_import(hand_path: Path, tmp_path: Path)
         first = benchmark_of(store, window_days=28)
         plan = make_plan(first, cfg)
         assert save_plan(store, plan) == 1
-        nothing_new = plan_progress(store, first, cfg)
+        nothing_new = plan_progress(Session.over(store, config=cfg), benchmark=first)
         assert any("No new data since plan 1" in n for n in nothing_new.notices)
         store.apply(_second_import())
         second = benchmark_of(store, window_days=28)
         second_plan = make_plan(second, cfg, history=benchmark_history(store))
         assert save_plan(store, second_plan) == 2  # saved first: progress still looks back
-        progress = plan_progress(store, second, cfg)
+        progress = plan_progress(Session.over(store, config=cfg), benchmark=second)
         stored = latest_plans(store, n=2)
     assert [p.plan_id for p in stored] == [2, 1]
     assert stored[1].benchmark is not None and stored[1].benchmark.to_dict() == first.to_dict()
@@ -241,7 +242,9 @@ def test_no_stored_plan_yet(hand_path: Path, tmp_path: Path) -> None:
     path = tmp_path / "rapport.duckdb"
     shutil.copyfile(hand_path, path)
     with Store(path) as store:
-        progress = plan_progress(store, benchmark_of(store, window_days=28), config())
+        progress = plan_progress(
+            Session.over(store, config=config()), benchmark=benchmark_of(store, window_days=28)
+        )
     assert progress.plan_id is None and progress.areas == ()
     assert "No plan stored yet" in progress.notices[0]
 

@@ -19,7 +19,7 @@ from rapport.canonical import Batch
 from rapport.config import Config, EffortCosts, Targets
 from rapport.errors import UsageError
 from rapport.metrics.run import run_metrics
-from rapport.query.context import build_context
+from rapport.session import Session
 from rapport.simulate import WorldParams, simulate
 from rapport.simulate.run import run_world
 from rapport.store import Store
@@ -68,7 +68,7 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
 
 @pytest.fixture(scope="module")
 def calibration(demo_store: Store) -> Calibration:
-    return calibrate(demo_store, CONFIG, seed=0)
+    return calibrate(Session.over(demo_store, config=CONFIG), seed=0)
 
 
 @pytest.fixture(scope="module")
@@ -78,18 +78,11 @@ def whatif(calibration: Calibration) -> WhatIf:
 
 def test_the_world_is_measured_like_the_store(tmp_path: Path) -> None:
     """The quantities read from a run equal the metrics on the same world's tables."""
-    with _store(tmp_path / "rapport.duckdb", SMALL) as store:
-        workspace = measure_workspace(store, Config())
-        context = build_context(store.ibis, settings={"config": Config()})
-        try:
-            metrics = {
-                r.id: r.value
-                for r in run_metrics(
-                    store.ibis, context=context, ids=["core_community", "conversions"]
-                )
-            }
-        finally:
-            context.release()
+    with _store(tmp_path / "rapport.duckdb", SMALL) as store, Session.over(store) as session:
+        workspace = measure_workspace(session)
+        metrics = {
+            r.id: r.value for r in run_metrics(session, ids=["core_community", "conversions"])
+        }
     run = measure_run(run_world(SMALL))
     for name in ("posts_per_week", "weeks_with_posts", "promotional_share", "engagement_per_post",
                  "engagement_rate", "reply_rate", "follower_growth", "followers_start",
@@ -127,7 +120,7 @@ def test_missing_data_falls_back_to_defaults_and_says_so(tmp_path: Path) -> None
     """Without interactions or post counts, engagement and replies keep the defaults."""
     keep = ("accounts", "posts", "follower_counts")
     with _store(tmp_path / "rapport.duckdb", SMALL, keep=keep) as store:
-        result = calibrate(store, Config(), seed=1)
+        result = calibrate(Session.over(store, config=Config()), seed=1)
     assert {"engagement_per_post", "reply_rate", "reply_hours"} <= set(result.fallbacks)
     assert "default" in result.fallbacks["reply_rate"]
     rows = {q["name"]: q for q in result.to_dict()["quantities"]}

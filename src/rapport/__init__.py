@@ -1,52 +1,136 @@
 """rapport: relationship-first social media analytics.
 
 Read a business's real data, store it in an embedded DuckDB file, compute the metrics that
-matter with honest denominators, and turn them into a report. The command line
-(``rapport --help``) is a thin layer over the functions re-exported here; they are loaded on
-first use, so that ``rapport --help`` starts fast.
+matter with honest denominators, and turn them into a report, a plan and a daily care list.
+
+In a notebook::
+
+    import rapport
+
+    with rapport.open("mybiz") as session:         # read-only; blocks no other reader
+        frame = session.metrics_frame()            # one row per metric, as `metrics --json`
+        odds = rapport.account_odds(session)
+
+``rapport.open(path, snapshot=True)`` reads a private copy instead, so that a session kept
+open for hours blocks no import. The command line (``rapport --help``) is a thin layer over
+the same functions (:mod:`rapport.api`). Names are loaded on first use, so that
+``import rapport`` and ``rapport --help`` start fast.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import importlib
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from rapport._version import __version__ as __version__
 
 _EXPORTS = {
-    "compute_metrics": "rapport.api", "erase_person": "rapport.api",
-    "export_workspace": "rapport.api", "import_path": "rapport.api",
-    "run_demo": "rapport.api", "workspace_status": "rapport.api",
-    "Batch": "rapport.canonical", "read_canonical": "rapport.canonical",
-    "write_canonical": "rapport.canonical",
+    # sessions and workspaces
+    "Session": "rapport.session", "Workspace": "rapport.workspace",
     "Config": "rapport.config", "load_config": "rapport.config",
-    "ConfigError": "rapport.errors", "InputError": "rapport.errors",
-    "InputNotFound": "rapport.errors", "RapportError": "rapport.errors",
-    "SchemaMismatch": "rapport.errors", "StoreError": "rapport.errors",
-    "UnreadableFile": "rapport.errors", "UsageError": "rapport.errors",
-    "WorkspaceError": "rapport.errors", "WrongFormat": "rapport.errors",
-    "MetricResult": "rapport.metrics", "run_metrics": "rapport.metrics",
-    "write_report": "rapport.report",
-    "ImportSummary": "rapport.store", "Store": "rapport.store",
-    "Tables": "rapport.query.tables",
-    "Workspace": "rapport.workspace",
+    # data in and out
+    "Batch": "rapport.canonical", "read_canonical": "rapport.canonical",
+    "write_canonical": "rapport.canonical", "ImportSummary": "rapport.store",
+    "Store": "rapport.store", "Tables": "rapport.query",
+    "import_path": "rapport.api", "export_workspace": "rapport.api",
+    "forget_person": "rapport.api", "workspace_status": "rapport.api",
+    "run_demo": "rapport.api", "pull_mastodon": "rapport.api", "pull_bluesky": "rapport.api",
+    "pull_competitors": "rapport.api",
+    # metrics and the report
+    "MetricResult": "rapport.api", "run_metrics": "rapport.api", "findings": "rapport.api",
+    "metric_table": "rapport.api", "metric_tables": "rapport.api",
+    "write_report": "rapport.api", "render_report": "rapport.api",
+    # analyses
+    "forecast_post": "rapport.api", "forecast_posts": "rapport.api",
+    "forecast_cascades": "rapport.api", "backtest_folder": "rapport.api",
+    "care_first": "rapport.api", "seeds_from_graph": "rapport.api",
+    "account_odds": "rapport.api", "audit_spikes": "rapport.api",
+    # strategy
+    "competitor_benchmark": "rapport.api", "make_plan": "rapport.api",
+    "plan_progress": "rapport.api", "care_list": "rapport.api", "mark_done": "rapport.api",
+    "content_calendar": "rapport.api", "what_if": "rapport.api",
+    # errors
+    "RapportError": "rapport.errors", "InputError": "rapport.errors",
+    "InputNotFound": "rapport.errors", "UnreadableFile": "rapport.errors",
+    "WrongFormat": "rapport.errors", "SchemaMismatch": "rapport.errors",
+    "ConfigError": "rapport.errors", "UsageError": "rapport.errors",
+    "WorkspaceError": "rapport.errors", "WorkspaceBusy": "rapport.errors",
+    "StoreError": "rapport.errors", "RemoteError": "rapport.errors",
 }  # fmt: skip
+
+
+def open(
+    path: str | Path,
+    *,
+    snapshot: bool = False,
+    since: _dt.datetime | None = None,
+    until: _dt.datetime | None = None,
+    wait: float | None = None,
+    on_wait: Callable[[str], None] | None = None,
+) -> Session:
+    """Open the workspace at ``path`` for reading and return its :class:`Session`.
+
+    Use it as ``with rapport.open(path) as session:``, or call ``session.close()`` when done:
+    while it is open, no import or pull can write to the workspace (DuckDB lets no process
+    write a file another has open). ``snapshot=True`` reads a private copy instead and
+    blocks nothing, at the cost of not seeing what is imported meanwhile. ``since`` and
+    ``until`` set the period the metrics cover; ``wait`` is how long to wait for a writer
+    that holds the store (default ``$RAPPORT_WAIT_SECONDS`` or 120 s).
+    """
+    from rapport.workspace import Workspace
+
+    return Workspace(Path(path).expanduser()).session(
+        snapshot=snapshot, since=since, until=until, wait=wait, on_wait=on_wait
+    )
 
 
 def __getattr__(name: str) -> Any:
     if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'rapport' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*__all__, "__version__"})
 
 
 if TYPE_CHECKING:
     from rapport.api import (
-        compute_metrics,
-        erase_person,
+        MetricResult,
+        account_odds,
+        audit_spikes,
+        backtest_folder,
+        care_first,
+        care_list,
+        competitor_benchmark,
+        content_calendar,
         export_workspace,
+        findings,
+        forecast_cascades,
+        forecast_post,
+        forecast_posts,
+        forget_person,
         import_path,
+        make_plan,
+        mark_done,
+        metric_table,
+        metric_tables,
+        plan_progress,
+        pull_bluesky,
+        pull_competitors,
+        pull_mastodon,
+        render_report,
         run_demo,
+        run_metrics,
+        seeds_from_graph,
+        what_if,
         workspace_status,
+        write_report,
     )
     from rapport.canonical import Batch, read_canonical, write_canonical
     from rapport.config import Config, load_config
@@ -55,16 +139,17 @@ if TYPE_CHECKING:
         InputError,
         InputNotFound,
         RapportError,
+        RemoteError,
         SchemaMismatch,
         StoreError,
         UnreadableFile,
         UsageError,
+        WorkspaceBusy,
         WorkspaceError,
         WrongFormat,
     )
-    from rapport.metrics import MetricResult, run_metrics
-    from rapport.query.tables import Tables
-    from rapport.report import write_report
+    from rapport.query import Tables
+    from rapport.session import Session
     from rapport.store import ImportSummary, Store
     from rapport.workspace import Workspace
 
@@ -77,23 +162,48 @@ __all__ = [
     "InputNotFound",
     "MetricResult",
     "RapportError",
+    "RemoteError",
     "SchemaMismatch",
+    "Session",
     "Store",
     "StoreError",
     "Tables",
     "UnreadableFile",
     "UsageError",
     "Workspace",
+    "WorkspaceBusy",
     "WorkspaceError",
     "WrongFormat",
-    "compute_metrics",
-    "erase_person",
+    "account_odds",
+    "audit_spikes",
+    "backtest_folder",
+    "care_first",
+    "care_list",
+    "competitor_benchmark",
+    "content_calendar",
     "export_workspace",
+    "findings",
+    "forecast_cascades",
+    "forecast_post",
+    "forecast_posts",
+    "forget_person",
     "import_path",
     "load_config",
+    "make_plan",
+    "mark_done",
+    "metric_table",
+    "metric_tables",
+    "open",
+    "plan_progress",
+    "pull_bluesky",
+    "pull_competitors",
+    "pull_mastodon",
     "read_canonical",
+    "render_report",
     "run_demo",
     "run_metrics",
+    "seeds_from_graph",
+    "what_if",
     "workspace_status",
     "write_canonical",
     "write_report",

@@ -18,6 +18,8 @@ from rapport.canonical.schema import PLATFORMS
 from rapport.errors import MISSING, ConfigError, UnreadableFile
 
 __all__ = [
+    "CONFIG_FILE",
+    "ENV_VAR",
     "OBJECTIVES",
     "AccountRef",
     "Accounts",
@@ -32,6 +34,11 @@ __all__ = [
     "parse_config",
     "render_config",
 ]
+
+CONFIG_FILE = "rapport.toml"
+"""The settings file in a workspace folder."""
+ENV_VAR = "RAPPORT_WORKSPACE"
+"""Environment variable naming the workspace when no folder is given."""
 
 Objective = Literal["signups", "sales", "leads", "community", "awareness"]
 OBJECTIVES: tuple[str, ...] = ("signups", "sales", "leads", "community", "awareness")

@@ -1,24 +1,29 @@
-"""A workspace: a folder holding rapport.toml and the store (rapport.duckdb)."""
+"""A workspace: a folder holding rapport.toml and the store (rapport.duckdb), and the
+sessions that read or write it."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from rapport.config import Config, load_config, render_config
+from rapport.config import CONFIG_FILE, ENV_VAR, Config, load_config, render_config
 from rapport.errors import WorkspaceError
+from rapport.session import Session, snapshot_copy
 from rapport.store import STORE_FILE, Store
 
 __all__ = ["CONFIG_FILE", "ENV_VAR", "Workspace"]
-
-CONFIG_FILE = "rapport.toml"
-ENV_VAR = "RAPPORT_WORKSPACE"
 
 
 @dataclass(frozen=True)
 class Workspace:
     root: Path
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "root", Path(self.root))
 
     @classmethod
     def resolve(cls, option: Path | None = None) -> Workspace:
@@ -59,21 +64,62 @@ class Workspace:
         self.config_path.write_text(render_config(config), encoding="utf-8")
         return True
 
-    def open_store(self, *, create: bool) -> Store:
-        """Open the store; with ``create``, make the workspace first when needed."""
-        if create:
-            self.config()  # a broken rapport.toml is reported before anything is written
-            self.create()
-        elif not self.has_store():
-            if not self.root.exists():
-                raise WorkspaceError(
-                    self.root,
-                    problem="no such workspace folder",
-                    fix="check --workspace, or run `rapport init` there",
-                )
+    def check_store(self) -> None:
+        """Raise :class:`~rapport.errors.WorkspaceError` unless the workspace holds a store."""
+        if self.has_store():
+            return
+        if not self.root.exists():
             raise WorkspaceError(
                 self.root,
-                problem="no data in this workspace yet",
-                fix="run `rapport import PATH` or `rapport demo` first",
+                problem="no such workspace folder",
+                fix="check the workspace path, or create one with `rapport init`",
             )
-        return Store(self.store_path)
+        raise WorkspaceError(
+            self.root,
+            problem="no data in this workspace yet",
+            fix="import data first (`rapport import PATH`), or run `rapport demo`",
+        )
+
+    def session(
+        self,
+        *,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        read_only: bool = True,
+        snapshot: bool = False,
+        create: bool = False,
+        wait: float | None = None,
+        on_wait: Callable[[str], None] | None = None,
+        purpose: str = "a rapport command",
+    ) -> Session:
+        """Open a :class:`~rapport.session.Session` on this workspace; use it with ``with``
+        (or call ``close()``): it holds the store open until then.
+
+        - ``read_only`` (the default) reads; many readers may work at once. Writing
+          (``read_only=False``) is for imports, pulls, erasure and stored results; a writer
+          should write in one transaction and close.
+        - ``snapshot`` reads a private copy of the store, so that a long-lived session (a
+          notebook) blocks no writer; it sees the data as it was when opened.
+        - ``create`` (writing only) makes the workspace folder and rapport.toml if missing.
+        - While another process holds the store, wait up to ``wait`` seconds (default
+          ``$RAPPORT_WAIT_SECONDS`` or 120), telling ``on_wait`` once, then raise
+          :class:`~rapport.errors.WorkspaceBusy`. ``purpose`` says what a writer does, for
+          the readers that wait on it ("an import").
+        """
+        config = self.config()  # a broken rapport.toml is reported before anything is opened
+        if create and read_only:
+            raise ValueError("create=True needs read_only=False")
+        if create:
+            self.create()
+        else:
+            self.check_store()
+        options: dict[str, Any] = {"wait": wait, "on_wait": on_wait}
+        if snapshot:
+            if not read_only:
+                raise ValueError("snapshot=True reads a copy: it can't write")
+            copy = snapshot_copy(self.store_path, **options)
+            store = Store(copy, read_only=True, **options)
+            return Session(self, store, config=config, since=since, until=until,
+                           snapshot=copy.parent)  # fmt: skip
+        store = Store(self.store_path, read_only=read_only, purpose=purpose, **options)
+        return Session(self, store, config=config, since=since, until=until)

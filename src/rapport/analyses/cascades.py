@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 import ibis
 import ibis.expr.types as ir
@@ -14,6 +14,9 @@ from rapport.models._cascade_core import Cascade
 from rapport.query.common import data_end, seconds
 from rapport.query.context import Context
 from rapport.query.tables import Tables
+
+if TYPE_CHECKING:
+    from rapport.session import Session
 
 __all__ = ["RESHARE_KINDS", "cascades_from_store", "reshare_events", "reshared_posts"]
 
@@ -82,9 +85,7 @@ def reshare_events(t: Tables, c: Context, posts: ir.Table) -> ir.Table:
 
 
 def cascades_from_store(
-    backend: Any,
-    tables: Tables,
-    context: Context,
+    session: Session,
     *,
     post_ids: Sequence[str] | None = None,
 ) -> list[Cascade]:
@@ -95,6 +96,7 @@ def cascades_from_store(
     A reshare logged before its post (clock skew) counts at time 0; a resharer whose follower
     count is unknown gets the median of the known counts of that cascade.
     """
+    backend, tables, context = session.backend, session.tables, session.context
     posts = reshared_posts(tables, context, post_ids)
     post_rows = backend.execute(posts.order_by(["posted", "post_id"]))
     event_rows = backend.execute(reshare_events(tables, context, posts))

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rapport.analyses.cascades import cascades_from_store
+from rapport.errors import UsageError
 from rapport.models._cascade_core import Cascade
 from rapport.models._cascade_forecast import Forecast
 from rapport.models.forecast import check_options, forecast
-from rapport.query.context import Context
-from rapport.query.tables import Tables
 
-__all__ = ["forecast_posts"]
+if TYPE_CHECKING:
+    from rapport.session import Session
+
+__all__ = ["forecast_post", "forecast_posts"]
 
 
 def forecast_posts(
-    backend: Any,
-    tables: Tables,
-    context: Context,
+    session: Session,
     *,
     observe: float | None = None,
     limit: int = 10,
@@ -31,7 +31,7 @@ def forecast_posts(
     """
     if observe is not None:
         check_options(observe, "auto")
-    cascades = cascades_from_store(backend, tables, context)
+    cascades = cascades_from_store(session)
     recent: Sequence[Cascade] = sorted(cascades, key=lambda c: -(c.posted_at or 0.0))[:limit]
     results = []
     for cascade in recent:
@@ -43,3 +43,24 @@ def forecast_posts(
             result = replace(result, notes=(*result.notes, note))
         results.append(result)
     return results
+
+
+def forecast_post(
+    session: Session, post_id: str, *, observe: float | None = None, model: str = "auto"
+) -> Forecast:
+    """Forecast the final reshares of one own post from its reshares so far (``observe``:
+    use only its first seconds; default: everything up to the end of the data)."""
+    cascades = cascades_from_store(session, post_ids=[post_id])
+    if not cascades:
+        raise UsageError(
+            f"post {post_id!r}: not an own post with reshares in this workspace "
+            "(see the metric table 'posts')"
+        )
+    cascade = cascades[0]
+    if observe is not None:
+        horizon = observe
+    elif cascade.horizon is not None:  # everything up to the end of the data
+        horizon = float(cascade.horizon)
+    else:
+        horizon = float(cascade.times[-1]) if len(cascade.times) else 0.0
+    return forecast(cascade, observe=horizon, model=model)

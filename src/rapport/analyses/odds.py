@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import ibis.expr.types as ir
@@ -22,16 +22,41 @@ import numpy as np
 from rapport.models._rarity_prior import PUBLISHED, model_figures
 from rapport.models.rarity import MoonshotOdds
 from rapport.query.common import data_end, latest_post_stats, to_python
-from rapport.query.context import FACTS, Context
-from rapport.query.tables import Tables
+from rapport.query.context import FACTS
 
-__all__ = ["Odds", "account_odds", "reshare_history"]
+if TYPE_CHECKING:
+    from rapport.session import Session
+
+__all__ = ["Mixture", "Odds", "account_odds", "reshare_history"]
 
 _BASIS = {
     "interactions": "people's reposts and quotes of each post, counted one by one (interactions)",
     "post_stats": "the platforms' latest repost and quote counts per post (post_stats; an "
     "unknown quote count counts as none)",
 }
+
+
+@dataclass(frozen=True)
+class Mixture:
+    """The mixture of reproduction numbers behind the odds: the account's weights beside the
+    prior's (calibrated to the published rarity figures)."""
+
+    reproduction_numbers: tuple[float, ...]
+    weights: tuple[float, ...]
+    prior_weights: tuple[float, ...]
+    prior_strength: float
+    audience_spread: float
+    prior: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "reproduction_numbers": list(self.reproduction_numbers),
+            "weights": list(self.weights),
+            "prior_weights": list(self.prior_weights),
+            "prior_strength": self.prior_strength,
+            "audience_spread": self.audience_spread,
+            "prior": self.prior,
+        }
 
 
 @dataclass(frozen=True)
@@ -44,7 +69,7 @@ class Odds:
     prior_probabilities: tuple[float, ...]
     posts: int
     history: Mapping[str, Any]
-    mixture: Mapping[str, Any]
+    mixture: Mixture
     rests_on: str
     summary: str = ""
     calibration: Mapping[str, Any] = field(default_factory=dict)
@@ -70,7 +95,7 @@ class Odds:
             "thresholds": rows,
             "posts": self.posts,
             "history": dict(self.history),
-            "mixture": dict(self.mixture),
+            "mixture": self.mixture.to_dict(),
             "calibration": dict(self.calibration),
             "rests_on": self.rests_on,
             "summary": self.summary,
@@ -78,9 +103,10 @@ class Odds:
 
 
 def reshare_history(
-    backend: Any, tables: Tables, context: Context, *, min_age_days: int = 7
+    session: Session, *, min_age_days: int = 7
 ) -> tuple[np.ndarray[Any, np.dtype[np.int64]], dict[str, Any]]:
     """Reshares per own original post old enough to judge, and where the counts came from."""
+    backend, tables, context = session.backend, session.tables, session.context
     t, c = tables, context
     posts = c.original_posts(t).select("post_id", "created_at")
     checks = ibis.struct(
@@ -140,15 +166,13 @@ def _calibration() -> dict[str, Any]:
 
 
 def account_odds(
-    backend: Any,
-    tables: Tables,
-    context: Context,
+    session: Session,
     *,
     thresholds: Sequence[int] = (100, 1000, 10000),
     min_age_days: int = 7,
 ) -> Odds:
     """The odds that a post of the own accounts reaches each number of reshares."""
-    reshares, info = reshare_history(backend, tables, context, min_age_days=min_age_days)
+    reshares, info = reshare_history(session, min_age_days=min_age_days)
     model = MoonshotOdds(thresholds=tuple(thresholds)).fit(reshares)
     history = dict(info)
     if model.source_ == "history":
@@ -161,14 +185,14 @@ def account_odds(
             audience_interval=list(model.audience_interval_ or ()),
             first_generation=model.first_generation_,
         )
-    mixture = {
-        "reproduction_numbers": model.reproduction_numbers_.tolist(),
-        "weights": model.weights_.tolist(),
-        "prior_weights": model.prior_weights_.tolist(),
-        "prior_strength": model.prior_strength,
-        "audience_spread": model.audience_spread,
-        "prior": model.prior_source_,
-    }
+    mixture = Mixture(
+        reproduction_numbers=tuple(model.reproduction_numbers_.tolist()),
+        weights=tuple(model.weights_.tolist()),
+        prior_weights=tuple(model.prior_weights_.tolist()),
+        prior_strength=model.prior_strength,
+        audience_spread=model.audience_spread,
+        prior=model.prior_source_,
+    )
     probabilities = tuple(float(p) for p in model.probabilities_)
     prior = tuple(float(p) for p in model.prior_probabilities_)
     return Odds(

@@ -40,7 +40,7 @@ matches it there, and conversation ties move the choice where the data has them.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import ibis.expr.types as ir
@@ -52,6 +52,9 @@ from rapport.models.influence import Graph, SeedChoice, choose_seeds, top_by
 from rapport.query.common import ENGAGING_KINDS
 from rapport.query.context import Context
 from rapport.query.tables import Tables
+
+if TYPE_CHECKING:
+    from rapport.session import Session
 
 __all__ = ["CareGraph", "care_first", "care_graph", "workspace_graph"]
 
@@ -127,10 +130,9 @@ def _exposure(rows: ir.Table, exposure_hours: float) -> ir.Table:
     return exposure
 
 
-def care_graph(
-    backend: Any, tables: Tables, context: Context, *, exposure_hours: float | None = None
-) -> CareGraph:
+def care_graph(session: Session, *, exposure_hours: float | None = None) -> CareGraph:
     """The workspace graph with the people's handles and follower counts (see the module)."""
+    backend, tables, context = session.backend, session.tables, session.context
     if exposure_hours is not None and exposure_hours <= 0:
         raise UsageError(f"exposure_hours = {exposure_hours!r}: expected a positive number")
     rows = context.interactions(tables)
@@ -169,19 +171,15 @@ def _counts(values: list[Any]) -> np.ndarray[Any, np.dtype[np.float64]]:
     return np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
 
 
-def workspace_graph(
-    backend: Any, tables: Tables, context: Context, *, exposure_hours: float | None = None
-) -> Graph:
+def workspace_graph(session: Session, *, exposure_hours: float | None = None) -> Graph:
     """The people the workspace knows and the ties it can see between them (see the module):
     node ids are person ids; edges carry probabilities (use ``model="edge"``) and nodes
     weights (their unseen followers)."""
-    return care_graph(backend, tables, context, exposure_hours=exposure_hours).graph
+    return care_graph(session, exposure_hours=exposure_hours).graph
 
 
 def care_first(
-    backend: Any,
-    tables: Tables,
-    context: Context,
+    session: Session,
     *,
     k: int = 50,
     epsilon: float = 0.01,
@@ -195,7 +193,7 @@ def care_first(
     ``by_followers`` is the same number of people with the most followers, ``by_degree`` the
     most ties in the graph, ``by_random`` a random choice, all estimated on the same samples.
     """
-    care = care_graph(backend, tables, context, exposure_hours=exposure_hours)
+    care = care_graph(session, exposure_hours=exposure_hours)
     graph = care.graph
     if not 1 <= k <= graph.nodes:
         raise UsageError(f"k = {k!r}: expected 1 to {graph.nodes} (the people the workspace knows)")

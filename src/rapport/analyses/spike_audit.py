@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import ibis.expr.types as ir
@@ -50,7 +50,21 @@ from rapport.query.common import (
 from rapport.query.context import Context
 from rapport.query.tables import Tables
 
-__all__ = ["FOLLOW_DETECTOR", "POST_DETECTOR", "SpikeAudit", "audit_spikes"]
+if TYPE_CHECKING:
+    from rapport.session import Session
+
+__all__ = [
+    "FOLLOW_DETECTOR",
+    "POST_DETECTOR",
+    "Measured",
+    "Measures",
+    "Period",
+    "Signal",
+    "Spike",
+    "SpikeAudit",
+    "SpikeSignal",
+    "audit_spikes",
+]
 
 POST_DETECTOR = SpikeDetector(
     window=15, guard=0, min_ratio=3.0, threshold=2.0, min_excess=20.0, min_neighbours=7
@@ -83,23 +97,191 @@ class _Detection:
 
 
 @dataclass(frozen=True)
-class SpikeAudit:
-    """Spikes, what they left, and the same measures for ordinary days."""
+class Measured:
+    """One audited number: ``ok`` with its value and what it rests on, or
+    ``not_computable`` with the reason (never a 0 it did not earn).
 
-    spikes: tuple[Mapping[str, Any], ...]
-    ordinary: Mapping[str, Any]
-    in_spikes: Mapping[str, Any]
-    signals: Mapping[str, Any]
-    verdict: str
-    period: Mapping[str, Any] = field(default_factory=dict)
+    ``kind`` says which numbers it carries: ``count`` (followers gained, with ``per_day``),
+    ``share`` (followers still following: ``kept`` of ``n``, with a Wilson interval),
+    ``core`` (new core members among ``newcomers``, with ``share`` and its interval),
+    ``conversions`` (with ``posts`` and ``per_post``).
+    """
+
+    kind: str
+    status: str = "ok"
+    value: float | None = None
+    reason: str | None = None
+    per_day: float | None = None
+    kept: int | None = None
+    n: int | None = None
+    newcomers: int | None = None
+    share: float | None = None
+    interval: tuple[float, float] | None = None
+    posts: int | None = None
+    per_post: float | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def to_dict(self) -> dict[str, Any]:
+        if not self.ok:
+            return {"status": self.status, "reason": self.reason}
+        interval = list(self.interval) if self.interval else None
+        if self.kind == "count":
+            return {"status": "ok", "value": self.value, "per_day": self.per_day}
+        if self.kind == "share":
+            return {"status": "ok", "value": self.value, "kept": self.kept, "n": self.n,
+                    "interval": interval}  # fmt: skip
+        if self.kind == "core":
+            return {"status": "ok", "value": self.value, "newcomers": self.newcomers,
+                    "share": self.share, "interval": interval}  # fmt: skip
+        return {"status": "ok", "value": self.value, "posts": self.posts,
+                "per_post": self.per_post}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Measures:
+    """What a set of days left: followers gained and kept, new core members, conversions."""
+
+    days: int
+    posts: int
+    followers_gained: Measured
+    still_following_30d: Measured
+    still_following_90d: Measured
+    new_core_members: Measured
+    conversions: Measured
+
+    def still_following(self, horizon: int) -> Measured:
+        return self.still_following_30d if horizon == 30 else self.still_following_90d
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "spikes": [dict(s) for s in self.spikes],
-            "ordinary": dict(self.ordinary),
-            "in_spikes": dict(self.in_spikes),
-            "signals": dict(self.signals),
-            "period": dict(self.period),
+            "days": self.days,
+            "posts": self.posts,
+            "followers_gained": self.followers_gained.to_dict(),
+            "still_following_30d": self.still_following_30d.to_dict(),
+            "still_following_90d": self.still_following_90d.to_dict(),
+            "new_core_members": self.new_core_members.to_dict(),
+            "conversions": self.conversions.to_dict(),
+        }
+
+
+@dataclass(frozen=True)
+class SpikeSignal:
+    """One detection inside a spike: which signal, when, how far above its baseline."""
+
+    kind: str
+    day: str
+    size: float
+    baseline: float
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "day": self.day, "size": self.size,
+                "baseline": self.baseline, "score": self.score}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Spike:
+    """One spike: its days, the signals that saw it, its posts, its window and what it left."""
+
+    day: str
+    last_day: str
+    kind: str
+    """The signals that saw it, joined by ``+`` (``reach+engagement``)."""
+    size: float
+    baseline: float
+    unit: str
+    signals: tuple[SpikeSignal, ...]
+    post_ids: tuple[str, ...]
+    window_from: str
+    window_to: str
+    window_days: int
+    measures: Measures
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "day": self.day,
+            "last_day": self.last_day,
+            "kind": self.kind,
+            "size": self.size,
+            "baseline": self.baseline,
+            "unit": self.unit,
+            "signals": [x.to_dict() for x in self.signals],
+            "post_ids": list(self.post_ids),
+            "window": {"from": self.window_from, "to": self.window_to, "days": self.window_days},
+        } | self.measures.to_dict()
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One signal spikes are looked for in, or why it can't be used."""
+
+    name: str
+    status: str
+    reason: str | None = None
+    basis: str | None = None
+    unit: str | None = None
+    points: str | None = None
+    """What the signal's points are: ``posts`` or ``days``."""
+    n: int | None = None
+    judged: int | None = None
+    spikes: int | None = None
+    detector: Mapping[str, Any] | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def to_dict(self) -> dict[str, Any]:
+        if not self.ok:
+            result: dict[str, Any] = {"status": self.status, "reason": self.reason}
+            if self.basis is not None:
+                result["basis"] = self.basis
+            return result
+        return {
+            "status": "ok",
+            "basis": self.basis,
+            "unit": self.unit,
+            str(self.points): self.n,
+            "judged": self.judged,
+            "spikes": self.spikes,
+            "detector": dict(self.detector or {}),
+        }
+
+
+@dataclass(frozen=True)
+class Period:
+    first: str
+    last: str
+    days: int
+    tail_days: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"from": self.first, "to": self.last, "days": self.days,
+                "tail_days": self.tail_days}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SpikeAudit:
+    """Spikes, what they left, and the same measures for ordinary days (``ordinary`` and
+    ``in_spikes`` are None when there is nothing to audit)."""
+
+    spikes: tuple[Spike, ...]
+    ordinary: Measures | None
+    in_spikes: Measures | None
+    signals: Mapping[str, Signal]
+    verdict: str
+    period: Period | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "spikes": [x.to_dict() for x in self.spikes],
+            "ordinary": self.ordinary.to_dict() if self.ordinary else {},
+            "in_spikes": self.in_spikes.to_dict() if self.in_spikes else {},
+            "signals": {k: v.to_dict() for k, v in self.signals.items()},
+            "period": self.period.to_dict() if self.period else {},
             "verdict": self.verdict,
         }
 
@@ -220,10 +402,10 @@ def _gains_from_counts(backend: Any, t: Tables, c: Context, first: int, n: int) 
 # -- detection -----------------------------------------------------------------------------
 def _post_signal(
     posts: pd.DataFrame, column: str, detector: SpikeDetector, basis: str
-) -> tuple[dict[str, Any], list[_Detection]]:
+) -> tuple[Signal, list[_Detection]]:
     kind = "reach" if column in ("reach", "impressions") else "engagement"
     fitted = detector.fit(posts[column].to_numpy(dtype=np.float64))
-    info = _signal_info(fitted, basis, _UNITS[kind], "posts")
+    info = _signal_info(kind, fitted, basis, _UNITS[kind], "posts")
     days = posts["day"].to_numpy(dtype=np.int64)
     found = [
         _Detection(kind, int(days[s.peak]), int(days[s.peak]), s.size, s.baseline, s.score)
@@ -232,18 +414,24 @@ def _post_signal(
     return info, found
 
 
-def _signal_info(fitted: SpikeDetector, basis: str, unit: str, points: str) -> dict[str, Any]:
+def _signal_info(name: str, fitted: SpikeDetector, basis: str, unit: str, points: str) -> Signal:
     if fitted.reason_ is not None:
-        return {"status": "not_computable", "reason": fitted.reason_, "basis": basis}
-    return {
-        "status": "ok",
-        "basis": basis,
-        "unit": unit,
-        points: fitted.n_,
-        "judged": int(fitted.judged_.sum()),
-        "spikes": len(fitted.spikes_),
-        "detector": fitted.get_params(),
-    }
+        return Signal(name, "not_computable", reason=fitted.reason_, basis=basis)
+    return Signal(
+        name,
+        "ok",
+        basis=basis,
+        unit=unit,
+        points=points,
+        n=fitted.n_,
+        judged=int(fitted.judged_.sum()),
+        spikes=len(fitted.spikes_),
+        detector=fitted.get_params(),
+    )
+
+
+def _no_signal(name: str, reason: str) -> Signal:
+    return Signal(name, "not_computable", reason=reason)
 
 
 def _signals(
@@ -253,13 +441,13 @@ def _signals(
     first: int,
     post_detector: SpikeDetector,
     follow_detector: SpikeDetector,
-) -> tuple[dict[str, Any], list[_Detection]]:
-    info: dict[str, Any] = {}
+) -> tuple[dict[str, Signal], list[_Detection]]:
+    info: dict[str, Signal] = {}
     found: list[_Detection] = []
     no_posts = "needs original posts by your own accounts"
     if posts.empty:
-        info["reach"] = {"status": "not_computable", "reason": no_posts}
-        info["engagement"] = {"status": "not_computable", "reason": no_posts}
+        info["reach"] = _no_signal("reach", no_posts)
+        info["engagement"] = _no_signal("engagement", no_posts)
     else:
         column = "reach" if posts["reach"].notna().any() else "impressions"
         if posts[column].notna().any():
@@ -267,26 +455,26 @@ def _signals(
             info["reach"], more = _post_signal(posts, column, post_detector, basis)
             found += more
         else:
-            info["reach"] = {
-                "status": "not_computable",
-                "reason": "needs reach or impressions of your posts (post_stats)",
-            }
+            info["reach"] = _no_signal(
+                "reach", "needs reach or impressions of your posts (post_stats)"
+            )
         info["engagement"], more = _post_signal(
             posts, "engagements", post_detector, engagement_basis
         )
         found += more
     if "follows" in daily:
         fitted = follow_detector.fit(daily["follows"].astype(np.float64))
-        info["followers"] = _signal_info(fitted, daily["follow_basis"], _UNITS["followers"], "days")
+        info["followers"] = _signal_info(
+            "followers", fitted, daily["follow_basis"], _UNITS["followers"], "days"
+        )
         found += [
             _Detection("followers", first + s.start, first + s.end, s.size, s.baseline, s.score)
             for s in fitted.spikes_
         ]
     else:
-        info["followers"] = {
-            "status": "not_computable",
-            "reason": "needs follows (interactions of kind follow) or follower counts over time",
-        }
+        info["followers"] = _no_signal(
+            "followers", "needs follows (interactions of kind follow) or follower counts over time"
+        )
     return info, found
 
 
@@ -305,20 +493,12 @@ def _merge(found: list[_Detection], gap: int) -> list[list[_Detection]]:
 
 
 # -- measures ------------------------------------------------------------------------------
-def _not(reason: str) -> dict[str, Any]:
-    return {"status": "not_computable", "reason": reason}
+def _not(kind: str, reason: str) -> Measured:
+    return Measured(kind, "not_computable", reason=reason)
 
 
-def _share(kept: int, n: int, **extra: Any) -> dict[str, Any]:
-    interval = wilson_interval(kept, n)
-    return {
-        "status": "ok",
-        "value": kept / n,
-        "kept": kept,
-        "n": n,
-        "interval": list(interval) if interval else None,
-        **extra,
-    }
+def _share(kept: int, n: int) -> Measured:
+    return Measured("share", value=kept / n, kept=kept, n=n, interval=wilson_interval(kept, n))
 
 
 def _measures(
@@ -327,185 +507,175 @@ def _measures(
     frame: pd.DataFrame,
     daily: Mapping[str, Any],
     span: Mapping[str, Any],
-) -> dict[str, Any]:
+) -> Measures:
     """Followers gained and kept, new core members and conversions over the chosen days."""
-    out: dict[str, Any] = {"days": int(days.sum()), "posts": int(posts.sum())}
+    n_days, n_posts = int(days.sum()), int(posts.sum())
     gained = int(daily["follows"][days].sum()) if "follows" in daily else None
     if gained is None:
-        out["followers_gained"] = _not(
-            "needs follows (interactions of kind follow) or follower counts over time"
+        followers = _not(
+            "count", "needs follows (interactions of kind follow) or follower counts over time"
         )
     else:
-        per_day = gained / out["days"] if out["days"] else None
-        out["followers_gained"] = {"status": "ok", "value": gained, "per_day": per_day}
+        followers = Measured("count", value=gained, per_day=gained / n_days if n_days else None)
+    kept_after: dict[int, Measured] = {}
     for horizon in (30, 90):
-        key = f"still_following_{horizon}d"
         if f"judged_{horizon}" not in daily:
-            out[key] = _not(_NO_FOLLOWS + "; follower counts give only net changes")
+            kept_after[horizon] = _not(
+                "share", _NO_FOLLOWS + "; follower counts give only net changes"
+            )
             continue
         judged = int(daily[f"judged_{horizon}"][days].sum())
         kept = int(daily[f"kept_{horizon}"][days].sum())
         if judged:
-            out[key] = _share(kept, judged)
+            kept_after[horizon] = _share(kept, judged)
         elif gained:
-            out[key] = _not(f"its follows are less than {horizon} days before the data's end")
+            kept_after[horizon] = _not(
+                "share", f"its follows are less than {horizon} days before the data's end"
+            )
         else:
-            out[key] = _not("no follows to follow up")
+            kept_after[horizon] = _not("share", "no follows to follow up")
     if "newcomers" in daily:
         newcomers = int(daily["newcomers"][days].sum())
         core = int(daily["new_core"][days].sum())
-        interval = wilson_interval(core, newcomers)
-        out["new_core_members"] = {
-            "status": "ok",
-            "value": core,
-            "newcomers": newcomers,
-            "share": core / newcomers if newcomers else None,
-            "interval": list(interval) if interval else None,
-        }
+        new_core = Measured(
+            "core",
+            value=core,
+            newcomers=newcomers,
+            share=core / newcomers if newcomers else None,
+            interval=wilson_interval(core, newcomers),
+        )
     else:
-        out["new_core_members"] = _not(
-            "needs people's likes, reposts, replies or mentions with who and when (interactions)"
+        new_core = _not(
+            "core",
+            "needs people's likes, reposts, replies or mentions with who and when (interactions)",
         )
     if not span["attributed"]:
-        out["conversions"] = _not(
+        conversions = _not(
+            "conversions",
             "needs conversions attributed to posts (conversions.post_id, from UTM tags or "
-            "landing URLs)"
+            "landing URLs)",
         )
-    elif not out["posts"]:
-        out["conversions"] = _not("no post of yours was published in it")
+    elif not n_posts:
+        conversions = _not("conversions", "no post of yours was published in it")
     else:
         total = int(frame["conversions"].to_numpy(dtype=np.int64)[posts].sum())
-        out["conversions"] = {
-            "status": "ok",
-            "value": total,
-            "posts": out["posts"],
-            "per_post": total / out["posts"],
-        }
-    return out
+        conversions = Measured("conversions", value=total, posts=n_posts, per_post=total / n_posts)
+    return Measures(
+        n_days, n_posts, followers, kept_after[30], kept_after[90], new_core, conversions
+    )
 
 
 def _iso(day: int) -> str:
     return (dt.date(1970, 1, 1) + dt.timedelta(days=int(day))).isoformat()
 
 
-def _spike_row(
-    group: list[_Detection], first: int, last: int, window: tuple[int, int], ids: list[str]
-) -> dict[str, Any]:
+def _spike(
+    group: list[_Detection],
+    first: int,
+    last: int,
+    window: tuple[int, int],
+    ids: list[str],
+    measures: Measures,
+) -> Spike:
     kinds = [k for k in SIGNALS if any(d.kind == k for d in group)]
     lead = max((d for d in group if d.kind == kinds[0]), key=lambda d: d.score)
-    return {
-        "day": _iso(first),
-        "last_day": _iso(last),
-        "kind": "+".join(kinds),
-        "size": lead.size,
-        "baseline": lead.baseline,
-        "unit": _UNITS[lead.kind],
-        "signals": [
-            {
-                "kind": d.kind,
-                "day": _iso(d.first),
-                "size": d.size,
-                "baseline": d.baseline,
-                "score": d.score,
-            }
-            for d in group
-        ],
-        "post_ids": ids,
-        "window": {
-            "from": _iso(window[0]),
-            "to": _iso(window[1]),
-            "days": window[1] - window[0] + 1,
-        },
-    }
+    return Spike(
+        day=_iso(first),
+        last_day=_iso(last),
+        kind="+".join(kinds),
+        size=lead.size,
+        baseline=lead.baseline,
+        unit=_UNITS[lead.kind],
+        signals=tuple(
+            SpikeSignal(d.kind, _iso(d.first), d.size, d.baseline, d.score) for d in group
+        ),
+        post_ids=tuple(ids),
+        window_from=_iso(window[0]),
+        window_to=_iso(window[1]),
+        window_days=window[1] - window[0] + 1,
+        measures=measures,
+    )
 
 
-def _pct(measure: Mapping[str, Any]) -> str:
-    return f"{measure['value']:.0%} of {measure['n']:,}"
+def _pct(measure: Measured) -> str:
+    return f"{measure.value:.0%} of {measure.n:,}"
 
 
 def _verdict(
-    spikes: int,
-    pooled: Mapping[str, Any],
-    ordinary: Mapping[str, Any],
-    signals: Mapping[str, Any],
+    spikes: int, pooled: Measures, ordinary: Measures, signals: Mapping[str, Signal]
 ) -> str:
-    gained_o = ordinary["followers_gained"]
-    if all(s["status"] != "ok" for s in signals.values()):
-        reasons = "; ".join(f"{k}: {s['reason']}" for k, s in signals.items())
+    gained_o = ordinary.followers_gained
+    if all(not s.ok for s in signals.values()):
+        reasons = "; ".join(f"{k}: {s.reason}" for k, s in signals.items())
         return f"Can't tell spikes from ordinary days ({reasons})."
     if not spikes:
-        text = f"No spike in {ordinary['days']:,} days: everything came from ordinary weeks"
-        kept = ordinary["still_following_90d"]
-        if gained_o["status"] == "ok" and kept["status"] == "ok":
+        text = f"No spike in {ordinary.days:,} days: everything came from ordinary weeks"
+        kept = ordinary.still_following_90d
+        if gained_o.ok and kept.ok:
             text += (
-                f" ({gained_o['value']:,} new followers, {kept['value']:.0%} still following "
+                f" ({gained_o.value:,} new followers, {kept.value:.0%} still following "
                 "90 days later)"
             )
         return text + "."
     parts = [f"{spikes} spike{'s' if spikes > 1 else ''}"]
-    gained_s = pooled["followers_gained"]
-    if (
-        gained_s["status"] == "ok"
-        and gained_o["status"] == "ok"
-        and gained_o["per_day"] is not None
-    ):
+    gained_s = pooled.followers_gained
+    if gained_s.ok and gained_o.ok and gained_o.per_day is not None:
         parts.append(
-            f" brought {gained_s['value']:,} followers in {pooled['days']} days "
-            f"({gained_s['per_day']:.1f} a day against {gained_o['per_day']:.1f} on ordinary days)"
+            f" brought {gained_s.value:,} followers in {pooled.days} days "
+            f"({gained_s.per_day:.1f} a day against {gained_o.per_day:.1f} on ordinary days)"
         )
-    kept_s, kept_o = pooled["still_following_90d"], ordinary["still_following_90d"]
+    kept_s, kept_o = pooled.still_following_90d, ordinary.still_following_90d
     judgement = "Too early or too little data to say whether spike followers stayed."
-    if kept_s["status"] == "ok" and kept_o["status"] == "ok":
+    if kept_s.ok and kept_o.ok and kept_s.interval and kept_o.interval:
         parts.append(
             f"; {_pct(kept_s)} still followed 90 days later, against {_pct(kept_o)} ordinary "
             "followers"
         )
-        (low_s, high_s), (low_o, high_o) = kept_s["interval"], kept_o["interval"]
+        (low_s, high_s), (low_o, high_o) = kept_s.interval, kept_o.interval
         if high_s < low_o:
             judgement = "A one-hit wonder: the followers the spikes brought did not stay."
         elif low_s > high_o:
             judgement = "The Beatles: the spikes' followers stayed better than ordinary ones."
         else:
             judgement = "Spike followers stayed about as well as ordinary ones."
-    core_s, core_o = pooled["new_core_members"], ordinary["new_core_members"]
-    if core_s["status"] == "ok" and core_o["status"] == "ok" and core_o["share"] is not None:
-        share = core_s["share"]
+    core_s, core_o = pooled.new_core_members, ordinary.new_core_members
+    if core_s.ok and core_o.ok and core_o.share is not None:
+        share = core_s.share
         parts.append(
-            f"; {core_s['value']:,} new core members"
+            f"; {core_s.value:,} new core members"
             + (
-                f" ({share:.1%} of {core_s['newcomers']:,} newcomers, against "
-                f"{core_o['share']:.1%} of {core_o['newcomers']:,})"
+                f" ({share:.1%} of {core_s.newcomers:,} newcomers, against "
+                f"{core_o.share:.1%} of {core_o.newcomers:,})"
                 if share is not None
                 else ""
             )
         )
-    conv_s, conv_o = pooled["conversions"], ordinary["conversions"]
-    if conv_s["status"] == "ok" and conv_o["status"] == "ok":
+    conv_s, conv_o = pooled.conversions, ordinary.conversions
+    if conv_s.ok and conv_o.ok:
         parts.append(
-            f"; {conv_s['value']:,} conversions from their posts ({conv_s['per_post']:.2f} a post "
-            f"against {conv_o['per_post']:.2f})"
+            f"; {conv_s.value:,} conversions from their posts ({conv_s.per_post:.2f} a post "
+            f"against {conv_o.per_post:.2f})"
         )
     return "".join(parts) + ". " + judgement
 
 
 def audit_spikes(
-    backend: Any,
-    tables: Tables,
-    context: Context,
+    session: Session,
     *,
     post_detector: SpikeDetector = POST_DETECTOR,
     follow_detector: SpikeDetector = FOLLOW_DETECTOR,
     tail_days: int = 2,
 ) -> SpikeAudit:
     """Find the own accounts' spikes and what each left, against ordinary days."""
+    backend, tables, context = session.backend, session.tables, session.context
     span = _span(backend, tables, context)
     if span["first"] is None or span["last"] is None:
         reason = "needs posts or interactions of your own accounts in the period"
         return SpikeAudit(
             spikes=(),
-            ordinary={},
-            in_spikes={},
-            signals={k: _not(reason) for k in SIGNALS},
+            ordinary=None,
+            in_spikes=None,
+            signals={k: _no_signal(k, reason) for k in SIGNALS},
             verdict="Nothing to audit: " + reason + ".",
         )
     first, last = int(span["first"]), int(span["last"])
@@ -525,8 +695,8 @@ def audit_spikes(
         own = (post_day >= lo) & (post_day <= hi)
         in_window |= window
         spike_posts |= own
-        row = _spike_row(group, lo, hi, (lo, end), frame["post_id"][own].tolist())
-        rows.append(row | _measures(window, own, frame, daily, span))
+        measures = _measures(window, own, frame, daily, span)
+        rows.append(_spike(group, lo, hi, (lo, end), frame["post_id"][own].tolist(), measures))
     ordinary = _measures(~in_window, ~spike_posts, frame, daily, span)
     pooled = _measures(in_window, spike_posts, frame, daily, span)
     return SpikeAudit(
@@ -535,5 +705,5 @@ def audit_spikes(
         in_spikes=pooled,
         signals=signals,
         verdict=_verdict(len(rows), pooled, ordinary, signals),
-        period={"from": _iso(first), "to": _iso(last), "days": n, "tail_days": tail_days},
+        period=Period(_iso(first), _iso(last), n, tail_days),
     )

@@ -5,17 +5,20 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import ibis.expr.types as ir
 
 from rapport.metrics.spec import Measure, MetricSpec, get_metric, metrics
 from rapport.query.common import to_python
-from rapport.query.context import Context, build_context
+from rapport.query.context import Context
 from rapport.query.tables import Tables
 
-__all__ = ["MetricResult", "run_metrics", "wilson_interval"]
+if TYPE_CHECKING:
+    from rapport.session import Session
+
+__all__ = ["MetricResult", "evaluate", "run_metrics", "wilson_interval"]
 
 Z_95 = 1.959963984540054
 
@@ -161,22 +164,34 @@ def _run_one(backend: Any, spec: MetricSpec, tables: Tables, context: Context) -
     )
 
 
-def run_metrics(
+def evaluate(
     backend: Any,
+    tables: Tables,
+    context: Context,
     *,
-    context: Context | None = None,
     ids: Iterable[str] | None = None,
 ) -> list[MetricResult]:
-    """Evaluate metrics (all registered ones by default) on ``backend``."""
+    """Evaluate metrics (all registered ones by default) on ``backend`` for ``context``.
+
+    The engine-level entry: :func:`run_metrics` calls it with a session's backend, tables
+    and context.
+    """
     import rapport.metrics.builtin  # noqa: F401  (registers the built-in metrics)
 
-    own_context = context is None
-    context = context or build_context(backend)
-    tables = Tables.from_backend(backend)
     specs = [get_metric(i) for i in ids] if ids is not None else metrics()
-    try:
-        _needs_met(backend, specs, tables, context)
-        return [_run_one(backend, spec, tables, context) for spec in specs]
-    finally:
-        if own_context:
-            context.release()
+    _needs_met(backend, specs, tables, context)
+    return [_run_one(backend, spec, tables, context) for spec in specs]
+
+
+def run_metrics(
+    session: Session,
+    *,
+    ids: Iterable[str] | None = None,
+    context: Context | None = None,
+) -> list[MetricResult]:
+    """Every registered metric (or those of ``ids``) on the session's data.
+
+    ``context`` evaluates them for another account set or period than the session's (see
+    :meth:`~rapport.query.context.Context.for_accounts`); the caller releases it.
+    """
+    return evaluate(session.backend, session.tables, context or session.context, ids=ids)

@@ -57,7 +57,7 @@ def get_table(id: str) -> MetricTable:
     from rapport.errors import UsageError
 
     if id not in _TABLES:
-        raise UsageError(f"--table {id}: unknown table; known tables: {', '.join(_TABLES)}")
+        raise UsageError(f"{id!r}: unknown table; known tables: {', '.join(_TABLES)}")
     return _TABLES[id]
 
 

@@ -63,6 +63,7 @@ from rapport.models.base import Estimator, check_is_fitted
 __all__ = [
     "MODELS",
     "Baseline",
+    "CurvePoint",
     "Graph",
     "InfluenceMaximizer",
     "MalformedLine",
@@ -266,6 +267,15 @@ class Baseline:
 
 
 @dataclass(frozen=True)
+class CurvePoint:
+    """The estimated spread of the first ``k`` seeds, and the ``gain`` the k-th added."""
+
+    k: int
+    spread: float
+    gain: float
+
+
+@dataclass(frozen=True)
 class SeedChoice:
     """The seeds chosen, their estimated spread and curve, and simple rules beside them."""
 
@@ -284,15 +294,20 @@ class SeedChoice:
     handles: Mapping[Hashable, str] | None = field(default=None)
     """Display names of the seeds where known (people's handles)."""
 
-    def to_dict(self) -> dict[str, Any]:
+    def points(self) -> list[CurvePoint]:
+        """The diminishing-returns curve: the spread of the first k seeds and what the k-th
+        added."""
         gains = np.diff(np.asarray(self.curve), prepend=0.0)
+        return [
+            CurvePoint(j + 1, s, float(g))
+            for j, (s, g) in enumerate(zip(self.curve, gains, strict=True))
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
         result: dict[str, Any] = {
             "seeds": list(self.seeds),
             "estimated_spread": self.estimated_spread,
-            "curve": [
-                {"k": j + 1, "spread": s, "gain": float(g)}
-                for j, (s, g) in enumerate(zip(self.curve, gains, strict=True))
-            ],
+            "curve": [{"k": p.k, "spread": p.spread, "gain": p.gain} for p in self.points()],
         }
         if self.handles is not None:
             result["handles"] = [self.handles.get(s) for s in self.seeds]

@@ -6,25 +6,25 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 
-from rapport import __version__
+from rapport._version import __version__
 from rapport.config import Config
+from rapport.errors import UsageError
 from rapport.metrics.findings import OBJECTIVE_WEIGHTS, Finding, findings
 from rapport.metrics.run import MetricResult, run_metrics
 from rapport.metrics.spec import AREAS
-from rapport.query.context import build_context
-from rapport.query.tables import Tables
 from rapport.report.assets import vega_bundle
 from rapport.report.blocks import Block, Part
-from rapport.report.figures import FIGURES, Figure, Link, Sources
+from rapport.report.figures import FIGURES, Figure, Link
 from rapport.report.formatting import format_interval, format_value
 from rapport.report.strategy import care_block, strategy_part
 from rapport.report.virality import virality_part
-from rapport.store import Store
-from rapport.workspace import Workspace
+
+if TYPE_CHECKING:
+    from rapport.session import Session
 
 __all__ = ["SECTIONS", "Rendered", "Report", "Section", "render_report", "write_report"]
 
@@ -112,38 +112,48 @@ def section_order(config: Config) -> list[str]:
     return sorted(AREAS, key=lambda area: (-weights.get(area, 0.6), AREAS.index(area)))
 
 
+def _store_facts(session: Session) -> dict[str, Any]:
+    store = session.store
+    return {
+        "rows": store.row_counts(),
+        "quarantined": store.quarantine_count(),
+        "imports": store.recent_imports(limit=5),
+        "demo": store.meta("demo") == "true",
+    }
+
+
+def _title(session: Session) -> str:
+    handles = [f"@{a.handle}" for a in sorted(session.store.own_accounts(), key=lambda a: a.handle)]
+    if handles:
+        return ", ".join(handles)
+    return session.workspace.root.resolve().name if session.workspace else "rapport"
+
+
 def render_report(
-    backend: Any,
+    session: Session,
     *,
-    config: Config,
-    title: str,
-    since: dt.datetime | None = None,
-    until: dt.datetime | None = None,
+    title: str | None = None,
     generated_at: dt.datetime | None = None,
     store_facts: Mapping[str, Any] | None = None,
-    store: Store | None = None,
     progress: Progress | None = None,
 ) -> Rendered:
     """The report's HTML with its metric results, findings, chart count and parts.
 
-    ``store`` (the store ``backend`` belongs to) gives the plan, the care list and the
-    what-if their stored state; without it those blocks say what they need.
+    ``title`` defaults to the own accounts' handles; ``store_facts`` (rows per table,
+    quarantined records, recent imports) to what the session's store holds.
     """
     if progress:
         progress("metrics")
+    config = session.config
+    since, until = session.since, session.until
     moment = (generated_at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     today = generated_at.astimezone(dt.UTC) if generated_at is not None else None
-    care = care_block(store, config, today=today)  # before our context: see care_block
-    context = build_context(backend, since=since, until=until, settings={"config": config})
-    sources = Sources(backend, Tables.from_backend(backend), context, config)
-    try:
-        results = run_metrics(backend, context=context)
-        if progress:
-            progress("charts")
-        figures: dict[str, list[Figure]] = {area: FIGURES[area](sources) for area in AREAS}
-        parts = [strategy_part(sources, store=store, care=care), virality_part(sources)]
-    finally:
-        context.release()
+    care = care_block(session, today=today)
+    results = run_metrics(session)
+    if progress:
+        progress("charts")
+    figures: dict[str, list[Figure]] = {area: FIGURES[area](session) for area in AREAS}
+    parts = [strategy_part(session, care=care), virality_part(session)]
     ranked = findings(results, config)
     if progress:
         progress("page")
@@ -151,7 +161,7 @@ def render_report(
         _environment()
         .get_template("report.html.jinja2")
         .render(
-            title=title,
+            title=title if title is not None else _title(session),
             config=config,
             generated_at=moment.strftime("%Y-%m-%d %H:%M UTC"),
             since=since.date().isoformat() if since else None,
@@ -165,7 +175,7 @@ def render_report(
             findings=ranked,
             area_findings={area: [f for f in ranked if f.area == area] for area in AREAS},
             parts=parts,
-            store=store_facts or {},
+            store=dict(store_facts) if store_facts is not None else _store_facts(session),
             vega_bundle=vega_bundle(),
         )
     )
@@ -175,43 +185,22 @@ def render_report(
 
 
 def write_report(
+    session: Session,
     *,
-    workspace: Workspace,
     out: Path | None = None,
-    since: dt.datetime | None = None,
-    until: dt.datetime | None = None,
     generated_at: dt.datetime | None = None,
     progress: Progress | None = None,
 ) -> Report:
-    """Write the workspace's report (default: report.html in the workspace)."""
-    config = workspace.config()
-    target = out or workspace.root / "report.html"
-    with workspace.open_store(create=False) as store:
-        store.refresh_relevance(config.goal.target_audience)
-        accounts = store.connection.execute(
-            "SELECT handle FROM accounts WHERE role = 'own' ORDER BY handle"
-        ).fetchall()
-        title = ", ".join(f"@{a[0]}" for a in accounts) or workspace.root.resolve().name
-        facts = {
-            "rows": store.row_counts(),
-            "quarantined": store.quarantine_count(),
-            "imports": store.recent_imports(limit=5),
-            "demo": store.meta("demo") == "true",
-        }
-        rendered = render_report(
-            store.ibis,
-            config=config,
-            title=title,
-            since=since,
-            until=until,
-            generated_at=generated_at,
-            store_facts=facts,
-            store=store,
-            progress=progress,
-        )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.tmp")
+    """Write the session's report (default: report.html in the workspace) and say what it
+    holds."""
+    if out is None:
+        if session.workspace is None:
+            raise UsageError("give the report's path: this session has no workspace folder")
+        out = session.workspace.root / "report.html"
+    rendered = render_report(session, generated_at=generated_at, progress=progress)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    temporary = out.with_name(f".{out.name}.tmp")
     temporary.write_text(rendered.page, encoding="utf-8")
-    temporary.replace(target)
+    temporary.replace(out)
     blocks = [block for part in rendered.parts for block in part.blocks]
-    return Report(target, rendered.metrics, rendered.findings, rendered.charts, blocks)
+    return Report(out, rendered.metrics, rendered.findings, rendered.charts, blocks)

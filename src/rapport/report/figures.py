@@ -5,23 +5,23 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 from urllib.parse import urlsplit
 
 import pandas as pd
 
-from rapport.config import Config
 from rapport.metrics.builtin.content import kind_performance
 from rapport.metrics.builtin.engagement import engagement_denominator, has_engagement_data
 from rapport.metrics.builtin.retention import cohorts
 from rapport.metrics.builtin.timing import WEEKDAYS, performance_by
 from rapport.metrics.tables import get_table
 from rapport.query.common import post_engagement
-from rapport.query.context import Context
-from rapport.query.tables import Tables
 from rapport.report import charts, series
 
-__all__ = ["FIGURES", "Cell", "Figure", "Link", "Sources"]
+if TYPE_CHECKING:
+    from rapport.session import Session
+
+__all__ = ["FIGURES", "Cell", "Figure", "Link"]
 
 
 @dataclass(frozen=True)
@@ -72,21 +72,6 @@ class Figure:
         return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-@dataclass(frozen=True)
-class Sources:
-    backend: Any
-    tables: Tables
-    context: Context
-    config: Config
-
-    def frame(self, expr: Any) -> pd.DataFrame:
-        result = self.backend.execute(expr)
-        frame = result if isinstance(result, pd.DataFrame) else pd.DataFrame(result)
-        if "week" in frame:
-            frame["week"] = pd.to_datetime(frame["week"]).dt.strftime("%Y-%m-%d")
-        return frame
-
-
 def _rows(frame: pd.DataFrame, formats: Mapping[str, Callable[[Any], str]]) -> list[list[Cell]]:
     return [[formats.get(str(k), _text)(v) for k, v in record.items()]
             for record in frame.to_dict("records")]  # fmt: skip
@@ -116,7 +101,7 @@ def _empty(fid: str, title: str, note: str) -> Figure:
     return Figure(fid, title, None, [], [], note)
 
 
-def _rated(s: Sources) -> bool:
+def _rated(s: Session) -> bool:
     return has_engagement_data(s.context)
 
 
@@ -126,7 +111,7 @@ _NOT_RATED = (
 )
 
 
-def engagement_figures(s: Sources) -> list[Figure]:
+def engagement_figures(s: Session) -> list[Figure]:
     if not _rated(s):
         return [_empty("engagement", "Engagement per post over time", _NOT_RATED)]
     weekly, denominator = series.engagement_weekly(s.tables, s.context)
@@ -148,7 +133,7 @@ def engagement_figures(s: Sources) -> list[Figure]:
     ]
 
 
-def community_figures(s: Sources) -> list[Figure]:
+def community_figures(s: Session) -> list[Figure]:
     figures = []
     people = s.frame(series.people_weekly(s.tables, s.context))
     if people.empty:
@@ -227,7 +212,7 @@ def community_figures(s: Sources) -> list[Figure]:
     return figures
 
 
-def retention_figures(s: Sources) -> list[Figure]:
+def retention_figures(s: Session) -> list[Figure]:
     frame = s.frame(cohorts(s.tables, s.context))
     if frame.empty:
         return [_empty("cohorts", "Monthly cohorts", "Needs people's engagement with times.")]
@@ -256,7 +241,7 @@ def retention_figures(s: Sources) -> list[Figure]:
     ]
 
 
-def reciprocity_figures(s: Sources) -> list[Figure]:
+def reciprocity_figures(s: Session) -> list[Figure]:
     weekly = s.frame(series.replies_weekly(s.tables, s.context))
     if weekly.empty:
         return [
@@ -303,7 +288,7 @@ def reciprocity_figures(s: Sources) -> list[Figure]:
     return figures
 
 
-def promotion_figures(s: Sources) -> list[Figure]:
+def promotion_figures(s: Session) -> list[Figure]:
     if not _rated(s):
         return [_empty("promo", "Promotions against other posts", _NOT_RATED)]
     kinds = s.frame(kind_performance(s.tables, s.context))
@@ -346,7 +331,7 @@ def promotion_figures(s: Sources) -> list[Figure]:
     ]
 
 
-def consistency_figures(s: Sources) -> list[Figure]:
+def consistency_figures(s: Session) -> list[Figure]:
     posts = s.frame(series.posts_weekly(s.tables, s.context))
     if posts.empty:
         return [
@@ -372,7 +357,7 @@ def consistency_figures(s: Sources) -> list[Figure]:
     ]
 
 
-def content_figures(s: Sources) -> list[Figure]:
+def content_figures(s: Session) -> list[Figure]:
     if not _rated(s):
         return [_empty("kinds", "Performance by kind of post", _NOT_RATED)]
     kinds = s.frame(kind_performance(s.tables, s.context))
@@ -402,7 +387,7 @@ def content_figures(s: Sources) -> list[Figure]:
     ]
 
 
-def audience_figures(s: Sources) -> list[Figure]:
+def audience_figures(s: Session) -> list[Figure]:
     if s.tables.relevance is None or not s.config.goal.target_audience:
         return [
             _empty(
@@ -438,7 +423,7 @@ def audience_figures(s: Sources) -> list[Figure]:
     ]
 
 
-def conversions_figures(s: Sources) -> list[Figure]:
+def conversions_figures(s: Session) -> list[Figure]:
     posts = s.frame(get_table("posts").build(s.tables, s.context))
     if posts.empty or int(posts["conversions"].sum()) == 0:
         return [
@@ -467,7 +452,7 @@ def conversions_figures(s: Sources) -> list[Figure]:
     ]
 
 
-def sentiment_figures(s: Sources) -> list[Figure]:
+def sentiment_figures(s: Session) -> list[Figure]:
     if s.tables.interaction_text is None:
         return [_empty("mood", "How people feel", "Needs replies with text.")]
     frame = s.frame(series.sentiment_weekly(s.tables, s.context))
@@ -497,7 +482,7 @@ def sentiment_figures(s: Sources) -> list[Figure]:
     ]
 
 
-def timing_figures(s: Sources) -> list[Figure]:
+def timing_figures(s: Session) -> list[Figure]:
     if not _rated(s):
         return [_empty("hours", "When to post", _NOT_RATED)]
     figures = []
@@ -535,7 +520,7 @@ def timing_figures(s: Sources) -> list[Figure]:
     return figures or [_empty("hours", "When to post", _NOT_RATED)]
 
 
-FIGURES: dict[str, Callable[[Sources], list[Figure]]] = {
+FIGURES: dict[str, Callable[[Session], list[Figure]]] = {
     "engagement": engagement_figures,
     "community": community_figures,
     "retention": retention_figures,

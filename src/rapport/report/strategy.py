@@ -6,20 +6,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from rapport.config import OBJECTIVES, Config
+from rapport.config import OBJECTIVES
 from rapport.errors import RapportError
 from rapport.report import charts
 from rapport.report.blocks import Block, Part, count, guarded, number, pct, unavailable
-from rapport.report.figures import Cell, Figure, Link, Sources
+from rapport.report.figures import Cell, Figure, Link
 from rapport.store import Store
+from rapport.store.plans import latest_whatif
 from rapport.strategy.benchmark import Benchmark, competitor_benchmark, format_gap, format_value
 from rapport.strategy.care import care_list
 from rapport.strategy.planner import benchmark_history, latest_plans, make_plan
-from rapport.strategy.whatif_runs import latest_whatif
+
+if TYPE_CHECKING:
+    from rapport.session import Session
 
 __all__ = ["WHATIF_OUTCOMES", "care_block", "strategy_part"]
 
@@ -32,7 +35,7 @@ GOAL_MISSING = (
     "No goal set: the plan weighs every area alike. Set [goal] objective in rapport.toml "
     f"({', '.join(OBJECTIVES)}) and it puts first what matters for that goal."
 )
-NO_STORE = "not computable: needs the workspace's store (write the report with `rapport report`)"
+
 WHATIF_OUTCOMES = {
     "followers": "Followers",
     "core_community": "Core community",
@@ -132,11 +135,10 @@ def _area_names(bench: Benchmark | None) -> dict[str, tuple[str, str]]:
     }
 
 
-def _plan_block(
-    s: Sources, store: Store | None, bench: Benchmark | None, bench_error: str | None
-) -> Block:
+def _plan_block(s: Session, bench: Benchmark | None, bench_error: str | None) -> Block:
     title = "The plan: number one in a few areas, one after another"
-    stored = latest_plans(store, n=1) if store is not None else []
+    store = s.store
+    stored = latest_plans(store, n=1)
     if stored:
         plan: Mapping[str, Any] = stored[0].plan
         names = _area_names(stored[0].benchmark or bench)
@@ -145,7 +147,7 @@ def _plan_block(
             "`rapport plan --progress` shows the movement since; `rapport plan` makes a new one."
         )
     elif bench is not None:
-        history = benchmark_history(store) if store is not None else []
+        history = benchmark_history(store)
         plan = make_plan(bench, s.config, history=history).to_dict()
         names = _area_names(bench)
         source = (
@@ -236,8 +238,8 @@ def _plan_block(
 
 
 # -- care list -------------------------------------------------------------------------------
-def _care_block(store: Store, config: Config, today: dt.datetime | None) -> Block:
-    care = care_list(store, config, today=today).to_dict()
+def _care_block(session: Session, today: dt.datetime | None) -> Block:
+    care = care_list(session, today=today).to_dict()
     items = care["items"]
     rows: list[list[Cell]] = [
         [
@@ -382,25 +384,18 @@ def _whatif_block(store: Store) -> Block:
     )
 
 
-def care_block(store: Store | None, config: Config, *, today: dt.datetime | None) -> Block:
-    """Today's care list, or why not.
-
-    Call it before building the report's context, or after releasing it: the care list
-    builds and releases a context of its own on the same backend, and Ibis shares what two
-    contexts cache, so releasing one would drop tables the other still uses.
-    """
-    if store is None:
-        return unavailable("care-list", "Today's care list", NO_STORE)
-    return guarded("care-list", "Today's care list", lambda: _care_block(store, config, today))
+def care_block(session: Session, *, today: dt.datetime | None) -> Block:
+    """Today's care list, or why not."""
+    return guarded("care-list", "Today's care list", lambda: _care_block(session, today))
 
 
-def strategy_part(s: Sources, *, store: Store | None, care: Block) -> Part:
+def strategy_part(s: Session, *, care: Block) -> Part:
     """The strategy section: each block on its own, with its reason when it fails; ``care``
     is :func:`care_block`'s."""
     bench: Benchmark | None = None
     bench_error: str | None = None
     try:
-        bench = competitor_benchmark(s.backend, s.tables, s.context, window_days=WINDOW_DAYS)
+        bench = competitor_benchmark(s, window_days=WINDOW_DAYS)
         benchmark = _benchmark_block(bench)
     except RapportError as error:
         bench_error = f"not computable: {error}"
@@ -412,12 +407,9 @@ def strategy_part(s: Sources, *, store: Store | None, care: Block) -> Part:
             )
         benchmark = unavailable("benchmark", "You and your closest competitors", bench_error)
     title = "The plan"
-    plan = guarded("plan", title, lambda: _plan_block(s, store, bench, bench_error))
+    plan = guarded("plan", title, lambda: _plan_block(s, bench, bench_error))
     whatif_title = "What if: strategies side by side"
-    if store is None:
-        whatif = unavailable("whatif", whatif_title, NO_STORE)
-    else:
-        whatif = guarded("whatif", whatif_title, lambda: _whatif_block(store))
+    whatif = guarded("whatif", whatif_title, lambda: _whatif_block(s.store))
     return Part(
         "strategy",
         "What to do next",

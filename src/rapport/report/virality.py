@@ -5,18 +5,20 @@ CLI uses, each degrading to its reason on its own."""
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from rapport.analyses.forecasts import forecast_posts
 from rapport.analyses.odds import account_odds
 from rapport.analyses.seeds import care_first
-from rapport.analyses.spike_audit import audit_spikes
+from rapport.analyses.spike_audit import Measured, Measures, audit_spikes
 from rapport.report import charts
 from rapport.report.blocks import Block, Part, count, guarded, number, pct, unavailable
-from rapport.report.figures import Cell, Figure, Sources
+from rapport.report.figures import Cell, Figure
+
+if TYPE_CHECKING:
+    from rapport.session import Session
 
 __all__ = ["CARE_FIRST_K", "FORECASTS", "chance", "virality_part"]
 
@@ -50,15 +52,20 @@ def _one_in(p: Any) -> str:
     return f"1 in {1 / p:,.0f}"
 
 
+def _finite(value: float | None) -> float | None:
+    """A finite number, or None (as ``rapport forecast --json`` gives them)."""
+    return float(value) if value is not None and math.isfinite(value) else None
+
+
 def _duration(seconds: float) -> str:
     hours = seconds / 3600
     return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} days"
 
 
 # -- forecasts -------------------------------------------------------------------------------
-def _forecasts(s: Sources) -> Block:
+def _forecasts(s: Session) -> Block:
     title = "Forecasts of recent posts"
-    found = forecast_posts(s.backend, s.tables, s.context, limit=FORECASTS)
+    found = forecast_posts(s, limit=FORECASTS)
     if not found:
         return unavailable(
             "forecasts",
@@ -75,41 +82,44 @@ def _forecasts(s: Sources) -> Block:
     points = []
     level = ""
     for f in found:
-        d = f.to_dict()  # finite numbers or None, as `rapport forecast --json` gives them
-        pid = str(d["id"])
+        pid = f.id
         posted = known["created_at"].get(pid) if pid in known.index else None
         text = known["text"].get(pid) if pid in known.index else None
         day = pd.Timestamp(posted).strftime("%Y-%m-%d") if pd.notna(posted) else ""
         excerpt = "" if text is None or pd.isna(text) else str(text)
         excerpt = excerpt if len(excerpt) <= 60 else excerpt[:59] + "…"
-        low, high = d["interval"] if d["interval"] is not None else (None, None)
-        level = f"{d['interval_level']:.0%}"
-        predicted = d["predicted_final"]
+        low, high = (
+            (_finite(f.interval[0]), _finite(f.interval[1]))
+            if f.interval is not None
+            else (None, None)
+        )
+        level = f"{f.interval_level:.0%}"
+        predicted = _finite(f.predicted_final)
         if predicted is None:
             forecast, span = "declined: supercritical, no finite forecast", ""
         elif high is None:
             forecast, span = count(predicted), f"{count(low)} or more (no upper end)"
         else:
             forecast, span = count(predicted), f"{count(low)} to {count(high)}"
-        flags = (["near-critical: fragile"] if d["near_critical"] else []) + list(d["notes"])
+        flags = (["near-critical: fragile"] if f.near_critical else []) + list(f.notes)
         rows.append(
             [
                 pid,
                 day,
                 excerpt,
-                _duration(d["observe_seconds"]),
-                count(d["observed"]),
+                _duration(f.observe),
+                count(f.observed),
                 forecast,
                 span,
-                number(d["r"], 2),
-                str(d["model"]),
+                number(_finite(f.r), 2),
+                f.model,
                 "; ".join(flags),
             ]
         )
         points.append(
             {
                 "label": f"{pid} ({day})" if day else pid,
-                "observed": float(d["observed"]),
+                "observed": float(f.observed),
                 "predicted": math.nan if predicted is None else float(predicted),
                 "low": math.nan if low is None or predicted is None else float(low),
                 "high": math.nan if high is None or predicted is None else float(high),
@@ -150,33 +160,27 @@ def _forecasts(s: Sources) -> Block:
 
 
 # -- odds ------------------------------------------------------------------------------------
-def _odds(s: Sources) -> Block:
+def _odds(s: Session) -> Block:
     title = "The odds of going viral"
-    odds = account_odds(s.backend, s.tables, s.context).to_dict()
+    odds = account_odds(s)
     rows: list[list[Cell]] = [
-        [
-            count(t["reshares"]),
-            chance(t["probability"]),
-            _one_in(t["probability"]),
-            f"{chance(t['interval'][0])} to {chance(t['interval'][1])}",
-            _one_in(t["published_average"]),
-        ]
-        for t in odds["thresholds"]
-    ]
-    mixture = odds["mixture"]
+        [count(k), chance(p), _one_in(p), f"{chance(low)} to {chance(high)}", _one_in(q)]
+        for k, p, (low, high), q in zip(
+            odds.thresholds, odds.probabilities, odds.intervals, odds.prior_probabilities,
+            strict=True,
+        )
+    ]  # fmt: skip
+    mixture = odds.mixture
     weights: list[list[Cell]] = [
         [number(r, 3), chance(w), chance(q)]
         for r, w, q in zip(
-            mixture["reproduction_numbers"],
-            mixture["weights"],
-            mixture["prior_weights"],
-            strict=True,
+            mixture.reproduction_numbers, mixture.weights, mixture.prior_weights, strict=True
         )
     ]
     return Block(
         "odds",
         title,
-        lines=[odds["summary"]],
+        lines=[odds.summary],
         figures=[
             Figure(
                 "odds",
@@ -191,10 +195,10 @@ def _odds(s: Sources) -> Block:
                 None,
                 ["Reproduction number R", "Weight for this account", "Prior weight"],
                 weights,
-                note=f"Prior: {mixture['prior']}",
+                note=f"Prior: {mixture.prior}",
             ),
         ],
-        notes=[f"What this rests on: {odds['rests_on']}"],
+        notes=[f"What this rests on: {odds.rests_on}"],
     )
 
 
@@ -208,67 +212,58 @@ _MEASURES = {
 }
 
 
-def _measure(name: str, m: Mapping[str, Any] | None) -> str:
-    if not m:
-        return ""
-    if m.get("status") != "ok":
+def _measure(name: str, m: Measured) -> str:
+    if not m.ok:
         return "not computable"
     if name == "followers_gained":
-        return count(m["value"])
+        return count(m.value)
     if name.startswith("still_following"):
-        return f"{pct(m['value'])} of {count(m['n'])}"
+        return f"{pct(m.value)} of {count(m.n)}"
     if name == "new_core_members":
-        share = f" ({pct(m['share'], 1)})" if m.get("share") is not None else ""
-        return f"{count(m['value'])} of {count(m['newcomers'])} newcomers{share}"
-    return f"{count(m['value'])} ({number(m['per_post'], 2)} a post)"
+        share = f" ({pct(m.share, 1)})" if m.share is not None else ""
+        return f"{count(m.value)} of {count(m.newcomers)} newcomers{share}"
+    return f"{count(m.value)} ({number(m.per_post, 2)} a post)"
 
 
-def _spikes(s: Sources) -> Block:
+def _spikes(s: Session) -> Block:
     title = "The spike audit: did the spikes leave anything that lasted?"
-    audit = audit_spikes(s.backend, s.tables, s.context).to_dict()
-    signals = audit["signals"]
-    if not audit["ordinary"] or all(v.get("status") != "ok" for v in signals.values()):
-        return unavailable("spikes", title, audit["verdict"])
+    audit = audit_spikes(s)
+    signals = audit.signals
+    if audit.ordinary is None or all(not v.ok for v in signals.values()):
+        return unavailable("spikes", title, audit.verdict)
     rows: list[list[Cell]] = []
     reasons: set[str] = set()
 
-    def measures(row: Mapping[str, Any]) -> list[Cell]:
+    def measures(found: Measures) -> list[Cell]:
+        cells: list[Cell] = []
         for name, label in _MEASURES.items():
-            m = row.get(name) or {}
-            if m.get("status") == "not_computable":
-                reasons.add(f"{label}, where not computable: {m.get('reason')}")
-        return [_measure(name, row.get(name)) for name in _MEASURES]
+            m: Measured = getattr(found, name)
+            if not m.ok:
+                reasons.add(f"{label}, where not computable: {m.reason}")
+            cells.append(_measure(name, m))
+        return cells
 
-    for spike in audit["spikes"]:
-        days = (
-            spike["day"]
-            if spike["day"] == spike["last_day"]
-            else (f"{spike['day']} to {spike['last_day']}")
-        )
-        size = f"{count(spike['size'])} against about {count(spike['baseline'])} {spike['unit']}"
+    for spike in audit.spikes:
+        days = spike.day if spike.day == spike.last_day else f"{spike.day} to {spike.last_day}"
+        size = f"{count(spike.size)} against about {count(spike.baseline)} {spike.unit}"
         rows.append(
-            [
-                days,
-                spike["kind"].replace("+", ", "),
-                size,
-                ", ".join(spike["post_ids"]),
-                *measures(spike),
-            ]
-        )
-    for label, row in (
-        ("all spikes together", audit["in_spikes"]),
-        ("ordinary days", audit["ordinary"]),
+            [days, spike.kind.replace("+", ", "), size, ", ".join(spike.post_ids),
+             *measures(spike.measures)]
+        )  # fmt: skip
+    for label, together in (
+        ("all spikes together", audit.in_spikes),
+        ("ordinary days", audit.ordinary),
     ):
-        if row and row.get("days"):
-            rows.append([label, "", f"{count(row['days'])} days", "", *measures(row)])
-    period = audit.get("period") or {}
-    lines = [audit["verdict"]]
-    if period:
+        if together is not None and together.days:
+            rows.append([label, "", f"{count(together.days)} days", "", *measures(together)])
+    period = audit.period
+    lines = [audit.verdict]
+    if period is not None:
         lines.append(
-            f"Period {period['from']} to {period['to']}; each spike's window runs "
-            f"{period['tail_days']} days past it, for the follows that keep coming."
+            f"Period {period.first} to {period.last}; each spike's window runs "
+            f"{period.tail_days} days past it, for the follows that keep coming."
         )
-    skipped = [f"{k}: {v['reason']}" for k, v in signals.items() if v.get("status") != "ok"]
+    skipped = [f"{k}: {v.reason}" for k, v in signals.items() if not v.ok]
     notes = sorted(reasons)
     if skipped:
         notes.append("Signals not searched for spikes: " + "; ".join(skipped))
@@ -290,41 +285,37 @@ def _spikes(s: Sources) -> Block:
 
 
 # -- care first ------------------------------------------------------------------------------
-def _people_known(s: Sources) -> int:
+def _people_known(s: Session) -> int:
     rows = s.context.interactions(s.tables)
     found = s.backend.execute(rows.filter(rows.person_id.notnull()).person_id.nunique())
     return int(found or 0)
 
 
-def _care_first(s: Sources) -> Block:
+def _care_first(s: Session) -> Block:
     title = "Who to care for first"
     k = max(1, min(CARE_FIRST_K, _people_known(s)))
-    choice = care_first(s.backend, s.tables, s.context, k=k).to_dict()
-    seeds: Sequence[Any] = choice["seeds"]
-    handles = choice.get("handles") or [None] * len(seeds)
-    curve = choice["curve"]
+    choice = care_first(s, k=k)
+    seeds = choice.seeds
+    handles = [choice.handles.get(x) for x in seeds] if choice.handles else [None] * len(seeds)
+    curve = choice.points()
     rows: list[list[Cell]] = [
-        [
-            str(point["k"]),
-            str(handle) if handle else str(seed),
-            count(point["spread"]),
-            count(point["gain"]),
-        ]
+        [str(point.k), str(handle) if handle else str(seed), count(point.spread),
+         count(point.gain)]
         for seed, handle, point in zip(seeds, handles, curve, strict=True)
-    ]
+    ]  # fmt: skip
     baselines = [
-        (name, choice[key]["estimated_spread"])
+        (name, choice.baselines[key].estimated_spread)
         for key, name in (("by_followers", "by follower count"), ("by_random", "at random"))
-        if key in choice
+        if key in choice.baselines
     ]
-    frame = pd.DataFrame(curve)[["k", "spread"]]
+    frame = pd.DataFrame([{"k": p.k, "spread": p.spread} for p in curve], columns=["k", "spread"])
     others = pd.DataFrame(
         [{"k": len(seeds), "spread": spread, "rule": name} for name, spread in baselines]
     )
     compared = "; ".join(f"{name}: {count(spread)}" for name, spread in baselines)
     line = (
         f"Looking after these {len(seeds)} people first spreads your care to an estimated "
-        f"{count(choice['estimated_spread'])} people"
+        f"{count(choice.estimated_spread)} people"
     )
     return Block(
         "care-first",
@@ -343,12 +334,12 @@ def _care_first(s: Sources) -> Block:
         notes=[
             f"The report chooses at most {CARE_FIRST_K} people, to stay quick; "
             "`rapport seeds --k 50` chooses more.",
-            f"Method: {choice['method']}.",
+            f"Method: {choice.method}.",
         ],
     )
 
 
-def virality_part(s: Sources) -> Part:
+def virality_part(s: Session) -> Part:
     """The "virality reality" section: each block on its own, with its reason when it fails."""
     return Part(
         "virality",

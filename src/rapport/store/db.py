@@ -25,20 +25,50 @@ import pyarrow as pa
 from rapport.canonical.batch import Batch, FileDigest
 from rapport.canonical.records import Rejection, raw_json
 from rapport.canonical.schema import TABLE_ORDER, TABLES, TableSpec, arrow_schema
-from rapport.errors import StoreError, WorkspaceError
+from rapport.errors import StoreError, WorkspaceBusy
 from rapport.query.tables import Tables
 from rapport.store._sql import count, scalar
 from rapport.store.attribution import attribute_conversions
-from rapport.store.enrich import enrich_texts, refresh_relevance
+from rapport.store.enrich import current_relevance, enrich_texts, refresh_relevance
+from rapport.store.locking import connect, remove_marker, write_marker
 from rapport.store.merge import dedupe_incoming, drop_repeated_observations, merge_incoming
-from rapport.store.migrations import migrate
+from rapport.store.migrations import migrate, pending_migrations
 
-__all__ = ["ImportSummary", "Store", "TableCounts"]
+__all__ = ["AccountRow", "ImportRecord", "ImportSummary", "Store", "TableCounts"]
 
 STORE_FILE = "rapport.duckdb"
 MEMORY_LIMIT_VAR = "RAPPORT_DUCKDB_MEMORY_LIMIT"
 """Environment variable capping DuckDB's memory (e.g. ``2GB``); DuckDB's default otherwise."""
 _PERSON_TABLES = ("people", "interactions")
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    """One stored account."""
+
+    account_id: str
+    platform: str
+    handle: str
+    followers: int | None
+    role: str = "own"
+
+
+@dataclass(frozen=True)
+class ImportRecord:
+    """One past import, as ``rapport status`` and the report list them."""
+
+    import_id: int
+    source: str
+    origin: str
+    finished_at: str
+    seconds: float
+    added: int
+    updated: int
+    unchanged: int
+    rejected: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 @dataclass
@@ -92,23 +122,56 @@ class ImportSummary:
 class Store:
     """A workspace's DuckDB file, migrated to the current schema on open."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        read_only: bool = False,
+        wait: float | None = None,
+        on_wait: Callable[[str], None] | None = None,
+        purpose: str = "a rapport command",
+    ) -> None:
+        """Open the store at ``path`` (created when missing, unless ``read_only``).
+
+        A read-only store can be open in many processes at once; a writable one in only one,
+        and then in no other process at all. While another process holds the file, wait up
+        to ``wait`` seconds (default: ``$RAPPORT_WAIT_SECONDS`` or 120), telling ``on_wait``
+        once; ``purpose`` says what a writer is doing, for readers who wait on it.
+        """
         self.path = Path(path)
+        self.read_only = read_only
+        self._con = self._connect(read_only=read_only, wait=wait, on_wait=on_wait)
+        if read_only and pending_migrations(self._con):
+            # An older store: upgrade it once (a short write), then read.
+            self._con.close()
+            self._con = self._connect(read_only=False, wait=wait, on_wait=on_wait)
+            self._configure()
+            migrate(self._con)
+            self._con.close()
+            self._con = self._connect(read_only=True, wait=wait, on_wait=on_wait)
+        if not read_only:
+            write_marker(self.path, purpose)
+        self._configure()
+        if not read_only:
+            migrate(self._con)
+        self._ibis = ibis.duckdb.from_connection(self._con)
+
+    def _connect(
+        self, *, read_only: bool, wait: float | None, on_wait: Callable[[str], None] | None
+    ) -> duckdb.DuckDBPyConnection:
         try:
-            self._con = duckdb.connect(str(self.path))
+            return connect(self.path, read_only=read_only, wait=wait, on_wait=on_wait)
+        except WorkspaceBusy:
+            raise
         except duckdb.IOException as exc:
-            if "lock" in str(exc).lower():
-                raise WorkspaceError(
-                    self.path,
-                    problem="the store is in use by another rapport process",
-                    fix="wait for it to finish, then try again",
-                ) from None
             raise StoreError(self.path, problem=f"can't open the store ({exc})") from None
         except duckdb.Error as exc:
             raise StoreError(
                 self.path,
                 problem=f"not a usable rapport store ({exc}); move it away and import again",
             ) from None
+
+    def _configure(self) -> None:
         self._con.execute("SET TimeZone = 'UTC'")
         limit = os.environ.get(MEMORY_LIMIT_VAR)
         if limit:
@@ -118,12 +181,12 @@ class Store:
                 raise StoreError(
                     self.path, problem=f"{MEMORY_LIMIT_VAR}={limit!r}: {exc}"
                 ) from None
-        migrate(self._con)
-        self._ibis = ibis.duckdb.from_connection(self._con)
 
     # -- life cycle -------------------------------------------------------------------------
     def close(self) -> None:
         self._con.close()
+        if not self.read_only:
+            remove_marker(self.path)
 
     def __enter__(self) -> Store:
         return self
@@ -167,7 +230,7 @@ class Store:
     def export_tables(self) -> dict[str, pa.Table]:
         return {name: self.read_table(name) for name in TABLE_ORDER}
 
-    def recent_imports(self, *, limit: int = 10) -> list[dict[str, Any]]:
+    def recent_imports(self, *, limit: int = 10) -> list[ImportRecord]:
         rows = self._con.execute(
             "SELECT import_id, source, origin, strftime(finished_at, '%Y-%m-%dT%H:%M:%SZ'), "
             "seconds, rows_added, rows_updated, "
@@ -185,15 +248,45 @@ class Store:
             "unchanged",
             "rejected",
         )
-        return [dict(zip(keys, row, strict=True)) for row in rows]
+        return [ImportRecord(**dict(zip(keys, row, strict=True))) for row in rows]
 
     def quarantine_count(self) -> int:
         return count(self._con, "quarantine")
 
     def refresh_relevance(self, audience: str) -> int:
-        """Score bios and replies against the target audience where not yet scored."""
+        """Score bios and replies against the target audience where not yet scored (a write)."""
         with self.transaction() as con:
             return refresh_relevance(con, audience=audience)
+
+    def current_relevance(self, audience: str) -> str | None:
+        """The table of relevance scores for ``audience``: None when the stored ``relevance``
+        table is current, else a temporary table computed without writing (for readers)."""
+        return current_relevance(self._con, audience=audience)
+
+    def own_accounts(self) -> list[AccountRow]:
+        """The accounts stored with role ``own``, by platform and handle."""
+        rows = self._con.execute(
+            "SELECT account_id, platform, handle, followers FROM accounts WHERE role = 'own' "
+            "ORDER BY platform, handle"
+        ).fetchall()
+        return [AccountRow(str(a), str(p), str(h), None if f is None else int(f))
+                for a, p, h, f in rows]  # fmt: skip
+
+    def accounts(self) -> list[AccountRow]:
+        """Every stored account (own, competitor, other), by role and handle."""
+        rows = self._con.execute(
+            "SELECT account_id, platform, handle, followers, role FROM accounts "
+            "ORDER BY role, handle"
+        ).fetchall()
+        return [AccountRow(str(a), str(p), str(h), None if f is None else int(f), str(r))
+                for a, p, h, f, r in rows]  # fmt: skip
+
+    def post_span(self) -> tuple[str | None, str | None]:
+        """The first and last post's creation time, as text (None without posts)."""
+        row = self._con.execute(
+            "SELECT min(created_at)::VARCHAR, max(created_at)::VARCHAR FROM posts"
+        ).fetchall()[0]
+        return (None if row[0] is None else str(row[0]), None if row[1] is None else str(row[1]))
 
     def sync_state(self, prefix: str) -> dict[str, str]:
         """What earlier pulls left under keys starting with ``prefix`` (cursors, newest ids)."""
@@ -205,6 +298,12 @@ class Store:
     def meta(self, key: str) -> str | None:
         value = scalar(self._con, "SELECT value FROM meta WHERE key = ?", [key])
         return None if value is None else str(value)
+
+    def mark_demo(self) -> None:
+        """Record that this store holds the synthetic demo (a later demo may replace it)."""
+        with self.transaction() as con:
+            con.execute("DELETE FROM meta WHERE key = 'demo'")
+            con.execute("INSERT INTO meta VALUES ('demo', 'true')")
 
     # -- writing ----------------------------------------------------------------------------
     @contextmanager
@@ -219,9 +318,17 @@ class Store:
         self._con.execute("COMMIT")
 
     def apply(
-        self, batch: Batch, *, progress: Callable[[str], None] | None = None
+        self,
+        batch: Batch,
+        *,
+        audience: str | None = None,
+        progress: Callable[[str], None] | None = None,
     ) -> ImportSummary:
-        """Write a batch in one transaction and record the import; return what happened."""
+        """Write a batch in one transaction and record the import; return what happened.
+
+        ``audience`` (the workspace's target audience) has new bios and replies scored for
+        relevance in the same transaction, so readers find the scores stored.
+        """
         started = dt.datetime.now(dt.UTC)
         clock = time.perf_counter()
         summary = ImportSummary(
@@ -259,6 +366,8 @@ class Store:
                 rejections.extend(rejected)
                 counts.rejected += len(rejected)
             enrich_texts(con, progress=progress)
+            if audience:
+                refresh_relevance(con, audience=audience)
             attributed = attribute_conversions(con)
             if attributed:
                 summary.notices.append(

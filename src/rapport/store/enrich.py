@@ -9,14 +9,20 @@ Metrics read these tables; nothing text-derived is recomputed per query.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import duckdb
 import pyarrow as pa
 
 from rapport.store._sql import scalar
 
-__all__ = ["AUDIENCE_SUBJECTS", "enrich_texts", "refresh_relevance", "text_hash"]
+__all__ = [
+    "AUDIENCE_SUBJECTS",
+    "current_relevance",
+    "enrich_texts",
+    "refresh_relevance",
+    "text_hash",
+]
 
 AUDIENCE_SUBJECTS = ("bio", "reply")
 _TEXT_KINDS = ("reply", "mention", "quote", "dm")
@@ -106,16 +112,11 @@ def enrich_texts(
     return done
 
 
-def refresh_relevance(con: duckdb.DuckDBPyConnection, *, audience: str) -> int:
-    """Score bios and replies against the target audience; only what is missing or stale."""
-    if not audience.strip():
-        return 0
-    audience_key = text_hash(audience.strip())
-    stale = int(
-        scalar(con, "SELECT count(*) FROM relevance WHERE audience_hash <> ?", [audience_key]) or 0
-    )
-    if stale:
-        con.execute("DELETE FROM relevance WHERE audience_hash <> ?", [audience_key])
+def _scored(
+    con: duckdb.DuckDBPyConnection, *, audience: str, audience_key: str
+) -> Iterator[pa.Table]:
+    """Relevance rows, in chunks, for the bios and replies that have none for ``audience``
+    (or whose text changed since they were scored)."""
     sources = {
         "bio": "SELECT person_id, bio FROM people WHERE bio IS NOT NULL AND length(trim(bio)) > 0",
         "reply": f"""SELECT interaction_id, text FROM interactions
@@ -124,7 +125,6 @@ def refresh_relevance(con: duckdb.DuckDBPyConnection, *, audience: str) -> int:
     }
     from rapport.text import relevance_features
 
-    scored = 0
     for subject, query in sources.items():
         keys, texts = _pending(
             con,
@@ -134,17 +134,16 @@ def refresh_relevance(con: duckdb.DuckDBPyConnection, *, audience: str) -> int:
                 SELECT 1 FROM relevance r WHERE r.subject = '{subject}'
                 AND r.key = s.{"person_id" if subject == "bio" else "interaction_id"}
                 AND r.text_hash = substr(sha256(s.{"bio" if subject == "bio" else "text"}), 1, 32)
+                AND r.audience_hash = '{audience_key}'
             )
         """,
         )
-        if not keys:
-            continue
         for start in range(0, len(keys), 5 * CHUNK):
             part_keys, part = keys[start : start + 5 * CHUNK], texts[start : start + 5 * CHUNK]
             features = _with_hashes(
                 relevance_features(part_keys, part, audience=audience), "key", part_keys, part
             )
-            rows = pa.table(
+            yield pa.table(
                 {
                     "subject": pa.array([subject] * features.num_rows, pa.string()),
                     "key": features.column("key"),
@@ -154,14 +153,62 @@ def refresh_relevance(con: duckdb.DuckDBPyConnection, *, audience: str) -> int:
                     "relevant": features.column("relevant"),
                 }
             )
-            con.register("_relevance_in", rows)
-            try:
-                con.execute(
-                    f"DELETE FROM relevance WHERE subject = '{subject}' AND key IN "
-                    "(SELECT key FROM _relevance_in)"
-                )
-                con.execute("INSERT INTO relevance BY NAME SELECT * FROM _relevance_in")
-            finally:
-                con.unregister("_relevance_in")
-        scored += len(keys)
+
+
+def refresh_relevance(con: duckdb.DuckDBPyConnection, *, audience: str) -> int:
+    """Score bios and replies against the target audience; only what is missing or stale.
+
+    Writes the ``relevance`` table (call it inside a writer's transaction).
+    """
+    if not audience.strip():
+        return 0
+    audience_key = text_hash(audience.strip())
+    con.execute("DELETE FROM relevance WHERE audience_hash <> ?", [audience_key])
+    scored = 0
+    for rows in _scored(con, audience=audience, audience_key=audience_key):
+        con.register("_relevance_in", rows)
+        try:
+            con.execute(
+                "DELETE FROM relevance WHERE subject = (SELECT any_value(subject) FROM "
+                "_relevance_in) AND key IN (SELECT key FROM _relevance_in)"
+            )
+            con.execute("INSERT INTO relevance BY NAME SELECT * FROM _relevance_in")
+        finally:
+            con.unregister("_relevance_in")
+        scored += rows.num_rows
     return scored
+
+
+def current_relevance(con: duckdb.DuckDBPyConnection, *, audience: str) -> str | None:
+    """For a reader: the name of a temporary table holding the relevance scores for
+    ``audience`` when the stored ones are not (all) for it, or None when they are.
+
+    Writes nothing to the store: the missing scores are computed into a temporary table that
+    lives as long as the connection (the next import stores them for good).
+    """
+    if not audience.strip():
+        return None
+    audience_key = text_hash(audience.strip())
+    parts = list(_scored(con, audience=audience, audience_key=audience_key))
+    stale = int(
+        scalar(con, "SELECT count(*) FROM relevance WHERE audience_hash <> ?", [audience_key]) or 0
+    )
+    if not parts and not stale:
+        return None
+    fresh = pa.concat_tables(parts) if parts else None
+    name = "relevance_for_audience"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM relevance WHERE audience_hash = ?",
+        [audience_key],
+    )
+    if fresh is not None and fresh.num_rows:
+        con.register("_relevance_in", fresh)
+        try:
+            con.execute(
+                f"DELETE FROM {name} WHERE EXISTS (SELECT 1 FROM _relevance_in r "
+                f"WHERE r.subject = {name}.subject AND r.key = {name}.key)"
+            )
+            con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM _relevance_in")
+        finally:
+            con.unregister("_relevance_in")
+    return name

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-__all__ = ["MIGRATIONS", "Migration", "applied_migrations", "migrate"]
+__all__ = ["MIGRATIONS", "Migration", "applied_migrations", "migrate", "pending_migrations"]
 
 Connection = duckdb.DuckDBPyConnection
 
@@ -116,6 +116,17 @@ def applied_migrations(con: Connection) -> list[str]:
     )
     rows = con.execute("SELECT name FROM _migrations ORDER BY name").fetchall()
     return [str(row[0]) for row in rows]
+
+
+def pending_migrations(con: Connection) -> list[str]:
+    """The migrations this store lacks, read without writing (works on a read-only file)."""
+    known = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = '_migrations'"
+    ).fetchall()[0][0]
+    done = set()
+    if known:
+        done = {str(r[0]) for r in con.execute("SELECT name FROM _migrations").fetchall()}
+    return [step.name for step in MIGRATIONS if step.name not in done]
 
 
 def migrate(con: Connection) -> list[str]:

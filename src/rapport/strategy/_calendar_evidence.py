@@ -4,24 +4,25 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import ibis.expr.types as ir
 
-from rapport.config import Config
 from rapport.metrics.builtin.content import kind_performance
 from rapport.metrics.builtin.engagement import engagement_denominator, has_engagement_data
 from rapport.metrics.builtin.reciprocity import question_posts
 from rapport.metrics.builtin.timing import performance_by
 from rapport.metrics.run import run_metrics
 from rapport.query.common import data_end, post_engagement, to_python
-from rapport.query.context import Context, build_context
+from rapport.query.context import Context
 from rapport.query.tables import Tables
-from rapport.store import Store
 from rapport.strategy._calendar_plan import Evidence, Example, KindStat, SlotStat
 from rapport.strategy._calendar_words import MIX_WEIGHTS
 from rapport.strategy._care_text import excerpt
+
+if TYPE_CHECKING:
+    from rapport.session import Session
 
 __all__ = ["read_evidence"]
 
@@ -102,50 +103,46 @@ def _examples(backend: Any, t: Tables, c: Context, column: str) -> dict[str, Exa
     return found
 
 
-def read_evidence(store: Store, config: Config) -> Evidence:
+def read_evidence(session: Session) -> Evidence:
     """Timing and content-kind performance, examples and the current cadence, as plain data."""
-    backend = store.ibis
-    context = build_context(backend, settings={"config": config})
-    try:
-        if not context.account_ids:
-            return Evidence(missing="the store holds no posts of your own accounts yet")
-        t = store.tables()
-        end = _when(backend.execute(data_end(t, context)))
-        cadence = run_metrics(backend, context=context, ids=["posts_per_week"])[0]
-        current = _number(cadence.value) if cadence.ok else None
-        if not has_engagement_data(context):
-            return Evidence(
-                missing="your data has no engagement counts with a reach, impressions or "
-                "follower count to compare posts by",
-                data_end=end,
-                current_posts_per_week=current,
-            )
-        column, words = engagement_denominator(context)
-        table, _ = post_engagement(t, context)
-        overall = _number(
-            backend.execute((table.engagements / table[column].cast("float64").nullif(0)).mean())
-        )
-        kinds = tuple(
-            KindStat(
-                kind=str(r["kind"]),
-                posts=int(r["posts"]),
-                mean_rate=float(r["mean_rate"]),
-                low=_number(r["low"]),
-                high=_number(r["high"]),
-            )
-            for r in _rows(backend, kind_performance(t, context))
-            if r["mean_rate"] is not None
-        )
+    backend, context = session.backend, session.context
+    if not context.account_ids:
+        return Evidence(missing="the store holds no posts of your own accounts yet")
+    t = session.tables
+    end = _when(backend.execute(data_end(t, context)))
+    cadence = run_metrics(session, ids=["posts_per_week"])[0]
+    current = _number(cadence.value) if cadence.ok else None
+    if not has_engagement_data(context):
         return Evidence(
-            hours=_slot_stats(backend, t, context, "hour"),
-            weekdays=_slot_stats(backend, t, context, "weekday"),
-            kinds=kinds,
-            overall_rate=overall,
-            denominator=words,
-            examples=_examples(backend, t, context, column),
-            missing=None if overall is not None else "no post has an engagement rate yet",
+            missing="your data has no engagement counts with a reach, impressions or "
+            "follower count to compare posts by",
             data_end=end,
             current_posts_per_week=current,
         )
-    finally:
-        context.release()
+    column, words = engagement_denominator(context)
+    table, _ = post_engagement(t, context)
+    overall = _number(
+        backend.execute((table.engagements / table[column].cast("float64").nullif(0)).mean())
+    )
+    kinds = tuple(
+        KindStat(
+            kind=str(r["kind"]),
+            posts=int(r["posts"]),
+            mean_rate=float(r["mean_rate"]),
+            low=_number(r["low"]),
+            high=_number(r["high"]),
+        )
+        for r in _rows(backend, kind_performance(t, context))
+        if r["mean_rate"] is not None
+    )
+    return Evidence(
+        hours=_slot_stats(backend, t, context, "hour"),
+        weekdays=_slot_stats(backend, t, context, "weekday"),
+        kinds=kinds,
+        overall_rate=overall,
+        denominator=words,
+        examples=_examples(backend, t, context, column),
+        missing=None if overall is not None else "no post has an engagement rate yet",
+        data_end=end,
+        current_posts_per_week=current,
+    )

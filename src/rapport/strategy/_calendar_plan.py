@@ -121,6 +121,11 @@ class Slot:
     idea: str
     week: int
 
+    @property
+    def weekday(self) -> str:
+        """The slot's day of the week (Monday …), in UTC."""
+        return WEEKDAYS[self.start.astimezone(dt.UTC).weekday()]
+
 
 def week_counts(posts_per_week: float, weeks: int) -> list[int]:
     """Posts in each week: ⌊c⌋ or ⌈c⌉, adding up to round(weeks·c)."""

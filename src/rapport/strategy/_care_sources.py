@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import ibis.expr.types as ir
@@ -17,9 +17,11 @@ from rapport.config import Config
 from rapport.metrics.builtin.community import core_people, love_scores
 from rapport.metrics.builtin.reciprocity import replies_with_questions
 from rapport.query.common import ENGAGING_KINDS, data_end, engagement_rows
-from rapport.query.context import Context, build_context
+from rapport.query.context import Context
 from rapport.query.tables import Tables
-from rapport.store import Store
+
+if TYPE_CHECKING:
+    from rapport.session import Session
 
 __all__ = ["ANSWER_WINDOW_DAYS", "WELCOME_WINDOW_DAYS", "Sources", "read_sources"]
 
@@ -42,22 +44,17 @@ class Sources:
     quiet_core: list[dict[str, Any]]
 
 
-def read_sources(store: Store, config: Config) -> Sources | None:
+def read_sources(session: Session) -> Sources | None:
     """The care list's raw material, or None when the store holds no own activity."""
-    backend = store.ibis
-    context = build_context(backend, settings={"config": config})
-    try:
-        if not context.account_ids:
-            return None
-        tables = store.tables()
-        end = backend.execute(data_end(tables, context))
-        if end is None or _is_missing(end):
-            return None
-        end = end.to_pydatetime() if hasattr(end, "to_pydatetime") else end
-        end = end.astimezone(dt.UTC)
-        return _read(backend, tables, context, config, end)
-    finally:
-        context.release()
+    backend, tables, context = session.backend, session.tables, session.context
+    if not context.account_ids:
+        return None
+    end = backend.execute(data_end(tables, context))
+    if end is None or _is_missing(end):
+        return None
+    end = end.to_pydatetime() if hasattr(end, "to_pydatetime") else end
+    end = end.astimezone(dt.UTC)
+    return _read(backend, tables, context, session.config, end)
 
 
 def _is_missing(value: Any) -> bool:

@@ -10,15 +10,18 @@ the current trend.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rapport.config import Config
 from rapport.store import Store
+from rapport.store.plans import insert_plan, plan_rows
 from rapport.strategy._bench_model import Area, Benchmark
 from rapport.strategy._plan_model import Plan
+from rapport.strategy.benchmark import competitor_benchmark
+
+if TYPE_CHECKING:
+    from rapport.session import Session
 
 __all__ = [
     "FORMAT",
@@ -61,53 +64,34 @@ class StoredPlan:
 
 
 def save_plan(store: Store, plan: Plan) -> int:
-    """Store ``plan`` (with its benchmark) and return its id."""
+    """Store ``plan`` (with its benchmark) and return its id (``store`` open for writing)."""
     payload = {
         "format": FORMAT,
         "plan": plan.to_dict(),
         "benchmark": plan.benchmark.to_dict() if plan.benchmark is not None else None,
     }
-    with store.transaction() as con:
-        row = con.execute("SELECT coalesce(max(plan_id), 0) + 1 FROM plans").fetchone()
-        plan_id = int(row[0]) if row else 1
-        con.execute(
-            "INSERT INTO plans (plan_id, created_at, objective, weekly_hours, data_end, plan) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                plan_id,
-                dt.datetime.now(dt.UTC),
-                plan.objective,
-                plan.weekly_hours,
-                plan.window.end,
-                json.dumps(payload, ensure_ascii=False, sort_keys=True),
-            ],
-        )
-    return plan_id
-
-
-def _utc(seconds: Any) -> dt.datetime | None:
-    return None if seconds is None else dt.datetime.fromtimestamp(float(seconds), tz=dt.UTC)
+    return insert_plan(
+        store,
+        payload,
+        objective=plan.objective,
+        weekly_hours=plan.weekly_hours,
+        data_end=plan.window.end,
+    )
 
 
 def latest_plans(store: Store, *, n: int = 2) -> list[StoredPlan]:
     """The ``n`` most recent stored plans, newest first."""
-    rows = store.connection.execute(
-        "SELECT plan_id, epoch(created_at), objective, weekly_hours, epoch(data_end), plan "
-        "FROM plans ORDER BY plan_id DESC LIMIT ?",
-        [n],
-    ).fetchall()
     found = []
-    for plan_id, created_at, objective, weekly_hours, data_end, text in rows:
-        payload = json.loads(text)
-        bench = payload.get("benchmark")
+    for row in plan_rows(store, n=n):
+        bench = row.payload.get("benchmark")
         found.append(
             StoredPlan(
-                plan_id=int(plan_id),
-                created_at=_utc(created_at) or dt.datetime.now(dt.UTC),
-                objective=objective,
-                weekly_hours=None if weekly_hours is None else float(weekly_hours),
-                data_end=_utc(data_end),
-                plan=payload.get("plan", {}),
+                plan_id=row.plan_id,
+                created_at=row.created_at,
+                objective=row.objective,
+                weekly_hours=row.weekly_hours,
+                data_end=row.data_end,
+                plan=row.payload.get("plan", {}),
                 benchmark=Benchmark.from_dict(bench) if bench else None,
             )
         )
@@ -226,14 +210,20 @@ def _movement(
     )  # fmt: skip
 
 
-def plan_progress(store: Store, benchmark: Benchmark, config: Config) -> Progress:
+def plan_progress(
+    session: Session, *, benchmark: Benchmark | None = None, window_days: int | None = 90
+) -> Progress:
     """Movement in each planned area since the last stored plan.
 
-    The plan compared with is the latest one made on data that ended before this
-    benchmark's window does (so saving today's plan first does not hide the movement);
-    if every stored plan is as recent, the latest one.
+    ``benchmark`` is today's (measured over ``window_days`` when not given). The plan
+    compared with is the latest one made on data that ended before this benchmark's window
+    does (so saving today's plan first does not hide the movement); if every stored plan is
+    as recent, the latest one.
     """
-    plans = latest_plans(store, n=50)
+    if benchmark is None:
+        benchmark = competitor_benchmark(session, window_days=window_days)
+    config = session.config
+    plans = latest_plans(session.store, n=50)
     end = benchmark.window.end
     if not plans:
         return Progress(None, None, None, end, notices=(

@@ -9,14 +9,13 @@ then leaves the world's default for it and says so.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rapport.config import Config
 from rapport.metrics.run import run_metrics
 from rapport.query.common import post_engagement, to_python
-from rapport.query.context import build_context
-from rapport.query.tables import Tables
-from rapport.store.db import Store
+
+if TYPE_CHECKING:
+    from rapport.session import Session
 
 __all__ = ["WorkspaceMeasures", "measure_workspace"]
 
@@ -55,9 +54,9 @@ class WorkspaceMeasures:
         return None if value is None else float(value)
 
 
-def _followers(store: Store, own: tuple[str, ...]) -> tuple[float, float, float] | None:
+def _followers(session: Session, own: tuple[str, ...]) -> tuple[float, float, float] | None:
     """Summed own followers at the first and the last observation, and the days between."""
-    t = Tables.from_backend(store.ibis)
+    t = session.tables
     fc = t.follower_counts.filter(t.follower_counts.account_id.isin(list(own)))
     per_account = fc.group_by("account_id").aggregate(
         first=fc.followers.argmin(fc.observed_at),
@@ -65,7 +64,7 @@ def _followers(store: Store, own: tuple[str, ...]) -> tuple[float, float, float]
         first_at=fc.observed_at.min(),
         last_at=fc.observed_at.max(),
     )
-    rows = store.ibis.execute(per_account).to_dict("records")
+    rows = session.execute(per_account).to_dict("records")
     if not rows:
         return None
     start = sum(float(r["first"]) for r in rows)
@@ -78,36 +77,32 @@ def _followers(store: Store, own: tuple[str, ...]) -> tuple[float, float, float]
     return start, end, days
 
 
-def measure_workspace(store: Store, config: Config) -> WorkspaceMeasures:
+def measure_workspace(session: Session) -> WorkspaceMeasures:
     """Measure the quantities the calibration matches (see :class:`WorkspaceMeasures`)."""
-    backend = store.ibis
-    context = build_context(backend, settings={"config": config})
+    backend, context = session.backend, session.context
     values: dict[str, Any] = {}
     missing: dict[str, str] = {}
-    try:
-        results = {r.id: r for r in run_metrics(backend, context=context, ids=_METRICS.values())}
-        for name, metric_id in _METRICS.items():
-            result = results[metric_id]
-            if result.ok and result.value is not None:
-                values[name] = float(result.value)
-            else:
-                missing[name] = f"{metric_id}: {result.reason or 'not computable'}"
-        posts_result = results["posts_per_week"]
-        posts = int(posts_result.n or 0) if posts_result.ok else 0
-        weeks = posts_result.extra.get("weeks") if posts_result.ok else None
-        if "engagement_rate" in values:
-            table, _ = post_engagement(Tables.from_backend(backend), context)
-            median = to_python(backend.execute(table.engagements.median()))
-            if median is not None:
-                values["engagement_per_post"] = float(median)
-        if "engagement_per_post" not in values:
-            missing["engagement_per_post"] = missing.get(
-                "engagement_rate", "engagement counts per post are not in the data"
-            )
-        own = context.account_ids
-    finally:
-        context.release()
-    followers = _followers(store, own) if own else None
+    results = {r.id: r for r in run_metrics(session, ids=list(_METRICS.values()))}
+    for name, metric_id in _METRICS.items():
+        result = results[metric_id]
+        if result.ok and result.value is not None:
+            values[name] = float(result.value)
+        else:
+            missing[name] = f"{metric_id}: {result.reason or 'not computable'}"
+    posts_result = results["posts_per_week"]
+    posts = int(posts_result.n or 0) if posts_result.ok else 0
+    weeks = posts_result.extra.get("weeks") if posts_result.ok else None
+    if "engagement_rate" in values:
+        table, _ = post_engagement(session.tables, context)
+        median = to_python(backend.execute(table.engagements.median()))
+        if median is not None:
+            values["engagement_per_post"] = float(median)
+    if "engagement_per_post" not in values:
+        missing["engagement_per_post"] = missing.get(
+            "engagement_rate", "engagement counts per post are not in the data"
+        )
+    own = context.account_ids
+    followers = _followers(session, own) if own else None
     span = None if weeks is None else float(weeks) * 7.0
     if followers is None:
         missing["follower_growth"] = (

@@ -21,7 +21,7 @@ import datetime as dt
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rapport.errors import UsageError
 from rapport.query.common import config
@@ -47,6 +47,9 @@ from rapport.strategy._bench_values import (
     shares,
     weeks,
 )
+
+if TYPE_CHECKING:
+    from rapport.session import Session
 
 __all__ = [
     "AREA_SPECS",
@@ -205,15 +208,14 @@ def _trend(early: Measured | None, late: Measured | None, half_weeks: float) -> 
     return (late.value - early.value) / half_weeks if half_weeks > 0 else None
 
 
-def competitor_benchmark(
-    backend: Any, tables: Tables, context: Context, *, window_days: int | None = 90
-) -> Benchmark:
+def competitor_benchmark(session: Session, *, window_days: int | None = 90) -> Benchmark:
     """Compare the own account(s) with each competitor on the same platform, area by area.
 
     ``window_days`` sets the observation window (the last N days of the data; None: all of
     it); ``context.since``/``until`` override it. Raises :class:`~rapport.errors.UsageError`
     when there is no own account, no competitor on an own account's platform, or no data.
     """
+    backend, tables, context = session.backend, session.tables, session.context
     accounts, notices = _compared(backend, tables)
     ids = [a.account_id for a in accounts]
     frame = backend.execute(evidence(tables, context, ids))

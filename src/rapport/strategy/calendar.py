@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from rapport.config import Config
 from rapport.errors import UsageError
-from rapport.store import Store
 from rapport.strategy._calendar_evidence import read_evidence
 from rapport.strategy._calendar_export import CSV_COLUMNS, csv_text, ics_text
 from rapport.strategy._calendar_plan import (
@@ -34,6 +34,9 @@ from rapport.strategy._calendar_plan import (
     plan_slots,
 )
 from rapport.strategy._calendar_words import KIND_LABELS, WEEKDAYS
+
+if TYPE_CHECKING:
+    from rapport.session import Session
 
 __all__ = [
     "CSV_COLUMNS",
@@ -70,6 +73,22 @@ class Calendar:
     @property
     def promotional_share(self) -> float | None:
         return self.promotions / len(self.slots) if self.slots else None
+
+    def to_ics(self) -> str:
+        """The plan as an iCalendar file (RFC 5545): one VEVENT per slot, UTC times, CRLF."""
+        return ics_text(self.slots, stamp=self.generated_at, name="rapport content plan")
+
+    def to_csv(self) -> str:
+        """The plan as CSV with the columns in :data:`CSV_COLUMNS`, one row per slot."""
+        return csv_text(self.slots)
+
+    def write_ics(self, path: Path) -> Path:
+        """Write :meth:`to_ics` to ``path`` (folders made as needed)."""
+        return _write(path, self.to_ics())
+
+    def write_csv(self, path: Path) -> Path:
+        """Write :meth:`to_csv` to ``path`` (folders made as needed)."""
+        return _write(path, self.to_csv())
 
     def to_dict(self) -> dict[str, Any]:
         def iso(moment: dt.datetime) -> str:
@@ -210,8 +229,7 @@ def build_calendar(
 
 
 def content_calendar(
-    store: Store,
-    config: Config,
+    session: Session,
     *,
     weeks: int = 4,
     start: dt.date | None = None,
@@ -220,18 +238,25 @@ def content_calendar(
     """Dated slots for the next ``weeks`` weeks; see the module docstring."""
     if not isinstance(weeks, int) or not 1 <= weeks <= MAX_WEEKS:
         raise UsageError(f"--weeks {weeks}: give a whole number of weeks from 1 to {MAX_WEEKS}")
-    evidence = read_evidence(store, config)
+    evidence = read_evidence(session)
     if start is None:
         today = today or dt.datetime.now(dt.UTC).date()
         start = default_start(today=today, data_end=evidence.data_end)
-    return build_calendar(evidence, config, weeks=weeks, start=start)
+    return build_calendar(evidence, session.config, weeks=weeks, start=start)
 
 
 def to_ics(calendar: Calendar) -> str:
-    """The plan as an iCalendar file (RFC 5545): one VEVENT per slot, UTC times, CRLF."""
-    return ics_text(calendar.slots, stamp=calendar.generated_at, name="rapport content plan")
+    """The plan as an iCalendar file (:meth:`Calendar.to_ics`)."""
+    return calendar.to_ics()
 
 
 def to_csv(calendar: Calendar) -> str:
-    """The plan as CSV with the columns in :data:`CSV_COLUMNS`, one row per slot."""
-    return csv_text(calendar.slots)
+    """The plan as CSV (:meth:`Calendar.to_csv`)."""
+    return calendar.to_csv()
+
+
+def _write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        handle.write(text)
+    return path

@@ -26,11 +26,11 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from rapport.config import Config
 from rapport.errors import UsageError
-from rapport.store import Store
+from rapport.store.plans import care_done_ids, record_care_done
 from rapport.strategy._care_sources import (
     ANSWER_WINDOW_DAYS,
     WELCOME_WINDOW_DAYS,
@@ -38,6 +38,9 @@ from rapport.strategy._care_sources import (
     read_sources,
 )
 from rapport.strategy._care_text import ago, excerpt, item_link, person_link
+
+if TYPE_CHECKING:
+    from rapport.session import Session
 
 __all__ = [
     "ACTIONS",
@@ -312,14 +315,6 @@ def fit(candidates: list[CareItem], budget: float) -> tuple[list[CareItem], list
     return chosen, [item for item in candidates if id(item) not in taken]
 
 
-def _done_ids(store: Store) -> dict[str, str]:
-    """The ids already handled, with the day (UTC) each was first marked done."""
-    rows = store.connection.execute(
-        "SELECT item_id, strftime(min(done_at), '%Y-%m-%d') FROM care_done GROUP BY 1"
-    )
-    return {str(item): str(day) for item, day in rows.fetchall()}
-
-
 def _notes(
     sources: Sources, left: list[CareItem], budget: float, now: dt.datetime, taken: int
 ) -> list[str]:
@@ -347,11 +342,12 @@ def _notes(
     return notes
 
 
-def care_list(store: Store, config: Config, *, today: dt.datetime | None = None) -> CareList:
-    """Today's care list, capped at ``config.care.minutes_per_day``."""
+def care_list(session: Session, *, today: dt.datetime | None = None) -> CareList:
+    """Today's care list, capped at the config's ``care.minutes_per_day``."""
+    config = session.config
     now = _now(today)
     budget = config.care.minutes_per_day
-    sources = read_sources(store, config)
+    sources = read_sources(session)
     if sources is None:
         return CareList(
             items=[],
@@ -360,7 +356,7 @@ def care_list(store: Store, config: Config, *, today: dt.datetime | None = None)
             notes=["No activity of your own accounts in the store yet: import your data first."],
         )
     now = max(now, _now(sources.data_end))  # data newer than the clock (a synthetic world)
-    candidates, skipped = _candidates(sources, config, now, _done_ids(store))
+    candidates, skipped = _candidates(sources, config, now, care_done_ids(session.store))
     items, left = fit(candidates, budget)
     return CareList(
         items=items,
@@ -373,23 +369,23 @@ def care_list(store: Store, config: Config, *, today: dt.datetime | None = None)
     )
 
 
-def mark_done(
-    store: Store, item_id: str, *, config: Config | None = None, today: dt.datetime | None = None
-) -> CareItem:
+def mark_done(session: Session, item_id: str, *, today: dt.datetime | None = None) -> CareItem:
     """Record that the item was handled; it never comes back. Returns the item.
 
-    ``config`` must be the workspace's (the items depend on its windows); an id that is on no
-    current list, or that was already marked done, is a :class:`~rapport.errors.UsageError`.
+    ``session`` must be open for writing. An id that is on no current list, or that was
+    already marked done, is a :class:`~rapport.errors.UsageError`.
     """
+    if session.read_only:
+        raise UsageError("marking a care item done writes to the store: open a writing session")
     wanted = item_id.strip().lower()
     now = _now(today)
-    done = _done_ids(store)
+    done = care_done_ids(session.store)
     if wanted in done:
         raise UsageError(
             f"care item {wanted!r}: already marked done on {done[wanted]}; it does not come back"
         )
-    config = config or Config()
-    sources = read_sources(store, config)
+    config = session.config
+    sources = read_sources(session)
     if sources is not None:
         now = max(now, _now(sources.data_end))
     candidates = _candidates(sources, config, now, done)[0] if sources else []
@@ -399,9 +395,7 @@ def mark_done(
             f"care item {item_id!r}: no such item on the care list; run `rapport care` to see "
             "the current ids"
         )
-    with store.transaction() as con:
-        con.execute(
-            "INSERT INTO care_done (item_id, action, person_id, done_at) VALUES (?, ?, ?, ?)",
-            [found.id, found.action, found.person, now],
-        )
+    record_care_done(
+        session.store, item_id=found.id, action=found.action, person_id=found.person, done_at=now
+    )
     return found

@@ -15,17 +15,15 @@ feed or the conversion rates. See docs/strategy.md, "What if".
 from __future__ import annotations
 
 import dataclasses
-import importlib
-import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rapport.config import CommunitySettings, Config, EffortCosts
 from rapport.errors import UsageError
 from rapport.simulate import WorldParams
-from rapport.store.db import Store
+from rapport.strategy._plan_store import latest_plans
 from rapport.strategy._whatif_calibrate import (
     CHECKED,
     DEFAULT_SHARE,
@@ -43,7 +41,10 @@ from rapport.strategy._whatif_strategies import (
     plan_from_config,
     plan_from_stored,
 )
-from rapport.strategy._whatif_workspace import measure_workspace
+from rapport.strategy._whatif_workspace import WorkspaceMeasures, measure_workspace
+
+if TYPE_CHECKING:
+    from rapport.session import Session
 
 __all__ = [
     "LEVERS",
@@ -54,7 +55,9 @@ __all__ = [
     "Calibration",
     "StrategyResult",
     "WhatIf",
+    "WorkspaceInputs",
     "calibrate",
+    "read_inputs",
     "run_whatif",
     "strategy_params",
 ]
@@ -168,41 +171,53 @@ class Calibration:
         }  # fmt: skip
 
 
-def _stored_plan(store: Store, fallback: CurrentPlan) -> CurrentPlan:
-    """The latest plan from ``rapport.strategy.planner``, when that module and a plan exist."""
-    try:
-        planner = importlib.import_module("rapport.strategy.planner")
-    except ImportError:
-        return fallback
-    latest: Callable[..., Sequence[Any]] | None = getattr(planner, "latest_plans", None)
-    plans = latest(store, n=1) if latest is not None else []
+def _stored_plan(session: Session, fallback: CurrentPlan) -> CurrentPlan:
+    """The latest stored plan (``rapport plan``), or ``fallback`` when none was made."""
+    plans = latest_plans(session.store, n=1)
     if not plans:
         return fallback
-    plan: Any = plans[0]
-    for attribute in ("to_dict", "plan"):
-        if not isinstance(plan, Mapping) and hasattr(plan, attribute):
-            value = getattr(plan, attribute)
-            plan = value() if callable(value) else value
-    if isinstance(plan, str):
-        plan = json.loads(plan)
-    if isinstance(plan, Mapping) and isinstance(plan.get("plan"), str | Mapping):
-        inner = plan["plan"]
-        plan = {**plan, **(json.loads(inner) if isinstance(inner, str) else inner)}
-    if not isinstance(plan, Mapping):
-        return fallback
-    label = f"stored plan {plan.get('plan_id', '')}".strip()
-    return plan_from_stored(plan, fallback, label=label)
+    stored = plans[0]
+    plan = {**stored.to_dict(), **stored.plan}
+    return plan_from_stored(plan, fallback, label=f"stored plan {stored.plan_id}")
+
+
+@dataclass(frozen=True)
+class WorkspaceInputs:
+    """What the calibration reads from a workspace: its measures, config and current plan.
+
+    Read in a short session (:func:`read_inputs`); the search that follows runs with the
+    store closed, so a long what-if blocks no one.
+    """
+
+    measured: WorkspaceMeasures
+    config: Config
+    plan: CurrentPlan
+
+
+def read_inputs(session: Session) -> WorkspaceInputs:
+    """The workspace's measures, config and current plan (the only reading a what-if does)."""
+    config = session.config
+    return WorkspaceInputs(
+        measured=measure_workspace(session),
+        config=config,
+        plan=_stored_plan(session, plan_from_config(config)),
+    )
 
 
 def calibrate(
-    store: Store, config: Config, *, seed: int = 0, progress: Callable[[int], None] | None = None
+    source: Session | WorkspaceInputs,
+    *,
+    seed: int = 0,
+    progress: Callable[[int], None] | None = None,
 ) -> Calibration:
-    """Measure the workspace and find the synthetic world that reproduces it.
+    """Measure the workspace (a session, or inputs read before) and find the synthetic world
+    that reproduces it.
 
     ``progress(runs_done)`` is called after each simulated run of the search (about ten).
     """
     clock = time.perf_counter()
-    measured = measure_workspace(store, config)
+    inputs = source if isinstance(source, WorkspaceInputs) else read_inputs(source)
+    measured, config = inputs.measured, inputs.config
     fallbacks = {
         name: f"{reason}; the world keeps its default"
         for name, reason in measured.missing.items()
@@ -235,7 +250,7 @@ def calibrate(
         )
         for name in (*CHECKED, *REPORTED)
     )
-    plan = _stored_plan(store, plan_from_config(config))
+    plan = inputs.plan
     return Calibration(
         params=calibrated_params(result.knobs, people=simulated, scale=scale, days=days, seed=seed),
         people=people,

@@ -1,87 +1,50 @@
-"""The operations behind the CLI, as plain functions (rapport's Python API).
+"""Data in and out of a workspace: imports, live pulls, exports, erasure, status, the demo.
 
-Each takes a :class:`~rapport.workspace.Workspace` and keyword options, raises
-:class:`~rapport.errors.RapportError` subclasses for bad input, and returns a result object
-with a ``to_dict()`` for JSON. Input is always read and checked before anything is written.
+Each writer reads and checks its input first, then opens a writing session for one
+transaction and closes it; nothing here keeps the store open. Results are typed (frozen
+dataclasses) with a ``to_dict()`` for JSON.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
-from rapport._api_strategy import (
-    PlanResult,
-    WhatIfResult,
-    care_done,
-    care_today,
-    competitor_benchmark,
-    content_calendar,
-    make_plan,
-    plan_progress,
-    what_if,
-)
-from rapport._api_virality import (
-    choose_seeds,
-    forecast_file,
-    forecast_post,
-    moonshot_odds,
-    run_backtest,
-    spike_audit,
-)
 from rapport.canonical.batch import Batch
 from rapport.canonical.io import ExportFormat, write_canonical
 from rapport.config import AccountRef, Accounts, Config, Goal, Targets
 from rapport.errors import InputNotFound, UsageError
 from rapport.importers import ImportOptions, KnownAccount
 from rapport.importers import run as run_importer
-from rapport.metrics.run import MetricResult, run_metrics
-from rapport.query.context import build_context
-from rapport.store import ImportSummary
-from rapport.store.privacy import ErasureSummary, forget_person, pseudonymise
+from rapport.store import ImportRecord, ImportSummary, Store, privacy
 from rapport.workspace import Workspace
 
 __all__ = [
+    "AccountStatus",
     "DemoResult",
     "ExportResult",
-    "PlanResult",
-    "WhatIfResult",
-    "care_done",
-    "care_today",
-    "choose_seeds",
-    "competitor_benchmark",
-    "compute_metrics",
-    "content_calendar",
-    "erase_person",
+    "StoreStatus",
+    "WorkspaceStatus",
     "export_workspace",
-    "forecast_file",
-    "forecast_post",
+    "forget_person",
     "import_path",
     "known_own_accounts",
-    "make_plan",
-    "metric_table",
-    "metric_table_list",
-    "moonshot_odds",
-    "plan_progress",
     "pull_bluesky",
     "pull_competitors",
     "pull_mastodon",
-    "run_backtest",
     "run_demo",
-    "spike_audit",
-    "what_if",
     "workspace_status",
 ]
 
 Progress = Callable[[str], None]
+Waiting = Callable[[str], None]
 
 
-def known_own_accounts(workspace: Workspace) -> tuple[KnownAccount, ...]:
+def known_own_accounts(
+    workspace: Workspace, *, on_wait: Waiting | None = None
+) -> tuple[KnownAccount, ...]:
     """The workspace's own accounts: rapport.toml's, and those earlier imports stored."""
     found: dict[tuple[str, str], KnownAccount] = {}
     for ref in workspace.config().accounts.own:
@@ -89,16 +52,31 @@ def known_own_accounts(workspace: Workspace) -> tuple[KnownAccount, ...]:
             ref.platform, ref.handle.lstrip("@"), ref.account_id
         )
     if workspace.has_store():
-        with workspace.open_store(create=False) as store:
-            rows = store.connection.execute(
-                "SELECT platform, handle, account_id FROM accounts WHERE role = 'own'"
-            ).fetchall()
-        for platform, handle, account_id in rows:
-            key = (str(platform), str(handle).lstrip("@").lower())
+        with workspace.session(on_wait=on_wait) as session:
+            rows = session.store.own_accounts()
+        for row in rows:
+            key = (row.platform, row.handle.lstrip("@").lower())
             known = found.get(key)
             if known is None or known.account_id is None:
-                found[key] = KnownAccount(str(platform), str(handle), str(account_id))
+                found[key] = KnownAccount(row.platform, row.handle, row.account_id)
     return tuple(found[key] for key in sorted(found))
+
+
+def _write(
+    workspace: Workspace,
+    batch: Batch,
+    *,
+    purpose: str,
+    progress: Progress | None,
+    on_wait: Waiting | None,
+) -> ImportSummary:
+    """Store a checked batch in one transaction of a short writing session."""
+    with workspace.session(
+        read_only=False, create=True, purpose=purpose, on_wait=on_wait
+    ) as session:
+        return session.store.apply(
+            batch, audience=session.config.goal.target_audience, progress=progress
+        )
 
 
 def import_path(
@@ -110,6 +88,7 @@ def import_path(
     mapping: Path | None = None,
     extra: Mapping[str, str] | None = None,
     progress: Progress | None = None,
+    on_wait: Waiting | None = None,
 ) -> ImportSummary:
     """Import a file, folder or archive into the workspace (created when missing).
 
@@ -121,14 +100,13 @@ def import_path(
         raise InputNotFound(mapping, what="mapping file")
     options = ImportOptions(
         account=account,
-        own_accounts=known_own_accounts(workspace),
+        own_accounts=known_own_accounts(workspace, on_wait=on_wait),
         origin=path.name,
         mapping=mapping,
         extra=dict(extra or {}),
     )
     batch = run_importer(path, format=format, options=options)
-    with workspace.open_store(create=True) as store:
-        return store.apply(batch, progress=progress)
+    return _write(workspace, batch, purpose="an import", progress=progress, on_wait=on_wait)
 
 
 def _pull(
@@ -136,20 +114,25 @@ def _pull(
     prefix: str,
     fetch: Callable[[dict[str, str]], Batch],
     progress: Progress | None,
+    on_wait: Waiting | None,
 ) -> ImportSummary:
     """Fetch with the cursors earlier pulls left, then store data and new cursors together."""
     workspace.config()
     state: dict[str, str] = {}
     if workspace.has_store():
-        with workspace.open_store(create=False) as store:
-            state = store.sync_state(prefix)
+        with workspace.session(on_wait=on_wait) as session:
+            state = session.store.sync_state(prefix)
     batch = fetch(state)
-    with workspace.open_store(create=True) as store:
-        return store.apply(batch, progress=progress)
+    return _write(workspace, batch, purpose="a pull", progress=progress, on_wait=on_wait)
 
 
 def pull_mastodon(
-    *, workspace: Workspace, instance: str, token: str, progress: Progress | None = None
+    *,
+    workspace: Workspace,
+    instance: str,
+    token: str,
+    progress: Progress | None = None,
+    on_wait: Waiting | None = None,
 ) -> ImportSummary:
     """Pull the token's own account from a Mastodon instance (incremental after the first)."""
     from rapport.connectors import mastodon
@@ -161,6 +144,7 @@ def pull_mastodon(
             instance=instance, token=token, state=state, progress=progress
         ),
         progress,
+        on_wait,
     )
 
 
@@ -171,6 +155,7 @@ def pull_bluesky(
     app_password: str,
     service: str,
     progress: Progress | None = None,
+    on_wait: Waiting | None = None,
 ) -> ImportSummary:
     """Pull an own Bluesky account (incremental after the first)."""
     from rapport.connectors import bluesky
@@ -186,6 +171,7 @@ def pull_bluesky(
             progress=progress,
         ),
         progress,
+        on_wait,
     )
 
 
@@ -195,6 +181,7 @@ def pull_competitors(
     bluesky_service: str,
     mastodon_scheme: str = "https",
     progress: Progress | None = None,
+    on_wait: Waiting | None = None,
 ) -> list[ImportSummary]:
     """Pull the public posts and counts of the competitors named in rapport.toml."""
     from rapport.connectors import bluesky, mastodon
@@ -221,6 +208,7 @@ def pull_competitors(
                     by_platform["bluesky"], service=bluesky_service, state=state, progress=progress
                 ),
                 progress,
+                on_wait,
             )
         )
     if by_platform["mastodon"]:
@@ -232,6 +220,7 @@ def pull_competitors(
                     by_platform["mastodon"], scheme=mastodon_scheme, state=state, progress=progress
                 ),
                 progress,
+                on_wait,
             )
         )
     if others:
@@ -266,12 +255,13 @@ def export_workspace(
     workspace: Workspace,
     format: ExportFormat = "parquet",
     pseudonymised: bool = False,
+    on_wait: Waiting | None = None,
 ) -> ExportResult:
     """Write the workspace's data in the canonical format."""
-    with workspace.open_store(create=False) as store:
-        tables = store.export_tables()
+    with workspace.session(on_wait=on_wait) as session:
+        tables = session.store.export_tables()
         if pseudonymised:
-            tables = pseudonymise(tables, salt=store.meta("salt") or "")
+            tables = privacy.pseudonymise(tables, salt=session.store.meta("salt") or "")
     source = f"rapport export of {workspace.root.resolve().name}"
     if pseudonymised:
         source += " (pseudonymised)"
@@ -281,100 +271,120 @@ def export_workspace(
     )
 
 
-def erase_person(person: str, *, workspace: Workspace) -> ErasureSummary:
+def forget_person(
+    person: str, *, workspace: Workspace, on_wait: Waiting | None = None
+) -> privacy.ErasureSummary:
     """Erase one person from the workspace (see :mod:`rapport.store.privacy`)."""
-    with workspace.open_store(create=False) as store:
-        return forget_person(store, person)
+    with workspace.session(read_only=False, purpose="an erasure", on_wait=on_wait) as session:
+        return privacy.forget_person(session.store, person)
 
 
-def compute_metrics(
-    *,
-    workspace: Workspace,
-    since: dt.datetime | None = None,
-    until: dt.datetime | None = None,
-) -> list[MetricResult]:
-    """Every registered metric on the workspace's data."""
-    config = workspace.config()
-    with workspace.open_store(create=False) as store:
-        store.refresh_relevance(config.goal.target_audience)
-        context = build_context(store.ibis, since=since, until=until, settings={"config": config})
-        try:
-            return run_metrics(store.ibis, context=context)
-        finally:
-            context.release()
+# -- status ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AccountStatus:
+    account_id: str
+    handle: str
+    role: str
+    followers: int | None
 
-
-def metric_table_list() -> list[dict[str, str]]:
-    """The tables `rapport metrics --table` can write."""
-    from rapport.metrics.tables import metric_tables
-
-    return [{"id": t.id, "title": t.title, "description": t.description} for t in metric_tables()]
-
-
-def metric_table(
-    table: str,
-    *,
-    workspace: Workspace,
-    since: dt.datetime | None = None,
-    until: dt.datetime | None = None,
-) -> pd.DataFrame:
-    """The rows behind a metric (per post, per person, cohorts …) as a data frame."""
-    from rapport.metrics.tables import get_table
-
-    spec = get_table(table)
-    config = workspace.config()
-    with workspace.open_store(create=False) as store:
-        store.refresh_relevance(config.goal.target_audience)
-        context = build_context(store.ibis, since=since, until=until, settings={"config": config})
-        try:
-            frame: pd.DataFrame = store.ibis.execute(spec.build(store.tables(), context))
-        finally:
-            context.release()
-    return frame
-
-
-def workspace_status(*, workspace: Workspace) -> dict[str, Any]:
-    """What the store holds, the last imports and the goal, for `rapport status`."""
-    config = workspace.config()
-    status: dict[str, Any] = {
-        "workspace": str(workspace.root),
-        "config": str(workspace.config_path) if workspace.config_path.exists() else None,
-        "objective": config.goal.objective,
-        "own_accounts": [f"{a.platform}:{a.handle}" for a in config.accounts.own],
-        "competitors": [f"{a.platform}:{a.handle}" for a in config.accounts.competitors],
-        "store": None,
-    }
-    if not workspace.has_store():
-        return status
-    with workspace.open_store(create=False) as store:
-        con = store.connection
-        accounts = con.execute(
-            "SELECT account_id, handle, role, followers FROM accounts ORDER BY role, handle"
-        ).fetchall()
-        span = con.execute(
-            "SELECT min(created_at)::VARCHAR, max(created_at)::VARCHAR FROM posts"
-        ).fetchall()[0]
-        status["store"] = {
-            "path": str(store.path),
-            "rows": store.row_counts(),
-            "quarantined": store.quarantine_count(),
-            "accounts": [
-                {"account_id": a, "handle": h, "role": r, "followers": f} for a, h, r, f in accounts
-            ],
-            "posts_from": span[0],
-            "posts_to": span[1],
-            "imports": store.recent_imports(limit=5),
-            "demo": store.meta("demo") == "true",
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "account_id": self.account_id,
+            "handle": self.handle,
+            "role": self.role,
+            "followers": self.followers,
         }
-    return status
 
 
-@dataclass
+@dataclass(frozen=True)
+class StoreStatus:
+    """What the store holds."""
+
+    path: Path
+    rows: Mapping[str, int]
+    quarantined: int
+    accounts: tuple[AccountStatus, ...]
+    posts_from: str | None
+    posts_to: str | None
+    imports: tuple[ImportRecord, ...]
+    demo: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": str(self.path),
+            "rows": dict(self.rows),
+            "quarantined": self.quarantined,
+            "accounts": [a.to_dict() for a in self.accounts],
+            "posts_from": self.posts_from,
+            "posts_to": self.posts_to,
+            "imports": [i.to_dict() for i in self.imports],
+            "demo": self.demo,
+        }
+
+
+@dataclass(frozen=True)
+class WorkspaceStatus:
+    """The workspace, its goal and accounts, and what its store holds (None: no data yet)."""
+
+    workspace: Path
+    config: Path | None
+    objective: str | None
+    own_accounts: tuple[str, ...]
+    competitors: tuple[str, ...]
+    store: StoreStatus | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "workspace": str(self.workspace),
+            "config": None if self.config is None else str(self.config),
+            "objective": self.objective,
+            "own_accounts": list(self.own_accounts),
+            "competitors": list(self.competitors),
+            "store": None if self.store is None else self.store.to_dict(),
+        }
+
+
+def workspace_status(*, workspace: Workspace, on_wait: Waiting | None = None) -> WorkspaceStatus:
+    """What the store holds, the last imports and the goal, for ``rapport status``."""
+    config = workspace.config()
+    store: StoreStatus | None = None
+    if workspace.has_store():
+        with workspace.session(on_wait=on_wait) as session:
+            s = session.store
+            span = s.post_span()
+            store = StoreStatus(
+                path=s.path,
+                rows=s.row_counts(),
+                quarantined=s.quarantine_count(),
+                accounts=tuple(
+                    AccountStatus(a.account_id, a.handle, a.role, a.followers) for a in s.accounts()
+                ),
+                posts_from=span[0],
+                posts_to=span[1],
+                imports=tuple(s.recent_imports(limit=5)),
+                demo=s.meta("demo") == "true",
+            )
+    return WorkspaceStatus(
+        workspace=workspace.root,
+        config=workspace.config_path if workspace.config_path.exists() else None,
+        objective=config.goal.objective,
+        own_accounts=tuple(f"{a.platform}:{a.handle}" for a in config.accounts.own),
+        competitors=tuple(f"{a.platform}:{a.handle}" for a in config.accounts.competitors),
+        store=store,
+    )
+
+
+# -- the demo --------------------------------------------------------------------------------
+@dataclass(frozen=True)
 class DemoResult:
     workspace: Path
     report: Path
     summary: ImportSummary
-    metrics: list[MetricResult] = field(default_factory=list)
+    people: int
+    days: int
+    seed: int
+    metrics: list[Any] = field(default_factory=list)
+    """The report's :class:`~rapport.metrics.run.MetricResult` list."""
     seconds: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -413,16 +423,14 @@ def _demo_config(world: Any) -> Config:
     )
 
 
-def _prepare_demo_workspace(workspace: Workspace) -> None:
+def _prepare_demo_workspace(workspace: Workspace, on_wait: Waiting | None) -> None:
     if workspace.has_store():
-        from rapport.store import Store
-
-        with Store(workspace.store_path) as store:
+        with Store(workspace.store_path, read_only=True, on_wait=on_wait) as store:
             is_demo = store.meta("demo") == "true"
         if not is_demo:
             raise UsageError(
                 f"{workspace.root}: this workspace holds your own data; run the demo in "
-                "another folder with --workspace DIR"
+                "another folder"
             )
         workspace.store_path.unlink()
         wal = workspace.store_path.with_suffix(".duckdb.wal")
@@ -440,6 +448,7 @@ def run_demo(
     seed: int = 7,
     on_day: Callable[[int, int], None] | None = None,
     progress: Progress | None = None,
+    on_wait: Waiting | None = None,
 ) -> DemoResult:
     """Simulate a world, import it into the workspace and write report.html there."""
     import time
@@ -448,10 +457,10 @@ def run_demo(
     from rapport.simulate import WorldParams, simulate
 
     if people < 100:
-        raise UsageError(f"--people {people}: the demo needs at least 100 people")
+        raise UsageError(f"people = {people}: the demo needs at least 100 people")
     if days < 28:
-        raise UsageError(f"--days {days}: the demo needs at least 28 days")
-    _prepare_demo_workspace(workspace)
+        raise UsageError(f"days = {days}: the demo needs at least 28 days")
+    _prepare_demo_workspace(workspace, on_wait)
     clock = time.perf_counter()
     world = simulate(WorldParams(people=people, days=days, seed=seed), progress=on_day)
     seconds = {"simulate": time.perf_counter() - clock}
@@ -463,14 +472,18 @@ def run_demo(
         origin=f"rapport demo --people {people} --days {days} --seed {seed}",
     )
     clock = time.perf_counter()
-    with workspace.open_store(create=True) as store:
-        summary = store.apply(batch, progress=progress)
-        with store.transaction() as con:
-            con.execute("INSERT INTO meta VALUES ('demo', 'true')")
+    with workspace.session(
+        read_only=False, create=True, purpose="the demo's import", on_wait=on_wait
+    ) as session:
+        summary = session.store.apply(
+            batch, audience=session.config.goal.target_audience, progress=progress
+        )
+        session.store.mark_demo()
     seconds["import"] = time.perf_counter() - clock
     clock = time.perf_counter()
-    report = write_report(
-        workspace=workspace, out=workspace.root / "report.html", progress=progress
-    )
+    with workspace.session(on_wait=on_wait) as session:
+        report = write_report(session, out=workspace.root / "report.html", progress=progress)
     seconds["report"] = time.perf_counter() - clock
-    return DemoResult(workspace.root, report.path, summary, report.metrics, seconds)
+    return DemoResult(
+        workspace.root, report.path, summary, people, days, seed, report.metrics, seconds
+    )

@@ -1,0 +1,32 @@
+"""The rapport command line (Typer + Rich), a thin front door on :mod:`rapport.api`.
+
+The commands live by domain, as the API does: :mod:`rapport.cli.data` (init, demo, import,
+export, status, forget, pull, utm), :mod:`rapport.cli.metrics` (metrics, report),
+:mod:`rapport.cli.analyses` (forecast, backtest, seeds, odds, spikes) and
+:mod:`rapport.cli.strategy` (benchmark, plan, care, calendar, whatif). Every one goes through
+:func:`rapport.cli.command.command`, the only place where errors become messages and exit
+codes.
+"""
+
+from __future__ import annotations
+
+from rapport.cli import analyses, data, metrics, strategy
+from rapport.cli.app import app, care_app, forecast_app, pull_app
+
+__all__ = ["app", "main"]
+
+_COMMANDS = (data, metrics, analyses, strategy)  # imported for the commands they register
+_ORDER = (
+    "init", "demo", "import", "export", "report", "metrics", "status", "forget", "utm",
+    "backtest", "seeds", "odds", "spikes", "benchmark", "plan", "calendar", "whatif",
+)  # fmt: skip
+"""The order of ``rapport --help``: first steps, then analyses, then what to do next."""
+app.registered_commands.sort(key=lambda c: _ORDER.index(c.name or ""))
+app.add_typer(pull_app, name="pull")
+app.add_typer(forecast_app, name="forecast")
+app.add_typer(care_app, name="care")
+
+
+def main() -> None:
+    """Entry point of the `rapport` command."""
+    app()

@@ -1,0 +1,111 @@
+"""Commands that measure: metrics (and the rows behind them) and the report."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from rapport import api
+from rapport.cli.app import app
+from rapport.cli.command import command, out, progress_bar
+from rapport.errors import UsageError
+
+if TYPE_CHECKING:
+    from rapport.session import Session
+
+__all__: list[str] = []
+
+
+def _show_report(report: api.Report) -> None:
+    computable = sum(1 for m in report.metrics if m.ok)
+    out.print(
+        f"Wrote {report.path}: {report.charts} charts, {computable} of "
+        f"{len(report.metrics)} metrics computable."
+    )
+
+
+@command(app, "report", show=_show_report, period=True)
+def report(
+    session: Session,
+    quiet: bool,
+    out_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Where to write the HTML. Default: report.html in the workspace."
+        ),
+    ] = None,
+) -> api.Report:
+    """Write the report: one self-contained HTML file that works offline."""
+    with progress_bar(not quiet, "Report", total=3) as step:
+        return api.write_report(session, out=out_file, progress=lambda label: step(label))
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """The metric results, as ``rapport metrics`` prints them."""
+
+    results: list[api.MetricResult]
+
+    def to_json(self) -> list[dict[str, Any]]:
+        return [r.to_dict() for r in self.results]
+
+
+def _show_metrics(metrics: Metrics) -> None:
+    from rapport.report.formatting import format_interval, format_value
+
+    table = Table(show_edge=False, header_style="bold", show_lines=False)
+    table.add_column("area")
+    table.add_column("metric (denominator)")
+    table.add_column("value", justify="right")
+    table.add_column("interval, sample")
+    for r in metrics.results:
+        label = f"{escape(r.title)}\n[dim]{escape(r.denominator)}[/]"
+        if r.ok:
+            table.add_row(r.area, label, format_value(r), format_interval(r))
+        else:
+            table.add_row(
+                r.area, label, "[yellow]not computable[/]", f"[dim]{escape(r.reason or '')}[/]"
+            )
+    out.print(table)
+
+
+@command(app, "metrics", show=_show_metrics, to_json=Metrics.to_json, period=True)
+def metrics(
+    session: Session,
+    quiet: bool,
+    table: Annotated[
+        str | None,
+        typer.Option(
+            help="Write the rows behind a metric instead (e.g. people, posts, cohorts, "
+            "unanswered); --table list shows them all."
+        ),
+    ] = None,
+    format: Annotated[str, typer.Option(help="For --table: csv or json.")] = "csv",
+) -> Metrics | None:
+    """Compute every metric, each with its denominator, interval and sample size.
+
+    With --table ID, write the rows behind the numbers (per post, per person, cohorts, …) as
+    CSV or JSON on stdout.
+    """
+    if table is None:
+        return Metrics(api.run_metrics(session))
+    if format not in ("csv", "json"):
+        raise UsageError(f"--format {format!r}: expected csv or json")
+    if table == "list":
+        for spec in api.metric_tables():
+            out.print(f"{spec.id:16} {spec.title}: {spec.description}")
+        return None
+    frame = api.metric_table(session, table)
+    if format == "json" or quiet:
+        sys.stdout.write(
+            frame.to_json(orient="records", date_format="iso", force_ascii=False, indent=2) + "\n"
+        )
+    else:
+        sys.stdout.write(frame.to_csv(index=False))
+    return None

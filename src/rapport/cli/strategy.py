@@ -1,0 +1,321 @@
+"""Commands that say what to do next: benchmark, plan, care, calendar and what-if."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from rapport import api
+from rapport.cli.app import app, care_app
+from rapport.cli.command import Waiting, command, out, progress_bar
+
+if TYPE_CHECKING:
+    from rapport.session import Session
+    from rapport.workspace import Workspace
+
+__all__: list[str] = []
+
+WindowOption = Annotated[
+    int,
+    typer.Option(
+        "--window-days", help="Compare over the last N days of the data.", min=7, max=3650
+    ),
+]
+
+_ACTION_WORDS = {"answer": "Answer", "welcome": "Welcome", "thank": "Thank",
+                 "re_engage": "Re-engage"}  # fmt: skip
+
+
+def _notices(lines: Iterable[str]) -> None:
+    for line in lines:
+        out.print(f"[dim]• {escape(line)}[/dim]")
+
+
+def _round(value: float | None, digits: int = 6) -> float | None:
+    """As the JSON gives it: rounded, None where unknown."""
+    return None if value is None else round(value, digits)
+
+
+def _show_benchmark(bench: api.Benchmark) -> None:
+    from rapport.strategy.benchmark import format_gap, format_value
+
+    window = bench.window
+    start, end = (m.astimezone(dt.UTC).date().isoformat() for m in (window.start, window.end))
+    out.print(f"Window: {start} to {end} ({window.rule}).")
+    table = Table(show_edge=False, header_style="bold")
+    for column in ("area", "you", "rank", "leader", "gap"):
+        table.add_column(column, justify="left" if column in ("area", "leader") else "right")
+    for area in bench.areas:
+        unit = area.spec.unit
+        own = next((v for v in area.values if v.role == "own"), None)
+        you = (format_value(unit, _round(own.value)) if own and own.ok else "") or (
+            "not computable"
+        )
+        ranked = sum(1 for v in area.values if v.rank is not None)
+        rank = f"{area.own_rank} of {ranked}" if area.own_rank else "—"
+        leader = area.leader
+        leader_text = (
+            f"{escape(leader.handle)} {format_value(unit, _round(leader.value))}"
+            if leader is not None
+            else escape(area.note or "—")
+        )
+        table.add_row(
+            escape(f"{area.spec.title} ({area.platform})"),
+            you,
+            rank,
+            leader_text,
+            format_gap(unit, _round(area.gap)),
+        )
+    out.print(table)
+    _notices(bench.notices)
+
+
+@command(app, "benchmark", show=_show_benchmark)
+def benchmark(session: Session, window_days: WindowOption = 90) -> api.Benchmark:
+    """Your account against each closest competitor, area by area: the value, your rank,
+    the leader and the gap, each with its denominator and the observation window."""
+    return api.competitor_benchmark(session, window_days=window_days)
+
+
+def _show_progress(progress: api.Progress) -> None:
+    if progress.plan_id is None:
+        _notices(progress.notices)
+        return
+    then = progress.data_end_then
+    now = progress.data_end_now.astimezone(dt.UTC).isoformat()[:10]
+    weeks = progress.weeks_between
+    out.print(
+        f"Since plan {progress.plan_id} (data up to "
+        f"{then.astimezone(dt.UTC).isoformat()[:10] if then else None}; now {now}, "
+        f"{None if weeks is None else round(weeks, 1)} weeks later):"
+    )
+    for area in (*progress.areas, *progress.leads):
+        out.print(
+            f"  {escape(area.metric or area.area)}: {area.movement}"
+            f" (gap {_round(area.gap_then)} → {_round(area.gap_now)})"
+        )
+    _notices(progress.notices)
+
+
+def _show_plan(result: api.PlanResult) -> None:
+    plan = result.plan
+    out.print(
+        f"Plan {result.plan_id} for {escape(str(plan.objective or 'no objective set'))}: "
+        f"{round(plan.planned_hours_per_week, 2):.1f} extra hours a week planned of "
+        f"{round(plan.available_hours_per_week, 2):.1f} available ({plan.weekly_hours:g} h "
+        f"budget, about {round(plan.current_hours_per_week, 2):.1f} h already spent)."
+    )
+    for step in plan.steps:
+        out.print(
+            f"  {step.order}. [bold]{escape(step.title)}[/bold] from week "
+            f"{step.start_week + 1}: {escape(step.action)}"
+        )
+        out.print(f"     [dim]{escape(step.reason)}[/dim]")
+    if not plan.steps:
+        out.print("  No area where number one is reachable within the budget.")
+    for lead in plan.already_leading:
+        out.print(f"  Already number one: {escape(lead.metric)} (keep it).")
+    for skipped in plan.skipped:
+        out.print(f"  [dim]Not now: {escape(skipped.metric)}: {escape(skipped.reason)}[/dim]")
+    _notices(plan.notices)
+
+
+@dataclass(frozen=True)
+class Planned:
+    """What ``rapport plan`` did: a new stored plan, or (``--progress``) the movement since."""
+
+    result: api.PlanResult | None = None
+    progress: api.Progress | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        done = self.result if self.result is not None else self.progress
+        return done.to_dict() if done is not None else {}
+
+
+def _show_planned(planned: Planned) -> None:
+    if planned.progress is not None:
+        _show_progress(planned.progress)
+    elif planned.result is not None:
+        _show_plan(planned.result)
+
+
+@command(app, "plan", show=_show_planned)
+def plan(
+    workspace: Workspace,
+    on_wait: Waiting,
+    progress: Annotated[
+        bool,
+        typer.Option("--progress", help="Show the movement since the last stored plan instead."),
+    ] = False,
+    window_days: WindowOption = 90,
+) -> Planned:
+    """The industry-rule plan: the few areas where you can become number one among your
+    closest competitors with manageable effort, one after another, within the weekly hours
+    of rapport.toml. Each plan is stored; --progress shows movement since the last one."""
+    if progress:
+        with workspace.session(on_wait=on_wait) as session:
+            return Planned(progress=api.plan_progress(session, window_days=window_days))
+    return Planned(
+        result=api.make_plan(workspace=workspace, window_days=window_days, on_wait=on_wait)
+    )
+
+
+def _show_care(care: api.CareList) -> None:
+    if not care.items:
+        out.print("Nobody to look after today.")
+    table = Table(show_edge=False, header_style="bold")
+    for column in ("id", "do", "who", "why", "min"):
+        table.add_column(column, justify="right" if column == "min" else "left")
+    for item in care.items:
+        who = item.handle or item.person or ""
+        reason = escape(item.reason)
+        if item.link:
+            reason += f"\n[link={escape(item.link)}]{escape(item.link)}[/link]"
+        table.add_row(
+            item.id,
+            _ACTION_WORDS.get(item.action, item.action),
+            escape(f"@{who}" if item.handle else str(who)),
+            reason,
+            f"{item.minutes:g}",
+        )
+    if care.items:
+        out.print(table)
+        out.print(
+            f"{care.minutes:g} of {care.minutes_per_day:g} minutes. When one is done: "
+            "rapport care done ID"
+        )
+    _notices(care.notes)
+
+
+@command(care_app, show=_show_care, callback=True)
+def care(session: Session) -> api.CareList:
+    """Today's care list (`rapport care done ID` records an item as handled)."""
+    return api.care_list(session)
+
+
+def _show_done(item: api.CareItem) -> None:
+    who = item.handle or item.person
+    out.print(
+        f"Done: {_ACTION_WORDS.get(item.action, item.action).lower()} "
+        f"{escape(str(who))} ({item.id})."
+    )
+
+
+@command(care_app, "done", show=_show_done, writes=True, purpose="care done")
+def care_done(
+    session: Session,
+    item_id: Annotated[str, typer.Argument(help="The item's id, as `rapport care` lists it.")],
+) -> api.CareItem:
+    """Record that a care item was handled; it will not come back."""
+    return api.mark_done(session, item_id)
+
+
+@dataclass(frozen=True)
+class WrittenCalendar:
+    """A content plan and the files it was written to."""
+
+    calendar: api.Calendar
+    ics: Path | None
+    csv: Path | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.calendar.to_dict()
+
+
+def _show_calendar(written: WrittenCalendar) -> None:
+    table = Table(show_edge=False, header_style="bold")
+    for column in ("when (UTC)", "post", "idea"):
+        table.add_column(column)
+    for slot in written.calendar.slots:
+        start = slot.start.astimezone(dt.UTC)
+        table.add_row(
+            f"{slot.weekday[:3]} {start.date().isoformat()} {start:%H:%M}",
+            escape(slot.title),
+            escape(slot.idea or ""),
+        )
+    out.print(table)
+    _notices(written.calendar.notes)
+    for label, path in (("iCalendar", written.ics), ("CSV", written.csv)):
+        if path is not None:
+            out.print(f"{label}: {escape(str(path))}")
+
+
+@command(app, "calendar", show=_show_calendar)
+def calendar(
+    session: Session,
+    weeks: Annotated[int, typer.Option(help="How many weeks to plan.", min=1, max=104)] = 4,
+    ics: Annotated[
+        Path | None, typer.Option(help="Also write the plan as an iCalendar file (.ics).")
+    ] = None,
+    csv: Annotated[Path | None, typer.Option(help="Also write the plan as CSV.")] = None,
+) -> WrittenCalendar:
+    """The content plan: dated slots at your best times that keep your cadence target, keep
+    promotions under the ceiling and mix questions, resources, news, behind-the-scenes and
+    a weekly throwback, each with the reason it was chosen."""
+    result = api.content_calendar(session, weeks=weeks)
+    if ics is not None:
+        result.write_ics(ics)
+    if csv is not None:
+        result.write_csv(csv)
+    return WrittenCalendar(result, ics, csv)
+
+
+def _show_whatif(result: api.WhatIfResult) -> None:
+    whatif = result.whatif
+    table = Table(show_edge=False, header_style="bold")
+    table.add_column("strategy")
+    for column in ("followers", "core community", "conversions", "hours", "peak reach"):
+        table.add_column(column, justify="right")
+    for row in whatif.strategies:
+        cells = [
+            f"{row.bands[key].median:,.0f}\n"
+            f"[dim]{row.bands[key].p10:,.0f}–{row.bands[key].p90:,.0f}[/dim]"
+            for key in ("followers", "core_community", "conversions", "hours", "peak_reach")
+        ]
+        table.add_row(escape(row.name.replace("_", " ")), *cells)
+    out.print(
+        f"{whatif.months} months, {whatif.runs} runs per strategy: median (10th–90th percentile)."
+    )
+    out.print(table)
+    for note in whatif.calibration.notes:
+        out.print(f"[dim]• {escape(note)}[/dim]")
+
+
+@command(app, "whatif", show=_show_whatif)
+def whatif(
+    workspace: Workspace,
+    quiet: bool,
+    on_wait: Waiting,
+    months: Annotated[int, typer.Option(help="How far ahead to simulate.", min=1, max=36)] = 12,
+    runs: Annotated[
+        int, typer.Option(help="Simulated runs per strategy (different seeds).", min=1)
+    ] = 20,
+    strategy: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="A strategy to run (repeatable): as_now, current_plan, chase_viral, "
+            "promo_heavy, inconsistent, relationship_first. Default: all."
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the first run.")] = 0,
+) -> api.WhatIfResult:
+    """Calibrate the synthetic world to your workspace, then run strategies side by side
+    for months with many seeds: followers, core community, conversions and hours spent,
+    as medians with 10th–90th percentile bands. Strategies change only your own behaviour."""
+    with progress_bar(not quiet, "simulating strategies") as advance:
+        return api.what_if(
+            workspace=workspace,
+            months=months,
+            runs=runs,
+            strategies=strategy,
+            seed=seed,
+            progress=lambda done, total: advance(done=done, total=total),
+            on_wait=on_wait,
+        )

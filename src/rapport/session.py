@@ -1,0 +1,222 @@
+"""A session: one piece of work on a workspace, with everything it reads built once.
+
+Every analysis (metrics, findings, benchmark, plan, care list, calendar, forecasts, odds,
+spikes, seeds, the report) takes a :class:`Session`: the workspace, its validated config, the
+open store, the canonical tables as Ibis expressions, the metric context (whose accounts,
+which period, what the data holds) and a way to execute queries. It is opened by
+:meth:`rapport.workspace.Workspace.session` or :func:`rapport.open` and released once, by
+``with`` or :meth:`Session.close`.
+
+A reading session opens the store **read-only**: any number of readers (commands, notebooks,
+a server) can work at once. No process keeps a workspace's file open between operations,
+because DuckDB lets no other process open a file, not even to read, while one has it open for
+writing (see :mod:`rapport.store.locking`). A notebook that keeps a session open for long
+blocks imports meanwhile; ``rapport.open(path, snapshot=True)`` reads a private copy instead
+and blocks nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import shutil
+import tempfile
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from rapport.config import Config
+from rapport.errors import UsageError
+from rapport.query.context import Context, build_context
+from rapport.query.tables import Tables
+from rapport.store import Store
+
+if TYPE_CHECKING:
+    from rapport.metrics.run import MetricResult
+    from rapport.workspace import Workspace
+
+__all__ = ["METRIC_COLUMNS", "Session"]
+
+METRIC_COLUMNS = (
+    "id", "area", "title", "value", "unit", "denominator", "interval", "n", "status", "reason",
+)  # fmt: skip
+"""The columns of :meth:`Session.metrics_frame`, as in ``rapport metrics --json``."""
+
+
+class Session:
+    """The workspace, its config and store, the tables and the metric context, for one piece
+    of work. Build it with :meth:`Workspace.session` or :func:`rapport.open`."""
+
+    def __init__(
+        self,
+        workspace: Workspace | None,
+        store: Store,
+        *,
+        config: Config,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        snapshot: Path | None = None,
+        owns_store: bool = True,
+    ) -> None:
+        self.workspace = workspace
+        self.store = store
+        self.config = config
+        self.since = since
+        self.until = until
+        self._snapshot = snapshot
+        self._owns_store = owns_store
+        self._tables: Tables | None = None
+        self._context: Context | None = None
+        self._closed = False
+
+    @classmethod
+    def over(
+        cls,
+        store: Store,
+        *,
+        config: Config | None = None,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+    ) -> Session:
+        """A session over a store that is already open (tests, benchmarks, engines that
+        manage their own connection); closing the session leaves the store open."""
+        return cls(None, store, config=config or Config(), since=since, until=until,
+                   owns_store=False)  # fmt: skip
+
+    # -- what it holds ---------------------------------------------------------------------
+    @property
+    def read_only(self) -> bool:
+        """Whether the store is open for reading only (every session but a writer's)."""
+        return self.store.read_only
+
+    @property
+    def snapshot(self) -> bool:
+        """Whether this session reads a private copy of the store (blocking nothing)."""
+        return self._snapshot is not None
+
+    @property
+    def backend(self) -> Any:
+        """The Ibis DuckDB backend over the store."""
+        self._check_open()
+        return self.store.ibis
+
+    @property
+    def tables(self) -> Tables:
+        """The canonical tables and the text features, as Ibis table expressions.
+
+        Audience relevance is for the config's target audience: where the stored scores are
+        for another description (rapport.toml changed since the last import), the session
+        scores the texts into a temporary table and writes nothing (the next import stores
+        them).
+        """
+        self._check_open()
+        if self._tables is None:
+            tables = self.store.tables()
+            name = self.store.current_relevance(self.config.goal.target_audience)
+            if name is not None:
+                tables = dataclasses.replace(tables, relevance=self.backend.table(name))
+            self._tables = tables
+        return self._tables
+
+    @property
+    def context(self) -> Context:
+        """The metric context: the own accounts, the period, the config and the facts the
+        data holds (surveyed once, when first asked for)."""
+        self._check_open()
+        if self._context is None:
+            self._context = build_context(
+                self.backend,
+                tables=self.tables,
+                since=self.since,
+                until=self.until,
+                settings={"config": self.config},
+            )
+        return self._context
+
+    @property
+    def facts(self) -> frozenset[str]:
+        """What the data holds (:data:`rapport.query.FACTS` that are true)."""
+        return frozenset(self.context.settings.get("facts", frozenset()))
+
+    # -- running queries -------------------------------------------------------------------
+    def execute(self, expr: Any) -> Any:
+        """Run an Ibis expression on the store: a scalar, a pandas Series or DataFrame."""
+        return self.backend.execute(expr)
+
+    def frame(self, expr: Any) -> pd.DataFrame:
+        """An Ibis table expression's rows as a DataFrame (weeks as ``YYYY-MM-DD`` text)."""
+        result = self.execute(expr)
+        frame = result if isinstance(result, pd.DataFrame) else pd.DataFrame(result)
+        if "week" in frame:
+            frame["week"] = pd.to_datetime(frame["week"]).dt.strftime("%Y-%m-%d")
+        return frame
+
+    def metrics(self, *, ids: list[str] | None = None) -> list[MetricResult]:
+        """Every registered metric (or those of ``ids``) on this session's data."""
+        from rapport.metrics.run import run_metrics
+
+        return run_metrics(self, ids=ids)
+
+    def metrics_frame(self) -> pd.DataFrame:
+        """One row per registered metric, with the columns of ``rapport metrics --json``
+        (:data:`METRIC_COLUMNS`)."""
+        rows = [{k: r.to_dict()[k] for k in METRIC_COLUMNS} for r in self.metrics()]
+        # object columns: an unknown value stays None, as in the JSON, never NaN
+        return pd.DataFrame(rows, columns=list(METRIC_COLUMNS), dtype=object)
+
+    # -- life cycle ------------------------------------------------------------------------
+    def close(self) -> None:
+        """Release what the session built and close the store (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            if self._context is not None:
+                self._context.release()
+        finally:
+            self._context = None
+            self._tables = None
+            if self._owns_store:
+                self.store.close()
+            if self._snapshot is not None:
+                shutil.rmtree(self._snapshot, ignore_errors=True)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise UsageError("this session is closed; open a new one (rapport.open(path))")
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        mode = "snapshot" if self.snapshot else "read-only" if self.read_only else "writing"
+        state = ", closed" if self._closed else ""
+        where = str(self.workspace.root) if self.workspace else str(self.store.path)
+        return f"<rapport Session {where!r} ({mode}{state})>"
+
+
+def snapshot_copy(path: Path, **open_options: Any) -> Path:
+    """Copy the store at ``path`` into a new private folder (consistently: no writer can be
+    active while a reader holds the file) and return the copy's path."""
+    folder = Path(tempfile.mkdtemp(prefix="rapport-snapshot-"))
+    with Store(path, read_only=True, **open_options):
+        target = folder / path.name
+        shutil.copy2(path, target)
+        wal = path.with_name(path.name + ".wal")
+        if wal.exists():
+            shutil.copy2(wal, folder / wal.name)
+    return target
