@@ -4,7 +4,8 @@ A finding is written from metric results only (no extra queries). Its ``strength
 says how much it matters on its own: an effect whose interval excludes "no difference", or a
 target clearly missed, is strong; a weak or uncertain one is shown but ranked lower. The rank
 multiplies strength by how much the finding's area matters for the workspace's objective
-(:data:`OBJECTIVE_WEIGHTS`): changing the objective in rapport.toml reorders the findings.
+(each :class:`~rapport.metrics.spec.Area` declares its weights): changing the objective in
+rapport.toml reorders the findings.
 """
 
 from __future__ import annotations
@@ -15,30 +16,11 @@ from typing import Any, Literal
 
 from rapport.config import Config
 from rapport.metrics.run import MetricResult
+from rapport.metrics.spec import objective_weights
 
-__all__ = ["OBJECTIVE_WEIGHTS", "Finding", "findings"]
+__all__ = ["Finding", "findings"]
 
 Tone = Literal["good", "warning", "info"]
-
-OBJECTIVE_WEIGHTS: Mapping[str | None, Mapping[str, float]] = {
-    "signups": {"conversions": 1.0, "audience": 0.9, "reciprocity": 0.8, "community": 0.75,
-                "retention": 0.7, "promotion": 0.7, "content": 0.6, "consistency": 0.6,
-                "engagement": 0.5, "sentiment": 0.5, "timing": 0.4},
-    "sales": {"conversions": 1.0, "audience": 0.9, "promotion": 0.8, "reciprocity": 0.75,
-              "retention": 0.7, "community": 0.7, "content": 0.6, "consistency": 0.6,
-              "engagement": 0.5, "sentiment": 0.5, "timing": 0.4},
-    "leads": {"conversions": 1.0, "audience": 0.95, "reciprocity": 0.85, "community": 0.7,
-              "retention": 0.7, "content": 0.65, "promotion": 0.6, "consistency": 0.6,
-              "engagement": 0.5, "sentiment": 0.5, "timing": 0.4},
-    "community": {"community": 1.0, "reciprocity": 0.95, "retention": 0.9, "sentiment": 0.8,
-                  "consistency": 0.7, "audience": 0.7, "content": 0.6, "promotion": 0.6,
-                  "engagement": 0.5, "conversions": 0.4, "timing": 0.4},
-    "awareness": {"engagement": 1.0, "content": 0.9, "consistency": 0.85, "audience": 0.8,
-                  "timing": 0.7, "community": 0.6, "retention": 0.6, "promotion": 0.6,
-                  "reciprocity": 0.5, "sentiment": 0.4, "conversions": 0.3},
-    None: {},
-}  # fmt: skip
-"""How much each area matters for each objective (no goal set: every area 0.6)."""
 
 
 @dataclass(frozen=True)
@@ -392,7 +374,7 @@ def _timing(m: Mapping[str, MetricResult], config: Config) -> Finding | None:
 def findings(results: list[MetricResult], config: Config) -> list[Finding]:
     """Every finding the results support, ranked for the workspace's objective."""
     by_id = {r.id: r for r in results}
-    weights = OBJECTIVE_WEIGHTS.get(config.goal.objective, {})
+    weights = objective_weights(config.goal.objective)
     found = []
     for rule in _RULES:
         finding = rule(by_id, config)

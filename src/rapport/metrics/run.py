@@ -176,8 +176,6 @@ def evaluate(
     The engine-level entry: :func:`run_metrics` calls it with a session's backend, tables
     and context.
     """
-    import rapport.metrics.builtin  # noqa: F401  (registers the built-in metrics)
-
     specs = [get_metric(i) for i in ids] if ids is not None else metrics()
     _needs_met(backend, specs, tables, context)
     return [_run_one(backend, spec, tables, context) for spec in specs]

@@ -11,27 +11,35 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import ibis.expr.types as ir
 
 from rapport.query.context import Context
 from rapport.query.tables import Tables
 
+if TYPE_CHECKING:
+    from rapport.charts.figure import Figure
+    from rapport.session import Session
+
 __all__ = [
-    "AREAS",
+    "DEFAULT_WEIGHT",
+    "Area",
     "Measure",
     "MetricSpec",
     "Need",
+    "area",
+    "area_ids",
+    "areas",
+    "get_area",
     "get_metric",
     "metric",
     "metrics",
+    "objective_weights",
 ]
 
-AREAS: tuple[str, ...] = (
-    "engagement", "community", "retention", "reciprocity", "promotion", "consistency",
-    "content", "audience", "conversions", "sentiment", "timing",
-)  # fmt: skip
+DEFAULT_WEIGHT = 0.6
+"""How much an area weighs for an objective that does not name it (and with no goal set)."""
 Unit = Literal[
     "count", "fraction", "hours", "days", "posts per week", "currency", "people", "ratio",
     "per post", "per 1,000 engagements", "hour of day", "weekday", "score", "sentiment",
@@ -81,6 +89,73 @@ class MetricSpec:
     """A number that flatters (reach, likes, followers), shown beside relationship numbers."""
 
 
+@dataclass(frozen=True)
+class Area:
+    """One area of the practice (engagement, community, answering people …), declared once in
+    its module under ``rapport.metrics.builtin``: the report's section, the principle it
+    stands for, how much it weighs for each objective, and the figures the report draws."""
+
+    id: str
+    title: str
+    """The report section's title."""
+    principle: str
+    """The practitioners' principle the area measures, in one sentence."""
+    weights: Mapping[str, float]
+    """How much the area matters for each objective (see :data:`rapport.config.OBJECTIVES`);
+    an objective not named weighs :data:`DEFAULT_WEIGHT`."""
+    position: int
+    """Where the area comes in lists and the report when weights tie (lower first)."""
+    figures: Callable[[Session], list[Figure]] | None = None
+    """The report's charts and tables for the area, built from a session."""
+
+    def weight(self, objective: str | None) -> float:
+        """How much the area matters for ``objective`` (no objective: every area alike)."""
+        return float(self.weights.get(objective, DEFAULT_WEIGHT)) if objective else DEFAULT_WEIGHT
+
+
+_AREAS: dict[str, Area] = {}
+
+
+def area(
+    *,
+    id: str,
+    title: str,
+    principle: str,
+    weights: Mapping[str, float],
+    position: int,
+    figures: Callable[[Session], list[Figure]] | None = None,
+) -> Area:
+    """Declare an area (once, in its module); metrics then name it by ``id``."""
+    if id in _AREAS:
+        raise ValueError(f"area {id!r} is declared twice")
+    if any(a.position == position for a in _AREAS.values()):
+        raise ValueError(f"area {id!r}: position {position} is taken")
+    declared = Area(id, title, principle, dict(weights), position, figures)
+    _AREAS[id] = declared
+    return declared
+
+
+def areas() -> list[Area]:
+    """Every declared area, in order (the built-in ones loaded first)."""
+    return sorted(_AREAS.values(), key=lambda a: a.position)
+
+
+def area_ids() -> tuple[str, ...]:
+    """The ids of :func:`areas`, in order."""
+    return tuple(a.id for a in areas())
+
+
+def get_area(id: str) -> Area:
+    areas()
+    return _AREAS[id]
+
+
+def objective_weights(objective: str | None) -> dict[str, float]:
+    """Area id -> how much it matters for ``objective`` (the findings' and the planner's
+    ranking; every area :data:`DEFAULT_WEIGHT` without a goal)."""
+    return {a.id: a.weight(objective) for a in areas()}
+
+
 _REGISTRY: dict[str, MetricSpec] = {}
 
 
@@ -102,8 +177,10 @@ def metric(
     def register(compute: Callable[[Tables, Context], Measure]) -> MetricSpec:
         if id in _REGISTRY:
             raise ValueError(f"metric {id!r} is registered twice")
-        if area not in AREAS:
-            raise ValueError(f"metric {id!r}: unknown area {area!r}; use one of {AREAS}")
+        if area not in _AREAS:
+            raise ValueError(
+                f"metric {id!r}: unknown area {area!r}; declare it first with area(...)"
+            )
         spec = MetricSpec(
             id, area, title, unit, denominator, direction, description, why, needs, compute, vanity
         )
@@ -115,7 +192,7 @@ def metric(
 
 def metrics() -> list[MetricSpec]:
     """Every registered metric, in area order then registration order."""
-    order = {area: i for i, area in enumerate(AREAS)}
+    order = {a.id: a.position for a in areas()}
     return sorted(_REGISTRY.values(), key=lambda s: order[s.area])
 
 

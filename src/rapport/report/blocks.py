@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from rapport.charts.figure import Figure
 from rapport.errors import RapportError
-from rapport.report.figures import Figure
 
 __all__ = [
     "Block",

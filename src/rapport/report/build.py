@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 
 from rapport._version import __version__
+from rapport.charts.figure import Figure, Link
 from rapport.config import Config
 from rapport.errors import UsageError
-from rapport.metrics.findings import OBJECTIVE_WEIGHTS, Finding, findings
+from rapport.metrics.findings import Finding, findings
 from rapport.metrics.run import MetricResult, run_metrics
-from rapport.metrics.spec import AREAS
+from rapport.metrics.spec import Area, areas
 from rapport.report.assets import vega_bundle
 from rapport.report.blocks import Block, Part
-from rapport.report.figures import FIGURES, Figure, Link
 from rapport.report.formatting import format_interval, format_value
 from rapport.report.strategy import care_block, strategy_part
 from rapport.report.virality import virality_part
@@ -26,40 +26,9 @@ from rapport.report.virality import virality_part
 if TYPE_CHECKING:
     from rapport.session import Session
 
-__all__ = ["SECTIONS", "Rendered", "Report", "Section", "render_report", "write_report"]
+__all__ = ["Rendered", "Report", "render_report", "section_order", "write_report"]
 
 Progress = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class Section:
-    area: str
-    title: str
-    principle: str
-
-
-SECTIONS: dict[str, Section] = {s.area: s for s in (
-    Section("engagement", "Engagement",
-            "Engagement per person who saw a post says whether content resonates, whatever "
-            "the audience size."),
-    Section("community", "Your core community",
-            "Start with one person: take care of the first 50 to 100 people who care."),
-    Section("retention", "Retention", "Trust shows up as people coming back month after month."),
-    Section("reciprocity", "Answering people", "Social media is about being social: ask, and "
-            "answer."),
-    Section("promotion", "Promotions and their cost",
-            "Don't clog your followers' feeds with promotions."),
-    Section("consistency", "Posting consistency",
-            "A few posts a week, every week: accounts rarely die loudly, they go quiet."),
-    Section("content", "What content works",
-            "Find what your audience responds to; useful resources keep working."),
-    Section("audience", "The right audience", "The right audience beats a big audience."),
-    Section("conversions", "From attention to customers",
-            "Conversions, not hits: put value next to vanity for every post."),
-    Section("sentiment", "How people feel", "The texture of the relationship."),
-    Section("timing", "When to post",
-            "Post when your people are there, but trust only differences the data shows."),
-)}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -106,10 +75,10 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def section_order(config: Config) -> list[str]:
+def section_order(config: Config) -> list[Area]:
     """Areas ordered by how much they matter for the objective (the goal comes first)."""
-    weights = OBJECTIVE_WEIGHTS.get(config.goal.objective, {})
-    return sorted(AREAS, key=lambda area: (-weights.get(area, 0.6), AREAS.index(area)))
+    objective = config.goal.objective
+    return sorted(areas(), key=lambda a: (-a.weight(objective), a.position))
 
 
 def _store_facts(session: Session) -> dict[str, Any]:
@@ -152,7 +121,10 @@ def render_report(
     results = run_metrics(session)
     if progress:
         progress("charts")
-    figures: dict[str, list[Figure]] = {area: FIGURES[area](session) for area in AREAS}
+    every = areas()
+    figures: dict[str, list[Figure]] = {
+        a.id: a.figures(session) if a.figures else [] for a in every
+    }
     parts = [strategy_part(session, care=care), virality_part(session)]
     ranked = findings(results, config)
     if progress:
@@ -169,11 +141,11 @@ def render_report(
             version=__version__,
             m={r.id: r for r in results},
             results=results,
-            sections=[SECTIONS[area] for area in section_order(config)],
-            area_results={area: [r for r in results if r.area == area] for area in AREAS},
+            sections=section_order(config),
+            area_results={a.id: [r for r in results if r.area == a.id] for a in every},
             figures=figures,
             findings=ranked,
-            area_findings={area: [f for f in ranked if f.area == area] for area in AREAS},
+            area_findings={a.id: [f for f in ranked if f.area == a.id] for a in every},
             parts=parts,
             store=dict(store_facts) if store_facts is not None else _store_facts(session),
             vega_bundle=vega_bundle(),

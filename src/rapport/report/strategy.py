@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from rapport.charts import specs
+from rapport.charts.figure import Cell, Figure, Link
 from rapport.config import OBJECTIVES
 from rapport.errors import RapportError
-from rapport.report import charts
 from rapport.report.blocks import Block, Part, count, guarded, number, pct, unavailable
-from rapport.report.figures import Cell, Figure, Link
 from rapport.store import Store
 from rapport.store.plans import latest_whatif
 from rapport.strategy.benchmark import Benchmark, competitor_benchmark, format_gap, format_value
@@ -371,7 +371,7 @@ def _whatif_block(store: Store) -> Block:
             Figure(
                 "whatif",
                 "Strategies: median (10th to 90th percentile) over the runs",
-                charts.whatif_chart(long, outcomes=list(WHATIF_OUTCOMES.values()))
+                specs.whatif_chart(long, outcomes=list(WHATIF_OUTCOMES.values()))
                 if not long.empty
                 else None,
                 ["Strategy", "What it does", *WHATIF_OUTCOMES.values(), "Peak reach"],

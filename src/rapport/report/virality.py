@@ -13,9 +13,9 @@ from rapport.analyses.forecasts import forecast_posts
 from rapport.analyses.odds import account_odds
 from rapport.analyses.seeds import care_first
 from rapport.analyses.spike_audit import Measured, Measures, audit_spikes
-from rapport.report import charts
+from rapport.charts import specs
+from rapport.charts.figure import Cell, Figure
 from rapport.report.blocks import Block, Part, count, guarded, number, pct, unavailable
-from rapport.report.figures import Cell, Figure
 
 if TYPE_CHECKING:
     from rapport.session import Session
@@ -128,7 +128,7 @@ def _forecasts(s: Session) -> Block:
     figure = Figure(
         "forecasts",
         title,
-        charts.forecast_chart(pd.DataFrame(points)),
+        specs.forecast_chart(pd.DataFrame(points)),
         [
             "Post",
             "Posted",
@@ -325,7 +325,7 @@ def _care_first(s: Session) -> Block:
             Figure(
                 "care-first",
                 f"The {len(seeds)} people whose care spreads furthest, in the order chosen",
-                charts.spread_curve(frame, others) if len(others) else None,
+                specs.spread_curve(frame, others) if len(others) else None,
                 ["#", "Who", "Reach of the first k", "Added by this person"],
                 rows,
                 newest_first=False,

@@ -52,7 +52,7 @@ class AreaSpec:
     direction: Direction
     denominator: str
     weight_area: str
-    """The area of :data:`rapport.metrics.findings.OBJECTIVE_WEIGHTS` it counts as."""
+    """The metric area (:func:`rapport.metrics.spec.get_area`) whose weight it takes."""
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ investment, can become number one amongst your closest competitors." For every a
 estimates the effort to pass the leader (extra posts, answers, questions … turned into
 hours a week with the unit costs of ``[costs]``), how long it takes at that effort and at
 the current trend, scores the reachable ones by the workspace's objective
-(:data:`~rapport.metrics.findings.OBJECTIVE_WEIGHTS`) and sequences the best few, one after
+(each metric area's declared weights) and sequences the best few, one after
 another, so that the hours never exceed ``targets.weekly_hours``. See ``docs/strategy.md``.
 """
 
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rapport.config import OBJECTIVES, Config, EffortCosts
-from rapport.metrics.findings import OBJECTIVE_WEIGHTS
+from rapport.metrics.spec import DEFAULT_WEIGHT, get_area
 from rapport.strategy._bench_model import Area, Benchmark, Window
 from rapport.strategy._plan_levers import LEVERS, NO_LEVER, Effort, LeverInput
 from rapport.strategy._plan_model import Leading, Plan, Skipped, Step
@@ -48,8 +48,6 @@ __all__ = [
     "save_plan",
 ]
 
-DEFAULT_WEIGHT = 0.6
-"""How much every area weighs when the workspace has no objective (as for findings)."""
 _FEW = 10
 """A leader's value resting on fewer observations than this is flagged as uncertain."""
 
@@ -129,7 +127,7 @@ def _trend_weeks(
 def _weight(objective: str | None, area: Area) -> float:
     if objective is None:
         return DEFAULT_WEIGHT
-    return float(OBJECTIVE_WEIGHTS.get(objective, {}).get(area.spec.weight_area, DEFAULT_WEIGHT))
+    return get_area(area.spec.weight_area).weight(objective)
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,33 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import ibis
 import ibis.expr.types as ir
 
-from rapport.metrics.spec import Measure, Need, metric
-from rapport.query.common import config, engagement_rows
+from rapport.charts import specs
+from rapport.charts.figure import Figure, empty, integer, rows
+from rapport.metrics.spec import Measure, Need, area, metric
+from rapport.query.common import (
+    config,
+    engagement_rows,
+)
 from rapport.query.context import Context
 from rapport.query.tables import Tables
+
+if TYPE_CHECKING:
+    from rapport.session import Session
+
+AREA = area(
+    id="audience",
+    title="The right audience",
+    principle=("The right audience beats a big audience."),
+    weights={"signups": 0.9, "sales": 0.9, "leads": 0.95, "community": 0.7, "awareness": 0.8},
+    position=80,
+    figures=lambda s: report_figures(s),
+)
+
 
 _WHY = (
     "The right audience beats a big audience: attention from people who will never buy "
@@ -87,3 +107,50 @@ def relevant_engagement_share(t: Tables, c: Context) -> Measure:
         successes=relevant,
         extra={"mean_relevance": rows.relevance.mean()},
     )
+
+
+def audience_weekly(t: Tables, c: Context) -> ir.Table:
+    """Per week: engagements by people whose bio fits the target audience, and by others."""
+    rows = engagement_by_relevance(t, c)
+    return (
+        rows.group_by(week=rows.occurred_at.truncate("W").date())
+        .aggregate(relevant=rows.count(where=rows.relevant), other=rows.count(where=~rows.relevant))
+        .order_by("week")
+    )
+
+
+# -- the report's figures --------------------------------------------
+def report_figures(s: Session) -> list[Figure]:
+    if s.tables.relevance is None or not s.config.goal.target_audience:
+        return [
+            empty(
+                "audience",
+                "Engagement from your target audience",
+                "Set [goal] target_audience in rapport.toml to measure this.",
+            )
+        ]
+    weekly = s.frame(audience_weekly(s.tables, s.context))
+    if weekly.empty:
+        return [
+            empty(
+                "audience",
+                "Engagement from your target audience",
+                "Nobody who engaged has a bio to compare with your target audience.",
+            )
+        ]
+    return [
+        Figure(
+            "audience",
+            "Engagement from your target audience",
+            specs.stacked_weekly(
+                weekly,
+                columns={"relevant": "fits your audience", "other": "other people"},
+                colours=["#2f7d5b", "#c9c9c9"],
+                title="Engagements each week, by whether the person fits your target audience",
+                y_title="Engagements",
+            ),
+            ["Week", "Fits your audience", "Other people"],
+            rows(weekly[["week", "relevant", "other"]], {"relevant": integer, "other": integer}),
+            note=f"Target audience: {s.config.goal.target_audience}",
+        )
+    ]

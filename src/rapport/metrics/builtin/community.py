@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import ibis
 import ibis.expr.types as ir
 
+from rapport.charts import specs
+from rapport.charts.figure import Figure, decimal, empty, integer, rows
 from rapport.metrics.needs import ENGAGEMENT_INTERACTIONS
-from rapport.metrics.spec import Measure, metric
+from rapport.metrics.spec import Measure, area, metric
+from rapport.metrics.tables import table
 from rapport.query.common import (
     DEPTH_WEIGHTS,
     config,
@@ -15,9 +20,23 @@ from rapport.query.common import (
     engagement_rows,
     seconds,
     week_number,
+    week_start,
 )
 from rapport.query.context import Context
 from rapport.query.tables import Tables
+
+if TYPE_CHECKING:
+    from rapport.session import Session
+
+AREA = area(
+    id="community",
+    title="Your core community",
+    principle=("Start with one person: take care of the first 50 to 100 people who care."),
+    weights={"signups": 0.75, "sales": 0.7, "leads": 0.7, "community": 1.0, "awareness": 0.6},
+    position=20,
+    figures=lambda s: report_figures(s),
+)
+
 
 _WHY = (
     "Take care of the first 50 to 100 people who care: the ones who come back are "
@@ -194,3 +213,141 @@ def advocates(t: Tables, c: Context) -> Measure:
         n=people.count(),
         extra={level: people.count(where=people.level == level) for level, _ in LEVELS[1:]},
     )
+
+
+def people_weekly(t: Tables, c: Context) -> ir.Table:
+    """People who engaged each week, split into first-timers and people coming back."""
+    weeks = engaged_people_weeks(t, c)
+    first = weeks.group_by("person_id").aggregate(first_week=weeks.week.min())
+    joined = weeks.join(first, "person_id")
+    return (
+        joined.group_by(week=week_start(joined.week))
+        .aggregate(
+            new=joined.count(where=joined.week == joined.first_week),
+            returning=joined.count(where=joined.week > joined.first_week),
+        )
+        .order_by("week")
+    )
+
+
+def followers_weekly(t: Tables, c: Context) -> ir.Table:
+    """The last known follower count of own accounts in each week (summed over accounts)."""
+    fc = t.follower_counts.filter(t.follower_counts.account_id.isin(list(c.account_ids)))
+    fc = c.in_period(fc, fc.observed_at)
+    per_account = fc.group_by(
+        ["account_id", fc.observed_at.truncate("W").date().name("week")]
+    ).aggregate(followers=fc.followers.argmax(fc.observed_at))
+    return (
+        per_account.group_by("week")
+        .aggregate(followers=per_account.followers.sum())
+        .order_by("week")
+    )
+
+
+@table(
+    "people",
+    "People: love score and level",
+    "Everyone who engaged: how often, how recently and how deeply (the love score), their "
+    "level, whether they are in the core community, and their handle.",
+)
+def people_table(t: Tables, c: Context) -> ir.Table:
+    scores = love_scores(t, c)
+    core = core_people(t, c).select(core_id="person_id", core_weeks="active_weeks")
+    people = t.people.select(p_id="person_id", handle="handle", display_name="display_name")
+    joined = scores.left_join(core, scores.person_id == core.core_id).left_join(
+        people, scores.person_id == people.p_id
+    )
+    return joined.select(
+        "person_id",
+        "handle",
+        "display_name",
+        "love_score",
+        "level",
+        "engagements",
+        "replies",
+        "active_weeks",
+        "first_engaged_at",
+        "last_engaged_at",
+        "days_since_last",
+        core=joined.core_id.notnull(),
+    ).order_by(ibis.desc("love_score"))
+
+
+# -- the report's figures --------------------------------------------
+def report_figures(s: Session) -> list[Figure]:
+    figures = []
+    people = s.frame(people_weekly(s.tables, s.context))
+    if people.empty:
+        figures.append(
+            empty(
+                "people",
+                "People who engaged each week",
+                "No individual interactions in the data, so nobody can be "
+                "followed from week to week.",
+            )
+        )
+        return figures
+    figures.append(
+        Figure(
+            "people",
+            "People who engaged each week",
+            specs.people_chart(people),
+            ["Week", "First time", "Came back"],
+            rows(people[["week", "new", "returning"]], {"new": integer, "returning": integer}),
+        )
+    )
+    top = s.frame(people_table(s.tables, s.context).limit(25))
+    if not top.empty:
+        top["who"] = top["handle"].fillna(top["person_id"])
+        figures.append(
+            Figure(
+                "love",
+                "The people who care most (top 25 by love score)",
+                None,
+                [
+                    "Who",
+                    "Level",
+                    "Love score",
+                    "Engagements",
+                    "Replies",
+                    "Weeks active",
+                    "Core",
+                    "Last engaged",
+                ],
+                rows(
+                    top[
+                        [
+                            "who",
+                            "level",
+                            "love_score",
+                            "engagements",
+                            "replies",
+                            "active_weeks",
+                            "core",
+                            "last_engaged_at",
+                        ]
+                    ],
+                    {
+                        "love_score": decimal,
+                        "engagements": integer,
+                        "replies": integer,
+                        "active_weeks": integer,
+                        "core": lambda v: "yes" if v else "",
+                    },
+                ),
+                note="Love score: every engagement counts by its depth (a reply 3, a like 1), "
+                "halved for each 30 days of age. The full list: rapport metrics --table people.",
+            )
+        )
+    followers = s.frame(followers_weekly(s.tables, s.context))
+    if not followers.empty:
+        figures.append(
+            Figure(
+                "followers",
+                "Followers (a vanity number, for context)",
+                specs.followers_chart(followers),
+                ["Week", "Followers"],
+                rows(followers, {"followers": integer}),
+            )
+        )
+    return figures

@@ -2,14 +2,35 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import ibis
 import ibis.expr.types as ir
 
+from rapport.charts import specs
+from rapport.charts.figure import Figure, empty, integer, rows
 from rapport.metrics.needs import OWN_ORIGINAL_POSTS
-from rapport.metrics.spec import Measure, metric
-from rapport.query.common import config, data_end, seconds
+from rapport.metrics.spec import Measure, area, metric
+from rapport.query.common import (
+    config,
+    data_end,
+    seconds,
+)
 from rapport.query.context import Context
 from rapport.query.tables import Tables
+
+if TYPE_CHECKING:
+    from rapport.session import Session
+
+AREA = area(
+    id="consistency",
+    title="Posting consistency",
+    principle=("A few posts a week, every week: accounts rarely die loudly, they go quiet."),
+    weights={"signups": 0.6, "sales": 0.6, "leads": 0.6, "community": 0.7, "awareness": 0.85},
+    position=60,
+    figures=lambda s: report_figures(s),
+)
+
 
 _WHY = (
     "A few posts a day becomes a few a week, then the account is quietly inactive; "
@@ -143,3 +164,44 @@ def posting_regularity(t: Tables, c: Context) -> Measure:
         n=gaps.count(),
         extra={"mean_gap_days": gaps.gap.mean()},
     )
+
+
+def posts_weekly(t: Tables, c: Context) -> ir.Table:
+    """Original posts per calendar week and content kind (``unknown`` where not classified)."""
+    posts = c.original_posts(t)
+    return (
+        posts.select(
+            week=posts.created_at.truncate("W").date(),
+            kind=posts.content_kind.fill_null("unknown"),
+        )
+        .group_by(["week", "kind"])
+        .aggregate(posts=ibis._.count())
+        .order_by(["week", "kind"])
+    )
+
+
+# -- the report's figures --------------------------------------------
+def report_figures(s: Session) -> list[Figure]:
+    posts = s.frame(posts_weekly(s.tables, s.context))
+    if posts.empty:
+        return [
+            empty(
+                "posts",
+                "Original posts per week",
+                "No original posts by your own accounts in the data.",
+            )
+        ]
+    wide = posts.pivot_table(
+        index="week", columns="kind", values="posts", aggfunc="sum", fill_value=0
+    ).reset_index()
+    kinds = [k for k in specs.KIND_COLOURS if k in wide.columns]
+    wide["total"] = wide[kinds].sum(axis=1)
+    return [
+        Figure(
+            "posts",
+            "Original posts per week",
+            specs.posts_chart(posts, target_per_week=s.config.targets.posts_per_week),
+            ["Week", "Total", *[k.replace("_", " ") for k in kinds]],
+            rows(wide[["week", "total", *kinds]], {k: integer for k in [*kinds, "total"]}),
+        )
+    ]

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import ibis
 import ibis.expr.types as ir
 
+from rapport.charts import specs
+from rapport.charts.figure import NOT_RATED, Figure, empty, integer, percent
 from rapport.metrics.builtin.engagement import engagement_denominator, has_engagement_data
 from rapport.metrics.needs import OWN_ORIGINAL_POSTS, has_rows
-from rapport.metrics.spec import Measure, Need, metric
+from rapport.metrics.spec import Measure, Need, area, metric
+from rapport.metrics.tables import table
 from rapport.query.common import (
     Z_95,
     data_end,
@@ -17,6 +22,19 @@ from rapport.query.common import (
 )
 from rapport.query.context import Context
 from rapport.query.tables import Tables
+
+if TYPE_CHECKING:
+    from rapport.session import Session
+
+AREA = area(
+    id="content",
+    title="What content works",
+    principle=("Find what your audience responds to; useful resources keep working."),
+    weights={"signups": 0.6, "sales": 0.6, "leads": 0.65, "community": 0.6, "awareness": 0.9},
+    position=70,
+    figures=lambda s: report_figures(s),
+)
+
 
 SMALL_SAMPLE = 10
 """Fewer posts than this in a group: the report warns that its numbers are fragile."""
@@ -191,3 +209,58 @@ def evergreen_score(t: Tables, c: Context) -> Measure:
     )
     mean, interval, n = mean_interval(old.evergreen)
     return Measure(value=mean, n=n, interval=interval)
+
+
+@table(
+    "content_kinds",
+    "Performance by kind of post",
+    "Mean engagement rate per content kind with 95 % intervals; kinds with few posts are flagged.",
+)
+def content_kinds_table(t: Tables, c: Context) -> ir.Table:
+    return kind_performance(t, c)
+
+
+@table(
+    "half_life",
+    "How long posts keep working",
+    "Per post: hours to half and to 90 % of its engagement, and its evergreen share.",
+)
+def half_life_table(t: Tables, c: Context) -> ir.Table:
+    return engagement_timing(t, c).order_by(ibis.desc("evergreen"))
+
+
+# -- the report's figures --------------------------------------------
+def report_figures(s: Session) -> list[Figure]:
+    if not has_engagement_data(s.context):
+        return [empty("kinds", "Performance by kind of post", NOT_RATED)]
+    kinds = s.frame(kind_performance(s.tables, s.context))
+    if kinds.empty:
+        return [empty("kinds", "Performance by kind of post", NOT_RATED)]
+    kinds = kinds.rename(columns={"mean_rate": "mean", "posts": "n"})
+    kinds["kind"] = kinds["kind"].str.replace("_", " ")
+    return [
+        Figure(
+            "kinds",
+            "Performance by kind of post",
+            specs.interval_bars(
+                kinds,
+                category="kind",
+                title="Mean engagement rate by kind, with 95 % intervals",
+                y_title="Mean engagement rate",
+            ),
+            ["Kind", "Posts", "Mean rate", "95 % interval", "Few posts?"],
+            [
+                [
+                    k,
+                    integer(n),
+                    percent(m),
+                    f"{percent(lo)} to {percent(hi)}",
+                    "few posts" if small else "",
+                ]
+                for k, n, m, lo, hi, small in kinds[
+                    ["kind", "n", "mean", "low", "high", "small_sample"]
+                ].itertuples(index=False)
+            ],
+            note="Kinds come from the source where it says, else from rapport's classifier.",
+        )
+    ]

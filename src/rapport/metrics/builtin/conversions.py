@@ -2,13 +2,33 @@
 
 from __future__ import annotations
 
-import ibis.expr.types as ir
+from typing import TYPE_CHECKING
 
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from rapport.charts import specs
+from rapport.charts.figure import Figure, decimal, empty, integer, rows
 from rapport.metrics.needs import CONVERSIONS, OWN_ORIGINAL_POSTS
-from rapport.metrics.spec import Measure, metric
+from rapport.metrics.spec import Measure, area, metric
+from rapport.metrics.tables import table
 from rapport.query.common import mean_interval, post_engagement
 from rapport.query.context import Context
 from rapport.query.tables import Tables
+
+if TYPE_CHECKING:
+    from rapport.session import Session
+
+AREA = area(
+    id="conversions",
+    title="From attention to customers",
+    principle=("Conversions, not hits: put value next to vanity for every post."),
+    weights={"signups": 1.0, "sales": 1.0, "leads": 1.0, "community": 0.4, "awareness": 0.3},
+    position=90,
+    figures=lambda s: report_figures(s),
+)
+
 
 _WHY = (
     "Conversions, not hits: attention that never becomes a signup or a sale does not "
@@ -135,3 +155,59 @@ def conversions_per_1000_engagements(t: Tables, c: Context) -> Measure:
         n=engagements,
         extra={"conversions": table.conversions.sum()},
     )
+
+
+@table(
+    "posts",
+    "Posts: value beside vanity",
+    "Each original post with its likes, reach, engagement and the conversions and value "
+    "attributed to it.",
+)
+def posts_table(t: Tables, c: Context) -> ir.Table:
+    table = attributed_by_post(t, c)
+    return table.select(
+        "post_id",
+        "created_at",
+        "kind",
+        "likes",
+        "reposts",
+        "replies",
+        "quotes",
+        "reach",
+        "impressions",
+        "engagements",
+        "followers_at_post",
+        "conversions",
+        "value",
+        "currency",
+    ).order_by(ibis.desc("created_at"))
+
+
+# -- the report's figures --------------------------------------------
+def report_figures(s: Session) -> list[Figure]:
+    posts = s.frame(posts_table(s.tables, s.context))
+    if posts.empty or int(posts["conversions"].sum()) == 0:
+        return [
+            empty(
+                "value",
+                "Value beside vanity, per post",
+                "No conversions attributed to posts: import conversions (GA4, Shopify "
+                "or CSV) and tag links with rapport utm.",
+            )
+        ]
+    posts["day"] = pd.to_datetime(posts["created_at"]).dt.strftime("%Y-%m-%d")
+    posts["kind"] = posts["kind"].fillna("unknown")
+    top = posts.sort_values(["conversions", "likes"], ascending=False).head(15)
+    return [
+        Figure(
+            "value",
+            "Value beside vanity, per post",
+            specs.value_vanity_scatter(posts[["day", "kind", "likes", "conversions", "value"]]),
+            ["Posted", "Kind", "Likes", "Reach", "Conversions", "Value"],
+            rows(
+                top[["day", "kind", "likes", "reach", "conversions", "value"]],
+                {"likes": integer, "reach": integer, "conversions": integer, "value": decimal},
+            ),
+            note="The table lists the 15 posts that brought the most conversions.",
+        )
+    ]

@@ -2,14 +2,39 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import ibis
 import ibis.expr.types as ir
 
+from rapport.charts import specs
+from rapport.charts.figure import NOT_RATED, Figure, empty, integer, percent, rows
 from rapport.metrics.needs import FOLLOWER_HISTORY, OWN_ORIGINAL_POSTS
-from rapport.metrics.spec import Measure, Need, metric
-from rapport.query.common import facts, mean_interval, post_engagement
+from rapport.metrics.spec import Measure, Need, area, metric
+from rapport.metrics.tables import table
+from rapport.query.common import (
+    facts,
+    mean_interval,
+    post_engagement,
+)
 from rapport.query.context import Context
 from rapport.query.tables import Tables
+
+if TYPE_CHECKING:
+    from rapport.session import Session
+
+AREA = area(
+    id="engagement",
+    title="Engagement",
+    principle=(
+        "Engagement per person who saw a post says whether content resonates, whatever the "
+        "audience size."
+    ),
+    weights={"signups": 0.5, "sales": 0.5, "leads": 0.5, "community": 0.5, "awareness": 1.0},
+    position=10,
+    figures=lambda s: report_figures(s),
+)
+
 
 _VANITY_WHY = (
     "Shown for context only: big numbers feel good, but they are not a business "
@@ -179,3 +204,57 @@ def _per_post(column: str, title: str, what: str) -> None:
 _per_post("likes", "Likes", "likes")
 _per_post("reposts", "Reposts", "reposts (retweets, boosts)")
 _per_post("replies", "Replies", "replies")
+
+
+def engagement_weekly(t: Tables, c: Context) -> tuple[ir.Table, str]:
+    """Per week of publication: posts, median engagement rate, and the denominator's name."""
+    table, basis = post_engagement(t, c)
+    column, words = engagement_denominator(c)
+    rate = table.engagements / table[column].cast("float64").nullif(0)
+    rated = table.select(
+        week=table.created_at.truncate("W").date(), rate=rate, engagements=table.engagements
+    )
+    rated = rated.filter(rated.rate.notnull())
+    weekly = (
+        rated.group_by("week")
+        .aggregate(
+            posts=rated.count(),
+            median_rate=rated.rate.median(),
+            engagements=rated.engagements.sum(),
+        )
+        .order_by("week")
+    )
+    return weekly, f"{words} (engagements from {basis})"
+
+
+@table(
+    "engagement",
+    "Engagement per post",
+    "Each original post with its engagement counts and denominators.",
+)
+def engagement_table(t: Tables, c: Context) -> ir.Table:
+    table, _ = post_engagement(t, c)
+    return table.order_by(ibis.desc("created_at"))
+
+
+# -- the report's figures --------------------------------------------
+def report_figures(s: Session) -> list[Figure]:
+    if not has_engagement_data(s.context):
+        return [empty("engagement", "Engagement per post over time", NOT_RATED)]
+    weekly, denominator = engagement_weekly(s.tables, s.context)
+    frame = s.frame(weekly)
+    if frame.empty:
+        return [empty("engagement", "Engagement per post over time", NOT_RATED)]
+    return [
+        Figure(
+            "engagement",
+            "Engagement per post over time",
+            specs.engagement_chart(frame, denominator=denominator),
+            ["Week", "Posts", "Median engagement rate", "Engagements"],
+            rows(
+                frame[["week", "posts", "median_rate", "engagements"]],
+                {"posts": integer, "median_rate": percent, "engagements": integer},
+            ),
+            note=f"Denominator: {denominator}.",
+        )
+    ]

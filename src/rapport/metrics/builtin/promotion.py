@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import ibis
 import ibis.expr.types as ir
 
+from rapport.charts import specs
+from rapport.charts.figure import NOT_RATED, Figure, empty, integer, percent
+from rapport.metrics.builtin.content import kind_performance
 from rapport.metrics.builtin.engagement import engagement_denominator, has_engagement_data
 from rapport.metrics.needs import OWN_ORIGINAL_POSTS, has_rows
-from rapport.metrics.spec import Measure, Need, metric
+from rapport.metrics.spec import Measure, Need, area, metric
 from rapport.query.common import (
     classified_posts,
     data_end,
@@ -16,6 +21,19 @@ from rapport.query.common import (
 )
 from rapport.query.context import Context
 from rapport.query.tables import Tables
+
+if TYPE_CHECKING:
+    from rapport.session import Session
+
+AREA = area(
+    id="promotion",
+    title="Promotions and their cost",
+    principle=("Don't clog your followers' feeds with promotions."),
+    weights={"signups": 0.7, "sales": 0.8, "leads": 0.6, "community": 0.6, "awareness": 0.6},
+    position=50,
+    figures=lambda s: report_figures(s),
+)
+
 
 _WHY = "Don't clog your followers' feeds with promotions: it is a sure way to lose them."
 UNFOLLOW_WINDOW_HOURS = 48
@@ -202,3 +220,47 @@ def unfollows_after_promo_ratio(t: Tables, c: Context) -> Measure:
             "other_posts": other.count(),
         },
     )
+
+
+# -- the report's figures --------------------------------------------
+def report_figures(s: Session) -> list[Figure]:
+    if not has_engagement_data(s.context):
+        return [empty("promo", "Promotions against other posts", NOT_RATED)]
+    kinds = s.frame(kind_performance(s.tables, s.context))
+    if kinds.empty:
+        return [empty("promo", "Promotions against other posts", NOT_RATED)]
+    table, _ = post_engagement(s.tables, s.context)
+    column, words = engagement_denominator(s.context)
+    rates = s.frame(
+        table.select(
+            kind=table.kind, rate=table.engagements / table[column].cast("float64").nullif(0)
+        )
+    )
+    rates = rates.dropna(subset=["rate", "kind"])
+    if rates.empty:
+        return [empty("promo", "Promotions against other posts", NOT_RATED)]
+    rates["group"] = rates["kind"].map(lambda k: "promotions" if k == "promo" else "other posts")
+    grouped = rates.groupby("group")["rate"].agg(["mean", "std", "count"]).reset_index()
+    half = 1.96 * grouped["std"].fillna(0) / grouped["count"].pow(0.5)
+    grouped = grouped.assign(
+        low=grouped["mean"] - half, high=grouped["mean"] + half, n=grouped["count"]
+    )
+    return [
+        Figure(
+            "promo",
+            "Promotions against other posts",
+            specs.interval_bars(
+                grouped,
+                category="group",
+                title="Mean engagement rate, with 95 % intervals",
+                y_title=f"Engagements / {words}",
+            ),
+            ["Posts", "Mean rate", "95 % interval", "n"],
+            [
+                [g, percent(m), f"{percent(lo)} to {percent(hi)}", integer(n)]
+                for g, m, lo, hi, n in grouped[["group", "mean", "low", "high", "n"]].itertuples(
+                    index=False
+                )
+            ],
+        )
+    ]

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import ibis
 import ibis.expr.types as ir
 
+from rapport.charts import specs
+from rapport.charts.figure import Figure, empty, integer, rows
 from rapport.metrics.needs import REPLIES_TO_ACCOUNT, has_rows
-from rapport.metrics.spec import Measure, metric
+from rapport.metrics.spec import Measure, area, metric
+from rapport.metrics.tables import table
 from rapport.query.common import (
     classified_posts,
     data_end,
@@ -17,6 +22,19 @@ from rapport.query.common import (
 )
 from rapport.query.context import Context
 from rapport.query.tables import Tables
+
+if TYPE_CHECKING:
+    from rapport.session import Session
+
+AREA = area(
+    id="reciprocity",
+    title="Answering people",
+    principle=("Social media is about being social: ask, and answer."),
+    weights={"signups": 0.8, "sales": 0.75, "leads": 0.85, "community": 0.95, "awareness": 0.5},
+    position=40,
+    figures=lambda s: report_figures(s),
+)
+
 
 _WHY = "Social means social: answering people is how an audience becomes relationships."
 
@@ -278,3 +296,87 @@ def answered_return_ratio(t: Tables, c: Context) -> Measure:
             "overall_return_rate": back.mean(),
         },
     )
+
+
+def replies_weekly(t: Tables, c: Context) -> ir.Table:
+    """Replies and mentions received per week, and how many of them were answered."""
+    table = answered_replies(t, c)
+    return (
+        table.group_by(week=table.occurred_at.truncate("W").date())
+        .aggregate(received=table.count(), answered=table.count(where=table.answered))
+        .order_by("week")
+    )
+
+
+@table(
+    "unanswered",
+    "Replies and questions waiting for an answer",
+    "Replies and mentions aimed at your accounts that you never answered, oldest first.",
+)
+def unanswered_table(t: Tables, c: Context) -> ir.Table:
+    table = replies_with_questions(t, c)
+    waiting = table.filter(~table.answered)
+    texts = t.interactions.select(x_id="interaction_id", text="text")
+    joined = waiting.left_join(texts, waiting.interaction_id == texts.x_id)
+    return joined.select(
+        "interaction_id", "person_id", "occurred_at", "kind", "is_question", "text"
+    ).order_by("occurred_at")
+
+
+@table(
+    "questions",
+    "Your questions and the answers they got",
+    "The question-and-answer loop: each question you posted and how many people answered.",
+)
+def questions_table(t: Tables, c: Context) -> ir.Table:
+    return question_posts(t, c).order_by(ibis.desc("created_at"))
+
+
+# -- the report's figures --------------------------------------------
+def report_figures(s: Session) -> list[Figure]:
+    weekly = s.frame(replies_weekly(s.tables, s.context))
+    if weekly.empty:
+        return [
+            empty(
+                "replies",
+                "Replies answered",
+                "No replies or mentions aimed at your accounts in the data.",
+            )
+        ]
+    weekly["unanswered"] = weekly["received"] - weekly["answered"]
+    figures = [
+        Figure(
+            "replies",
+            "Replies and mentions each week: answered and not",
+            specs.stacked_weekly(
+                weekly,
+                columns={"answered": "answered", "unanswered": "not answered"},
+                colours=["#2f7d5b", "#e4a35a"],
+                title="Replies and mentions received each week",
+                y_title="Replies",
+            ),
+            ["Week", "Received", "Answered"],
+            rows(
+                weekly[["week", "received", "answered"]], {"received": integer, "answered": integer}
+            ),
+        )
+    ]
+    waiting = s.frame(unanswered_table(s.tables, s.context).limit(25))
+    if not waiting.empty:
+        handles = s.frame(s.tables.people.select("person_id", "handle"))
+        waiting = waiting.merge(handles, on="person_id", how="left")
+        waiting["who"] = waiting["handle"].fillna(waiting["person_id"])
+        figures.append(
+            Figure(
+                "waiting",
+                "Still waiting for an answer (oldest 25)",
+                None,
+                ["When", "Who", "Question", "What they wrote"],
+                rows(
+                    waiting[["occurred_at", "who", "is_question", "text"]],
+                    {"is_question": lambda v: "?" if v else ""},
+                ),
+                note="The full list: rapport metrics --table unanswered.",
+            )
+        )
+    return figures

@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import ibis
 import ibis.expr.types as ir
+import pandas as pd
 
+from rapport.charts import specs
+from rapport.charts.figure import Figure, empty, integer, percent, rows
 from rapport.metrics.needs import ENGAGEMENT_INTERACTIONS, has_rows
-from rapport.metrics.spec import Measure, metric
-from rapport.query.common import data_end, engagement_rows
+from rapport.metrics.spec import Measure, area, metric
+from rapport.metrics.tables import table
+from rapport.query.common import (
+    data_end,
+    engagement_rows,
+)
 from rapport.query.context import Context
 from rapport.query.tables import Tables
+
+if TYPE_CHECKING:
+    from rapport.session import Session
+
+AREA = area(
+    id="retention",
+    title="Retention",
+    principle=("Trust shows up as people coming back month after month."),
+    weights={"signups": 0.7, "sales": 0.7, "leads": 0.7, "community": 0.9, "awareness": 0.6},
+    position=30,
+    figures=lambda s: report_figures(s),
+)
+
 
 _WHY = (
     "Trust and loyalty show up as retention over months: people who come back, followers who stay."
@@ -152,3 +174,42 @@ def _follower_retention(days: int) -> None:
 
 _follower_retention(30)
 _follower_retention(90)
+
+
+@table(
+    "cohorts",
+    "Monthly cohorts of first-time engagers",
+    "People engaging for the first time each month, and how many engaged again k months later.",
+)
+def cohorts_table(t: Tables, c: Context) -> ir.Table:
+    return cohorts(t, c)
+
+
+# -- the report's figures --------------------------------------------
+def report_figures(s: Session) -> list[Figure]:
+    frame = s.frame(cohorts(s.tables, s.context))
+    if frame.empty:
+        return [empty("cohorts", "Monthly cohorts", "Needs people's engagement with times.")]
+    frame["cohort"] = pd.to_datetime(frame["cohort_month"]).dt.strftime("%Y-%m")
+    later = frame[frame["months_later"] > 0]
+    if later.empty:
+        return [
+            empty(
+                "cohorts",
+                "Monthly cohorts of first-time engagers",
+                "Nobody has engaged in a later month yet: the data covers too short a "
+                "time to see people come back month after month.",
+            )
+        ]
+    return [
+        Figure(
+            "cohorts",
+            "Monthly cohorts of first-time engagers",
+            specs.cohort_heatmap(later),
+            ["First engaged in", "Months later", "People", "Of", "Share"],
+            rows(
+                later[["cohort", "months_later", "people", "cohort_size", "share"]],
+                {"people": integer, "cohort_size": integer, "share": percent},
+            ),
+        )
+    ]

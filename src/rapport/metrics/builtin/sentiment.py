@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import ibis
 import ibis.expr.types as ir
 
+from rapport.charts import specs
+from rapport.charts.figure import Figure, empty, integer, rows
 from rapport.metrics.needs import has_rows
-from rapport.metrics.spec import Measure, metric
+from rapport.metrics.spec import Measure, area, metric
 from rapport.query.common import mean_interval
 from rapport.query.context import Context
 from rapport.query.tables import Tables
+
+if TYPE_CHECKING:
+    from rapport.session import Session
+
+AREA = area(
+    id="sentiment",
+    title="How people feel",
+    principle=("The texture of the relationship."),
+    weights={"signups": 0.5, "sales": 0.5, "leads": 0.5, "community": 0.8, "awareness": 0.4},
+    position=100,
+    figures=lambda s: report_figures(s),
+)
+
 
 _WHY = "How people feel when they talk to you is the texture of the relationship."
 
@@ -80,3 +97,44 @@ def _label_share(label: str, direction: str) -> None:
 
 _label_share("positive", "higher")
 _label_share("negative", "lower")
+
+
+def sentiment_weekly(t: Tables, c: Context) -> ir.Table:
+    """Replies per week by sentiment label."""
+    rows = scored_replies(t, c)
+    return (
+        rows.group_by([rows.occurred_at.truncate("W").date().name("week"), "sentiment_label"])
+        .aggregate(replies=rows.count())
+        .order_by(["week", "sentiment_label"])
+    )
+
+
+# -- the report's figures --------------------------------------------
+def report_figures(s: Session) -> list[Figure]:
+    if s.tables.interaction_text is None:
+        return [empty("mood", "How people feel", "Needs replies with text.")]
+    frame = s.frame(sentiment_weekly(s.tables, s.context))
+    if frame.empty:
+        return [empty("mood", "How people feel", "Needs replies with text.")]
+    wide = frame.pivot_table(
+        index="week", columns="sentiment_label", values="replies", aggfunc="sum", fill_value=0
+    ).reset_index()
+    labels = [k for k in ("positive", "neutral", "negative") if k in wide.columns]
+    return [
+        Figure(
+            "mood",
+            "How people feel when they write to you",
+            specs.stacked_weekly(
+                wide,
+                columns={k: k for k in labels},
+                colours=[
+                    {"positive": "#2f7d5b", "neutral": "#c9c9c9", "negative": "#c0504d"}[k]
+                    for k in labels
+                ],
+                title="Replies each week, by sentiment",
+                y_title="Replies",
+            ),
+            ["Week", *labels],
+            rows(wide[["week", *labels]], {k: integer for k in labels}),
+        )
+    ]

@@ -2,15 +2,33 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import ibis
 import ibis.expr.types as ir
 
+from rapport.charts import specs
+from rapport.charts.figure import NOT_RATED, Figure, empty, integer, percent
 from rapport.metrics.builtin.engagement import engagement_denominator, has_engagement_data
 from rapport.metrics.needs import OWN_ORIGINAL_POSTS
-from rapport.metrics.spec import Measure, Need, metric
+from rapport.metrics.spec import Measure, Need, area, metric
+from rapport.metrics.tables import table
 from rapport.query.common import Z_95, post_engagement
 from rapport.query.context import Context
 from rapport.query.tables import Tables
+
+if TYPE_CHECKING:
+    from rapport.session import Session
+
+AREA = area(
+    id="timing",
+    title="When to post",
+    principle=("Post when your people are there, but trust only differences the data shows."),
+    weights={"signups": 0.4, "sales": 0.4, "leads": 0.4, "community": 0.4, "awareness": 0.7},
+    position=110,
+    figures=lambda s: report_figures(s),
+)
+
 
 MIN_POSTS_PER_SLOT = 5
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -84,3 +102,63 @@ def _best(slot: str, unit: str, title: str) -> None:
 
 _best("hour", "hour of day", "Best hour to post")
 _best("weekday", "weekday", "Best weekday to post")
+
+
+@table(
+    "timing_hours",
+    "Engagement by hour of posting (UTC)",
+    "Mean engagement rate of posts by the hour they went out, with 95 % intervals.",
+)
+def timing_hours_table(t: Tables, c: Context) -> ir.Table:
+    table = performance_by(t, c, slot="hour")
+    return table.rename(hour="slot")
+
+
+@table(
+    "timing_weekdays",
+    "Engagement by weekday of posting (UTC)",
+    "Mean engagement rate of posts by weekday, with 95 % intervals.",
+)
+def timing_weekdays_table(t: Tables, c: Context) -> ir.Table:
+    table = performance_by(t, c, slot="weekday")
+    names = ibis.cases(*((table.slot == i, name) for i, name in enumerate(WEEKDAYS)))
+    return table.mutate(weekday=names).relocate("weekday")
+
+
+# -- the report's figures --------------------------------------------
+def report_figures(s: Session) -> list[Figure]:
+    if not has_engagement_data(s.context):
+        return [empty("hours", "When to post", NOT_RATED)]
+    figures = []
+    for slot, title in (("hour", "By hour of posting (UTC)"), ("weekday", "By weekday")):
+        frame = s.frame(performance_by(s.tables, s.context, slot=slot))
+        if frame.empty:
+            continue
+        frame = frame.rename(columns={"mean_rate": "mean", "posts": "n"})
+        labels = (
+            [f"{int(h):02d}" for h in frame["slot"]]
+            if slot == "hour"
+            else [WEEKDAYS[int(d)][:3] for d in frame["slot"]]
+        )
+        frame["label"] = labels
+        figures.append(
+            Figure(
+                f"timing-{slot}",
+                title,
+                specs.interval_bars(
+                    frame,
+                    category="label",
+                    title=f"Mean engagement rate {title.lower()}, with 95 % intervals",
+                    y_title="Mean engagement rate",
+                    sort=labels,
+                ),
+                ["When", "Posts", "Mean rate", "95 % interval"],
+                [
+                    [lab, integer(n), percent(m), f"{percent(lo)} to {percent(hi)}"]
+                    for lab, n, m, lo, hi in frame[
+                        ["label", "n", "mean", "low", "high"]
+                    ].itertuples(index=False)
+                ],
+            )
+        )
+    return figures or [empty("hours", "When to post", NOT_RATED)]
