@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
+from rapport.charts.figure import Link
 from rapport.config import Config
-from rapport.report.figures import Link
 from rapport.report.strategy import GOAL_MISSING
 from rapport.session import Session
 from rapport.store import Store
