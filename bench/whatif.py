@@ -40,11 +40,12 @@ import numpy as np
 def _child(args: argparse.Namespace) -> None:
     from rapport.canonical import Batch
     from rapport.config import Config
+    from rapport.session import Session
     from rapport.simulate import WorldParams, simulate
     from rapport.simulate.run import run_world
     from rapport.store import Store
-    from rapport.strategy._whatif_run import default_workers, run_seed
     from rapport.strategy.whatif import STRATEGY_NAMES, calibrate, run_whatif, strategy_params
+    from rapport.strategy.whatif.runs import default_workers, run_seed
 
     demo = WorldParams(people=args.people, days=args.days, seed=args.seed)
     figures: dict[str, object] = {}
@@ -56,9 +57,10 @@ def _child(args: argparse.Namespace) -> None:
 
         calibration_runs = [0]
         started = time.perf_counter()
-        calibration = calibrate(
-            store, Config(), seed=0, progress=lambda n: calibration_runs.__setitem__(0, n)
-        )
+        with Session.over(store, config=Config()) as session:
+            calibration = calibrate(
+                session, seed=0, progress=lambda n: calibration_runs.__setitem__(0, n)
+            )
         figures["calibrate_s"] = time.perf_counter() - started
         figures["calibrate_runs"] = calibration_runs[0]
         store.close()

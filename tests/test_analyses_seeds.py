@@ -17,9 +17,10 @@ from rapport.errors import UsageError
 from rapport.models._influence_ris import edge_probabilities, monte_carlo_spread
 from rapport.models.influence import Graph
 from rapport.session import Session
-from rapport.simulate import WorldParams, person_index, simulate
+from rapport.simulate import WorldParams, person_index
 from rapport.store import Store
 from tests.conftest import batch_of
+from tests.worlds import simulated
 
 T = "2024-01-{:02d}T{:02d}:00:00Z"
 ME = {"account_id": "x:me", "platform": "x", "handle": "me", "role": "own", "followers": 100}
@@ -153,7 +154,7 @@ def _truth_reach(world: Any, ids: list[str], *, runs: int) -> float:
 
 
 def test_care_first_on_a_synthetic_world(tmp_path: Path) -> None:
-    world = simulate(WorldParams(people=5_000, days=120, seed=3))
+    world = simulated(WorldParams(people=5_000, days=120, seed=3))
     with Store(tmp_path / "world.duckdb") as store:
         store.apply(Batch.from_tables(world.tables, source="synthetic", origin="t"))
         with Session.over(store) as session:

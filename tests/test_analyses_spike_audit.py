@@ -16,9 +16,10 @@ import pytest
 from rapport.analyses.spike_audit import audit_spikes
 from rapport.canonical import Batch
 from rapport.session import Session
-from rapport.simulate import World, WorldParams, simulate
+from rapport.simulate import World, WorldParams
 from rapport.store import Store
 from tests.conftest import batch_of
+from tests.worlds import simulated
 
 T = TypeVar("T")
 
@@ -195,7 +196,7 @@ atexit.register(shutil.rmtree, _WORLDS, True)
 def world_store(seed: int) -> tuple[Path, World]:
     """The synthetic world of ``seed`` (20,000 people, 365 days) imported into a store file,
     once per test session: tests/test_analyses_odds.py reads the same stores."""
-    world = simulate(WorldParams(people=20_000, days=365, seed=seed))
+    world = simulated(WorldParams(people=20_000, days=365, seed=seed))
     path = _WORLDS / f"world-{seed}.duckdb"
     with Store(path) as store:
         store.apply(Batch.from_tables(world.tables, source="synthetic", origin="t"))

@@ -23,8 +23,8 @@ from rapport.canonical.ids import hashed_interaction_id
 from rapport.connectors._bluesky_client import Api
 from rapport.connectors._bluesky_map import Collector
 from rapport.errors import RemoteError
-from rapport.importers._bluesky_records import parse_time, post_fields
 from rapport.importers.bluesky_car import _handles_from_did_documents
+from rapport.platforms.bluesky import parse_time, post_fields
 
 NOW = dt.datetime(2024, 12, 1, tzinfo=dt.UTC)
 OWNER = "did:plc:wpe35pganb6d4pg4ekmfy6u5"  # the account the bskyr responses were recorded for

@@ -125,7 +125,8 @@ def test_export_formats(tmp_path: Path, cli: CliRunner, workspace: Path) -> None
 def test_unknown_format_is_a_usage_error(tmp_path: Path, cli: CliRunner, workspace: Path) -> None:
     result = invoke(cli, "import", workspace, "--as", "myspace", "--workspace", workspace)
     assert result.exit_code == 2
-    assert "--as myspace: unknown format; known formats: bluesky_car, canonical," in result.stderr
+    assert "format 'myspace': unknown; known formats: bluesky_car, canonical," in result.stderr
+    assert "(--as FORMAT)" in result.stderr
     assert "x_archive" in result.stderr
 
 

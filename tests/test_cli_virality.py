@@ -96,7 +96,7 @@ def test_forecast_post_uses_a_workspace_post(ws: Path) -> None:
     assert data["predicted_final"] is None or data["predicted_final"] >= data["observed"]
     result = invoke(CliRunner(), "forecast", "post", "no-such-post", "--workspace", ws)
     assert result.exit_code == 2 and "no-such-post" in result.stderr
-    assert "rapport metrics --table posts" in result.stderr
+    assert "see your posts' ids in the metric table 'posts'" in result.stderr
 
 
 def test_seeds_on_an_edge_list_name_nodes_of_the_file(shared: Path) -> None:

@@ -108,8 +108,9 @@ def test_bad_input(tmp_path: Path, cli: CliRunner) -> None:
         cli, ws, "import", DATA / "shopify" / "orders_export.csv", "--as", "conversions_csv",
         expect="column 'conversion_id'",
     )  # fmt: skip
-    assert_refused(cli, ws, "import", CONVERSIONS, "--option", "platform=myshop",
-                   expect="--option platform=myshop")  # fmt: skip
+    line = assert_refused(cli, ws, "import", CONVERSIONS, "--option", "platform=myshop",
+                          expect="the option platform=myshop")  # fmt: skip
+    assert line.endswith("(--option KEY=VALUE)")
     cut = tmp_path / "cut.csv"
     cut.write_text(text[:90])
     assert_refused(cli, ws, "import", cut, "--as", "conversions_csv", expect="but no rows")

@@ -89,7 +89,7 @@ def test_landing_site_column_and_site_option(tmp_path: Path) -> None:
     order = next(c for c in rows(ws, "conversions") if c["conversion_id"] == "shop:5550000000003")
     assert order["landing_url"] == "/products/coral?utm_source=instagram&utm_content=instagram:abc"
     assert (order["utm_source"], order["utm_content"]) == ("instagram", "instagram:abc")
-    assert any("--option site=" in n for n in summary.notices)
+    assert any("add the option site=" in n for n in summary.notices)
     ws2 = tmp_path / "ws2"
     import_into(ws2, target, extra={"site": "https://lisbonbeauty.example"})
     order = next(c for c in rows(ws2, "conversions") if c["conversion_id"] == "shop:5550000000003")

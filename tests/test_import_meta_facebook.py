@@ -31,9 +31,11 @@ def _stats_by_post(ws: Path) -> dict[str, dict[str, object]]:
 
 def test_split_date_export_needs_the_year(shared: Path, tmp_path: Path, cli: CliRunner) -> None:
     line = assert_refused(
-        cli, tmp_path / "ws", "import", shared / UCI, "--account", "brand", expect="--option year="
-    )
+        cli, tmp_path / "ws", "import", shared / UCI, "--account", "brand",
+        expect="needs the option year=",
+    )  # fmt: skip
     assert "facebook_insights" in line and "not the year" in line
+    assert line.endswith("(--option KEY=VALUE)")
 
 
 def test_uci_sample_imports_every_post_with_its_lifetime_counts(
@@ -163,7 +165,13 @@ def test_a_lone_export_goes_to_the_only_own_facebook_account(
     tmp_path: Path, cli: CliRunner
 ) -> None:
     ws = tmp_path / "ws"
-    assert_refused(cli, ws, "import", LEGACY, expect="add --account HANDLE")
+    assert_refused(
+        cli,
+        ws,
+        "import",
+        LEGACY,
+        expect="give the handle of the account it belongs to (--account HANDLE)",
+    )
     ws.mkdir()
     (ws / "rapport.toml").write_text('[[accounts.own]]\nplatform = "facebook"\nhandle = "lbl"\n')
     result = invoke(cli, "import", LEGACY, "--workspace", ws)

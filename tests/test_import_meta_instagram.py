@@ -69,7 +69,13 @@ def test_folder_with_followers_and_following(tmp_path: Path) -> None:
 
 def test_bad_input(tmp_path: Path, cli: CliRunner) -> None:
     ws = tmp_path / "ws"
-    assert_refused(cli, ws, "import", FOLDER / "followers_1.json", expect="add --account HANDLE")
+    assert_refused(
+        cli,
+        ws,
+        "import",
+        FOLDER / "followers_1.json",
+        expect="give the handle of the account it belongs to (--account HANDLE)",
+    )
     cut = tmp_path / "followers_1.json"
     cut.write_bytes((FOLDER / "followers_1.json").read_bytes()[:150])
     line = assert_refused(

@@ -171,7 +171,10 @@ def test_a_lone_tweets_js_with_no_own_x_account(tmp_path: Path, cli: CliRunner) 
     ws = tmp_path / "empty"
     line = assert_refused(cli, ws, "import", lone, expect="tweets.js")
     assert "does not say whose account it comes from" in line
-    assert "no own x account yet; add --account HANDLE" in line
+    assert (
+        "no own x account yet; give the handle of the account it belongs to (--account HANDLE)"
+        in line
+    )
 
 
 def test_a_lone_tweets_js_with_several_own_x_accounts(tmp_path: Path, cli: CliRunner) -> None:
@@ -187,7 +190,8 @@ def test_a_lone_tweets_js_with_several_own_x_accounts(tmp_path: Path, cli: CliRu
         encoding="utf-8",
     )
     line = assert_refused(cli, ws, "import", lone, expect="tweets.js")
-    assert "several own x accounts (cornercoffee, harbourbakery); add --account HANDLE" in line
+    assert "several own x accounts (cornercoffee, harbourbakery); give the handle" in line
+    assert line.endswith("(--account HANDLE)")
     result = invoke(cli, "import", lone, "--workspace", ws, "--account", "harbourbakery")
     assert result.exit_code == 0, result.output
     assert [a["account_id"] for a in rows(ws, "accounts")] == ["x:@harbourbakery"]

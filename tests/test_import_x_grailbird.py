@@ -100,7 +100,10 @@ def test_a_lone_tweets_csv_needs_an_account(tmp_path: Path, cli: CliRunner) -> N
     shutil.copy(GRAILBIRD / "tweets.csv", lone)
     ws = tmp_path / "ws"
     line = assert_refused(cli, ws, "import", lone, expect="tweets.csv")
-    assert "no own x account yet; add --account HANDLE" in line
+    assert (
+        "no own x account yet; give the handle of the account it belongs to (--account HANDLE)"
+        in line
+    )
     batch = run(lone, options=ImportOptions(account="cornercoffee"))
     assert {p["account_id"] for p in batch.tables["posts"].to_pylist()} == {"x:@cornercoffee"}
     assert batch.tables["posts"].num_rows == 7

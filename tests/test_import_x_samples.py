@@ -133,7 +133,10 @@ def test_a_lone_tweets_js_from_a_real_archive(
     shutil.copy(samples / "milahu104_2026-02-10" / "tweets.js", lone)
     ws = tmp_path / "ws"
     refused = invoke(cli, "import", lone, "--workspace", ws)
-    assert refused.exit_code == 2 and "add --account HANDLE" in refused.stderr
+    assert (
+        refused.exit_code == 2
+        and "give the handle of the account it belongs to (--account HANDLE)" in refused.stderr
+    )
     batch = run(lone, options=ImportOptions(account="milahu104"))
     assert batch.tables["posts"].num_rows == 1190
     newest = dt.datetime(2026, 2, 10, 17, 33, 16, tzinfo=UTC)

@@ -93,8 +93,9 @@ def test_a_tie_asks_for_as(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
         for name in ("alpha", "beta")
     }
     monkeypatch.setattr(registry, "_REGISTRY", twins)
-    with pytest.raises(UsageError, match="could be alpha or beta; choose with --as"):
+    with pytest.raises(UsageError, match=r"could be alpha or beta; name the format$") as caught:
         detect(tmp_path)
+    assert caught.value.option == "format"
 
 
 def test_every_importer_is_registered_with_a_description() -> None:
@@ -113,8 +114,11 @@ def test_a_lone_file_goes_to_the_only_own_account() -> None:
     assert ImportOptions(account="other").own_account("x", file="tweets.js") == KnownAccount(
         "x", "other"
     )
-    with pytest.raises(UsageError, match="no own x account yet; add --account HANDLE"):
+    with pytest.raises(
+        UsageError, match=r"no own x account yet; give the handle of the account it belongs to$"
+    ) as caught:
         ImportOptions().own_account("x", file="tweets.js")
+    assert caught.value.option == "account"
     several = ImportOptions(own_accounts=(x_shop, KnownAccount("x", "cafe")))
     with pytest.raises(UsageError, match=r"several own x accounts \(cafe, shop\)"):
         several.own_account("x", file="tweets.js")

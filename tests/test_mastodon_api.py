@@ -702,10 +702,12 @@ def test_an_unreachable_instance_is_retried_then_a_remote_error(
 def test_bad_instance_and_handles_are_usage_errors() -> None:
     from rapport.errors import UsageError
 
-    with pytest.raises(UsageError, match="not a Mastodon instance address"):
+    with pytest.raises(UsageError, match="not a Mastodon instance address") as bad_instance:
         mastodon.pull_account(instance="ftp://x/y", token="t", state={})
-    with pytest.raises(UsageError, match="--token is empty"):
+    assert bad_instance.value.option == "instance"
+    with pytest.raises(UsageError, match=r"^the token is empty") as caught:
         mastodon.pull_account(instance="mastodon.example", token=" ", state={})
+    assert caught.value.option == "token"
     with pytest.raises(UsageError, match="must look like user@instance"):
         mastodon.pull_public(
             [AccountRef(platform="mastodon", handle="justaname")], scheme="https", state={}

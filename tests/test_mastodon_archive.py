@@ -206,8 +206,9 @@ def test_without_actor_json_a_numeric_actor_uri_needs_account(tmp_path: Path) ->
         text.replace("https://bakery.example/users/crumb", "https://bakery.example/ap/users/77"),
         "utf-8",
     )
-    with pytest.raises(UsageError, match="--account HANDLE"):
+    with pytest.raises(UsageError, match="give the handle of the account it belongs to") as caught:
         run(folder, options=ImportOptions())
+    assert caught.value.option == "account" and "--" not in str(caught.value)
     batch = run(folder, options=ImportOptions(account="crumb@bakery.example"))
     (account,) = batch.tables["accounts"].to_pylist()
     assert account["account_id"] == "mastodon:https://bakery.example/ap/users/77"

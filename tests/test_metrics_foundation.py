@@ -134,9 +134,12 @@ def test_consistency(results: dict[str, MetricResult]) -> None:
     assert results["posts_per_week"].value == pytest.approx(4 / weeks)
     # the latest timestamp is the like at 22nd 12:00; the last original post is 22nd 10:00
     assert results["days_since_last_post"].value == pytest.approx(2 / 24)
-    # weeks of 1, 8, 15, 22 Jan 2024 (Mondays): posts in 1, 8, 15 (the 20th), 22
-    assert results["weeks_active_share"].value == pytest.approx(1.0)
-    assert results["weeks_active_share"].n == 4
+    # complete 7-day weeks back from the 22nd 12:00: [15th, 22nd) has the 20th and the 22nd,
+    # [8th, 15th) none (the post of the 8th is at 10:00, before the block starts at 12:00:
+    # 8th → 20th is a 12-day silence), [1st, 8th) the 8th; the 1st 10:00 is before any
+    # complete week
+    assert results["weeks_active_share"].value == pytest.approx(2 / 3)
+    assert results["weeks_active_share"].n == 3
 
 
 def test_people_who_came_back(results: dict[str, MetricResult]) -> None:

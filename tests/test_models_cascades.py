@@ -17,8 +17,9 @@ from rapport.canonical import Batch
 from rapport.errors import InputError, InputNotFound, UnreadableFile, UsageError, WrongFormat
 from rapport.models.cascades import Cascade, InvalidCascade, MalformedCascadeFile, read_cascades
 from rapport.session import Session
-from rapport.simulate import World, WorldParams, simulate
+from rapport.simulate import World, WorldParams
 from rapport.store import Store
+from tests.worlds import simulated
 
 DATA = Path(__file__).parent / "data" / "cascades"
 
@@ -237,7 +238,7 @@ def test_explicit_format_overrides_detection() -> None:
 # -- the store --------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def synthetic_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, World]]:
-    world = simulate(WorldParams(people=3000, days=90, seed=7))
+    world = simulated(WorldParams(people=3000, days=90, seed=7))
     with Store(tmp_path_factory.mktemp("cascades") / "rapport.duckdb") as store:
         store.apply(Batch.from_tables(world.tables, source="synthetic", origin="t"))
         yield store, world

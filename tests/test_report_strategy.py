@@ -22,8 +22,8 @@ from rapport.session import Session
 from rapport.store import Store
 from rapport.store.plans import save_whatif
 from rapport.strategy.benchmark import competitor_benchmark, format_value
-from rapport.strategy.care import care_list
-from rapport.strategy.planner import benchmark_history, make_plan, save_plan
+from rapport.strategy.care_list import care_list
+from rapport.strategy.plan import benchmark_history, make_plan, save_plan
 from rapport.strategy.whatif import OUTCOMES
 from tests.conftest import batch_of
 from tests.test_metrics_foundation import HAND_BUILT, RIVAL

@@ -31,11 +31,11 @@ from rapport.report import render_report
 from rapport.report.build import Rendered
 from rapport.report.virality import CARE_FIRST_K, chance
 from rapport.session import Session
-from rapport.simulate import WorldParams, simulate
 from rapport.store import Store
 from tests.test_report import assert_drawn_cleanly, open_in_chromium
+from tests.worlds import SMALL_WORLD, simulated
 
-WORLD = WorldParams(people=3_000, days=120, seed=3)
+WORLD = SMALL_WORLD
 CONFIG = Config(goal=Goal(objective="signups", target_audience="home bakers"))
 WHEN = dt.datetime(2030, 1, 1, tzinfo=dt.UTC)
 HOSTILE = '</script><img src=x onerror="window.__hostile=1"><script>window.__hostile=2</script>'
@@ -44,7 +44,7 @@ HOSTILE = '</script><img src=x onerror="window.__hostile=1"><script>window.__hos
 @functools.cache
 def world_tables() -> dict[str, pa.Table]:
     """The synthetic world's canonical tables (simulated once per test run)."""
-    return dict(simulate(WORLD).tables)
+    return dict(simulated(WORLD).tables)
 
 
 def world_store(path: Path, tables: dict[str, pa.Table] | None = None) -> Store:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections import Counter, defaultdict
 
 import numpy as np
@@ -10,15 +9,11 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from rapport.simulate import CHANNELS, SEGMENTS, World, WorldParams, simulate
+from rapport.simulate import CHANNELS, SEGMENTS, World, WorldParams
+from tests.worlds import simulated
 
 YEAR = WorldParams(people=20_000, days=365, seed=3)
 DAY = 86_400
-
-
-@functools.cache
-def world(params: WorldParams) -> World:
-    return simulate(params)
 
 
 def numbers(ids: pa.ChunkedArray | pa.Array, prefix: str) -> npt.NDArray[np.int64]:
@@ -54,7 +49,7 @@ def last_stats(w: World) -> pa.Table:
 
 # -- people and their reactions -------------------------------------------------------------------
 def test_interactions_carry_the_actors_follower_count_from_the_graph() -> None:
-    w = world(YEAR)
+    w = simulated(YEAR)
     table = w.tables["interactions"]
     people = numbers(table["person_id"], "synthetic:u")
     expected = w.truth.graph.follower_counts[people]
@@ -63,7 +58,7 @@ def test_interactions_carry_the_actors_follower_count_from_the_graph() -> None:
 
 
 def test_reaction_delays_are_mostly_hours_with_a_tail_over_days() -> None:
-    w = world(YEAR)
+    w = simulated(YEAR)
     likes = of_kind(w, "like")
     posts = broadcasts(w)
     created = dict(zip(posts["post_id"].to_pylist(), seconds(posts["created_at"]), strict=True))
@@ -75,7 +70,7 @@ def test_reaction_delays_are_mostly_hours_with_a_tail_over_days() -> None:
 
 
 def test_reposts_cascade_through_the_reposters_followers_for_generations() -> None:
-    w = world(YEAR)
+    w = simulated(YEAR)
     graph = w.truth.graph
     reposts = w.tables["interactions"].filter(
         pc.is_in(w.tables["interactions"]["kind"], pa.array(["repost", "quote"]))
@@ -97,7 +92,7 @@ def test_reposts_cascade_through_the_reposters_followers_for_generations() -> No
 
 
 def test_widening_follows_engagement_not_a_flag() -> None:
-    posts = world(YEAR).truth.posts
+    posts = simulated(YEAR).truth.posts
     widest = np.array(posts["widest_route"].to_pylist())
     appeal = posts["appeal"].to_numpy()
     broad = widest == "broad"
@@ -109,7 +104,7 @@ def test_widening_follows_engagement_not_a_flag() -> None:
 
 # -- follower counts ------------------------------------------------------------------------------
 def test_follower_history_matches_follow_and_unfollow_interactions() -> None:
-    w = world(YEAR)
+    w = simulated(YEAR)
     counts = w.tables["follower_counts"]
     own = counts.filter(pc.equal(counts["account_id"], w.own_account_id))
     observed = seconds(own["observed_at"])
@@ -133,7 +128,7 @@ def test_follower_history_matches_follow_and_unfollow_interactions() -> None:
 
 
 def test_nobody_unfollows_without_following_first() -> None:
-    w = world(YEAR)
+    w = simulated(YEAR)
     follow_time = dict(zip(of_kind(w, "follow")["person_id"].to_pylist(),
                            seconds(of_kind(w, "follow")["occurred_at"]), strict=True))  # fmt: skip
     unfollows = of_kind(w, "unfollow")
@@ -146,7 +141,7 @@ def test_nobody_unfollows_without_following_first() -> None:
 
 # -- the brand's answers --------------------------------------------------------------------------
 def test_brand_answers_a_random_share_of_replies_after_a_lognormal_delay() -> None:
-    w = world(YEAR)
+    w = simulated(YEAR)
     p = w.params
     replies = w.truth.replies
     asked = replies["asked"].to_numpy(zero_copy_only=False)
@@ -181,7 +176,7 @@ def test_brand_answers_a_random_share_of_replies_after_a_lognormal_delay() -> No
 
 
 def test_questions_in_replies_end_with_a_question_mark() -> None:
-    w = world(YEAR)
+    w = simulated(YEAR)
     asked = w.truth.replies.filter(w.truth.replies["asked"])
     texts = dict(zip(w.tables["interactions"]["interaction_id"].to_pylist(),
                      w.tables["interactions"]["text"].to_pylist(), strict=True))  # fmt: skip
@@ -197,7 +192,7 @@ def test_questions_in_replies_end_with_a_question_mark() -> None:
 
 # -- counts and conversions ------------------------------------------------------------------------
 def test_post_stats_count_what_the_interactions_show() -> None:
-    w = world(YEAR)
+    w = simulated(YEAR)
     stats = last_stats(w)
     posts = broadcasts(w)
     own = stats.filter(pc.is_in(stats["post_id"], posts["post_id"]))
@@ -225,7 +220,7 @@ def test_post_stats_count_what_the_interactions_show() -> None:
 
 
 def test_conversions_carry_the_clicked_links_utm_and_come_from_the_target_segment() -> None:
-    w = world(YEAR)
+    w = simulated(YEAR)
     conversions = w.tables["conversions"].to_pylist()
     links = {r["post_id"]: r["links"] for r in broadcasts(w).to_pylist()}
     kinds = Counter(r["kind"] for r in conversions)
@@ -257,7 +252,7 @@ def test_conversions_carry_the_clicked_links_utm_and_come_from_the_target_segmen
 
 # -- spikes ----------------------------------------------------------------------------------------
 def test_truth_spikes_stand_out_in_reach_and_follows() -> None:
-    w = world(YEAR)
+    w = simulated(YEAR)
     spikes = w.truth.spikes
     assert len(spikes) >= 2
     assert {s.cause for s in spikes} <= {"feed_widening", "external_share"}
@@ -277,7 +272,7 @@ def test_truth_spikes_stand_out_in_reach_and_follows() -> None:
 
 # -- competitors ----------------------------------------------------------------------------------
 def test_competitors_have_posts_and_counts_but_no_interactions() -> None:
-    w = world(YEAR)
+    w = simulated(YEAR)
     assert set(w.tables["interactions"]["account_id"].to_pylist()) == {w.own_account_id}
     posts = w.tables["posts"]
     stats = last_stats(w)
@@ -298,7 +293,7 @@ def test_competitors_have_posts_and_counts_but_no_interactions() -> None:
 
 
 def test_competitors_differ_in_ways_a_benchmark_can_see() -> None:
-    w = world(YEAR)
+    w = simulated(YEAR)
     posts = w.tables["posts"].to_pylist()
     stats = {r["post_id"]: r for r in last_stats(w).to_pylist()}
     summary = {}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import io
 from collections import Counter
 from typing import Any
@@ -27,14 +26,10 @@ from rapport.simulate import (
     person_index,
     simulate,
 )
+from tests.worlds import simulated
 
 SMALL = WorldParams(people=6_000, days=150, seed=11)
 YEAR = WorldParams(people=20_000, days=365, seed=3)
-
-
-@functools.cache
-def world(params: WorldParams) -> World:
-    return simulate(params)
 
 
 def column(table: pa.Table, name: str) -> list[Any]:
@@ -76,7 +71,7 @@ def table_bytes(table: pa.Table) -> bytes:
 
 # -- the canonical contract ----------------------------------------------------------------------
 def test_every_table_has_exactly_its_canonical_schema() -> None:
-    tables = world(SMALL).tables
+    tables = simulated(SMALL).tables
     assert list(tables) == list(TABLE_ORDER)
     for name in TABLE_ORDER:
         assert tables[name].schema == arrow_schema(name), name
@@ -84,7 +79,7 @@ def test_every_table_has_exactly_its_canonical_schema() -> None:
 
 
 def test_the_canonical_batch_rejects_nothing() -> None:
-    w = world(SMALL)
+    w = simulated(SMALL)
     batch = Batch.from_tables(w.tables, source="synthetic", origin="test")
     assert batch.rejections == []
     assert batch.notices == []
@@ -94,14 +89,14 @@ def test_the_canonical_batch_rejects_nothing() -> None:
 
 
 def test_keys_are_unique() -> None:
-    for name, table in world(SMALL).tables.items():
+    for name, table in simulated(SMALL).tables.items():
         key = table_spec(name).key
         rows = list(zip(*(column(table, k) for k in key), strict=True))
         assert len(rows) == len(set(rows)), name
 
 
 def test_every_reference_points_at_a_row() -> None:
-    t = world(SMALL).tables
+    t = simulated(SMALL).tables
     accounts = set(column(t["accounts"], "account_id"))
     posts = set(column(t["posts"], "post_id"))
     people = set(column(t["people"], "person_id"))
@@ -114,15 +109,15 @@ def test_every_reference_points_at_a_row() -> None:
     assert set(column(t["follower_counts"], "account_id")) == accounts
     assert set(column(t["conversions"], "person_id")) - {None} <= people
     assert set(column(t["conversions"], "post_id")) - {None} <= posts
-    own_replies = own_posts(world(SMALL)).filter(
-        pc.is_valid(own_posts(world(SMALL))["in_reply_to_id"])
+    own_replies = own_posts(simulated(SMALL)).filter(
+        pc.is_valid(own_posts(simulated(SMALL))["in_reply_to_id"])
     )
     assert own_replies.num_rows > 0
     assert set(column(own_replies, "in_reply_to_id")) <= interaction_ids
 
 
 def test_ids_are_synthetic_except_conversions_from_web_and_shop() -> None:
-    t = world(SMALL).tables
+    t = simulated(SMALL).tables
     for name, key in (("accounts", "account_id"), ("people", "person_id"), ("posts", "post_id"),
                       ("interactions", "interaction_id")):  # fmt: skip
         assert all(v.startswith("synthetic:") for v in column(t[name], key)), name
@@ -172,7 +167,7 @@ def test_one_own_account_and_three_to_five_competitors(count: int) -> None:
 
 
 def test_own_posts_cover_every_content_kind_with_fitting_text() -> None:
-    w = world(YEAR)
+    w = simulated(YEAR)
     posts = broadcasts(w)
     kinds = column(posts, "content_kind")
     assert set(kinds) == set(CONTENT_KINDS)
@@ -194,7 +189,7 @@ def test_own_posts_cover_every_content_kind_with_fitting_text() -> None:
 
 
 def test_promo_share_and_mix_follow_the_parameters() -> None:
-    w = world(YEAR)
+    w = simulated(YEAR)
     kinds = Counter(column(broadcasts(w), "content_kind"))
     total = sum(kinds.values())
     assert total > 200
@@ -204,7 +199,7 @@ def test_promo_share_and_mix_follow_the_parameters() -> None:
 
 
 def test_posting_has_quiet_weeks_and_plausible_hours() -> None:
-    w = world(YEAR)
+    w = simulated(YEAR)
     times = np.sort(seconds(broadcasts(w)["created_at"]))
     gaps_days = np.diff(times) / 86_400
     assert gaps_days.max() >= 7
@@ -214,7 +209,7 @@ def test_posting_has_quiet_weeks_and_plausible_hours() -> None:
 
 
 def test_bios_of_the_target_segment_speak_of_the_brand_topic() -> None:
-    w = world(YEAR)
+    w = simulated(YEAR)
     people = w.tables["people"]
     segment = w.truth.segment[numbers(people["person_id"])]
     topic = TOPICS[[t.name for t in TOPICS].index(w.truth.brand_topic)]
@@ -233,7 +228,7 @@ def test_person_ids_round_trip() -> None:
     assert person_index("synthetic:u17") == 17
     with pytest.raises(ValueError, match="not a synthetic person id"):
         person_index("x:17")
-    w = world(SMALL)
+    w = simulated(SMALL)
     first = column(w.tables["people"], "person_id")[0]
     assert w.truth.segment_of(first) in SEGMENTS
 

@@ -32,10 +32,11 @@ from rapport.canonical import Batch
 from rapport.config import Config, Goal, Targets
 from rapport.errors import UsageError
 from rapport.session import Session
-from rapport.simulate import WorldParams, simulate
+from rapport.simulate import WorldParams
 from rapport.store import Store
 from rapport.strategy.benchmark import Benchmark, competitor_benchmark
 from tests.conftest import batch_of
+from tests.worlds import simulated
 
 START = dt.datetime(2026, 2, 1, tzinfo=dt.UTC)
 WEEKS = (28 * 86400 + 0.001) / (7 * 86400)  # an account's span includes its last moment
@@ -307,7 +308,7 @@ def test_no_competitor_or_no_own_account_is_a_usage_error(fresh_store: Store) ->
 
 
 def test_demo_world_has_a_leader_in_every_computable_area(tmp_path: Path) -> None:
-    world = simulate(WorldParams(people=3000, days=120, seed=5))
+    world = simulated(WorldParams(people=3000, days=120, seed=5))
     with Store(tmp_path / "demo.duckdb") as store:
         store.apply(Batch.from_tables(world.tables, source="synthetic", origin="t"))
         config = Config(

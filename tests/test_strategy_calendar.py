@@ -26,9 +26,8 @@ from rapport.canonical import Batch
 from rapport.config import Config, Targets
 from rapport.errors import UsageError
 from rapport.session import Session
-from rapport.simulate import WorldParams, simulate
+from rapport.simulate import WorldParams
 from rapport.store import Store
-from rapport.strategy._calendar_plan import Evidence, SlotStat, week_counts
 from rapport.strategy.calendar import (
     CSV_COLUMNS,
     Calendar,
@@ -39,7 +38,9 @@ from rapport.strategy.calendar import (
     to_csv,
     to_ics,
 )
+from rapport.strategy.calendar.slots import Evidence, SlotStat, week_counts
 from tests.conftest import batch_of
+from tests.worlds import simulated
 
 MONDAY = dt.date(2024, 3, 4)
 
@@ -222,8 +223,9 @@ def test_content_calendar_starts_after_the_data(timed: Store) -> None:
 
 def test_weeks_must_be_sensible(timed: Store) -> None:
     for weeks in (0, 105):
-        with pytest.raises(UsageError, match=f"--weeks {weeks}: give a whole number"):
+        with pytest.raises(UsageError, match=f"weeks = {weeks}: give a whole number") as caught:
             content_calendar(Session.over(timed, config=_config()), weeks=weeks)
+        assert caught.value.option == "weeks"
 
 
 def test_to_dict_shape() -> None:
@@ -365,7 +367,7 @@ def test_the_csv_has_one_row_per_slot_with_the_columns() -> None:
 
 # -- the demo world -------------------------------------------------------------------------
 def test_the_demo_calendar(tmp_path_factory: pytest.TempPathFactory) -> None:
-    world = simulate(WorldParams(people=1500, days=90, seed=5))
+    world = simulated(WorldParams(people=1500, days=90, seed=5))
     with Store(tmp_path_factory.mktemp("demo") / "rapport.duckdb") as store:
         store.apply(Batch.from_tables(world.tables, source="synthetic", origin="t"))
         config = _config(5, 0.2)

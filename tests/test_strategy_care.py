@@ -27,11 +27,12 @@ from rapport.canonical import Batch
 from rapport.config import CareSettings, Config
 from rapport.errors import UsageError
 from rapport.session import Session
-from rapport.simulate import WorldParams, simulate
+from rapport.simulate import WorldParams
 from rapport.store import Store
-from rapport.strategy._care_text import excerpt, item_link, person_link, post_link
-from rapport.strategy.care import CareList, care_list, item_id, mark_done
+from rapport.strategy.care_list import CareList, care_list, item_id, mark_done
+from rapport.strategy.care_list.text import excerpt, item_link, person_link, post_link
 from tests.conftest import batch_of
+from tests.worlds import simulated
 
 END = dt.datetime(2024, 6, 30, 12, tzinfo=dt.UTC)
 ME, MASTO, BSKY = "x:1", "mastodon:https://bakery.social/users/crumb", "bluesky:did:plc:bakery"
@@ -326,7 +327,7 @@ def test_an_empty_store_gives_an_empty_list_with_the_reason(fresh_store: Store) 
 # -- the demo world -----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    world = simulate(WorldParams(people=3000, days=120, seed=3))
+    world = simulated(WorldParams(people=3000, days=120, seed=3))
     with Store(tmp_path_factory.mktemp("care") / "rapport.duckdb") as store:
         store.apply(Batch.from_tables(world.tables, source="synthetic", origin="t"))
         yield store

@@ -31,10 +31,10 @@ import pytest
 from rapport.canonical import Batch
 from rapport.config import Config, Goal, Targets
 from rapport.session import Session
-from rapport.simulate import WorldParams, simulate
+from rapport.simulate import WorldParams
 from rapport.store import Store
 from rapport.strategy.benchmark import Benchmark
-from rapport.strategy.planner import (
+from rapport.strategy.plan import (
     Plan,
     benchmark_history,
     current_hours,
@@ -52,6 +52,7 @@ from tests.test_strategy_benchmark import (
     hand_rows,
     write_hand_store,
 )
+from tests.worlds import simulated
 
 LED = {"engagement_rate_by_followers", "follower_growth", "weeks_active_share",
        "topic_post_share", "question_share"}  # fmt: skip
@@ -250,7 +251,7 @@ def test_no_stored_plan_yet(hand_path: Path, tmp_path: Path) -> None:
 
 
 def test_demo_world_plan_is_non_empty_and_within_budget(tmp_path: Path) -> None:
-    world = simulate(WorldParams(people=3000, days=120, seed=5))
+    world = simulated(WorldParams(people=3000, days=120, seed=5))
     cfg = Config(
         goal=Goal(objective="community", target_audience=world.target_audience),
         targets=Targets(weekly_hours=5),

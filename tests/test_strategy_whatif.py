@@ -20,13 +20,9 @@ from rapport.config import Config, EffortCosts, Targets
 from rapport.errors import UsageError
 from rapport.metrics.run import run_metrics
 from rapport.session import Session
-from rapport.simulate import WorldParams, simulate
+from rapport.simulate import WorldParams
 from rapport.simulate.run import run_world
 from rapport.store import Store
-from rapport.strategy._whatif_measure import measure_run
-from rapport.strategy._whatif_run import run_seed
-from rapport.strategy._whatif_strategies import changed_fields, plan_from_stored
-from rapport.strategy._whatif_workspace import measure_workspace
 from rapport.strategy.whatif import (
     LEVERS,
     OUTCOMES,
@@ -37,9 +33,14 @@ from rapport.strategy.whatif import (
     run_whatif,
     strategy_params,
 )
+from rapport.strategy.whatif.measure import measure_run
+from rapport.strategy.whatif.runs import run_seed
+from rapport.strategy.whatif.strategies import changed_fields, plan_from_stored
+from rapport.strategy.whatif.workspace import measure_workspace
+from tests.worlds import SMALL_WORLD, simulated
 
 DEMO = WorldParams(people=20_000, days=365, seed=7)
-SMALL = WorldParams(people=3_000, days=120, seed=3)
+SMALL = SMALL_WORLD
 CONFIG = Config(
     targets=Targets(posts_per_week=6.0, max_promotional_share=0.2, reply_rate=0.9),
     costs=EffortCosts(minutes_per_post=25.0, minutes_per_reply=3.0),
@@ -51,7 +52,7 @@ COMPARED = ["as_now", "chase_viral", "relationship_first"]
 
 
 def _store(path: Path, params: WorldParams, *, keep: tuple[str, ...] | None = None) -> Store:
-    tables = simulate(params).tables
+    tables = simulated(params).tables
     if keep is not None:
         tables = {name: table for name, table in tables.items() if name in keep}
     store = Store(path)
@@ -162,7 +163,7 @@ def test_a_stored_plan_sets_the_current_plan(calibration: Calibration) -> None:
     plan = plan_from_stored(stored, calibration.plan, label="stored plan 3")
     assert (plan.posts_per_week, plan.reply_rate, plan.source) == (9.0, 0.8, "stored plan 3")
     assert plan.max_promotional_share == calibration.plan.max_promotional_share
-    # the planner's own step format (rapport.strategy.planner: metric, target, ...)
+    # the planner's own step format (rapport.strategy.plan: metric, target, ...)
     planned = {"steps": [
         {"area": "x · conversation", "metric": "public_reply_rate", "target": 0.6, "now": 0.4},
         {"area": "x · promotion", "metric": "promotional_share", "target": 0.15},
@@ -257,9 +258,9 @@ def test_progress_is_called_once_per_run(calibration: Calibration) -> None:
 def test_bad_options_name_the_fix(calibration: Calibration) -> None:
     with pytest.raises(UsageError, match="'viral': unknown; choose from as_now"):
         run_whatif(calibration, strategies=["viral"])
-    with pytest.raises(UsageError, match="--months 0"):
+    with pytest.raises(UsageError, match="months = 0"):
         run_whatif(calibration, months=0)
-    with pytest.raises(UsageError, match="--runs 0"):
+    with pytest.raises(UsageError, match="runs = 0"):
         run_whatif(calibration, runs=0)
 
 

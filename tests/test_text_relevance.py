@@ -16,9 +16,10 @@ from sklearn.metrics import roc_auc_score
 
 from rapport.errors import UsageError
 from rapport.models.relevance import MODEL2VEC_PATH_VARIABLE, embedding_relevance, stem
-from rapport.simulate import WorldParams, simulate
+from rapport.simulate import WorldParams
 from rapport.simulate.truth import person_index
 from rapport.text import TFIDF_THRESHOLD, relevance_scores
+from tests.worlds import simulated
 
 BIOS = Path(__file__).parent / "data" / "text" / "bios.jsonl"
 BAKING_AUDIENCE = "home bakers and sourdough lovers who care about real, slow-fermented bread"
@@ -66,7 +67,7 @@ def test_a_lover_who_cares_is_not_a_baker() -> None:
 
 @pytest.fixture(scope="module")
 def world_bios() -> tuple[list[str], npt.NDArray[np.bool_], str]:
-    world = simulate(WorldParams(people=3000, days=60, seed=1))
+    world = simulated(WorldParams(people=3000, days=60, seed=1))
     people = world.tables["people"]
     bios = [str(bio) for bio in people["bio"].to_pylist()]
     segments = world.truth.segment[[person_index(p) for p in people["person_id"].to_pylist()]]

@@ -1,6 +1,7 @@
 """Generated documentation: the CLI reference, the canonical format and the metric list.
 
-``python -m rapport.docs`` rewrites docs/cli.md, docs/canonical-format.md and docs/metrics.md;
+``python -m rapport.docs`` rewrites docs/cli.md, docs/api.md, docs/canonical-format.md and
+docs/metrics.md;
 ``python -m rapport.docs --check`` fails when one of them is stale (the tests run it).
 """
 
@@ -17,7 +18,14 @@ import typer.cli
 from rapport.canonical.schema import FORMAT_NAME, PLATFORMS, TABLE_ORDER, TABLES
 from rapport.metrics.spec import area_ids, metrics
 
-__all__ = ["GENERATED", "canonical_markdown", "cli_markdown", "main", "metrics_markdown"]
+__all__ = [
+    "GENERATED",
+    "api_markdown",
+    "canonical_markdown",
+    "cli_markdown",
+    "main",
+    "metrics_markdown",
+]
 
 
 def cli_markdown() -> str:
@@ -139,8 +147,16 @@ def metrics_markdown() -> str:
     return "\n".join(lines)
 
 
+def api_markdown() -> str:
+    """The Python API reference, from the docstrings (:mod:`rapport.api_reference`)."""
+    from rapport.api_reference import api_markdown as build
+
+    return build()
+
+
 GENERATED: dict[str, Callable[[], str]] = {
     "cli.md": cli_markdown,
+    "api.md": api_markdown,
     "canonical-format.md": canonical_markdown,
     "metrics.md": metrics_markdown,
 }

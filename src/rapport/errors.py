@@ -77,7 +77,15 @@ __all__ = [
 
 
 class RapportError(Exception):
-    """Root of every exception rapport raises on purpose."""
+    """Root of every exception rapport raises on purpose.
+
+    ``option`` names the keyword argument of the API call (``format``, ``account``,
+    ``extra`` …) that would fix the problem, when one would: library messages never name a
+    command-line flag, and each front door says how its user sets that option (the CLI adds
+    the flag, the web app points at the field).
+    """
+
+    option: str | None = None
 
 
 class InputError(RapportError):
@@ -95,11 +103,14 @@ class InputNotFound(InputError):
 
 
 class UnreadableFile(InputError):
-    def __init__(self, path: Path | str, *, reason: str, fix: str = "") -> None:
+    def __init__(
+        self, path: Path | str, *, reason: str, fix: str = "", option: str | None = None
+    ) -> None:
         super().__init__(path, reason, fix)
         self.path = Path(path)
         self.reason = reason
         self.fix = fix
+        self.option = option
 
     def __str__(self) -> str:
         fix = self.fix or "re-export the file or replace it with a complete copy"
@@ -107,12 +118,21 @@ class UnreadableFile(InputError):
 
 
 class WrongFormat(InputError):
-    def __init__(self, path: Path | str, *, expected: str, found: str, fix: str = "") -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        expected: str,
+        found: str,
+        fix: str = "",
+        option: str | None = None,
+    ) -> None:
         super().__init__(path, expected, found, fix)
         self.path = Path(path)
         self.expected = expected
         self.found = found
         self.fix = fix
+        self.option = option
 
     def __str__(self) -> str:
         text = f"{self.path}: expected {self.expected}, found {self.found}"
@@ -157,9 +177,10 @@ class ConfigError(InputError):
 class UsageError(InputError):
     """Options or arguments that can't be used together, or refer to nothing."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, option: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.option = option
 
     def __str__(self) -> str:
         return self.message
@@ -168,11 +189,12 @@ class UsageError(InputError):
 class AuthenticationError(InputError):
     """A service refused the credentials given (wrong token, revoked app password)."""
 
-    def __init__(self, service: str, *, problem: str, fix: str) -> None:
+    def __init__(self, service: str, *, problem: str, fix: str, option: str | None = None) -> None:
         super().__init__(service, problem, fix)
         self.service = service
         self.problem = problem
         self.fix = fix
+        self.option = option
 
     def __str__(self) -> str:
         return f"{self.service}: {self.problem}; {self.fix}"
@@ -184,11 +206,19 @@ class RemoteError(RapportError):
     Nothing is written: a pull stores its data and its cursor together, or neither.
     """
 
-    def __init__(self, service: str, *, problem: str, fix: str = "try again later") -> None:
+    def __init__(
+        self,
+        service: str,
+        *,
+        problem: str,
+        fix: str = "try again later",
+        option: str | None = None,
+    ) -> None:
         super().__init__(service, problem, fix)
         self.service = service
         self.problem = problem
         self.fix = fix
+        self.option = option
 
     def __str__(self) -> str:
         return f"{self.service}: {self.problem}; {self.fix}"

@@ -35,9 +35,14 @@ def tag_link(
         raise UsageError(f"{url!r}: expected a web address such as https://shop.example/page")
     source = platform or (post.partition(":")[0] if post and ":" in post else None)
     if source is None:
-        raise UsageError("give --post POST_ID or --platform PLATFORM: the link needs a source")
+        raise UsageError(
+            "give the post's id or the platform: the link needs a source", option="post"
+        )
     if source not in PLATFORMS:
-        raise UsageError(f"platform {source!r}: expected one of {', '.join(PLATFORMS)}")
+        raise UsageError(
+            f"platform {source!r}: expected one of {', '.join(PLATFORMS)}",
+            option="platform" if platform else "post",
+        )
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
              if not k.startswith("utm_")]  # fmt: skip
     tags = {"utm_source": source, "utm_medium": medium, "utm_campaign": campaign or "social"}

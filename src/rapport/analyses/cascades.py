@@ -10,7 +10,7 @@ import ibis.expr.types as ir
 import numpy as np
 
 from rapport.errors import UsageError
-from rapport.models._cascade_core import Cascade
+from rapport.models.cascades import Cascade
 from rapport.query.common import data_end, seconds
 from rapport.query.context import Context
 from rapport.query.tables import Tables
@@ -107,7 +107,7 @@ def cascades_from_store(
         if missing:
             raise UsageError(
                 f"not an own original post in this workspace: {', '.join(missing)}; "
-                "see your posts' ids with `rapport metrics --table posts`"
+                "see your posts' ids in the metric table 'posts'"
             )
     grouped: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     if len(event_rows):

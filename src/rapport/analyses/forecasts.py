@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING
 
 from rapport.analyses.cascades import cascades_from_store
 from rapport.errors import UsageError
-from rapport.models._cascade_core import Cascade
-from rapport.models._cascade_forecast import Forecast
-from rapport.models.forecast import check_options, forecast
+from rapport.models.cascades import Cascade
+from rapport.models.forecast import Forecast, check_options, forecast
 
 if TYPE_CHECKING:
     from rapport.session import Session

@@ -19,8 +19,7 @@ import ibis
 import ibis.expr.types as ir
 import numpy as np
 
-from rapport.models._rarity_prior import PUBLISHED, model_figures
-from rapport.models.rarity import MoonshotOdds
+from rapport.models.rarity import PRIOR_WEIGHTS, PUBLISHED, MoonshotOdds, model_figures
 from rapport.query.common import data_end, latest_post_stats, to_python
 from rapport.query.context import FACTS
 
@@ -151,8 +150,6 @@ def reshare_history(
 
 @functools.cache
 def _calibration() -> dict[str, Any]:
-    from rapport.models._rarity_prior import PRIOR_WEIGHTS
-
     modelled = model_figures(PRIOR_WEIGHTS)
     return {
         f.name: {

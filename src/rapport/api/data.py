@@ -457,9 +457,9 @@ def run_demo(
     from rapport.simulate import WorldParams, simulate
 
     if people < 100:
-        raise UsageError(f"people = {people}: the demo needs at least 100 people")
+        raise UsageError(f"people = {people}: the demo needs at least 100 people", option="people")
     if days < 28:
-        raise UsageError(f"days = {days}: the demo needs at least 28 days")
+        raise UsageError(f"days = {days}: the demo needs at least 28 days", option="days")
     _prepare_demo_workspace(workspace, on_wait)
     clock = time.perf_counter()
     world = simulate(WorldParams(people=people, days=days, seed=seed), progress=on_day)

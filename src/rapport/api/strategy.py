@@ -10,11 +10,11 @@ from typing import Any
 
 from rapport.errors import UsageError
 from rapport.store.plans import save_whatif
-from rapport.strategy import planner, whatif
+from rapport.strategy import plan, whatif
 from rapport.strategy.benchmark import Benchmark, competitor_benchmark
 from rapport.strategy.calendar import Calendar, content_calendar
-from rapport.strategy.care import CareItem, CareList, care_list, mark_done
-from rapport.strategy.planner import Plan, Progress, plan_progress
+from rapport.strategy.care_list import CareItem, CareList, care_list, mark_done
+from rapport.strategy.plan import Plan, Progress, plan_progress
 from rapport.strategy.whatif import WhatIf
 from rapport.workspace import Workspace
 
@@ -61,14 +61,14 @@ def make_plan(
     """The industry-rule plan; stored (``save``) so that its progress can be followed."""
     with workspace.session(on_wait=on_wait) as session:
         benchmark = competitor_benchmark(session, window_days=window_days)
-        plan = planner.make_plan(
-            benchmark, session.config, history=planner.benchmark_history(session.store)
+        made = plan.make_plan(
+            benchmark, session.config, history=plan.benchmark_history(session.store)
         )
     if not save:
-        return PlanResult(plan, None)
+        return PlanResult(made, None)
     with workspace.session(read_only=False, purpose="a plan", on_wait=on_wait) as session:
-        plan_id = planner.save_plan(session.store, plan)
-    return PlanResult(plan, plan_id)
+        plan_id = plan.save_plan(session.store, made)
+    return PlanResult(made, plan_id)
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,8 @@ def what_if(
     unknown = [name for name in strategies or () if name not in whatif.STRATEGY_NAMES]
     if unknown:
         raise UsageError(
-            f"strategy {unknown[0]!r}: unknown; use one of {', '.join(whatif.STRATEGY_NAMES)}"
+            f"strategy {unknown[0]!r}: unknown; use one of {', '.join(whatif.STRATEGY_NAMES)}",
+            option="strategies",
         )
     with workspace.session(on_wait=on_wait) as session:
         inputs = whatif.read_inputs(session)

@@ -41,7 +41,8 @@ def _read_manifest(path: Path) -> dict[str, Any]:
             path,
             expected=f"a canonical data set (a folder with manifest.json, format {FORMAT_NAME})",
             found="no manifest.json",
-            fix="point at a folder written by `rapport export`, or choose the format with --as",
+            fix="point at a folder written by a workspace export, or choose another format",
+            option="format",
         )
     try:
         data = json.loads(manifest.read_text(encoding="utf-8"))

@@ -43,8 +43,10 @@ if TYPE_CHECKING:
     from rapport.workspace import Workspace
 
 __all__ = [
+    "FLAGS",
     "Waiting",
     "command",
+    "describe",
     "err",
     "error_object",
     "exit_code",
@@ -238,6 +240,37 @@ def _waiting(message: str) -> None:
     err.print(f"[dim]{escape(message)}[/dim]")
 
 
+FLAGS = {
+    "format": "--as FORMAT",
+    "account": "--account HANDLE",
+    "mapping": "--mapping FILE",
+    "extra": "--option KEY=VALUE",
+    "instance": "--instance URL",
+    "token": "--token",
+    "app_password": "--app-password",
+    "service": "--service",
+    "post": "--post",
+    "platform": "--platform",
+    "weeks": "--weeks",
+    "months": "--months",
+    "runs": "--runs",
+    "strategies": "--strategy",
+    "model": "--model",
+    "cascade_format": "--format",
+    "people": "--people",
+    "days": "--days",
+    "table": "--table",
+}
+"""The command line's flag for each API option an error can point at (``error.option``)."""
+
+
+def describe(error: RapportError) -> str:
+    """The error's message, with the flag that sets the option it points at."""
+    text = str(error)
+    flag = FLAGS.get(error.option or "")
+    return f"{text} ({flag})" if flag and flag.split()[0] not in text else text
+
+
 def exit_code(error: RapportError) -> int:
     """2 for bad input and workspace problems, 1 for the store or a service."""
     return 2 if isinstance(error, InputError | WorkspaceError) else 1
@@ -251,7 +284,7 @@ def error_object(error: BaseException, *, code: int) -> dict[str, Any]:
     fix = getattr(error, "fix", None) or None
     return {
         "error": {
-            "message": str(error),
+            "message": describe(error) if isinstance(error, RapportError) else str(error),
             "file": None if path is None else str(path),
             "field": None if field is None else str(field),
             "fix": fix,
@@ -268,7 +301,9 @@ def _errors(*, as_json: bool, debug: bool) -> Iterator[None]:
         if debug:
             raise
         code = exit_code(error)
-        _fail(error, as_json=as_json, code=code, text=f"[bold red]error:[/] {escape(str(error))}")
+        _fail(
+            error, as_json=as_json, code=code, text=f"[bold red]error:[/] {escape(describe(error))}"
+        )
     except KeyboardInterrupt:
         err.print("interrupted; nothing was written by the step that was running")
         raise typer.Exit(code=130) from None

@@ -47,7 +47,7 @@ TRANSIENT_RETRIES = 2
 TIMEOUT_S = 30.0
 APP_PASSWORD_FIX = (
     "check the handle, and create an app password in Bluesky (Settings > Privacy and "
-    "security > App passwords); pass it with --app-password"
+    "security > App passwords); give it as the app password"
 )
 
 
@@ -92,7 +92,10 @@ class Api:
                 self.sleep(wait)
             except UnauthorizedError as exc:
                 raise AuthenticationError(
-                    self.service, problem=f"{what} was refused ({exc})", fix=APP_PASSWORD_FIX
+                    self.service,
+                    problem=f"{what} was refused ({exc})",
+                    fix=APP_PASSWORD_FIX,
+                    option="app_password",
                 ) from None
             except BadRequestError as exc:
                 if missing_ok:
@@ -109,7 +112,9 @@ class Api:
                 raise RemoteError(
                     self.service,
                     problem=f"{what}: answered something rapport can't read ({exc})",
-                    fix="check --service; if it is right, report this with --debug",
+                    fix="check the service address; if it is right, report this with the "
+                    "full traceback",
+                    option="service",
                 ) from None
 
     def pages(
@@ -144,7 +149,9 @@ def _unreachable(service: str, what: str, exc: BaseException) -> RemoteError:
     return RemoteError(
         service,
         problem=f"{what}: could not get an answer ({detail})",
-        fix="check --service and the network connection, then try again; nothing was stored",
+        fix="check the service address and the network connection, then try again; nothing "
+        "was stored",
+        option="service",
     )
 
 
@@ -179,7 +186,10 @@ def login(
             return client.login(handle.lstrip("@"), app_password, fetch_bsky_profile=False)
         except (UnauthorizedError, BadRequestError) as exc:
             raise AuthenticationError(
-                service, problem=f"login as {handle} was refused ({exc})", fix=APP_PASSWORD_FIX
+                service,
+                problem=f"login as {handle} was refused ({exc})",
+                fix=APP_PASSWORD_FIX,
+                option="app_password",
             ) from None
 
     api.call("login", create)

@@ -20,7 +20,7 @@ from atproto_client.models.utils import get_model_as_dict
 
 from rapport.canonical.builder import BatchBuilder
 from rapport.canonical.ids import hashed_interaction_id
-from rapport.importers._bluesky_records import (
+from rapport.platforms.bluesky import (
     PLATFORM,
     account_id,
     parse_time,

@@ -28,7 +28,7 @@ from rapport.connectors._mastodon_records import (
     status_post,
     status_stats,
 )
-from rapport.importers._mastodon_common import (
+from rapport.platforms.mastodon import (
     PLATFORM,
     RecordProblem,
     describe,

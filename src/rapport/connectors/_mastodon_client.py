@@ -42,7 +42,7 @@ TIMEOUT_SECONDS = 30.0
 USER_AGENT = "rapport (relationship-first analytics; +https://github.com/rapport)"
 _TOKEN_FIX = (
     "create a new access token under Preferences → Development → New application with the "
-    "scopes read:accounts, read:statuses and read:notifications, and pass it with --token"
+    "scopes read:accounts, read:statuses and read:notifications, and give it as the token"
 )
 
 
@@ -55,7 +55,10 @@ def instance_url(instance: str, *, scheme: str = "https") -> str:
     """``https://host`` from ``host``, ``https://host/`` or ``http://localhost:3000``."""
     text = instance.strip().rstrip("/")
     if not text:
-        raise UsageError("--instance is empty; give the instance, e.g. https://mastodon.social")
+        raise UsageError(
+            "the instance is empty; give the instance, e.g. https://mastodon.social",
+            option="instance",
+        )
     if "://" not in text:
         text = f"{scheme}://{text}"
     try:
@@ -65,7 +68,8 @@ def instance_url(instance: str, *, scheme: str = "https") -> str:
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
         raise UsageError(
             f"{instance!r} is not a Mastodon instance address; give one like "
-            "https://mastodon.social"
+            "https://mastodon.social",
+            option="instance",
         )
     return f"{parts.scheme}://{parts.netloc}"
 
@@ -105,7 +109,10 @@ class Client:
                 raise RemoteNotFound(what) from None
             except MastodonUnauthorizedError as error:
                 raise AuthenticationError(
-                    self.service, problem=f"{what} was refused ({_detail(error)})", fix=_TOKEN_FIX
+                    self.service,
+                    problem=f"{what} was refused ({_detail(error)})",
+                    fix=_TOKEN_FIX,
+                    option="token",
                 ) from None
             except (MastodonNetworkError, MastodonServerError) as error:
                 if attempt == RETRIES:
@@ -113,6 +120,7 @@ class Client:
                         self.service,
                         problem=f"{what} failed {RETRIES} times ({_detail(error)})",
                         fix="check the instance address and your connection, then try again",
+                        option="instance",
                     ) from None
                 sleep(2.0 ** (attempt - 1))
             except MastodonRatelimitError as error:
@@ -125,6 +133,7 @@ class Client:
                         self.service,
                         problem=f"{what} is not allowed with this token ({_detail(error)})",
                         fix=_TOKEN_FIX,
+                        option="token",
                     ) from None
                 raise RemoteError(self.service, problem=f"{what}: {_detail(error)}") from None
             except MastodonError as error:

@@ -24,7 +24,7 @@ from rapport.connectors._mastodon_acts import (
     listed,
 )
 from rapport.connectors._mastodon_records import Collector, Own, Uris, count, local_id
-from rapport.importers._mastodon_common import RecordProblem, describe, mapping, parse_time
+from rapport.platforms.mastodon import RecordProblem, describe, mapping, parse_time
 
 __all__ = ["add_grouped", "needs_group_accounts"]
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from rapport.canonical.builder import BatchBuilder
 from rapport.canonical.schema import TABLE_ORDER, TABLES
-from rapport.importers._mastodon_common import (
+from rapport.platforms.mastodon import (
     PLATFORM,
     RecordProblem,
     describe,

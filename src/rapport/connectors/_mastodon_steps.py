@@ -30,7 +30,7 @@ from rapport.connectors._mastodon_records import (
     local_id,
     settle_pending,
 )
-from rapport.importers._mastodon_common import PLATFORM, mapping
+from rapport.platforms.mastodon import PLATFORM, mapping
 
 __all__ = ["Limits", "Steps", "newer"]
 

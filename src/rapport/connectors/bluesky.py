@@ -31,7 +31,7 @@ from rapport.config import AccountRef
 from rapport.connectors._bluesky_client import Api, login, public
 from rapport.connectors._bluesky_map import Collector, FeedEntry
 from rapport.errors import RemoteError, UsageError
-from rapport.importers._bluesky_records import parse_time
+from rapport.platforms.bluesky import parse_time
 
 __all__ = ["pull_account", "pull_public"]
 

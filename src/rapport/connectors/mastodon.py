@@ -25,7 +25,7 @@ from rapport.connectors._mastodon_client import Client, RemoteNotFound, connect,
 from rapport.connectors._mastodon_records import Collector, Own, Uris, tracked
 from rapport.connectors._mastodon_steps import Limits, Steps
 from rapport.errors import AuthenticationError, RemoteError, UsageError
-from rapport.importers._mastodon_common import RecordProblem, mapping
+from rapport.platforms.mastodon import RecordProblem, mapping
 
 __all__ = ["DEFAULT_LIMITS", "Limits", "own_account", "pull_account", "pull_public"]
 
@@ -84,7 +84,9 @@ def pull_account(
     """
     base = instance_url(instance)
     if not token.strip():
-        raise UsageError("--token is empty; create an access token with the read scopes")
+        raise UsageError(
+            "the token is empty; create an access token with the read scopes", option="token"
+        )
     step = progress or (lambda label: None)
     client = connect(base, token=token.strip(), clock=clock)
     step("GET /api/v1/accounts/verify_credentials")

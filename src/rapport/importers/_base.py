@@ -57,14 +57,17 @@ class ImportOptions:
         """The value of ``--option key=...``, or a UsageError saying why it is needed."""
         value = self.extra.get(key)
         if value is None:
-            raise UsageError(f"the {importer} importer needs --option {key}=...: {fix}")
+            raise UsageError(
+                f"the {importer} importer needs the option {key}=...: {fix}", option="extra"
+            )
         return value
 
     def own_account(self, platform: str, *, file: str) -> KnownAccount:
         """The own account a file that does not name its author belongs to.
 
         ``--account`` wins; otherwise the workspace's only own account on ``platform``;
-        otherwise a UsageError asking for ``--account HANDLE`` (exit code 2).
+        otherwise a UsageError asking for the account's handle (``option="account"``; the
+        command line's ``--account HANDLE``, exit code 2).
         """
         candidates = [a for a in self.own_accounts if a.platform == platform]
         if self.account:
@@ -82,7 +85,8 @@ class ImportOptions:
             situation = f"the workspace has no own {platform} account yet"
         raise UsageError(
             f"{file}: the file does not say whose account it comes from, and {situation}; "
-            "add --account HANDLE"
+            "give the handle of the account it belongs to",
+            option="account",
         )
 
 
@@ -124,7 +128,9 @@ def get_importer(name: str) -> Importer:
         return _REGISTRY[name]
     except KeyError:
         known = ", ".join(sorted(_REGISTRY))
-        raise UsageError(f"--as {name}: unknown format; known formats: {known}") from None
+        raise UsageError(
+            f"format {name!r}: unknown; known formats: {known}", option="format"
+        ) from None
 
 
 def _score(importer: Importer, path: Path) -> float:
@@ -146,11 +152,14 @@ def detect(path: Path) -> Importer:
             path,
             expected=f"a format rapport can read ({known})",
             found="nothing it recognises",
-            fix="name the format with --as FORMAT",
+            fix="name the format",
+            option="format",
         )
     tied = [name for score, name in scored if score == best]
     if len(tied) > 1:
-        raise UsageError(f"{path}: could be {' or '.join(sorted(tied))}; choose with --as")
+        raise UsageError(
+            f"{path}: could be {' or '.join(sorted(tied))}; name the format", option="format"
+        )
     return _REGISTRY[tied[0]]
 
 

@@ -83,8 +83,9 @@ def platform_option(options: ImportOptions, *, importer: str, default: str) -> s
     platform = options.extra.get("platform", default).strip().lower()
     if platform not in PLATFORMS:
         raise UsageError(
-            f"--option platform={platform}: the {importer} importer expects one of "
-            f"{', '.join(PLATFORMS)}"
+            f"the option platform={platform}: the {importer} importer expects one of "
+            f"{', '.join(PLATFORMS)}",
+            option="extra",
         )
     return platform
 
@@ -97,8 +98,9 @@ def site_option(options: ImportOptions, *, importer: str) -> str | None:
     parts = urlsplit(site.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise UsageError(
-            f"--option site={site}: the {importer} importer expects a web address such as "
-            "https://shop.example"
+            f"the option site={site}: the {importer} importer expects a web address such as "
+            "https://shop.example",
+            option="extra",
         )
     return site.strip()
 

@@ -265,6 +265,7 @@ def zone_option(
         return ZoneInfo(name.strip()), True
     except (ZoneInfoNotFoundError, ValueError, OSError):
         raise UsageError(
-            f"--option timezone={name}: unknown time zone for the {importer} importer; "
-            "use an IANA name such as Europe/Paris or America/New_York"
+            f"the option timezone={name}: unknown time zone for the {importer} importer; "
+            "use an IANA name such as Europe/Paris or America/New_York",
+            option="extra",
         ) from None

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from rapport.importers._mastodon_common import (
+from rapport.platforms.mastodon import (
     RecordProblem,
     describe,
     language_tag,

@@ -140,7 +140,8 @@ def locate(path: Path) -> ArchiveFiles:
             path,
             expected="an X archive (data/manifest.js, data/tweets.js, data/account.js …)",
             found="none of those files",
-            fix="unzip the archive X sent, or name the right format with --as",
+            fix="unzip the archive X sent, or name the right format",
+            option="format",
         )
     for data_type, part, candidate in sorted(ordered):
         _place(files, candidate, (data_type, part))

@@ -32,7 +32,7 @@ from rapport.importers._bluesky_car import (
     looks_like_car,
     read_repository,
 )
-from rapport.importers._bluesky_records import (
+from rapport.platforms.bluesky import (
     PLATFORM,
     POST,
     account_id,
@@ -100,7 +100,7 @@ def _handles_from_did_documents(folder: Path) -> dict[str, str]:
 def _handle(did: str, options: ImportOptions, documents: Mapping[str, str]) -> tuple[str, str]:
     """(handle, how it was found) for the repository's DID."""
     if options.account:
-        return options.account.lstrip("@"), "--account"
+        return options.account.lstrip("@"), "the account option"
     own = [a for a in options.own_accounts if a.platform == PLATFORM]
     for known in own:
         if known.account_id == account_id(did):
@@ -169,8 +169,8 @@ def _read_file(
     if not source:
         builder.note(
             f"{label}: the export names its account only by DID ({repo.did}), so the DID "
-            "stands in for the handle; import with --account HANDLE, or pull the account "
-            "once, to set it"
+            "stands in for the handle; import again naming the account's handle (the account "
+            "option), or pull the account once, to set it"
         )
     own = account_id(repo.did)
     name = handle if source else repo.did

@@ -149,7 +149,13 @@ def read(path: Path, options: ImportOptions) -> Batch:
     builder = BatchBuilder(source=NAME, origin=options.origin or path.name, root=path)
     files = _files(path) if path.is_dir() else [path]
     if not files:
-        raise WrongFormat(path, expected="a conversions CSV", found="none", fix="choose --as")
+        raise WrongFormat(
+            path,
+            expected="a conversions CSV",
+            found="none",
+            fix="choose another format",
+            option="format",
+        )
     platform = platform_option(options, importer=NAME, default="web")
     zone, given = zone_option(options, importer=NAME)
     site = site_option(options, importer=NAME)
@@ -157,8 +163,9 @@ def read(path: Path, options: ImportOptions) -> Batch:
         kind = conversion_kind(options.extra.get("kind", "other"), column="kind")
     except CellError:
         raise UsageError(
-            f"--option kind={options.extra['kind']}: expected purchase, signup, lead, "
-            "download, subscribe or other"
+            f"the option kind={options.extra['kind']}: expected purchase, signup, lead, "
+            "download, subscribe or other",
+            option="extra",
         ) from None
     assumed = 0
     for file in files:
@@ -176,7 +183,8 @@ def read(path: Path, options: ImportOptions) -> Batch:
         )
         if not table.has(*_names("kind")):
             builder.note(
-                f"{label}: no kind column; every conversion is of kind {kind} (--option kind=)"
+                f"{label}: no kind column; every conversion is of kind {kind} (set another "
+                "with the option kind=)"
             )
         for row in table.rows:
             locator = f"{label} line {row.line}"
@@ -200,6 +208,6 @@ def read(path: Path, options: ImportOptions) -> Batch:
     if assumed and not given:
         builder.note(
             f"{assumed} conversion time(s) had no time zone and were read as UTC; "
-            "set the zone with --option timezone=Europe/Paris"
+            "set the zone with the option timezone=Europe/Paris"
         )
     return builder.build()

@@ -174,7 +174,8 @@ def read(path: Path, options: ImportOptions) -> Batch:
             path,
             expected="a Facebook DYI your_posts_1.json or comments.json",
             found="neither",
-            fix="download your information in JSON format, or choose another format with --as",
+            fix="download your information in JSON format, or choose another format",
+            option="format",
         )
     owner: Owner | None = None
     skipped = comments = 0
@@ -188,7 +189,8 @@ def read(path: Path, options: ImportOptions) -> Batch:
                 expected="a Facebook DYI your_posts_1.json (a list of posts with timestamps) "
                 "or comments.json",
                 found="other JSON",
-                fix="choose another format with --as",
+                fix="choose another format",
+                option="format",
             )
         if kind == "comments":
             comments += len(data.get("comments_v2") or data.get("comments") or [])

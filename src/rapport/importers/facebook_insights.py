@@ -137,10 +137,10 @@ def _year(options: ImportOptions) -> int:
         "year",
         importer=NAME,
         fix="this export gives each post's month, weekday and hour but not the year; "
-        "add the year the posts were published, e.g. --option year=2014",
+        "add the year the posts were published, e.g. year=2014",
     )
     if not value.strip().isdigit() or not 1990 <= int(value) <= 2100:
-        raise UsageError(f"--option year={value}: expected a year such as 2014")
+        raise UsageError(f"the option year={value}: expected a year such as 2014", option="extra")
     return int(value)
 
 
@@ -209,7 +209,8 @@ def _read_file(
             file,
             expected="a Facebook Page post insights CSV (Post ID … Lifetime Post Total Reach)",
             found="other columns" if table else "an empty file",
-            fix="export Insights → Post data as CSV, or choose another format with --as",
+            fix="export Insights → Post data as CSV, or choose another format",
+            option="format",
         )
     require_columns(table, file, names=REQUIRED[shape], what="facebook post insights")
     zone, given = zone_option(
@@ -273,7 +274,7 @@ def _read_file(
         builder.note(
             f"{label}: post times have no time zone; read as {zone} "
             f"({'Facebook Insights writes Pacific time' if shape != 'suite' else 'the default'}); "
-            "change with --option timezone=Europe/Paris"
+            "change with the option timezone=Europe/Paris"
         )
     if shape == "split":
         builder.note(
@@ -331,7 +332,8 @@ def read(path: Path, options: ImportOptions) -> Batch:
             path,
             expected="a Facebook Page post insights CSV",
             found="no such CSV file",
-            fix="choose another format with --as",
+            fix="choose another format",
+            option="format",
         )
     accounts: set[str] = set()
     for file in files:

@@ -121,8 +121,9 @@ def _events(options: ImportOptions) -> dict[str, str]:
         except CellError:
             if kind:
                 raise UsageError(
-                    f"--option events={text}: {kind!r} is not a conversion kind; use purchase, "
-                    "signup, lead, download, subscribe or other"
+                    f"the option events={text}: {kind!r} is not a conversion kind; use "
+                    "purchase, signup, lead, download, subscribe or other",
+                    option="extra",
                 ) from None
             events[name] = _default_kind(options)
     return events
@@ -134,7 +135,9 @@ def _default_kind(options: ImportOptions) -> str:
         return conversion_kind(kind, column="kind")
     except CellError:
         raise UsageError(
-            f"--option kind={kind}: expected purchase, signup, lead, download, subscribe or other"
+            f"the option kind={kind}: expected purchase, signup, lead, download, subscribe or "
+            "other",
+            option="extra",
         ) from None
 
 
@@ -336,14 +339,16 @@ def _read_file(path: Path, builder: BatchBuilder, context: dict[str, Any]) -> No
             expected="a GA4 report CSV (# comment lines, then tables such as "
             "'Session source / medium,…,Key events')",
             found=f"a table with the columns {', '.join(h for h in tables[0].header if h)}",
-            fix="choose another format with --as",
+            fix="choose another format",
+            option="format",
         )
     chosen = context["table"]
     if chosen is not None:
         if not 1 <= chosen <= len(tables):
             raise UsageError(
-                f"--option table={chosen}: {label} has {len(tables)} table(s); "
-                f"choose a number from 1 to {len(tables)}"
+                f"the option table={chosen}: {label} has {len(tables)} table(s); "
+                f"choose a number from 1 to {len(tables)}",
+                option="extra",
             )
         picked = tables[chosen - 1]
         if _measure(picked) is None:
@@ -407,11 +412,19 @@ def read(path: Path, options: ImportOptions) -> Batch:
         else [path]
     )
     if not files:
-        raise WrongFormat(path, expected="a GA4 report CSV", found="none", fix="choose --as")
+        raise WrongFormat(
+            path,
+            expected="a GA4 report CSV",
+            found="none",
+            fix="choose another format",
+            option="format",
+        )
     zone, given = zone_option(options, importer=NAME)
     table = options.extra.get("table")
     if table is not None and not table.strip().isdigit():
-        raise UsageError(f"--option table={table}: expected a table number such as 2")
+        raise UsageError(
+            f"the option table={table}: expected a table number such as 2", option="extra"
+        )
     context: dict[str, Any] = {
         "events": _events(options),
         "kind": _default_kind(options),
@@ -423,7 +436,7 @@ def read(path: Path, options: ImportOptions) -> Batch:
         _read_file(file, builder, context)
     if not given and builder.count("conversions"):
         builder.note(
-            "GA4 dates are in the property's time zone; read as UTC (set it with "
-            "--option timezone=Europe/Paris)"
+            "GA4 dates are in the property's time zone; read as UTC (set it with the "
+            "option timezone=Europe/Paris)"
         )
     return builder.build()

@@ -125,7 +125,8 @@ def read(path: Path, options: ImportOptions) -> Batch:
             path,
             expected="an Instagram DYI followers_1.json or following.json",
             found="neither",
-            fix="download your information in JSON format, or choose another format with --as",
+            fix="download your information in JSON format, or choose another format",
+            option="format",
         )
     people: dict[str, tuple[str, dict[str, Any]]] = {}
     follows: dict[str, tuple[str, dt.datetime | None]] = {}
@@ -144,7 +145,8 @@ def read(path: Path, options: ImportOptions) -> Batch:
                 file,
                 expected="an Instagram DYI followers list (entries with string_list_data)",
                 found="other JSON",
-                fix="choose another format with --as",
+                fix="choose another format",
+                option="format",
             )
         for index, entry in enumerate(_entries(data), start=1):
             locator = f"{label} item {index}"

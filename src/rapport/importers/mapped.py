@@ -236,14 +236,15 @@ def _records(file: Path, builder: BatchBuilder, mapping: Mapping) -> Iterator[Re
 
 @register(
     NAME,
-    description="any CSV or JSON export, through a mapping file (--as mapped --mapping FILE)",
+    description="any CSV or JSON export, through a mapping file (format mapped, with a mapping)",
     detect=lambda path: 0.0,
 )
 def read(path: Path, options: ImportOptions) -> Batch:
     if options.mapping is None:
         raise UsageError(
-            "the mapped importer needs --mapping FILE.toml saying which column is which field; "
-            "see docs/sources/mapped.md and the examples in docs/sources/mappings/"
+            "the mapped importer needs a mapping file (.toml) saying which column is which "
+            "field; see docs/sources/mapped.md and the examples in docs/sources/mappings/",
+            option="mapping",
         )
     mapping = load_mapping(options.mapping)
     if options.account is None and mapping.account:
@@ -287,6 +288,6 @@ def read(path: Path, options: ImportOptions) -> Batch:
     if reader.assumed and not given and "timezone" not in mapping.time.model_fields_set:
         builder.note(
             f"{reader.assumed} time(s) had no time zone and were read as UTC; set time.timezone "
-            "in the mapping or --option timezone=Europe/Paris"
+            "in the mapping or the option timezone=Europe/Paris"
         )
     return builder.build()

@@ -25,15 +25,15 @@ from rapport.canonical.builder import BatchBuilder
 from rapport.errors import UnreadableFile, UsageError, WrongFormat
 from rapport.importers._archive import find_files
 from rapport.importers._base import ImportOptions, register
-from rapport.importers._mastodon_common import (
+from rapport.importers._mastodon_outbox import Skipped, activity_post
+from rapport.importers.mastodon_csv import FOLLOWING, looks_like_following, read_following
+from rapport.platforms.mastodon import (
     PLATFORM,
     RecordProblem,
     describe,
     mastodon_id,
     parse_time,
 )
-from rapport.importers._mastodon_outbox import Skipped, activity_post
-from rapport.importers.mastodon_csv import FOLLOWING, looks_like_following, read_following
 
 __all__ = ["detect", "read"]
 

@@ -20,7 +20,7 @@ from rapport.canonical.builder import BatchBuilder
 from rapport.errors import WrongFormat
 from rapport.importers._archive import find_files
 from rapport.importers._base import ImportOptions, register
-from rapport.importers._mastodon_common import PLATFORM
+from rapport.platforms.mastodon import PLATFORM
 
 __all__ = ["FOLLOWING", "detect", "looks_like_following", "read", "read_following"]
 

@@ -130,7 +130,8 @@ def _read_file(
             file,
             expected="a Shopify orders export (Name, Financial Status, Total, Lineitem name …)",
             found="other columns" if table else "an empty file",
-            fix="export Orders → Export → CSV for Excel or plain CSV, or choose --as",
+            fix="export Orders → Export → CSV for Excel or plain CSV, or choose another format",
+            option="format",
         )
     require_columns(table, file, names=REQUIRED, what="shopify orders")
     short = check_shape(table, file, what="orders table")
@@ -177,7 +178,11 @@ def read(path: Path, options: ImportOptions) -> Batch:
     files = _files(path) if path.is_dir() else [path]
     if not files:
         raise WrongFormat(
-            path, expected="a Shopify orders export CSV", found="none", fix="choose --as"
+            path,
+            expected="a Shopify orders export CSV",
+            found="none",
+            fix="choose another format",
+            option="format",
         )
     site = site_option(options, importer=NAME)
     zone, given = zone_option(options, importer=NAME)
@@ -190,13 +195,13 @@ def read(path: Path, options: ImportOptions) -> Batch:
     if assumed and not given:
         builder.note(
             f"{assumed} order time(s) had no UTC offset and were read as UTC; "
-            "set the shop's zone with --option timezone=Europe/Paris"
+            "set the shop's zone with the option timezone=Europe/Paris"
         )
     if cancelled:
         builder.note(f"{cancelled} cancelled order(s) were not imported as conversions")
     if relative:
         builder.note(
             f"{relative} landing page(s) are paths without the shop's address, so they can't "
-            "match links in posts; add --option site=https://your-shop.example"
+            "match links in posts; add the option site=https://your-shop.example"
         )
     return builder.build()

@@ -155,7 +155,7 @@ def _owner(
 
 def _owner_locator(builder: BatchBuilder, files: ArchiveFiles) -> str:
     source = files.of("account") or ([files.manifest] if files.manifest else [])
-    return builder.label(source[0]) if source else "--account"
+    return builder.label(source[0]) if source else "the account option"
 
 
 def _deleted_ids(builder: BatchBuilder, files: ArchiveFiles) -> tuple[set[str], int]:

@@ -123,7 +123,7 @@ def read(path: Path, options: ImportOptions) -> Batch:
             "url": owner.url,
             "created_at": owner.created_at,
         },
-        locator=details_file or "--account",
+        locator=details_file or "the account option",
     )
     _check_count(builder, path, len(posts))
     if not lone and not csv_files:
@@ -164,7 +164,8 @@ def _locate(path: Path) -> tuple[list[Path], list[Path]]:
             path,
             expected="a Grailbird archive (tweets.csv, data/js/tweets/YYYY_MM.js)",
             found="neither",
-            fix="unzip the archive, or name the right format with --as",
+            fix="unzip the archive, or name the right format",
+            option="format",
         )
     return csv_files, month_files
 

@@ -57,7 +57,8 @@ def detect_format(path: Path, text: str) -> str:
         path,
         expected="a cascade file: SEISMIC/TiDeH text, an R-written CSV or CasFlow paths",
         found=f"first line {first[:60]!r}",
-        fix="name the format with --format seismic|csv|casflow, or check the file",
+        fix="name the format (seismic, csv or casflow), or check the file",
+        option="cascade_format",
     )
 
 

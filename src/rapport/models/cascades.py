@@ -61,7 +61,10 @@ def read_cascades(path: Path, *, format: str = "auto", time_unit: str = "auto") 
     ``time_unit`` (``auto``, ``seconds``, ``hours``) applies to SEISMIC/TiDeH text only.
     """
     if format not in FORMATS:
-        raise UsageError(f"unknown cascade format {format!r}; use one of {', '.join(FORMATS)}")
+        raise UsageError(
+            f"unknown cascade format {format!r}; use one of {', '.join(FORMATS)}",
+            option="cascade_format",
+        )
     path = Path(path)
     if not path.exists():
         raise InputNotFound(path, what="cascade file or folder")

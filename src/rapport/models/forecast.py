@@ -49,7 +49,7 @@ def parse_duration(text: str) -> float:
 def check_options(observe: float, model: str) -> None:
     """UsageError for an unknown model or a negative or infinite observation time."""
     if model not in MODELS:
-        raise UsageError(f"unknown model {model!r}; use one of {', '.join(MODELS)}")
+        raise UsageError(f"unknown model {model!r}; use one of {', '.join(MODELS)}", option="model")
     if not (math.isfinite(observe) and observe >= 0):
         raise UsageError(f"the observation time must be a duration >= 0, got {observe!r}")
 
@@ -60,7 +60,8 @@ def seismic_forecasts(cascades: Sequence[Cascade], *, observe: float) -> list[Fo
         if cascade.followers is None or cascade.poster_followers is None:
             raise UsageError(
                 f"cascade {cascade.id!r} has no follower counts, which SEISMIC needs; "
-                "use --model hawkes or --model auto"
+                "use the model hawkes or auto",
+                option="model",
             )
     params = SeismicParams()
     seen = [c.until(observe) for c in cascades]

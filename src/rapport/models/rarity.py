@@ -40,10 +40,24 @@ from scipy import optimize  # type: ignore[import-untyped, unused-ignore]
 
 from rapport.errors import InvalidHistory
 from rapport.models._rarity_borel import reshare_logpmf, reshare_tail
-from rapport.models._rarity_prior import GRID, PRIOR_SOURCE, PRIOR_WEIGHTS
+from rapport.models._rarity_prior import (
+    GRID,
+    PRIOR_SOURCE,
+    PRIOR_WEIGHTS,
+    PUBLISHED,
+    model_figures,
+)
 from rapport.models.base import Estimator, check_is_fitted
 
-__all__ = ["InvalidHistory", "MoonshotOdds"]
+__all__ = [
+    "GRID",
+    "PRIOR_SOURCE",
+    "PRIOR_WEIGHTS",
+    "PUBLISHED",
+    "InvalidHistory",
+    "MoonshotOdds",
+    "model_figures",
+]
 
 FloatArray = npt.NDArray[np.float64]
 

@@ -63,11 +63,13 @@ class Context:
         since: dt.datetime | None = None,
         until: dt.datetime | None = None,
         facts: Iterable[str] | None = None,
+        materialise: bool | None = None,
     ) -> Context:
         """The same settings for another account set and period, with a memo of its own.
 
-        ``facts`` replaces the surveyed facts (they describe the accounts measured); release
-        the new context when done, as any other.
+        ``facts`` replaces the surveyed facts (they describe the accounts measured);
+        ``materialise`` (default: as this context) whether shared building blocks are kept on
+        the backend. Release the new context when done, as any other.
         """
         settings = dict(self.settings)
         if facts is not None:
@@ -78,6 +80,7 @@ class Context:
             since=since,
             until=until,
             settings=settings,
+            materialise=self.materialise if materialise is None else materialise,
             _memo={},
         )
 

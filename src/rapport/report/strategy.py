@@ -18,8 +18,8 @@ from rapport.report.blocks import Block, Part, count, guarded, number, pct, unav
 from rapport.store import Store
 from rapport.store.plans import latest_whatif
 from rapport.strategy.benchmark import Benchmark, competitor_benchmark, format_gap, format_value
-from rapport.strategy.care import care_list
-from rapport.strategy.planner import benchmark_history, latest_plans, make_plan
+from rapport.strategy.care_list import care_list
+from rapport.strategy.plan import benchmark_history, latest_plans, make_plan
 
 if TYPE_CHECKING:
     from rapport.session import Session

@@ -32,17 +32,24 @@ AREA = area(
 )
 
 
+_WEEK = 7 * 86400.0
 _WHY = (
     "A few posts a day becomes a few a week, then the account is quietly inactive; "
     "consistency is what builds trust over time."
 )
 
 
+def _start(t: Tables, c: Context) -> ir.FloatingScalar:
+    """Where the posting record starts (seconds): the period's start when one is given (the
+    account was there to post from then on), else the first own original post."""
+    if c.since is not None:
+        return ibis.literal(c.since.timestamp(), "float64")
+    return seconds(c.original_posts(t).created_at.min().as_scalar(), c)
+
+
 def _span_days(t: Tables, c: Context) -> ir.FloatingScalar:
-    """Days from the first own original post to the end of the data (at least 7)."""
-    posts = c.original_posts(t)
-    first = seconds(posts.created_at.min().as_scalar(), c)
-    days = (seconds(data_end(t, c), c) - first) / 86400.0
+    """Days from the start of the record to the end of the data (at least 7)."""
+    days = (seconds(data_end(t, c), c) - _start(t, c)) / 86400.0
     return ibis.greatest(days, 7.0)
 
 
@@ -67,7 +74,8 @@ def posts(t: Tables, c: Context) -> Measure:
     area="consistency",
     title="Posts per week",
     unit="posts per week",
-    denominator="weeks from the first original post to the end of the data",
+    denominator="weeks from the start of the period (or, without one, the first original "
+    "post) to the end of the data",
     direction="higher",
     needs=(OWN_ORIGINAL_POSTS,),
     description="Original posts divided by the number of weeks they span.",
@@ -84,19 +92,35 @@ def posts_per_week(t: Tables, c: Context) -> Measure:
     area="consistency",
     title="Longest gap between posts",
     unit="days",
-    denominator="consecutive pairs of original posts",
+    denominator="the time from the start of the period (or the first original post) to the "
+    "end of the data, the current silence included",
     direction="lower",
     needs=(OWN_ORIGINAL_POSTS,),
-    description="The longest stretch without an original post, between two posts.",
+    description="The longest stretch without an original post: between two posts, before the "
+    "first one when a period is given, or from the last one to the end of the data.",
     why=_WHY,
 )
 def longest_gap_days(t: Tables, c: Context) -> Measure:
     posts = c.original_posts(t)
     stamps = seconds(posts.created_at, c)
     gaps = posts.select(
-        gap=(stamps - stamps.lag().over(ibis.window(order_by=posts.created_at))) / 86400.0
+        at=stamps, gap=stamps - stamps.lag().over(ibis.window(order_by=posts.created_at))
     )
-    return Measure(value=gaps.gap.max(), n=gaps.gap.count())
+    gaps = gaps.mutate(longest=gaps.gap.max().over())
+    inner = gaps.gap.max()
+    inner_end = gaps.at.max(where=gaps.gap == gaps.longest)  # the latest of equals
+    first, last = gaps.at.min(), gaps.at.max()
+    end = seconds(data_end(t, c), c)
+    start = _start(t, c)
+    leading, trailing = first - start, end - last
+    longest = ibis.greatest(inner.fill_null(0.0), leading, trailing)
+    # ties go to the latest gap, as a silence that is still going on matters most
+    gap_end = ibis.cases((trailing >= longest, end), (inner >= longest, inner_end), else_=first)
+    return Measure(
+        value=longest / 86400.0,
+        n=posts.count(),
+        extra={"gap_end_days": (gap_end - start) / 86400.0},
+    )
 
 
 @metric(
@@ -126,19 +150,23 @@ def days_since_last_post(t: Tables, c: Context) -> Measure:
     area="consistency",
     title="Weeks with a post",
     unit="fraction",
-    denominator="calendar weeks from the first original post to the end of the data",
+    denominator="complete 7-day weeks counted back from the end of the data, as far as the "
+    "start of the period (or the first original post)",
     direction="higher",
     needs=(OWN_ORIGINAL_POSTS,),
-    description="Share of weeks in which at least one original post went out.",
+    description="Share of weeks in which at least one original post went out. The weeks are "
+    "the 7-day blocks that end at the end of the data, so none is cut short and a silence of "
+    "more than a week always shows; a record shorter than a week has no share to tell.",
     why=_WHY,
 )
 def weeks_active_share(t: Tables, c: Context) -> Measure:
     posts = c.original_posts(t)
-    active = posts.created_at.truncate("W").nunique()
-    first_week = posts.created_at.min().as_scalar().truncate("W").epoch_seconds()
-    last_week = data_end(t, c).truncate("W").epoch_seconds()
-    weeks = ((last_week - first_week) / (7 * 86400)).round().cast("int64") + 1
-    return Measure(value=active.as_scalar() / weeks, n=weeks, successes=active)
+    end = seconds(data_end(t, c), c)
+    complete = ((end - _start(t, c)) / _WEEK).floor()
+    block = ((end - seconds(posts.created_at, c)) / _WEEK).floor()  # 0: the last 7 days
+    active = block.nunique(where=block < complete)
+    weeks = complete.cast("int64")
+    return Measure(value=active.as_scalar() / weeks.nullif(0), n=weeks, successes=active)
 
 
 @metric(

@@ -56,11 +56,13 @@ def promotional_share(t: Tables, c: Context) -> Measure:
     posts = classified_posts(t, c)
     promos = posts.count(where=posts.kind == "promo")
     total = posts.count()
-    return Measure(
-        value=promos / total.nullif(0),
+    known = posts.count(where=posts.kind.notnull())
+    share = promos / total.nullif(0)
+    return Measure(  # no post of a known kind: no share to tell (never a 0 it did not earn)
+        value=ibis.ifelse(known > 0, share, ibis.null("float64")),
         n=total,
         successes=promos,
-        extra={"posts_with_unknown_kind": posts.count(where=posts.kind.isnull())},
+        extra={"posts_with_unknown_kind": total - known},
     )
 
 

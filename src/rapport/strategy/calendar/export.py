@@ -8,8 +8,8 @@ import hashlib
 import io
 from collections.abc import Iterable
 
-from rapport.strategy._calendar_plan import Slot
-from rapport.strategy._calendar_words import WEEKDAYS
+from rapport.strategy.calendar.slots import Slot
+from rapport.strategy.calendar.words import WEEKDAYS
 
 __all__ = ["CSV_COLUMNS", "csv_text", "escape_text", "fold_line", "ics_text", "slot_uid"]
 

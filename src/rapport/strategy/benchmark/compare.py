@@ -2,7 +2,7 @@
 
 An *area* is a platform × metric (``bluesky:posts_per_week``); metrics come in families:
 engagement, consistency, reciprocity, growth, share of voice and content mix (see
-:data:`~rapport.strategy._bench_values.AREA_SPECS` and ``docs/strategy.md``). For each area
+:data:`~rapport.strategy.benchmark.values.AREA_SPECS` and ``docs/strategy.md``). For each area
 every account gets its value, or ``not_computable`` with the reason (never a 0 it did not
 earn), its rank, and the area names the leader and the own account's gap to it.
 
@@ -27,7 +27,7 @@ from rapport.errors import UsageError
 from rapport.query.common import config
 from rapport.query.context import Context
 from rapport.query.tables import Tables
-from rapport.strategy._bench_model import (
+from rapport.strategy.benchmark.model import (
     AccountSummary,
     Area,
     AreaSpec,
@@ -36,9 +36,10 @@ from rapport.strategy._bench_model import (
     Window,
     rank_area,
 )
-from rapport.strategy._bench_queries import evidence, measure_slices
-from rapport.strategy._bench_topics import Topics, topic_terms
-from rapport.strategy._bench_values import (
+from rapport.strategy.benchmark.queries import evidence, measure_slices
+from rapport.strategy.benchmark.registered import REGISTERED, registered_values
+from rapport.strategy.benchmark.topics import Topics, topic_terms
+from rapport.strategy.benchmark.values import (
     AREA_SPECS,
     COMPUTE,
     SHARE_METRICS,
@@ -255,6 +256,9 @@ def competitor_benchmark(session: Session, *, window_days: int | None = 90) -> B
     measured = {
         name: _measure_all(raws.get(name, {}), who, platform_of, topics) for name in _SLICES
     }
+    registered = registered_values(session, raws, who, bounds)
+    for name in _SLICES:
+        measured[name].update(registered.get(name, {m: {} for m in REGISTERED}))
     raws_full = raws.get("full", {})
     half_weeks = (end - start) / 2 / _WEEK
     areas = [

@@ -20,7 +20,7 @@ import numpy as np
 
 from rapport.simulate import WorldParams
 from rapport.simulate.run import run_world
-from rapport.strategy._whatif_measure import RunMeasures, measure_run
+from rapport.strategy.whatif.measure import RunMeasures, measure_run
 
 __all__ = ["OUTCOMES", "Band", "RunTask", "band", "run_all", "run_seed"]
 

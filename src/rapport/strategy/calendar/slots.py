@@ -16,13 +16,20 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 
-from rapport.strategy._calendar_words import (
+from rapport.strategy.calendar.model import (
+    MIN_KIND_POSTS,
+    WEEKDAYS,
+    Evidence,
+    Example,
+    KindStat,
+    Slot,
+    SlotStat,
+)
+from rapport.strategy.calendar.words import (
     KIND_LABELS,
     MIX_WEIGHTS,
-    WEEKDAYS,
     hour_reason,
     idea_for,
     kind_reason,
@@ -45,8 +52,6 @@ __all__ = [
 
 MIN_POSTS_PER_SLOT = 5
 """An hour or weekday with fewer posts is never called better (as in the timing metrics)."""
-MIN_KIND_POSTS = 5
-"""A content kind with fewer posts keeps its base weight in the mix."""
 DEFAULT_DAYS: dict[int, tuple[int, ...]] = {
     1: (3,), 2: (1, 3), 3: (1, 3, 5), 4: (0, 2, 3, 5), 5: (0, 1, 2, 3, 4),
     6: (0, 1, 2, 3, 4, 5), 7: (0, 1, 2, 3, 4, 5, 6),
@@ -57,74 +62,6 @@ DEFAULT_HOURS: tuple[int, ...] = (
 )  # fmt: skip
 """Hours (UTC) in order of preference when the data shows no better hour."""
 THURSDAY = 3
-
-
-@dataclass(frozen=True)
-class SlotStat:
-    """Mean engagement rate of the posts of one hour (0–23) or weekday (0 = Monday)."""
-
-    slot: int
-    posts: int
-    mean_rate: float
-    low: float | None = None
-    high: float | None = None
-
-
-@dataclass(frozen=True)
-class KindStat:
-    kind: str
-    posts: int
-    mean_rate: float
-    low: float | None = None
-    high: float | None = None
-
-
-@dataclass(frozen=True)
-class Example:
-    """A past post that worked: a short excerpt, its engagement rate or its answers."""
-
-    text: str
-    rate: float | None = None
-    answers: int | None = None
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """What the data says about timing and content, or why it says nothing."""
-
-    hours: tuple[SlotStat, ...] = ()
-    weekdays: tuple[SlotStat, ...] = ()
-    kinds: tuple[KindStat, ...] = ()
-    overall_rate: float | None = None
-    denominator: str = "followers at posting time"
-    examples: Mapping[str, Example] = field(default_factory=dict)
-    missing: str | None = None
-    """Why there are no engagement rates to compare (None when there are)."""
-    data_end: dt.datetime | None = None
-    current_posts_per_week: float | None = None
-
-    def lift(self, kind: str) -> tuple[float, KindStat] | None:
-        """A kind's mean rate as a multiple of the overall mean, when it rests on enough posts."""
-        stat = next((k for k in self.kinds if k.kind == kind), None)
-        if stat is None or stat.posts < MIN_KIND_POSTS or not self.overall_rate:
-            return None
-        return stat.mean_rate / self.overall_rate, stat
-
-
-@dataclass(frozen=True)
-class Slot:
-    start: dt.datetime
-    end: dt.datetime
-    kind: str
-    title: str
-    reason: str
-    idea: str
-    week: int
-
-    @property
-    def weekday(self) -> str:
-        """The slot's day of the week (Monday …), in UTC."""
-        return WEEKDAYS[self.start.astimezone(dt.UTC).weekday()]
 
 
 def week_counts(posts_per_week: float, weeks: int) -> list[int]:

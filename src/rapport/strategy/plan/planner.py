@@ -18,10 +18,10 @@ from dataclasses import dataclass
 
 from rapport.config import OBJECTIVES, Config, EffortCosts
 from rapport.metrics.spec import DEFAULT_WEIGHT, get_area
-from rapport.strategy._bench_model import Area, Benchmark, Window
-from rapport.strategy._plan_levers import LEVERS, NO_LEVER, Effort, LeverInput
-from rapport.strategy._plan_model import Leading, Plan, Skipped, Step
-from rapport.strategy._plan_store import (
+from rapport.strategy.benchmark.model import Area, Benchmark, Window
+from rapport.strategy.plan.levers import LEVERS, NO_LEVER, Effort, LeverInput
+from rapport.strategy.plan.model import Leading, Plan, Skipped, Step
+from rapport.strategy.plan.stored import (
     AreaProgress,
     Progress,
     StoredPlan,

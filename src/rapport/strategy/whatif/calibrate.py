@@ -46,8 +46,8 @@ import numpy as np
 
 from rapport.simulate import WorldParams
 from rapport.simulate.run import run_world
-from rapport.strategy._whatif_measure import RunMeasures, measure_run
-from rapport.strategy._whatif_workspace import WorkspaceMeasures
+from rapport.strategy.whatif.measure import RunMeasures, measure_run
+from rapport.strategy.whatif.workspace import WorkspaceMeasures
 
 __all__ = [
     "CHECKED",

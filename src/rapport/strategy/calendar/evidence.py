@@ -17,9 +17,9 @@ from rapport.metrics.run import run_metrics
 from rapport.query.common import data_end, post_engagement, to_python
 from rapport.query.context import Context
 from rapport.query.tables import Tables
-from rapport.strategy._calendar_plan import Evidence, Example, KindStat, SlotStat
-from rapport.strategy._calendar_words import MIX_WEIGHTS
-from rapport.strategy._care_text import excerpt
+from rapport.strategy.calendar.slots import Evidence, Example, KindStat, SlotStat
+from rapport.strategy.calendar.words import MIX_WEIGHTS
+from rapport.strategy.care_list.text import excerpt
 
 if TYPE_CHECKING:
     from rapport.session import Session

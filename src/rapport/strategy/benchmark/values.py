@@ -1,22 +1,31 @@
 """From raw per-account numbers to benchmark values: one small function per compared metric.
 
 Every function gets one account's raw numbers for one slice of the window (see
-:func:`rapport.strategy._bench_queries.measure_slice`) and returns a :class:`Measured`: the
+:func:`rapport.strategy.benchmark.queries.measure_slice`) and returns a :class:`Measured`: the
 value with what it rests on, or ``None`` with the reason. A zero is returned only where it
 was observed (an account whose data covers the window and that posted nothing there).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from rapport.strategy._bench_model import AreaSpec
-from rapport.strategy._bench_queries import MATURE_HOURS
+from rapport.strategy.benchmark.model import AreaSpec
+from rapport.strategy.benchmark.queries import MATURE_HOURS
 
-__all__ = ["AREA_SPECS", "COMPUTE", "SHARE_METRICS", "Measured", "Who", "shares", "weeks"]
+__all__ = [
+    "AREA_SPECS",
+    "COMPUTE",
+    "SHARE_METRICS",
+    "Measured",
+    "Raw",
+    "Who",
+    "posting_known",
+    "shares",
+    "weeks",
+]
 
 _WEEK = 7 * 86400.0
 _MIN_GROWTH_DAYS = 7.0
@@ -48,15 +57,9 @@ AREA_SPECS: tuple[AreaSpec, ...] = (
              "else the first after); mean over original posts in the window whose latest "
              f"counts were {_MATURE}; engagements = likes + reposts + replies + quotes",
              "engagement"),
-    AreaSpec("consistency", "posts_per_week", "Posts per week", "posts per week", "higher",
-             "weeks of the account's coverage in the window; original posts only (no "
-             "replies, no reposts)", "consistency"),
-    AreaSpec("consistency", "longest_gap_days", "Longest gap between posts", "days", "lower",
-             "the account's coverage in the window: the longest stretch without an original "
-             "post, a silence up to the window's end included", "consistency"),
-    AreaSpec("consistency", "weeks_active_share", "Weeks with a post", "fraction", "higher",
-             "complete 7-day weeks of the account's coverage in the window, counted back "
-             "from its end", "consistency"),
+    AreaSpec.registered("consistency", "posts_per_week"),
+    AreaSpec.registered("consistency", "longest_gap_days"),
+    AreaSpec.registered("consistency", "weeks_active_share"),
     AreaSpec("reciprocity", "public_reply_rate", "Public reply rate", "ratio", "higher",
              "replies its original posts in the window received: the platform's reply "
              f"counts (post_stats.replies) of posts {_MATURE}, scaled to all its original "
@@ -78,10 +81,7 @@ AREA_SPECS: tuple[AreaSpec, ...] = (
              "engagements per week on topic posts of all compared accounts on the platform "
              f"with known counts (mean per topic post {_MATURE}, times topic posts per "
              "week)", "audience"),
-    AreaSpec("content_mix", "promotional_share", "Promotional share of posts", "fraction",
-             "lower",
-             "original posts in the window (kind from the source, else rapport's classifier; "
-             "posts of unknown kind count in the denominator only)", "promotion"),
+    AreaSpec.registered("content_mix", "promotional_share"),
     AreaSpec("content_mix", "question_share", "Question posts", "fraction", "higher",
              "original posts in the window (kind from the source, else rapport's classifier; "
              "posts of unknown kind count in the denominator only)", "reciprocity"),
@@ -99,7 +99,7 @@ def _int(raw: Raw, key: str) -> int:
     return 0 if value is None else int(value)  # a missing group means none counted
 
 
-def _posting_known(raw: Raw, who: Who) -> Measured | None:
+def posting_known(raw: Raw, who: Who) -> Measured | None:
     """Why posting can't be judged, or None when it can."""
     if who.posts_ever == 0:
         return Measured(None, "no posts of this account anywhere in the data: its posting "
@@ -120,38 +120,6 @@ def _engagement_rate(raw: Raw, who: Who) -> Measured:
     if _int(raw, "rate_n") == 0 or raw.get("rate_mean") is None:
         return Measured(None, "no follower count to divide by (follower_counts)")
     return Measured(float(raw["rate_mean"]), n=_int(raw, "rate_n"))
-
-
-def _posts_per_week(raw: Raw, who: Who) -> Measured:
-    unknown = _posting_known(raw, who)
-    if unknown:
-        return unknown
-    posts = _int(raw, "posts")
-    return Measured(posts / weeks(raw), n=posts, details={"weeks": weeks(raw)})
-
-
-def _longest_gap(raw: Raw, who: Who) -> Measured:
-    unknown = _posting_known(raw, who)
-    if unknown:
-        return unknown
-    lo, hi = float(raw["lo"]), float(raw["hi"])
-    if _int(raw, "posts") == 0:
-        return Measured((hi - lo) / 86400.0, n=0, details={"gap_end_days": (hi - lo) / 86400})
-    first, last = float(raw["first_post"]), float(raw["last_post"])
-    candidates = [(first - lo, first), (hi - last, hi)]
-    if raw.get("inner_gap") is not None:
-        candidates.append((float(raw["inner_gap"]), float(raw["inner_gap_end"])))
-    gap, end = max(candidates)
-    return Measured(gap / 86400.0, n=_int(raw, "posts"),
-                    details={"gap_end_days": (end - lo) / 86400.0})  # fmt: skip
-
-
-def _weeks_active(raw: Raw, who: Who) -> Measured:
-    unknown = _posting_known(raw, who)
-    if unknown:
-        return unknown
-    done = math.floor(weeks(raw))
-    return Measured(_int(raw, "active_weeks") / done, n=done)
 
 
 def _public_reply_rate(raw: Raw, who: Who) -> Measured:
@@ -229,13 +197,9 @@ def _kind_share(kind: str) -> Callable[[Raw, Who], Measured]:
 
 COMPUTE: Mapping[str, Callable[[Raw, Who], Measured]] = {
     "engagement_rate_by_followers": _engagement_rate,
-    "posts_per_week": _posts_per_week,
-    "longest_gap_days": _longest_gap,
-    "weeks_active_share": _weeks_active,
     "public_reply_rate": _public_reply_rate,
     "reply_time_hours": _reply_time,
     "follower_growth": _growth,
-    "promotional_share": _kind_share("promo"),
     "question_share": _kind_share("question"),
 }
 """Per-account metrics; the share-of-voice metrics are in :func:`shares`."""
@@ -251,7 +215,7 @@ def shares(
         return {a: Measured(None, reason) for a in raws}
     volume: dict[str, Measured] = {}
     for account, raw in raws.items():
-        unknown = _posting_known(raw, who[account])
+        unknown = posting_known(raw, who[account])
         if unknown:
             volume[account] = unknown
             continue

@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
+from rapport.metrics.spec import get_metric
+
 __all__ = [
     "AccountSummary",
     "Area",
@@ -53,6 +55,18 @@ class AreaSpec:
     denominator: str
     weight_area: str
     """The metric area (:func:`rapport.metrics.spec.get_area`) whose weight it takes."""
+
+    @classmethod
+    def registered(cls, family: str, metric_id: str) -> AreaSpec:
+        """A compared metric that is a registered metric: its title, unit, direction and
+        denominator are the spec's (one definition, evaluated per account)."""
+        spec = get_metric(metric_id)
+        direction: Direction = "lower" if spec.direction == "lower" else "higher"
+        return cls(
+            family, spec.id, spec.title, spec.unit, direction,
+            f"each account's coverage of the window as the period: {spec.denominator}",
+            spec.area,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)

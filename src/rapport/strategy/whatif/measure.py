@@ -12,15 +12,15 @@ the metric definitions of docs/metrics.md:
   quotes (as ``post_engagement``); ``engagement_rate``: the median of that over reach;
 * ``reply_rate``: answered replies / all replies (people's thank-you replies to an answer
   are replies too, as in the store); ``reply_hours``: median delay of the answers given;
-* ``promotional_share``, ``weeks_with_posts`` (calendar weeks, Monday to Sunday, with at
-  least one broadcast post, among the weeks from the first post to the end);
+* ``promotional_share``, ``weeks_with_posts`` (complete 7-day weeks counted back from the
+  end, as far as the first post, with at least one broadcast post: as the metric counts);
 * ``follower_growth``: (followers at the end − at the start) / followers at the start;
 * ``core_community``: people who engaged (like, reply, repost, quote) in at least
   ``min_active_weeks`` distinct calendar weeks of the last ``window_days`` days;
 * ``conversions``, ``answers`` given, ``peak_reach`` (the largest reach of one post).
 
 Counts are multiplied by ``scale`` (people in the workspace's world per simulated person,
-see :mod:`rapport.strategy._whatif_calibrate`); posts are the account's own and are not.
+see :mod:`rapport.strategy.whatif.calibrate`); posts are the account's own and are not.
 """
 
 from __future__ import annotations
@@ -102,9 +102,10 @@ def measure_run(
 
     if count:
         span_days = max((data_end - int(schedule_time.min())) / DAY, 7.0)
-        weeks = _weeks(schedule_time + start_epoch)
-        all_weeks = _weeks(np.array([int(schedule_time.min()), data_end]) + start_epoch)
-        weeks_with = len(np.unique(weeks)) / (int(all_weeks[1] - all_weeks[0]) + 1)
+        complete = (data_end - int(schedule_time.min())) // (7 * DAY)
+        block = (data_end - schedule_time) // (7 * DAY)  # 0: the last 7 days
+        active = len(np.unique(block[block < complete]))
+        weeks_with = active / complete if complete > 0 else 0.0
         promo: float | None = float(np.mean(run.kinds == _PROMO))
     else:
         span_days, weeks_with, promo = 7.0, 0.0, None

@@ -140,23 +140,11 @@ def _original_summary(t: Tables, c: Context, bounds: ir.Table, pattern: str | No
     posts = posts.left_join(followers, "post_id").drop("post_id_right")
     rate = posts.engagements.cast("float64") / posts.followers.cast("float64").nullif(0)
     counted = posts.mature & posts.engagements.notnull()
-    gaps = posts.mutate(
-        rate=rate,
-        counted=counted,
-        gap=posts.ts - posts.ts.lag().over(ibis.window(group_by=_KEYS, order_by="ts")),
-    )
-    gaps = gaps.mutate(longest=gaps.gap.max().over(ibis.window(group_by=_KEYS)))
-    weeks_done = ((gaps.hi - gaps.lo) / _WEEK).floor()
-    block = ((gaps.hi - gaps.ts) / _WEEK).floor()
+    gaps = posts.mutate(rate=rate, counted=counted)
     return gaps.group_by(_KEYS).aggregate(
         posts=gaps.count(),
         questions=gaps.count(where=gaps.kind == "question"),
         promos=gaps.count(where=gaps.kind == "promo"),
-        first_post=gaps.ts.min(),
-        last_post=gaps.ts.max(),
-        inner_gap=gaps.gap.max(),
-        inner_gap_end=gaps.ts.max(where=gaps.gap == gaps.longest),  # the latest of equals
-        active_weeks=block.nunique(where=block < weeks_done),
         rate_mean=gaps.rate.mean(where=gaps.counted & gaps.rate.notnull()),
         rate_n=gaps.rate.count(where=gaps.counted & gaps.rate.notnull()),
         counted=gaps.count(where=gaps.counted),

@@ -77,7 +77,7 @@ _PLAN_KEYS = {
 def plan_from_stored(plan: Mapping[str, Any], fallback: CurrentPlan, *, label: str) -> CurrentPlan:
     """The levers of a stored plan's JSON; what it does not set stays as in ``fallback``.
 
-    The hook for ``rapport.strategy.planner``: each item of ``plan["steps"]`` may name a
+    The hook for ``rapport.strategy.plan``: each item of ``plan["steps"]`` may name a
     ``metric`` (or ``area``) with a ``target`` value, or carry the keys directly; the
     metrics read are posts_per_week, promotional_share, reply_rate (or the planner's
     public_reply_rate) and time_to_first_reply.

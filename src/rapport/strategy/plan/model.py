@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from rapport.strategy._bench_model import Benchmark, Window
+from rapport.strategy.benchmark.model import Benchmark, Window
 
 __all__ = ["Leading", "Plan", "Skipped", "Step"]
 

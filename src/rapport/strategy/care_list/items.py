@@ -31,13 +31,13 @@ from typing import TYPE_CHECKING, Any, Literal
 from rapport.config import Config
 from rapport.errors import UsageError
 from rapport.store.plans import care_done_ids, record_care_done
-from rapport.strategy._care_sources import (
+from rapport.strategy.care_list.sources import (
     ANSWER_WINDOW_DAYS,
     WELCOME_WINDOW_DAYS,
     Sources,
     read_sources,
 )
-from rapport.strategy._care_text import ago, excerpt, item_link, person_link
+from rapport.strategy.care_list.text import ago, excerpt, item_link, person_link
 
 if TYPE_CHECKING:
     from rapport.session import Session

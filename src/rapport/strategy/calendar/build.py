@@ -25,15 +25,15 @@ from typing import TYPE_CHECKING, Any
 
 from rapport.config import Config
 from rapport.errors import UsageError
-from rapport.strategy._calendar_evidence import read_evidence
-from rapport.strategy._calendar_export import CSV_COLUMNS, csv_text, ics_text
-from rapport.strategy._calendar_plan import (
+from rapport.strategy.calendar.evidence import read_evidence
+from rapport.strategy.calendar.export import CSV_COLUMNS, csv_text, ics_text
+from rapport.strategy.calendar.slots import (
     Evidence,
     Slot,
     clear_winners,
     plan_slots,
 )
-from rapport.strategy._calendar_words import KIND_LABELS, WEEKDAYS
+from rapport.strategy.calendar.words import KIND_LABELS, WEEKDAYS
 
 if TYPE_CHECKING:
     from rapport.session import Session
@@ -199,7 +199,9 @@ def build_calendar(
 ) -> Calendar:
     """The plan for this evidence (no store needed: what :func:`content_calendar` runs)."""
     if not isinstance(weeks, int) or not 1 <= weeks <= MAX_WEEKS:
-        raise UsageError(f"--weeks {weeks}: give a whole number of weeks from 1 to {MAX_WEEKS}")
+        raise UsageError(
+            f"weeks = {weeks}: give a whole number of weeks from 1 to {MAX_WEEKS}", option="weeks"
+        )
     target = config.targets.posts_per_week
     ceiling = config.targets.max_promotional_share
     slots = plan_slots(
@@ -237,7 +239,9 @@ def content_calendar(
 ) -> Calendar:
     """Dated slots for the next ``weeks`` weeks; see the module docstring."""
     if not isinstance(weeks, int) or not 1 <= weeks <= MAX_WEEKS:
-        raise UsageError(f"--weeks {weeks}: give a whole number of weeks from 1 to {MAX_WEEKS}")
+        raise UsageError(
+            f"weeks = {weeks}: give a whole number of weeks from 1 to {MAX_WEEKS}", option="weeks"
+        )
     evidence = read_evidence(session)
     if start is None:
         today = today or dt.datetime.now(dt.UTC).date()

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from rapport.store import Store
 from rapport.store.plans import insert_plan, plan_rows
-from rapport.strategy._bench_model import Area, Benchmark
-from rapport.strategy._plan_model import Plan
 from rapport.strategy.benchmark import competitor_benchmark
+from rapport.strategy.benchmark.model import Area, Benchmark
+from rapport.strategy.plan.model import Plan
 
 if TYPE_CHECKING:
     from rapport.session import Session

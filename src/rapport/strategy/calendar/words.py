@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from rapport.strategy._calendar_plan import Evidence, SlotStat
+from rapport.strategy.calendar.model import WEEKDAYS, Evidence, SlotStat
 
 __all__ = [
     "KIND_LABELS",
@@ -17,7 +14,6 @@ __all__ = [
     "weekday_reason",
 ]
 
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MIX_WEIGHTS: dict[str, float] = {
     "question": 1.5, "educational": 1.5, "news": 1.0, "behind_the_scenes": 1.0,
 }  # fmt: skip

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 from rapport.config import CommunitySettings, Config, EffortCosts
 from rapport.errors import UsageError
 from rapport.simulate import WorldParams
-from rapport.strategy._plan_store import latest_plans
-from rapport.strategy._whatif_calibrate import (
+from rapport.strategy.plan.stored import latest_plans
+from rapport.strategy.whatif.calibrate import (
     CHECKED,
     DEFAULT_SHARE,
     REPORTED,
@@ -33,15 +33,15 @@ from rapport.strategy._whatif_calibrate import (
     search,
     world_size,
 )
-from rapport.strategy._whatif_run import OUTCOMES, Band, RunTask, band, run_all, run_seed
-from rapport.strategy._whatif_strategies import (
+from rapport.strategy.whatif.runs import OUTCOMES, Band, RunTask, band, run_all, run_seed
+from rapport.strategy.whatif.strategies import (
     LEVERS,
     STRATEGIES,
     CurrentPlan,
     plan_from_config,
     plan_from_stored,
 )
-from rapport.strategy._whatif_workspace import WorkspaceMeasures, measure_workspace
+from rapport.strategy.whatif.workspace import WorkspaceMeasures, measure_workspace
 
 if TYPE_CHECKING:
     from rapport.session import Session
@@ -327,9 +327,11 @@ def run_whatif(
     here); the result does not depend on it.
     """
     if not 1 <= months <= 36:
-        raise UsageError(f"--months {months}: expected a number of months from 1 to 36")
+        raise UsageError(
+            f"months = {months}: expected a number of months from 1 to 36", option="months"
+        )
     if runs < 1:
-        raise UsageError(f"--runs {runs}: expected at least 1 run per strategy")
+        raise UsageError(f"runs = {runs}: expected at least 1 run per strategy", option="runs")
     names = list(strategies) if strategies else list(STRATEGY_NAMES)
     clock = time.perf_counter()
     worlds = {name: strategy_params(calibration, name, months=months) for name in names}
