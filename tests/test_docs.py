@@ -76,3 +76,23 @@ def test_public_names_are_sorted_and_importable() -> None:
     )
     for name in rapport.__all__:
         assert hasattr(rapport, name), name
+
+
+def test_every_api_name_is_documented() -> None:
+    import inspect
+
+    import rapport.api
+
+    for name in rapport.api.__all__:
+        value = getattr(rapport.api, name)
+        assert inspect.getdoc(value), f"rapport.api.{name} has no docstring"
+    text = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    for name in rapport.api.__all__:
+        assert f"`{name}`" in text, name
+
+
+def test_dir_shows_the_public_api() -> None:
+    shown = dir(rapport)
+    assert set(rapport.__all__) <= set(shown)
+    assert "open" in shown and "Session" in shown and "run_metrics" in shown
+    assert not [n for n in shown if n.startswith("_") and n != "__version__"]

@@ -9,7 +9,7 @@ import ibis
 import pytest
 
 from rapport.metrics import metrics, run_metrics
-from rapport.metrics.run import MetricResult, wilson_interval
+from rapport.metrics.run import MetricResult, evaluate_each, wilson_interval
 from rapport.query.tables import Tables
 from rapport.session import Session
 from rapport.store import Store
@@ -247,3 +247,28 @@ def test_every_metric_has_a_complete_spec() -> None:
     for spec in metrics():
         for field in ("title", "denominator", "description", "why"):
             assert getattr(spec, field).strip(), f"{spec.id}: empty {field}"
+
+
+def test_a_registered_metric_evaluates_for_any_account_and_period(fresh_store: Store) -> None:
+    """The context's account set: the same spec for the rival, and for a narrower period;
+    evaluated together (as the benchmark does) or one by one, the results are the same."""
+    fresh_store.apply(batch_of(HAND_BUILT))
+    ids = ["posts", "posts_per_week", "longest_gap_days", "weeks_active_share"]
+    with Session.over(fresh_store) as session:
+        since = dt.datetime(2024, 1, 8, tzinfo=dt.UTC)
+        until = dt.datetime(2024, 1, 23, tzinfo=dt.UTC)
+        contexts = [
+            session.context.for_accounts(["x:rival"]),
+            session.context.for_accounts(session.context.account_ids, since=since, until=until),
+        ]
+        together = evaluate_each(session.backend, session.tables, contexts, ids=ids)
+        alone = [run_metrics(session, ids=ids, context=c) for c in contexts]
+        for context in contexts:
+            context.release()
+    assert together == alone
+    rival = {r.id: r for r in together[0]}
+    assert rival["posts"].value == 1 and rival["posts"].ok
+    narrow = {r.id: r for r in together[1]}
+    assert narrow["posts"].value == 3  # the 8th, the 20th and the 22nd
+    # 15 days from the period's start (not from the first post in it) to its end
+    assert narrow["posts_per_week"].value == pytest.approx(3 / (15 / 7))

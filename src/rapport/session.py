@@ -185,6 +185,7 @@ class Session:
 
     @property
     def closed(self) -> bool:
+        """Whether :meth:`close` was called (a closed session can't be used again)."""
         return self._closed
 
     def _check_open(self) -> None:

@@ -233,6 +233,8 @@ def pull_competitors(
 
 @dataclass(frozen=True)
 class ExportResult:
+    """Where an export went, in which format, and how many rows of each table it holds."""
+
     path: Path
     format: str
     files: list[Path]
@@ -282,6 +284,8 @@ def forget_person(
 # -- status ----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class AccountStatus:
+    """One account the store holds: its id, handle, role and latest follower count."""
+
     account_id: str
     handle: str
     role: str
@@ -377,6 +381,9 @@ def workspace_status(*, workspace: Workspace, on_wait: Waiting | None = None) ->
 # -- the demo --------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class DemoResult:
+    """What `rapport demo` made: the workspace, its report, the import and the headline
+    metrics."""
+
     workspace: Path
     report: Path
     summary: ImportSummary

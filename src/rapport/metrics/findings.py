@@ -25,6 +25,9 @@ Tone = Literal["good", "warning", "info"]
 
 @dataclass(frozen=True)
 class Finding:
+    """A plain-language finding with the numbers it rests on, its strength and its rank
+    for the goal."""
+
     id: str
     area: str
     text: str

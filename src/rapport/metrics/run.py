@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -18,13 +18,16 @@ from rapport.query.tables import Tables
 if TYPE_CHECKING:
     from rapport.session import Session
 
-__all__ = ["MetricResult", "evaluate", "run_metrics", "wilson_interval"]
+__all__ = ["MetricResult", "evaluate", "evaluate_each", "run_metrics", "wilson_interval"]
 
 Z_95 = 1.959963984540054
 
 
 @dataclass(frozen=True)
 class MetricResult:
+    """One metric on one piece of data: its value with denominator, interval and sample
+    size, or `not_computable` with the reason."""
+
     id: str
     area: str
     title: str
@@ -74,28 +77,34 @@ def wilson_interval(successes: int, n: int, *, z: float = Z_95) -> tuple[float, 
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
-def _evaluate(backend: Any, expr: ir.Scalar | Any) -> Any:
-    """Execute an Ibis scalar; plain Python values (settings shown beside a value) pass."""
-    if expr is None or not isinstance(expr, ir.Expr):
-        return expr
-    return to_python(backend.execute(expr))
-
-
-def _evaluate_all(backend: Any, measure: Measure) -> dict[str, Any]:
-    """Every expression of a measure, evaluated in one query (shared subqueries once)."""
+def _named(measure: Measure) -> dict[str, Any]:
+    """Every number of a measure by name: Ibis expressions, or plain values passed through."""
     named: dict[str, Any] = {"value": measure.value, "n": measure.n, "successes": measure.successes}
     if measure.interval is not None:
         named["low"], named["high"] = measure.interval
     named.update({f"extra:{k}": v for k, v in measure.extra.items()})
-    exprs = {k: v for k, v in named.items() if isinstance(v, ir.Expr)}
-    results = {k: v for k, v in named.items() if not isinstance(v, ir.Expr)}
-    if exprs:
-        keys = list(exprs)
-        row = backend.execute(
-            ibis.struct({f"f{i}": exprs[k].as_scalar() for i, k in enumerate(keys)})
-        )
-        results.update({k: to_python(row[f"f{i}"]) for i, k in enumerate(keys)})
-    return results
+    return named
+
+
+def _execute_struct(backend: Any, exprs: dict[str, Any]) -> dict[str, Any]:
+    """Scalar expressions evaluated in one query, by name (plain Python values)."""
+    if not exprs:
+        return {}
+    keys = list(exprs)
+    row = backend.execute(ibis.struct({f"f{i}": exprs[k].as_scalar() for i, k in enumerate(keys)}))
+    return {k: to_python(row[f"f{i}"]) for i, k in enumerate(keys)}
+
+
+def _pending_needs(
+    specs: Iterable[MetricSpec], tables: Tables, context: Context
+) -> dict[str, ir.BooleanScalar]:
+    known: dict[str, bool] = context._memo.setdefault("needs", {})
+    pending: dict[str, ir.BooleanScalar] = {}
+    for spec in specs:
+        for need in spec.needs:
+            if need.label not in known and need.label not in pending:
+                pending[need.label] = need.check(tables, context)
+    return pending
 
 
 def _needs_met(
@@ -103,22 +112,13 @@ def _needs_met(
 ) -> dict[str, bool]:
     """Whether each need of ``specs`` is met, checked in one query (cached per context)."""
     known: dict[str, bool] = context._memo.setdefault("needs", {})
-    pending = {}
-    for spec in specs:
-        for need in spec.needs:
-            if need.label not in known and need.label not in pending:
-                pending[need.label] = need.check(tables, context)
-    if pending:
-        labels = list(pending)
-        row = backend.execute(
-            ibis.struct({f"n{i}": pending[label].as_scalar() for i, label in enumerate(labels)})
-        )
-        known.update({label: bool(row[f"n{i}"]) for i, label in enumerate(labels)})
+    found = _execute_struct(backend, _pending_needs(specs, tables, context))
+    known.update({label: bool(value) for label, value in found.items()})
     return known
 
 
-def _run_one(backend: Any, spec: MetricSpec, tables: Tables, context: Context) -> MetricResult:
-    common: dict[str, Any] = dict(
+def _common(spec: MetricSpec) -> dict[str, Any]:
+    return dict(
         id=spec.id,
         area=spec.area,
         title=spec.title,
@@ -127,14 +127,21 @@ def _run_one(backend: Any, spec: MetricSpec, tables: Tables, context: Context) -
         direction=spec.direction,
         vanity=spec.vanity,
     )
-    met = _needs_met(backend, [spec], tables, context)
-    missing = [need.label for need in spec.needs if not met[need.label]]
-    if missing:
-        return MetricResult(
-            **common, status="not_computable", reason="needs " + "; and ".join(missing)
-        )
-    measure = spec.compute(tables, context)
-    values = _evaluate_all(backend, measure)
+
+
+def _unmet(spec: MetricSpec, known: dict[str, bool]) -> MetricResult | None:
+    missing = [need.label for need in spec.needs if not known[need.label]]
+    if not missing:
+        return None
+    return MetricResult(
+        **_common(spec), status="not_computable", reason="needs " + "; and ".join(missing)
+    )
+
+
+def _result(spec: MetricSpec, measure: Measure, values: dict[str, Any]) -> MetricResult:
+    """A metric's result from its measure's evaluated numbers."""
+    common = _common(spec)
+    values = dict(values)
     value, n = values.pop("value"), values.pop("n", None)
     successes = values.pop("successes", None)
     low, high = values.pop("low", None), values.pop("high", None)
@@ -164,6 +171,19 @@ def _run_one(backend: Any, spec: MetricSpec, tables: Tables, context: Context) -
     )
 
 
+def _run_one(backend: Any, spec: MetricSpec, tables: Tables, context: Context) -> MetricResult:
+    unmet = _unmet(spec, _needs_met(backend, [spec], tables, context))
+    if unmet is not None:
+        return unmet
+    measure = spec.compute(tables, context)
+    named = _named(measure)
+    values = {k: v for k, v in named.items() if not isinstance(v, ir.Expr)}
+    values.update(
+        _execute_struct(backend, {k: v for k, v in named.items() if isinstance(v, ir.Expr)})
+    )
+    return _result(spec, measure, values)
+
+
 def evaluate(
     backend: Any,
     tables: Tables,
@@ -179,6 +199,57 @@ def evaluate(
     specs = [get_metric(i) for i in ids] if ids is not None else metrics()
     _needs_met(backend, specs, tables, context)
     return [_run_one(backend, spec, tables, context) for spec in specs]
+
+
+def evaluate_each(
+    backend: Any, tables: Tables, contexts: Sequence[Context], *, ids: Sequence[str]
+) -> list[list[MetricResult]]:
+    """The same metrics for each of several contexts (other accounts, other periods), in
+    two queries whatever their number: one for every context's needs, one for every value.
+
+    Results are the same as :func:`evaluate` for each context; the competitor benchmark
+    uses it to evaluate the registered metrics for every compared account and slice.
+    """
+    specs = [get_metric(i) for i in ids]
+    needs = {
+        (i, label): expr
+        for i, context in enumerate(contexts)
+        for label, expr in _pending_needs(specs, tables, context).items()
+    }
+    found = _execute_struct(backend, {f"{i}:{label}": e for (i, label), e in needs.items()})
+    for (i, label), _ in needs.items():
+        contexts[i]._memo.setdefault("needs", {})[label] = bool(found[f"{i}:{label}"])
+    planned: list[list[tuple[MetricSpec, Measure | MetricResult]]] = []
+    exprs: dict[str, Any] = {}
+    for i, context in enumerate(contexts):
+        known = context._memo.setdefault("needs", {})
+        row: list[tuple[MetricSpec, Measure | MetricResult]] = []
+        for j, spec in enumerate(specs):
+            unmet = _unmet(spec, known)
+            if unmet is not None:
+                row.append((spec, unmet))
+                continue
+            measure = spec.compute(tables, context)
+            for name, expr in _named(measure).items():
+                if isinstance(expr, ir.Expr):
+                    exprs[f"{i}:{j}:{name}"] = expr
+            row.append((spec, measure))
+        planned.append(row)
+    values = _execute_struct(backend, exprs)
+    results: list[list[MetricResult]] = []
+    for i, row in enumerate(planned):
+        done: list[MetricResult] = []
+        for j, (spec, planned_value) in enumerate(row):
+            if isinstance(planned_value, MetricResult):
+                done.append(planned_value)
+                continue
+            named = {
+                name: values[f"{i}:{j}:{name}"] if isinstance(expr, ir.Expr) else expr
+                for name, expr in _named(planned_value).items()
+            }
+            done.append(_result(spec, planned_value, named))
+        results.append(done)
+    return results
 
 
 def run_metrics(

@@ -20,6 +20,9 @@ __all__ = ["MetricTable", "get_table", "metric_tables", "table"]
 
 @dataclass(frozen=True)
 class MetricTable:
+    """The rows behind a metric (per post, per person, cohorts …), as a registered
+    query."""
+
     id: str
     title: str
     description: str

@@ -38,6 +38,9 @@ class BacktestRow:
 
 @dataclass(frozen=True)
 class Backtest:
+    """A forecaster measured on cascades whose end is known: each cascade's forecast and
+    error, and the median and 95th-percentile absolute percentage error."""
+
     model: str
     observe: float
     rows: tuple[BacktestRow, ...]

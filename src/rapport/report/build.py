@@ -33,6 +33,8 @@ Progress = Callable[[str], None]
 
 @dataclass(frozen=True)
 class Report:
+    """A written report: where it is, its metrics, findings and charts, and its blocks."""
+
     path: Path
     metrics: list[MetricResult]
     findings: list[Finding]

@@ -17,7 +17,13 @@ from rapport.errors import RapportError
 from rapport.report.blocks import Block, Part, count, guarded, number, pct, unavailable
 from rapport.store import Store
 from rapport.store.plans import latest_whatif
-from rapport.strategy.benchmark import Benchmark, competitor_benchmark, format_gap, format_value
+from rapport.strategy.benchmark import (
+    AccountSummary,
+    Benchmark,
+    competitor_benchmark,
+    format_gap,
+    format_value,
+)
 from rapport.strategy.care_list import care_list
 from rapport.strategy.plan import benchmark_history, latest_plans, make_plan
 
@@ -46,50 +52,54 @@ _ACTIONS = {"answer": "Answer", "welcome": "Welcome", "re_engage": "Re-engage", 
 
 
 # -- benchmark -------------------------------------------------------------------------------
-def _benchmark_block(bench: Benchmark) -> Block:
-    data = bench.to_dict()
-    accounts = data["accounts"]
-    platforms = {a["platform"] for a in accounts}
-    several = len(platforms) > 1
+def _rounded(value: float | None) -> float | None:
+    """As the benchmark's JSON gives it (six decimals), so the page and --json agree."""
+    return None if value is None else round(value, 6)
 
-    def who(a: Mapping[str, Any]) -> str:
-        name = f"{a['handle']} (you)" if a["role"] == "own" else str(a["handle"])
-        return f"{name}, {a['platform']}" if several else name
+
+def _benchmark_block(bench: Benchmark) -> Block:
+    accounts = bench.accounts
+    several = len({a.platform for a in accounts}) > 1
+
+    def who(a: AccountSummary) -> str:
+        name = f"{a.handle} (you)" if a.role == "own" else a.handle
+        return f"{name}, {a.platform}" if several else name
 
     rows: list[list[Cell]] = []
     missing: dict[str, tuple[list[str], list[str]]] = {}  # reason -> (handles, areas)
-    for area in data["areas"]:
-        unit = area["unit"]
-        by_id = {v["account_id"]: v for v in area["values"]}
+    for area in bench.areas:
+        unit = area.spec.unit
+        by_id = {v.account_id: v for v in area.values}
         cells: list[Cell] = []
         for account in accounts:
-            v = by_id.get(account["account_id"])
+            v = by_id.get(account.account_id)
             if v is None:
                 cells.append("")
-            elif v["status"] == "ok":
-                cells.append(f"{format_value(unit, v['value'])} (#{v['rank']})")
+            elif v.status == "ok":
+                cells.append(f"{format_value(unit, _rounded(v.value))} (#{v.rank})")
             else:
                 cells.append("not computable")
-                handles, areas = missing.setdefault(str(v["reason"]), ([], []))
-                handles.extend(h for h in [str(v["handle"])] if h not in handles)
-                areas.extend(a for a in [str(area["title"])] if a not in areas)
-        leader = area["leader"]
-        title = f"{area['title']} ({area['platform']})" if several else area["title"]
+                handles, areas = missing.setdefault(str(v.reason), ([], []))
+                handles.extend(h for h in [v.handle] if h not in handles)
+                areas.extend(a for a in [area.spec.title] if a not in areas)
+        leader = area.leader
+        title = f"{area.spec.title} ({area.platform})" if several else area.spec.title
         rows.append(
             [
                 title,
                 *cells,
-                f"{leader['handle']}: {format_value(unit, leader['value'])}"
+                f"{leader.handle}: {format_value(unit, _rounded(leader.value))}"
                 if leader
                 else "nobody",
-                f"#{area['own_rank']}" if area["own_rank"] else "not ranked",
-                format_gap(unit, area["gap"]),
-                "higher" if area["direction"] == "higher" else "lower",
-                area["denominator"],
-                area["note"] or "",
+                f"#{area.own_rank}" if area.own_rank else "not ranked",
+                format_gap(unit, _rounded(area.gap)),
+                "higher" if area.spec.direction == "higher" else "lower",
+                area.spec.denominator,
+                area.note or "",
             ]
         )
-    window = data["window"]
+    window = bench.window
+    start, end = (m.astimezone(dt.UTC).date().isoformat() for m in (window.start, window.end))
     notes = [
         f"Not computable for {', '.join(handles)} ({', '.join(areas)}): {why}"
         for why, (handles, areas) in missing.items()
@@ -98,9 +108,9 @@ def _benchmark_block(bench: Benchmark) -> Block:
         "benchmark",
         "You and your closest competitors, area by area",
         lines=[
-            f"Observation window: {window['start'][:10]} to {window['end'][:10]} "
-            f"({number(window['days'], 0)} days): {window['rule']}. Each value is followed by "
-            "its rank (#1 leads); the gap is how far you are behind the leader."
+            f"Observation window: {start} to {end} ({number(round(window.days, 2), 0)} days): "
+            f"{window.rule}. Each value is followed by its rank (#1 leads); the gap is how far "
+            "you are behind the leader."
         ],
         figures=[
             Figure(
@@ -120,7 +130,7 @@ def _benchmark_block(bench: Benchmark) -> Block:
                 rows,
             )
         ],
-        notes=[*notes, *data["notices"]],
+        notes=[*notes, *bench.notices],
     )
 
 
@@ -239,35 +249,36 @@ def _plan_block(s: Session, bench: Benchmark | None, bench_error: str | None) ->
 
 # -- care list -------------------------------------------------------------------------------
 def _care_block(session: Session, today: dt.datetime | None) -> Block:
-    care = care_list(session, today=today).to_dict()
-    items = care["items"]
+    care = care_list(session, today=today)
+    items = care.items
     rows: list[list[Cell]] = [
         [
-            i["id"],
-            _ACTIONS.get(i["action"], i["action"]),
-            i["handle"] or i["person"] or "",
-            i["reason"],
-            Link.to(i["link"], "open") if i["link"] else "",
-            number(i["minutes"]),
+            i.id,
+            _ACTIONS.get(i.action, i.action),
+            i.handle or i.person or "",
+            i.reason,
+            Link.to(i.link, "open") if i.link else "",
+            number(i.minutes),
         ]
         for i in items
     ]
-    left = care["left_over"]
+    left = care.left_over
+    left_minutes = round(sum(item.minutes for item in left), 2)
     later = (
-        f"; {count(left['items'])} more ({number(left['minutes'], 0)} min) wait for another day"
-        if left["items"]
+        f"; {count(len(left))} more ({number(left_minutes, 0)} min) wait for another day"
+        if left
         else ""
     )
     lines = (
         [  # with nothing to do, the notes say why (nobody waiting, or no data yet)
             f"{len(items)} thing{'' if len(items) == 1 else 's'} to do today, "
-            f"{number(care['minutes'], 0)} of your {number(care['minutes_per_day'], 0)} minutes "
+            f"{number(care.minutes, 0)} of your {number(care.minutes_per_day, 0)} minutes "
             f"a day ([care] minutes_per_day){later}."
         ]
         if items
         else []
     )
-    notes = list(care["notes"])
+    notes = list(care.notes)
     if items:
         notes.append("Mark an item handled with `rapport care done ID`: it won't come back.")
     return Block(

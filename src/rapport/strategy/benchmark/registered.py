@@ -17,7 +17,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from rapport.metrics.run import MetricResult, run_metrics
+from rapport.metrics.run import MetricResult, evaluate_each
+from rapport.query.context import Context
 from rapport.strategy.benchmark.values import Measured, Raw, Who, posting_known, weeks
 
 if TYPE_CHECKING:
@@ -62,31 +63,48 @@ def registered_values(
     who: Mapping[str, Who],
     bounds: Sequence[tuple[str, str, float, float]],
 ) -> dict[str, dict[str, dict[str, Measured]]]:
-    """slice → metric → account → measured, for :data:`REGISTERED`."""
+    """slice → metric → account → measured, for :data:`REGISTERED` (every account and slice
+    evaluated together, in two queries)."""
     found: dict[str, dict[str, dict[str, Measured]]] = {}
+    pending: list[tuple[str, str, Raw, Context]] = []
     for name, account, lo, hi in bounds:
         raw = raws.get(name, {}).get(account)
         if raw is None:
             continue
         into = found.setdefault(name, {m: {} for m in REGISTERED})
-        for metric, value in _measure(session, account, raw, who[account], lo, hi).items():
-            into[metric][account] = value
+        if int(raw.get("posts") or 0) == 0:
+            for metric, value in _without_posts(raw, who[account]).items():
+                into[metric][account] = value
+            continue
+        context = session.context.for_accounts(
+            [account], since=_at(lo), until=_at(hi), materialise=False
+        )
+        pending.append((name, account, raw, context))
+    try:
+        evaluated = evaluate_each(
+            session.backend, session.tables, [c for *_, c in pending], ids=REGISTERED
+        )
+    finally:
+        for *_, context in pending:
+            context.release()
+    for (name, account, raw, _), results in zip(pending, evaluated, strict=True):
+        measured = {r.id: _from_result(r) for r in results}
+        unknown_kind = _kind_unknown(int(raw.get("posts") or 0), raw.get("kinds", {}))
+        if unknown_kind is not None:
+            measured["promotional_share"] = unknown_kind
+        unknown = posting_known(raw, who[account])
+        if unknown is not None:  # too short a coverage to judge posting; the share still holds
+            measured.update({metric: unknown for metric in POSTING})
+        for metric, value in measured.items():
+            found[name][metric][account] = value
     return found
 
 
-def _measure(
-    session: Session, account: str, raw: Raw, who: Who, lo: float, hi: float
-) -> dict[str, Measured]:
-    posts = int(raw.get("posts") or 0)
+def _without_posts(raw: Raw, who: Who) -> dict[str, Measured]:
     unknown = posting_known(raw, who)
-    if posts == 0:
-        result = {m: unknown if unknown is not None else _no_posts(m, raw) for m in POSTING}
-        result["promotional_share"] = Measured(None, "no original posts in the window")
-        return result
-    measured = _evaluate(session, account, lo, hi, posts, raw.get("kinds", {}))
-    if unknown is not None:  # too short a coverage to judge posting; the share still holds
-        measured.update({metric: unknown for metric in POSTING})
-    return measured
+    result = {m: unknown if unknown is not None else _no_posts(m, raw) for m in POSTING}
+    result["promotional_share"] = Measured(None, "no original posts in the window")
+    return result
 
 
 def _kind_unknown(posts: int, kinds: Mapping[str, Any]) -> Measured | None:
@@ -97,20 +115,3 @@ def _kind_unknown(posts: int, kinds: Mapping[str, Any]) -> Measured | None:
             "no text to classify)",
         )
     return None
-
-
-def _evaluate(
-    session: Session, account: str, lo: float, hi: float, posts: int, kinds: Mapping[str, Any]
-) -> dict[str, Measured]:
-    context = session.context.for_accounts(
-        [account], since=_at(lo), until=_at(hi), materialise=False
-    )
-    try:
-        results = run_metrics(session, ids=REGISTERED, context=context)
-    finally:
-        context.release()
-    measured = {r.id: _from_result(r) for r in results}
-    unknown = _kind_unknown(posts, kinds)
-    if unknown is not None:
-        measured["promotional_share"] = unknown
-    return measured

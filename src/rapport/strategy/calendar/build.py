@@ -55,6 +55,9 @@ MAX_WEEKS = 104
 
 @dataclass(frozen=True)
 class Calendar:
+    """The content plan: dated slots for the coming weeks, the cadence and promotion
+    ceiling they keep, and notes on where the timing comes from."""
+
     slots: list[Slot]
     start: dt.date
     weeks: int

@@ -76,6 +76,9 @@ def item_id(action: str, target: str) -> str:
 
 @dataclass(frozen=True)
 class CareItem:
+    """One thing to do for one person today: answer, welcome, thank or re-engage, with
+    the reason, a link and the minutes it takes."""
+
     id: str
     action: Action
     person: str | None
@@ -104,6 +107,9 @@ class CareItem:
 
 @dataclass(frozen=True)
 class CareList:
+    """Today's care list, within the minutes a day the workspace sets, and what did not
+    fit."""
+
     items: list[CareItem]
     minutes_per_day: float
     left_over: list[CareItem] = field(default_factory=list)

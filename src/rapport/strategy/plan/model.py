@@ -107,6 +107,9 @@ class Leading:
 
 @dataclass(frozen=True)
 class Plan:
+    """The industry-rule plan: the areas to become number one in, one after another,
+    within the weekly hours, and the areas led or skipped with the reason."""
+
     objective: str | None
     weekly_hours: float
     current_hours_per_week: float

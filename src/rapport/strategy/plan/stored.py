@@ -145,6 +145,8 @@ class AreaProgress:
 
 @dataclass(frozen=True)
 class Progress:
+    """Movement in each planned area since the last stored plan."""
+
     plan_id: int | None
     planned_at: dt.datetime | None
     data_end_then: dt.datetime | None

@@ -298,6 +298,9 @@ class StrategyResult:
 
 @dataclass(frozen=True)
 class WhatIf:
+    """Strategies side by side in the calibrated world: each with its medians and
+    10th–90th percentile bands over the runs."""
+
     strategies: tuple[StrategyResult, ...]
     months: int
     runs: int
