@@ -15,8 +15,8 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/rapport demo --workspace demo
-	$(BIN)/rapport whatif --workspace demo --runs 4 --months 6
 	$(BIN)/rapport plan --workspace demo
+	$(BIN)/rapport whatif --workspace demo --runs 4 --months 6
 	$(BIN)/rapport report --workspace demo
 
 test: $(STAMP)

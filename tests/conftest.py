@@ -37,8 +37,11 @@ def update_goldens(request: pytest.FixtureRequest) -> bool:
 
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test reads the developer's RAPPORT_WORKSPACE."""
+    """No test reads the developer's RAPPORT_WORKSPACE, and the machine's time zone is UTC
+    for every test (a workspace without ``timezone`` shows times in the machine's zone;
+    tests of local time set it themselves)."""
     monkeypatch.delenv("RAPPORT_WORKSPACE", raising=False)
+    monkeypatch.setenv("TZ", "UTC")
 
 
 @pytest.fixture
@@ -142,12 +145,14 @@ def shared() -> Path:
 
 @pytest.fixture(scope="session")
 def demo_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A demo workspace (3,000 people, 120 days, seed 3) made once by `rapport demo`.
+    """A demo workspace (3,000 people, 120 days to 2026-11-30, seed 3) made once by
+    `rapport demo`.
 
     Shared: tests that change it must work on a copy (``shutil.copytree``).
     """
     root = tmp_path_factory.mktemp("demo-workspace") / "demo"
-    args = ("demo", "--people", "3000", "--days", "120", "--seed", "3", "--workspace", root)
+    args = ("demo", "--people", "3000", "--days", "120", "--seed", "3", "--end", "2026-11-30",
+            "--workspace", root)  # fmt: skip
     result = invoke(CliRunner(), *args)
     assert result.exit_code == 0, result.output
     return root

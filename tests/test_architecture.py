@@ -20,7 +20,7 @@ SRC = Path(rapport.__file__).resolve().parent.parent
 
 LAYERS: dict[str, int] = {
     "_version": 0, "errors": 0,
-    "canonical": 1,
+    "canonical": 1, "localtime": 1,
     "config": 2, "models": 2, "platforms": 2, "simulate": 2, "utm": 2,
     "text": 3, "query": 3, "importers": 3, "connectors": 3,
     "store": 4,

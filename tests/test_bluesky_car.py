@@ -116,6 +116,31 @@ def test_truncated_export_keeps_what_is_intact(car: Path, tmp_path: Path) -> Non
     assert "22 part(s) of the record tree are missing" in notices
 
 
+def test_a_rejection_names_the_file_once(car: Path, tmp_path: Path, cli: CliRunner) -> None:
+    """Issue 10: "repo_slice.car: repo_slice.car: app.bsky.feed.post/…" named the file twice."""
+    cut = tmp_path / "repo_slice.car"
+    cut.write_bytes(car.read_bytes()[:200_000])
+    summary = import_into(tmp_path / "ws", cut)
+    assert len(summary.first_rejections) == 5
+    for line in summary.first_rejections:
+        assert line.startswith("repo_slice.car: app.bsky.feed.post/"), line
+        assert line.count("repo_slice.car") == 1, line
+        assert line.endswith(
+            ": the record's block is missing or damaged in the file (a truncated or corrupted "
+            "export); download the export again (Settings > Account > Export my data) and "
+            "import that file"
+        )
+    result = invoke(cli, "import", cut, "--workspace", tmp_path / "ws2")
+    assert result.exit_code == 0, result.output
+    assert "repo_slice.car: repo_slice.car" not in result.output
+    # inside a folder, the folder is the source and the file starts the locator: both named
+    folder = tmp_path / "export"
+    folder.mkdir()
+    cut.rename(folder / "repo_slice.car")
+    inside = import_into(tmp_path / "ws3", folder)
+    assert inside.first_rejections[0].startswith("export: repo_slice.car: app.bsky.feed.post/")
+
+
 def test_damaged_block_is_skipped(car: Path, tmp_path: Path) -> None:
     data = bytearray(car.read_bytes())
     marker = data.find(b"How it started:")

@@ -7,6 +7,7 @@ the workspace is a real demo store (3,000 people over 120 days).
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -115,10 +116,66 @@ def test_seeds_on_an_edge_list_name_nodes_of_the_file(shared: Path) -> None:
 
 def test_seeds_on_the_workspace_compare_with_follower_count(ws: Path) -> None:
     data = _json("seeds", "--k", "5", "--workspace", ws)
+    assert data["status"] == "ok"
     assert len(data["seeds"]) == 5 and "by_followers" in data
     assert data["estimated_spread"] >= 0.9 * data["by_followers"]["estimated_spread"]
+    # seeds stay the person ids; people add each one's handle and profile link, in order
+    assert [p["id"] for p in data["people"]] == data["seeds"]
+    assert [p["handle"] for p in data["people"]] == data["handles"]
+    for person in data["people"]:
+        assert person["link"] == f"https://synthetic.example/@{person['handle']}"
     text = invoke(CliRunner(), "seeds", "--k", "5", "--workspace", ws).stdout
     assert "choosing by follower count" in text
+    for person in data["people"]:  # shown by handle with the link, never "None"
+        assert f"@{person['handle']}" in text and person["link"] in text
+    assert "None" not in text
+    assert "no ties between people in this workspace" in text  # the demo has none
+
+
+def test_the_reports_people_link_to_their_profiles(ws: Path) -> None:
+    page = (ws / "report.html").read_text()
+    start = page.index('data-block="care-first"')
+    block = page[start : page.index("</section>", start)]
+    links = re.findall(r'<td data-label="Who"><a href="([^"]+)"[^>]*>([^<]+)</a>', block)
+    assert len(links) == 20  # the report chooses 20
+    assert all(href == f"https://synthetic.example/@{name}" for href, name in links)
+    assert "There are no ties between people in this workspace" in block
+
+
+@pytest.fixture(scope="module")
+def x_archive(shared: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A workspace holding the real X archive of issue 10 (55 followers, nothing else)."""
+    root = tmp_path_factory.mktemp("x-archive") / "ws"
+    archive = shared / "samples/twitter_archive/milahu104_2026-02-10"
+    assert invoke(CliRunner(), "import", archive, "--workspace", root).exit_code == 0
+    return root
+
+
+def test_seeds_say_why_when_nothing_tells_people_apart(x_archive: Path) -> None:
+    result = invoke(CliRunner(), "seeds", "--workspace", x_archive)
+    assert result.exit_code == 0, result.output  # nothing the user typed is wrong
+    assert result.stdout.startswith(
+        "Who to care for first: not computable: nothing tells these 55 people apart"
+    )
+    assert "a Mastodon or Bluesky pull" in result.stdout
+    assert "None" not in result.stdout and "50 people chosen" not in result.stdout
+    data = _json("seeds", "--workspace", x_archive)
+    assert data["status"] == "not_computable" and "seeds" not in data
+    assert data["people_known"] == 55
+    assert data["ties"] == {"conversation": 0, "exposure": 0}
+    assert data["reason"] in result.stdout.replace("\n", "")
+
+
+def test_the_report_says_why_too(x_archive: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    assert invoke(CliRunner(), "report", "--workspace", x_archive, "--out", out).exit_code == 0
+    page = out.read_text()
+    start = page.index('data-block="care-first"')
+    block = page[start : page.index("</section>", start)]
+    assert 'data-status="not_computable"' in page[start - 200 : start + 200]
+    assert "ot computable: nothing tells these 55 people apart" in block
+    assert "so any 20 of them would reach as many people as any other" in block  # k = 20
+    assert "a Mastodon or Bluesky pull" in block
 
 
 def test_odds_give_the_three_thresholds(ws: Path) -> None:

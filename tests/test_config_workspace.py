@@ -54,7 +54,11 @@ def test_a_filled_in_file_round_trips() -> None:
             "'bluesky'",
         ),
         ({"accounts": {"own": [{"handle": "a"}]}}, "accounts.own[0].platform", "required"),
-        ({"colour": "blue"}, "colour", "known keys here: goal, accounts, targets, community"),
+        (
+            {"colour": "blue"},
+            "colour",
+            "known keys here: timezone, goal, accounts, targets, community",
+        ),
     ],
 )
 def test_every_problem_names_key_value_and_fix(data: dict[str, object], key: str, fix: str) -> None:

@@ -36,9 +36,9 @@ def test_the_header_convention(tmp_path: Path) -> None:
         third["utm_content"] == "https://www.facebook.com/104857600012345/posts/122100000000000042"
     )
     assert summary.first_rejections == [
-        "conversions.csv: conversions.csv line 5: field 'occurred_at': expected an ISO 8601 time "
+        "conversions.csv line 5: field 'occurred_at': expected an ISO 8601 time "
         "such as 2024-05-01T12:00:00Z, found 'last tuesday'",
-        "conversions.csv: conversions.csv line 6: field 'kind': expected a conversion kind "
+        "conversions.csv line 6: field 'kind': expected a conversion kind "
         "(signup, purchase, lead, download, subscribe, other), found 'refund'",
     ]
     assert any("1 conversion time(s) had no time zone" in n for n in summary.notices)
@@ -118,7 +118,7 @@ def test_bad_input(tmp_path: Path, cli: CliRunner) -> None:
     summary = import_into(tmp_path / "ws2", cut)
     assert summary.total("added") == 0
     assert summary.first_rejections == [
-        "cut.csv: cut.csv line 2: field 'utm_source': the line has 6 of the header's 12 columns "
+        "cut.csv line 2: field 'utm_source': the line has 6 of the header's 12 columns "
         "(cut short, or edited by hand)"
     ]
 

@@ -66,7 +66,7 @@ def test_source_medium_by_date(tmp_path: Path) -> None:
     }
     assert {c["kind"] for c in conversions} == {"other"}
     assert summary.first_rejections == [
-        "traffic_acquisition_source_medium.csv: traffic_acquisition_source_medium.csv line 15: "
+        "traffic_acquisition_source_medium.csv line 15: "
         "field 'Key events': expected a whole number of conversions, found 1.5 (fractional "
         "counts come from data-driven attribution; export the report with a last-click model)"
     ]

@@ -54,8 +54,7 @@ def test_fixture_orders(tmp_path: Path) -> None:
     assert any("1 cancelled order(s)" in n for n in summary.notices)
     # the line numbers count the physical lines of the multi-line Note Attributes cell
     assert summary.first_rejections == [
-        "orders_export.csv: orders_export.csv line 10: field 'Total': expected a number, "
-        "found '12,50 €'"
+        "orders_export.csv line 10: field 'Total': expected a number, found '12,50 €'"
     ]
     with Store(ws / "rapport.duckdb") as store:
         (raw,) = store.connection.execute("SELECT raw FROM quarantine").fetchone() or ("",)
@@ -117,7 +116,7 @@ def test_bad_input(tmp_path: Path, cli: CliRunner) -> None:
     cut.write_bytes(ORDERS.read_bytes()[:-200])  # #2005 is gone, #2004 loses its last columns
     summary = import_into(tmp_path / "ws2", cut)
     assert summary.first_rejections == [
-        "cut.csv: cut.csv line 10: field 'Id': the line has 56 of the header's 79 columns (cut "
+        "cut.csv line 10: field 'Id': the line has 56 of the header's 79 columns (cut "
         "short, or edited by hand)"
     ]
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
+from hashlib import sha256
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -130,7 +132,7 @@ def test_legacy_insights_export(tmp_path: Path) -> None:
     # the description row is skipped; the spreadsheet-mangled time is quarantined
     assert summary.total("rejected") == 1
     assert summary.first_rejections == [
-        "insights_post_data.csv: insights_post_data.csv line 6: field 'Posted': expected a time "
+        "insights_post_data.csv line 6: field 'Posted': expected a time "
         "such as 10/1/2015 21:00, found 'yesterday'"
     ]
 
@@ -188,13 +190,23 @@ def test_dyi_sample_posts_with_repaired_text(shared: Path, tmp_path: Path) -> No
         ws, shared / "samples/meta_facebook_dyi_json/your_posts_1.json", account="owner"
     )
     posts = sorted(rows(ws, "posts"), key=lambda p: p["created_at"])
-    assert len(posts) == 26  # 31 entries, 5 without text or attachment
+    # 31 entries: 26 with a text or a link in data, 2 links shared through an app with an
+    # empty data (posts too: "liked an article in the KWEJK.pl app"), 3 with only a title
+    assert len(posts) == 28
     assert posts[0]["created_at"] == dt.datetime.fromtimestamp(1372444612, UTC)
     assert posts[0]["links"] == ["http://kwejk.pl/obrazek/1839282"] and posts[0]["format"] == "link"
     emoji = next(p for p in posts if p["created_at"] == dt.datetime.fromtimestamp(1521369074, UTC))
     assert emoji["text"] == "🐸👌"  # was "\u00f0\u009f\u0090\u00b8\u00f0\u009f\u0091\u008c"
     assert sum(p["format"] == "text" for p in posts) == 9
-    assert any("5 timeline entries" in n for n in summary.notices)
+    assert sum(p["format"] == "link" for p in posts) == 19
+    app = next(p for p in posts if p["created_at"] == dt.datetime.fromtimestamp(1384601500, UTC))
+    assert (app["text"], app["links"]) == (None, ["http://kwejk.pl/obrazek/1949319"])
+    assert all(p["text"] is None or p["text"].strip() for p in posts)  # no empty posts
+    assert summary.notices == [
+        "3 timeline entries with no text, photo, video or link were not imported as posts: 3 "
+        "with only a title (a feeling, a life event, a recommendation, a check-in or app "
+        "activity)"
+    ]
     again = import_into(
         ws, shared / "samples/meta_facebook_dyi_json/your_posts_1.json", account="owner"
     )
@@ -205,7 +217,9 @@ def test_dyi_folder_posts_and_comments(tmp_path: Path) -> None:
     ws = tmp_path / "ws"
     summary = import_into(ws, DYI, account="lisbonbeautylab")
     posts = {p["created_at"]: p for p in rows(ws, "posts")}
-    assert len(posts) == 3
+    assert len(posts) == 4  # the quiz's link shared by an app is a link post
+    quiz = posts[dt.datetime(2024, 5, 4, 8, 0, tzinfo=UTC)]
+    assert (quiz["format"], quiz["text"]) == ("link", None)
     first = posts[dt.datetime(2024, 5, 1, 8, 0, tzinfo=UTC)]
     assert first["text"] == "Nouvelle crème au café ☕ disponible demain ! #Lancement"
     assert first["hashtags"] == ["lancement"] and first["post_id"].startswith("facebook:dyi-")
@@ -213,6 +227,81 @@ def test_dyi_folder_posts_and_comments(tmp_path: Path) -> None:
     assert any("2 comment(s) you wrote were not imported" in n for n in summary.notices)
     assert summary.first_rejections == [
         "dyi: your_posts_1.json item 5: field 'timestamp': expected Unix seconds"
+    ]
+
+
+MEDIA_ONLY = [
+    {  # a photo posted without text: data is empty, the photo is in attachments
+        "timestamp": 1714723200,
+        "attachments": [
+            {
+                "data": [
+                    {
+                        "media": {
+                            "uri": "posts/media/your_posts/p1.jpg",
+                            "creation_timestamp": 1714723200,
+                            "title": "",
+                        }
+                    }
+                ]
+            }
+        ],
+        "data": [],
+        "title": "Lisbon Beauty Lab added a new photo.",
+    },
+    {  # a second photo in the same second
+        "timestamp": 1714723200,
+        "attachments": [{"data": [{"media": {"uri": "posts/media/your_posts/p2.jpg"}}]}],
+        "data": [],
+    },
+    {  # a video without text; data holds only its update time
+        "timestamp": 1714809600,
+        "attachments": [{"data": [{"media": {"uri": "posts/media/your_videos/v1.mp4"}}]}],
+        "data": [{"update_timestamp": 1714809600}],
+    },
+    {  # a text with a photo: imported before too, its id must not change
+        "timestamp": 1714896000,
+        "attachments": [{"data": [{"media": {"uri": "posts/media/your_posts/p3.jpg"}}]}],
+        "data": [{"post": "Atelier day"}],
+    },
+    {"timestamp": 1714982400, "attachments": [], "data": [{"update_timestamp": 1714982400}]},
+    {"timestamp": 1715068800, "data": [{"update_timestamp": 1715068800}]},
+    {"timestamp": 1715155200, "data": [], "title": "Lisbon Beauty Lab is feeling festive."},
+    {"timestamp": 1715241600, "data": [{"post": "   "}], "title": "Lisbon Beauty Lab"},
+]
+
+
+def test_dyi_media_only_posts_are_posts(tmp_path: Path) -> None:
+    """Photo and video posts without text (issue 10 counted 22 of 464 and 52 of 729 entries
+    in two real exports) are imported with their format; only entries with nothing of their
+    own are skipped, counted by kind."""
+    export = tmp_path / "your_posts_1.json"
+    export.write_text(json.dumps(MEDIA_ONLY))
+    ws = tmp_path / "ws"
+    summary = import_into(ws, export, account="lisbonbeautylab")
+    posts = sorted(rows(ws, "posts"), key=lambda p: (p["created_at"], p["post_id"]))
+    assert [(p["format"], p["text"]) for p in posts] == [
+        ("image", None), ("image", None), ("video", None), ("image", "Atelier day"),
+    ]  # fmt: skip
+    assert len({p["post_id"] for p in posts}) == 4  # two photos of one second stay two posts
+    assert posts[0]["created_at"] == dt.datetime(2024, 5, 3, 8, 0, tzinfo=UTC)
+    account = posts[3]["account_id"]
+    material = "\x1f".join([account, "1714896000", "Atelier day"])  # the id before the change
+    assert posts[3]["post_id"] == "facebook:dyi-" + sha256(material.encode()).hexdigest()[:24]
+    assert summary.notices == [
+        "3 photo or video post(s) without text imported (format image or video, no text)",
+        "4 timeline entries with no text, photo, video or link were not imported as posts: 2 "
+        "with only a title (a feeling, a life event, a recommendation, a check-in or app "
+        "activity) and 2 with only a timestamp (the export keeps no content for them)",
+    ]
+    again = import_into(ws, export, account="lisbonbeautylab")
+    assert again.total("added") == 0 and again.total("updated") == 0
+
+
+def test_dyi_a_single_file_names_itself_once_in_rejections(tmp_path: Path) -> None:
+    summary = import_into(tmp_path / "ws", DYI / "your_posts_1.json", account="lisbonbeautylab")
+    assert summary.first_rejections == [
+        "your_posts_1.json item 5: field 'timestamp': expected Unix seconds"
     ]
 
 

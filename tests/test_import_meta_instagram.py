@@ -67,6 +67,13 @@ def test_folder_with_followers_and_following(tmp_path: Path) -> None:
     assert again.total("added") == 0 and again.total("updated") == 0
 
 
+def test_a_single_file_names_itself_once_in_rejections(tmp_path: Path) -> None:
+    summary = import_into(tmp_path / "ws", FOLDER / "followers_1.json", account="shop")
+    assert summary.first_rejections == [
+        "followers_1.json item 4: field 'value': expected an Instagram username, found 'not valid!'"
+    ]
+
+
 def test_bad_input(tmp_path: Path, cli: CliRunner) -> None:
     ws = tmp_path / "ws"
     assert_refused(

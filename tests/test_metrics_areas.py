@@ -146,7 +146,11 @@ def test_engagement(m: dict[str, MetricResult]) -> None:
     assert m["replies_per_post"].value == pytest.approx(4 / 6)  # r1, r2 | r5 | r4
     low, high = m["likes_per_post"].interval or (0, 0)
     sd = math.sqrt(sum((v - 1) ** 2 for v in [1, 0, 1, 1, 1, 2]) / 5)
-    assert (low, high) == pytest.approx((1 - Z * sd / math.sqrt(6), 1 + Z * sd / math.sqrt(6)))
+    # changed with issue 10: a mean of counts gets its interval on the log scale (it can't go
+    # below 0), mean × e^(∓z·se/mean), instead of the normal mean ± z·se
+    spread = math.exp(Z * sd / math.sqrt(6) / 1.0)
+    assert (low, high) == pytest.approx((1 / spread, 1 * spread))
+    assert m["likes_per_post"].domain == (0.0, None)
 
 
 def test_community(m: dict[str, MetricResult]) -> None:
@@ -208,8 +212,12 @@ def test_reciprocity(m: dict[str, MetricResult]) -> None:
     # the account's question posts p2 (2 answers) and p6 (1)
     answers = m["answers_per_question"]
     assert answers.value == pytest.approx(1.5)
-    half = Z * math.sqrt(0.5) / math.sqrt(2)
-    assert answers.interval == pytest.approx((1.5 - half, 1.5 + half))
+    # changed with issue 10: two question posts were given 1.5 ± 0.98; a mean's interval now
+    # takes at least 3 values (with 2, its spread is one difference), and the note says so
+    assert answers.interval is None
+    assert answers.interval_note == (
+        "n = 2: too few question posts for an interval (it takes at least 3)"
+    )
     # first replies at least 60 days before the end: A, C (answered, both back), B and F
     # (unanswered; F came back): 100 % against 50 %
     ratio = m["answered_return_ratio"]

@@ -245,3 +245,13 @@ def test_bad_input_names_the_field(
         MoonshotOdds(**options).fit(history)  # type: ignore[arg-type]
     assert err.value.field == field
     assert isinstance(err.value, UsageError) and isinstance(err.value, ValueError)
+
+
+def test_odds_are_rounded_to_what_they_can_support() -> None:
+    from rapport.analyses.odds import one_in
+
+    assert one_in(1 / 14_431_096) == "fewer than 1 in a million"
+    assert one_in(1 / 1234.5) == "1 in 1,200"
+    assert one_in(1 / 4016) == "1 in 4,000"
+    assert one_in(0.3) == "1 in 3"
+    assert one_in(0.0).startswith("never")

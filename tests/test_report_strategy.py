@@ -21,9 +21,20 @@ from rapport.report.strategy import GOAL_MISSING
 from rapport.session import Session
 from rapport.store import Store
 from rapport.store.plans import save_whatif
-from rapport.strategy.benchmark import competitor_benchmark, format_value
+from rapport.strategy.benchmark import (
+    ADD_COMPETITORS,
+    competitor_benchmark,
+    format_value,
+    own_past_benchmark,
+)
 from rapport.strategy.care_list import care_list
-from rapport.strategy.plan import benchmark_history, make_plan, save_plan
+from rapport.strategy.plan import (
+    benchmark_history,
+    conversions_by_kind,
+    make_plan,
+    save_plan,
+    start_words,
+)
 from rapport.strategy.whatif import OUTCOMES
 from tests.conftest import batch_of
 from tests.test_metrics_foundation import HAND_BUILT, RIVAL
@@ -47,7 +58,8 @@ def expected(world: tuple[Store, str]) -> dict[str, Any]:
     with Session.over(store, config=CONFIG) as session:
         care = care_list(session, today=WHEN)
         bench = competitor_benchmark(session, window_days=90)
-    plan = make_plan(bench, CONFIG, history=benchmark_history(store))
+        conversions = conversions_by_kind(session)
+    plan = make_plan(bench, CONFIG, history=benchmark_history(store), conversions=conversions)
     return {"bench": bench, "plan": plan, "care": care.to_dict()}
 
 
@@ -201,7 +213,10 @@ def test_the_whole_report_renders_in_chromium(stored: Any, chromium: str) -> Non
     assert_drawn_cleanly(seen)
 
 
-def test_without_competitors_or_goal_the_section_says_what_to_do(fresh_store: Store) -> None:
+def test_without_competitors_the_section_compares_with_the_past(fresh_store: Store) -> None:
+    """No competitor (the rival only watched) and no goal: the section is never an error; it
+    shows the comparison with the own past, the plan toward the targets and how to add
+    competitors."""
     rows = {name: [dict(r) for r in records] for name, records in HAND_BUILT.items()}
     rows["accounts"] = [dict(a, role="watch") if a == RIVAL else a for a in rows["accounts"]]
     fresh_store.apply(batch_of(rows))
@@ -209,10 +224,25 @@ def test_without_competitors_or_goal_the_section_says_what_to_do(fresh_store: St
     section = page[page.index('<section id="strategy">') : page.index('<section id="virality">')]
     assert GOAL_MISSING in text(section)
     shown = block(page, "benchmark")
-    assert 'data-status="not_computable"' in shown
-    assert "no competitor on the platforms of your own accounts" in text(shown)
-    assert "[[accounts.competitors]]" in text(shown)
-    assert "Needs the competitor benchmark, which is not computable" in text(block(page, "plan"))
+    assert 'data-status="ok"' in shown
+    assert "You against your own past and your targets" in text(shown)
+    assert ADD_COMPETITORS in text(shown)
+    with Session.over(fresh_store, config=Config()) as session:
+        bench = own_past_benchmark(session, window_days=90)
+        plan = make_plan(bench, Config(), conversions=conversions_by_kind(session))
+    header, *body = table(page, "benchmark-past")
+    assert header[:4] == ["Area", "Now", "Then", "Moving"]
+    assert [r[0] for r in body] == [p.spec.title for p in bench.past]
+    for row, area in zip(body, bench.past, strict=True):
+        now = format_value(area.spec.unit, area.now.value) if area.now.ok else None
+        assert row[1] == (now if now is not None else f"not computable: {area.now.reason}")
+    planned = block(page, "plan")
+    assert 'data-status="ok"' in planned
+    assert "The plan: your targets, one step after another" in text(planned)
+    assert ADD_COMPETITORS in text(planned)
+    assert plan.steps  # the hand-built account misses some targets
+    steps = table(page, "plan")[1:]
+    assert [r[2] for r in steps] == [s.action for s in plan.steps]
+    assert steps[0][5] == start_words(0) == "now"
     assert 'data-block="care-list" data-status="ok"' in page  # the rest still shows
     assert "run `rapport whatif` to compare strategies" in text(block(page, "whatif"))
-    assert page.count('data-status="ok"') >= 3  # care list, odds, who to care for first

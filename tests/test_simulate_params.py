@@ -109,3 +109,31 @@ def test_simulate_checks_its_params_and_defaults_to_the_demo() -> None:
     world = simulate(WorldParams(people=300, days=3))
     assert world.params.people == 300
     assert world.row_count == sum(t.num_rows for t in world.tables.values())
+
+
+def test_a_world_ending_on_a_date_starts_days_before_it() -> None:
+    params = WorldParams.ending(dt.date(2026, 3, 31), days=60, people=500)
+    assert params.start == dt.datetime(2026, 1, 30, tzinfo=dt.UTC)
+    assert params.end == dt.datetime(2026, 3, 31, tzinfo=dt.UTC)
+    assert (params.days, params.people) == (60, 500)
+    year = WorldParams.ending(dt.date(2026, 12, 7))  # the default length: 365 days
+    assert year.start == dt.datetime(2025, 12, 7, tzinfo=dt.UTC) and year.days == 365
+    # the fixed default start stays, for tests and research that must not move with the day
+    assert WorldParams().start == dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
+    with pytest.raises(InvalidWorldParameter, match=r"WorldParams\.start = .*the end sets it"):
+        WorldParams.ending(dt.date(2026, 3, 31), start=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    with pytest.raises(InvalidWorldParameter, match=r"WorldParams\.end = .*a date"):
+        WorldParams.ending(dt.datetime(2026, 3, 31, tzinfo=dt.UTC))
+    with pytest.raises(InvalidWorldParameter, match="a value from 1 to 3650"):
+        WorldParams.ending(dt.date(2026, 3, 31), days=0)
+
+
+def test_the_world_ending_on_a_date_has_nothing_after_it() -> None:
+    world = simulate(WorldParams.ending(dt.date(2026, 3, 31), days=30, people=800, seed=2))
+    end = dt.datetime(2026, 3, 31, tzinfo=dt.UTC)
+    for table, column in (("posts", "created_at"), ("interactions", "occurred_at")):
+        moments = world.tables[table].column(column).to_pylist()
+        assert moments and max(moments) < end, table
+        assert max(moments) >= end - dt.timedelta(days=2), table  # the data runs to the end
+    closing = world.tables["follower_counts"].column("observed_at").to_pylist()
+    assert max(closing) == end  # the closing count, observed as the last day ends

@@ -38,7 +38,8 @@ from rapport.strategy.calendar import (
     to_csv,
     to_ics,
 )
-from rapport.strategy.calendar.slots import Evidence, SlotStat, week_counts
+from rapport.strategy.calendar.slots import Evidence, Example, SlotStat, week_counts
+from rapport.strategy.calendar.words import idea_for
 from tests.conftest import batch_of
 from tests.worlds import simulated
 
@@ -101,7 +102,7 @@ def _check(calendar: Calendar, *, cadence: float, ceiling: float, weeks: int) ->
         assert n in {math.floor(cadence), math.ceil(cadence)}
         assert promos[week] == 0 or promos[week] / n <= ceiling
         thursdays = [s for s in slots if s.week == week and s.kind == "throwback"]
-        assert len(thursdays) == (1 if n else 0)
+        assert len(thursdays) == (1 if n >= 2 else 0)  # a week's only post is no throwback
         assert all(s.start.weekday() == 3 for s in thursdays)
     if slots:
         assert calendar.promotions / len(slots) <= ceiling
@@ -153,6 +154,8 @@ def test_the_cadence_is_kept_even_when_fractional() -> None:
     assert week_counts(2.5, 4) == [3, 2, 3, 2]
     assert week_counts(3, 4) == [3, 3, 3, 3]
     assert sum(week_counts(1.3, 10)) == 13
+    # a plan's step raises the cadence from its start week: the running total is kept
+    assert week_counts([2.0, 2.0, 3.5, 3.5, 3.5], 5) == [2, 2, 4, 3, 4]
     calendar = build_calendar(Evidence(), _config(2.5), weeks=4, start=MONDAY)
     assert Counter(s.week for s in calendar.slots) == {1: 3, 2: 2, 3: 3, 4: 2}
 
@@ -196,6 +199,27 @@ def test_ideas_draw_on_what_worked(timed: Store) -> None:
     assert any("What worked" in note and "question" in note for note in calendar.notes)
     educational = [s for s in calendar.slots if s.kind == "educational"]
     assert educational[0].idea.startswith("Another like your best resource so far, 'post")
+
+
+def test_a_post_with_no_engagement_is_never_your_best(fresh_store: Store) -> None:
+    """Every resource drew 0 %: the ideas for resources are the generic ones, never "another
+    like your best resource so far" about a post nobody engaged with."""
+    data = _timing_data()
+    kinds = {p["post_id"]: p["content_kind"] for p in data["posts"]}
+    for row in data["post_stats"]:
+        if kinds[row["post_id"]] == "educational":
+            row["likes"] = 0
+    fresh_store.apply(batch_of(data))
+    session = Session.over(fresh_store, config=_config(7))
+    calendar = content_calendar(session, weeks=2, start=MONDAY)
+    resources = [s for s in calendar.slots if s.kind == "educational"]
+    assert resources and not any("your best" in s.idea for s in resources)
+    assert resources[0].idea == "A how-to answering a question customers often ask you."
+    news = [s for s in calendar.slots if s.kind == "news"]  # 4–6 %: still held up
+    assert news[0].idea.startswith("Another like your best news share so far")
+    assert idea_for("educational", 0, Evidence(examples={"educational": Example("x", 0.0)})) == (
+        "A how-to answering a question customers often ask you."
+    )
 
 
 def test_a_store_without_engagement_data_gets_defaults(fresh_store: Store) -> None:

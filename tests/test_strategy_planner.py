@@ -12,12 +12,15 @@ longest_gap_days    4 d → alpha 2.5 d      1 post breaks the 4-day gap (4 // 2
                                            once in 4 weeks × 25 min
 public_reply_rate   25 % → beta 100 %      (100 % − 25 %) × 4 replies received a week  0.15
                                            = 3 answers × 3 min (capped at 100 %: a tie)
-promotional_share   25 % → beta 0 %        turn ½ a promotion a week into another post  0
+promotional_share   25 % → 20 % ceiling    turn 0.1 of ½ a promotion a week into        0
+                                           another post: never below the ceiling
 topic_engagement    24 → alpha 55 a week   (57.75 − 24) / 12 per post = 2.81 posts     1.172
 ==================  =====================  ==========================================  =======
 
 It leads engagement rate, follower growth, weeks with a post (tied), topic posts and
-question share; nobody's reply time can be compared.
+question share; nobody's reply time can be compared. Its promotions fell from 2 of 4 posts in
+the window's first half to none in the second, so the step down to the ceiling is coming
+anyway at the current trend and ranks after the steps that need effort.
 """
 
 from __future__ import annotations
@@ -96,8 +99,14 @@ def test_effort_hours_and_weeks(hand: Benchmark) -> None:
     assert (reply.now, reply.leader, reply.target) == pytest.approx((0.25, 1.0, 1.0))
     assert reply.weeks_to_first == pytest.approx(4.0)  # a tie needs the whole 4-week window
     assert "n = 3" in reply.reason  # beta's 100 % rests on three replies
-    assert steps["promotional_share"].hours_per_week == 0
-    assert "Turn 0.5 of your 0.5 promotions" in steps["promotional_share"].action
+    promo = steps["promotional_share"]
+    assert promo.hours_per_week == 0 and promo.target == pytest.approx(0.2)
+    # down to the workspace's 20 % ceiling (0.5 − 0.2 × 2 posts a week), not to beta's 0 %
+    assert "Turn 0.1 of your 0.5 promotions" in promo.action
+    assert "25% → 20%, your ceiling of 20% (targets.max_promotional_share)" in promo.action
+    assert promo.reaches == "your ceiling" and promo.coming_anyway
+    # 25 % − 20 % at 25 points a week (50 % in the first two weeks, 0 % in the last two)
+    assert promo.weeks_to_first_at_trend == pytest.approx(0.2)
     assert steps["topic_engagement_share"].hours_per_week == pytest.approx(
         (57.75 - 24) / 12 * 25 / 60, rel=1e-6
     )
@@ -141,7 +150,7 @@ def test_the_weekly_budget_is_never_exceeded(hand: Benchmark, hours: float, max_
 def test_a_step_that_fits_alone_but_not_after_the_others_waits(hand: Benchmark) -> None:
     plan = make_plan(hand, config(hours=2.0), max_steps=5)  # 1.2 h a week left
     assert metrics(plan) == [
-        "public_reply_rate", "longest_gap_days", "promotional_share", "posts_per_week",
+        "public_reply_rate", "longest_gap_days", "posts_per_week", "promotional_share",
     ]  # fmt: skip
     assert skipped(plan)["topic_engagement_share"].startswith("fits alone (1.2 h a week)")
     assert [s.start_week for s in plan.steps] == [0, 4, 7, 11]  # one area after another
@@ -152,13 +161,14 @@ def test_changing_the_objective_reorders_the_plan(hand: Benchmark) -> None:
         objective: metrics(make_plan(hand, config(objective)))
         for objective in ("community", "sales", "awareness")
     }
+    # the promotions step is coming anyway at the current trend: last, whatever its weight
     assert orders == {
-        # reciprocity 0.95 / (1 + 0.15 / 1.5), consistency 0.7 / (1 + 0.104 / 1.5), promo 0.6
+        # reciprocity 0.95 / (1 + 0.15 / 1.5), consistency 0.7 / (1 + 0.104 / 1.5)
         "community": ["public_reply_rate", "longest_gap_days", "promotional_share"],
-        # promotion 0.8, reciprocity 0.75 / 1.1, consistency 0.6 / 1.069
-        "sales": ["promotional_share", "public_reply_rate", "longest_gap_days"],
-        # consistency 0.85 / 1.069, promotion 0.6, reciprocity 0.5 / 1.1
-        "awareness": ["longest_gap_days", "promotional_share", "public_reply_rate"],
+        # reciprocity 0.75 / 1.1, consistency 0.6 / 1.069 (promotion 0.8, but coming anyway)
+        "sales": ["public_reply_rate", "longest_gap_days", "promotional_share"],
+        # consistency 0.85 / 1.069, reciprocity 0.5 / 1.1
+        "awareness": ["longest_gap_days", "public_reply_rate", "promotional_share"],
     }
 
 
@@ -211,6 +221,9 @@ def test_progress_after_a_second_changed_import(hand_path: Path, tmp_path: Path)
         assert save_plan(store, plan) == 1
         nothing_new = plan_progress(Session.over(store, config=cfg), benchmark=first)
         assert any("No new data since plan 1" in n for n in nothing_new.notices)
+        assert nothing_new.unchanged
+        assert all(a.words.endswith((": unchanged", ": still number one"))
+                   for a in (*nothing_new.areas, *nothing_new.leads))  # fmt: skip
         store.apply(_second_import())
         second = benchmark_of(store, window_days=28)
         second_plan = make_plan(second, cfg, history=benchmark_history(store))
@@ -227,6 +240,11 @@ def test_progress_after_a_second_changed_import(hand_path: Path, tmp_path: Path)
     # (ext-2 on day 20 and the 30 new ones): 31 / 16, beyond beta's 2 / 2 = 100 %.
     assert reply.then == pytest.approx(0.25) and reply.now == pytest.approx(31 / 16)
     assert (reply.movement, reply.rank_then, reply.rank_now) == ("number one", 3, 1)
+    # in plain words, with the real values (as `rapport plan --progress` prints them)
+    assert reply.words == (
+        "Public reply rate (bluesky): 0.25 → 1.94, gap to the leader 0.75 → none: number one now"
+    )
+    assert not progress.unchanged
     assert {a.metric: a.movement for a in progress.leads}["follower_growth"] == "still leading"
     data = progress.to_dict()
     assert data["areas"][0]["change"] == pytest.approx(31 / 16 - 0.25)

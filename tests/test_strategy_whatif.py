@@ -31,6 +31,7 @@ from rapport.strategy.whatif import (
     WhatIf,
     calibrate,
     run_whatif,
+    strategies,
     strategy_params,
 )
 from rapport.strategy.whatif.measure import measure_run
@@ -160,9 +161,11 @@ def test_a_stored_plan_sets_the_current_plan(calibration: Calibration) -> None:
         {"area": "reply_rate", "target": 0.8},
         {"action": "more promos", "extra_posts_per_week": 1.0},
     ]}  # fmt: skip
-    plan = plan_from_stored(stored, calibration.plan, label="stored plan 3")
+    plan = plan_from_stored(stored, calibration.plan, label="stored plan 3", plan_id=3)
     assert (plan.posts_per_week, plan.reply_rate, plan.source) == (9.0, 0.8, "stored plan 3")
     assert plan.max_promotional_share == calibration.plan.max_promotional_share
+    assert plan.plan_id == 3 and dict(plan.levers) == {"posts_per_week": 9.0, "reply_rate": 0.8}
+    assert plan.to_dict()["levers"] == {"posts_per_week": 9.0, "reply_rate": 0.8}
     # the planner's own step format (rapport.strategy.plan: metric, target, ...)
     planned = {"steps": [
         {"area": "x · conversation", "metric": "public_reply_rate", "target": 0.6, "now": 0.4},
@@ -171,6 +174,14 @@ def test_a_stored_plan_sets_the_current_plan(calibration: Calibration) -> None:
     plan = plan_from_stored(planned, calibration.plan, label="stored plan 4")
     assert (plan.reply_rate, plan.max_promotional_share) == (0.6, 0.15)
     assert plan.posts_per_week == calibration.plan.posts_per_week
+    # what a plan does not set stays as the account does now
+    kept = dataclasses.replace(calibration.plan, posts_per_week=None, reply_rate=None,
+                               reply_time_hours=None)  # fmt: skip
+    base = strategy_params(calibration, "as_now")
+    as_planned = strategies.STRATEGIES["current_plan"].apply(
+        base, plan_from_stored({"steps": []}, kept, label="empty plan")
+    )
+    assert changed_fields(base, as_planned) <= {"brand_promo_share"}
 
 
 def test_the_strategies_of_one_seed_share_their_audience(calibration: Calibration) -> None:

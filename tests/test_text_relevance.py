@@ -164,3 +164,11 @@ def test_embedding_relevance_is_a_clipped_cosine() -> None:
 )
 def test_stem(words: tuple[str, ...], stem_: str) -> None:
     assert {stem(word) for word in words} == {stem_}
+
+
+def test_the_stop_words_are_scikit_learns_read_without_importing_it() -> None:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    from rapport.models.relevance import FILLER_WORDS, dropped_words
+
+    assert dropped_words() == frozenset(ENGLISH_STOP_WORDS) | FILLER_WORDS

@@ -1,7 +1,12 @@
-"""Render a report in Debian's Chromium and save the top of it as a PNG (for the README).
+"""Render a report in Debian's Chromium and save the top of it as PNGs at 1,400 and 390
+pixels wide (for the README and docs/).
 
-.venv/bin/rapport demo --workspace demo
-.venv/bin/python tools/screenshot.py demo/report.html docs/report.png
+.venv/bin/rapport demo --workspace demo && .venv/bin/rapport plan --workspace demo
+.venv/bin/rapport report --workspace demo
+.venv/bin/python tools/screenshot.py demo/report.html docs/report
+
+writes docs/report-1400.png and docs/report-390.png. The charts are inline SVG, so nothing
+needs to finish drawing before the picture is taken.
 """
 
 from __future__ import annotations
@@ -12,11 +17,14 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+WIDTHS = {1400: 1500, 390: 2400}  # width -> height of the picture
 
-def main(report: Path, target: Path, *, height: int = 1500) -> None:
+
+def main(report: Path, stem: Path) -> list[Path]:
     chromium = shutil.which("chromium")
     if chromium is None:
         raise SystemExit("Chromium is not installed (apt-get install chromium)")
+    written = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=chromium,
@@ -29,15 +37,19 @@ def main(report: Path, target: Path, *, height: int = 1500) -> None:
                 "--no-first-run",
             ],
         )
-        page = browser.new_page(viewport={"width": 1280, "height": height}, device_scale_factor=1)
-        page.goto(report.resolve().as_uri())
-        page.wait_for_function(
-            "document.body.dataset.chartsRendered === document.body.dataset.chartsTotal",
-            timeout=30_000,
-        )
-        page.screenshot(path=str(target))
+        for width, height in WIDTHS.items():
+            page = browser.new_page(
+                viewport={"width": width, "height": height}, device_scale_factor=1
+            )
+            page.goto(report.resolve().as_uri())
+            target = stem.with_name(f"{stem.name}-{width}.png")
+            page.screenshot(path=str(target))
+            page.close()
+            written.append(target)
         browser.close()
+    return written
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), Path(sys.argv[2]))
+    for path in main(Path(sys.argv[1]), Path(sys.argv[2])):
+        print(path)

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from rapport.canonical.schema import PLATFORMS
 from rapport.errors import MISSING, ConfigError, UnreadableFile
+from rapport.localtime import suggest, valid_zone
 
 __all__ = [
     "CONFIG_FILE",
@@ -134,6 +135,11 @@ class CareSettings(_Strict):
 
 
 class Config(_Strict):
+    timezone: str | None = Field(
+        None,
+        description="The zone times are shown in (an IANA name such as Europe/Paris); by "
+        "default the zone an export names, else this machine's.",
+    )
     goal: Goal = Field(default_factory=Goal)
     accounts: Accounts = Field(default_factory=Accounts)
     targets: Targets = Field(default_factory=Targets)
@@ -185,9 +191,16 @@ def _describe_error(path: Path, error: Any) -> ConfigError:
 def parse_config(data: dict[str, Any], *, path: Path) -> Config:
     """Validate a parsed rapport.toml; raise ConfigError for the first problem found."""
     try:
-        return Config.model_validate(data)
+        config = Config.model_validate(data)
     except ValidationError as exc:
         raise _describe_error(path, exc.errors()[0]) from None
+    if config.timezone is not None and not valid_zone(config.timezone):
+        guess = suggest(config.timezone)
+        hint = f"did you mean {guess!r}?" if guess else "use an IANA name such as Europe/Paris"
+        raise ConfigError(
+            path, key="timezone", value=config.timezone, fix=f"unknown time zone; {hint}"
+        )
+    return config
 
 
 def load_config(path: Path) -> Config:
@@ -250,9 +263,18 @@ def render_config(config: Config | None = None) -> str:
         else '# target_audience = "Independent bakers and pastry lovers in Lyon who bake at home"'
     )
     platforms = ", ".join(PLATFORMS)
+    timezone = (
+        f"timezone = {_toml_string(config.timezone)}"
+        if config.timezone
+        else '# timezone = "Europe/Paris"'
+    )
     return f"""\
 # rapport workspace settings. Edit this file, then run `rapport report`.
 # A wrong key or value is reported with the key, the value and the fix.
+
+# The zone times are shown in (best times, the calendar, the care list, the report), as an
+# IANA name. Unset: the zone your export names, else this machine's. The store keeps UTC.
+{timezone}
 
 [goal]
 # What is social media for, for this business? One of: {", ".join(OBJECTIVES)}.

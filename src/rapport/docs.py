@@ -112,6 +112,20 @@ def canonical_markdown() -> str:
     return "\n".join(lines)
 
 
+def _domain_words(domain: tuple[float | None, float | None]) -> str:
+    """A metric's domain in words: '0 to 1', '0 and up', 'any value'."""
+
+    def number(x: float) -> str:
+        return f"{x:g}".replace("-", "−")
+
+    low, high = domain
+    if low is None:
+        return "any value" if high is None else f"up to {number(high)}"
+    if high is None:
+        return f"{number(low)} and up"
+    return f"{number(low)} to {number(high)}"
+
+
 def metrics_markdown() -> str:
     """Every registered metric, from its spec."""
     lines = [
@@ -123,6 +137,13 @@ def metrics_markdown() -> str:
         "`not_computable` with the reason, never as 0. Shares carry a 95 % Wilson interval;",
         "rolling windows end at the latest timestamp in the data, not at today's date.",
         "Metrics marked *vanity* flatter; the report shows them beside the relationship numbers.",
+        "",
+        "Every metric declares its **domain**, the values it can take, and its value and",
+        "interval stay inside it: by the method, never by cutting an interval off. Means of",
+        "values that can't be negative get their interval on the log scale, means of shares on",
+        "the logit scale, ratios on the log of the ratio (delta method); a mean needs at least",
+        "3 values and some spread among them. A value without an interval carries an",
+        "`interval_note` saying why (too few values, no spread, a count rather than an estimate).",
         "",
     ]
     specs = metrics()
@@ -138,7 +159,8 @@ def metrics_markdown() -> str:
                 "",
                 spec.description,
                 "",
-                f"- **Unit:** {spec.unit}; **better when:** {spec.direction}",
+                f"- **Unit:** {spec.unit}; **better when:** {spec.direction}; "
+                f"**domain:** {_domain_words(spec.domain)}",
                 f"- **Denominator:** {spec.denominator}",
                 f"- **Needs:** {'; '.join(n.label for n in spec.needs) or 'nothing special'}",
                 f"- **Why it matters:** {spec.why}",

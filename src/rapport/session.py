@@ -29,6 +29,7 @@ import pandas as pd
 
 from rapport.config import Config
 from rapport.errors import UsageError
+from rapport.localtime import EXPORT_KEY, LocalZone, resolve
 from rapport.query.context import Context, build_context
 from rapport.query.tables import Tables
 from rapport.store import Store
@@ -69,6 +70,7 @@ class Session:
         self._owns_store = owns_store
         self._tables: Tables | None = None
         self._context: Context | None = None
+        self._zone: LocalZone | None = None
         self._closed = False
 
     @classmethod
@@ -121,6 +123,15 @@ class Session:
         return self._tables
 
     @property
+    def zone(self) -> LocalZone:
+        """The zone people read times in: rapport.toml's ``timezone``, else the zone an
+        imported export names, else the machine's (see :mod:`rapport.localtime`)."""
+        self._check_open()
+        if self._zone is None:
+            self._zone = resolve(self.config.timezone, self.store.sync_state(EXPORT_KEY))
+        return self._zone
+
+    @property
     def context(self) -> Context:
         """The metric context: the own accounts, the period, the config and the facts the
         data holds (surveyed once, when first asked for)."""
@@ -131,7 +142,7 @@ class Session:
                 tables=self.tables,
                 since=self.since,
                 until=self.until,
-                settings={"config": self.config},
+                settings={"config": self.config, "zone": self.zone.name},
             )
         return self._context
 

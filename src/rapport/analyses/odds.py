@@ -11,6 +11,7 @@ the published rarity figures.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -26,7 +27,7 @@ from rapport.query.context import FACTS
 if TYPE_CHECKING:
     from rapport.session import Session
 
-__all__ = ["Mixture", "Odds", "account_odds", "reshare_history"]
+__all__ = ["Mixture", "Odds", "account_odds", "one_in", "reshare_history"]
 
 _BASIS = {
     "interactions": "people's reposts and quotes of each post, counted one by one (interactions)",
@@ -206,19 +207,30 @@ def account_odds(
     )
 
 
-def _one_in(p: float) -> str:
-    return f"1 in {1 / p:,.0f}" if p > 0 else "never (below floating-point precision)"
+def one_in(p: float | None) -> str:
+    """A probability as "1 in N", rounded to what a model of rare events can support: two
+    significant digits, and "fewer than 1 in a million" below one in a million (not
+    "1 in 14,431,096")."""
+    if p is None or not math.isfinite(p) or p <= 0:
+        return "never (below floating-point precision)"
+    if p < 1e-6:
+        return "fewer than 1 in a million"
+    n = 1 / p
+    if n < 10:
+        return f"1 in {n:,.0f}"
+    digits = math.floor(math.log10(n)) - 1  # keep two significant digits
+    return f"1 in {round(n, -digits):,.0f}"
 
 
 def _summary(k: int, p: float, prior: float, source: str) -> str:
     if source == "prior":
         return (
-            f"With no history to go on, a post reaches {k:,} reshares {_one_in(p)} times: "
+            f"With no history to go on, a post reaches {k:,} reshares {one_in(p)} times: "
             "the published average, not yet this account's own odds."
         )
     return (
-        f"A post of this account reaches {k:,} reshares about {_one_in(p)} times "
-        f"(the published average is {_one_in(prior)})."
+        f"A post of this account reaches {k:,} reshares about {one_in(p)} times "
+        f"(the published average is {one_in(prior)})."
     )
 
 

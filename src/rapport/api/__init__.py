@@ -29,6 +29,7 @@ _EXPORTS = {
     "Calendar": "rapport.api.strategy",
     "care_first": "rapport.api.analyses",
     "care_list": "rapport.api.strategy",
+    "CareFirst": "rapport.api.analyses",
     "CareItem": "rapport.api.strategy",
     "CareList": "rapport.api.strategy",
     "competitor_benchmark": "rapport.api.strategy",
@@ -71,6 +72,7 @@ _EXPORTS = {
     "what_if": "rapport.api.strategy",
     "WhatIf": "rapport.api.strategy",
     "WhatIfResult": "rapport.api.strategy",
+    "workspace_benchmark": "rapport.api.strategy",
     "workspace_status": "rapport.api.data",
     "WorkspaceStatus": "rapport.api.data",
     "write_report": "rapport.api.report",
@@ -93,6 +95,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:
     from rapport.api.analyses import (
         Backtest,
+        CareFirst,
         Forecast,
         Odds,
         SeedChoice,
@@ -154,6 +157,7 @@ if TYPE_CHECKING:
         mark_done,
         plan_progress,
         what_if,
+        workspace_benchmark,
     )
 
 __all__ = [
@@ -161,6 +165,7 @@ __all__ = [
     "Backtest",
     "Benchmark",
     "Calendar",
+    "CareFirst",
     "CareItem",
     "CareList",
     "DemoResult",
@@ -209,6 +214,7 @@ __all__ = [
     "run_metrics",
     "seeds_from_graph",
     "what_if",
+    "workspace_benchmark",
     "workspace_status",
     "write_report",
 ]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from rapport.analyses.forecasts import forecast_post, forecast_posts
 from rapport.analyses.odds import Odds, account_odds
-from rapport.analyses.seeds import care_first
+from rapport.analyses.seeds import CareFirst, care_first
 from rapport.analyses.spike_audit import SpikeAudit, audit_spikes
 from rapport.errors import InputNotFound, UsageError
 from rapport.models.backtest import Backtest, backtest
@@ -18,6 +18,7 @@ from rapport.models.influence import SeedChoice, choose_seeds, read_edgelist
 
 __all__ = [
     "Backtest",
+    "CareFirst",
     "Forecast",
     "Odds",
     "SeedChoice",

@@ -7,17 +7,20 @@ dataclasses) with a ``to_dict()`` for JSON.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rapport.analyses.coverage import KINDS, Coverage, DataKind, coverage
 from rapport.canonical.batch import Batch
 from rapport.canonical.io import ExportFormat, write_canonical
 from rapport.config import AccountRef, Accounts, Config, Goal, Targets
 from rapport.errors import InputNotFound, UsageError
 from rapport.importers import ImportOptions, KnownAccount
 from rapport.importers import run as run_importer
+from rapport.localtime import LocalZone, resolve
 from rapport.store import ImportRecord, ImportSummary, Store, privacy
 from rapport.workspace import Workspace
 
@@ -336,6 +339,23 @@ class WorkspaceStatus:
     own_accounts: tuple[str, ...]
     competitors: tuple[str, ...]
     store: StoreStatus | None
+    coverage: Coverage | None = None
+    """What the data covers per own platform (None: no data yet)."""
+    zone: LocalZone | None = None
+    """The zone times are shown in, and where it came from."""
+
+    def to_add(self) -> list[tuple[DataKind, str]]:
+        """The kinds of data the workspace lacks, each with how to get it (most useful
+        first: the people who engage, their replies, follows, conversions, competitors)."""
+        if self.coverage is None:
+            return []
+        wanted = ("engagers", "replies", "follows", "conversions", "competitors", "counts")
+        by_id = {k.id: k for k in KINDS}
+        return [
+            (by_id[k], self.coverage.how_to_get(by_id[k]))
+            for k in wanted
+            if not self.coverage.has(k)
+        ]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -345,6 +365,11 @@ class WorkspaceStatus:
             "own_accounts": list(self.own_accounts),
             "competitors": list(self.competitors),
             "store": None if self.store is None else self.store.to_dict(),
+            "coverage": None if self.coverage is None else self.coverage.to_dict(),
+            "to_add": [{"kind": k.id, "how": how} for k, how in self.to_add()],
+            "timezone": None
+            if self.zone is None
+            else {"name": self.zone.name, "source": self.zone.source},
         }
 
 
@@ -352,8 +377,12 @@ def workspace_status(*, workspace: Workspace, on_wait: Waiting | None = None) ->
     """What the store holds, the last imports and the goal, for ``rapport status``."""
     config = workspace.config()
     store: StoreStatus | None = None
+    covered: Coverage | None = None
+    zone = resolve(config.timezone)
     if workspace.has_store():
         with workspace.session(on_wait=on_wait) as session:
+            covered = coverage(session)
+            zone = session.zone
             s = session.store
             span = s.post_span()
             store = StoreStatus(
@@ -375,6 +404,8 @@ def workspace_status(*, workspace: Workspace, on_wait: Waiting | None = None) ->
         own_accounts=tuple(f"{a.platform}:{a.handle}" for a in config.accounts.own),
         competitors=tuple(f"{a.platform}:{a.handle}" for a in config.accounts.competitors),
         store=store,
+        coverage=covered,
+        zone=zone,
     )
 
 
@@ -393,11 +424,14 @@ class DemoResult:
     metrics: list[Any] = field(default_factory=list)
     """The report's :class:`~rapport.metrics.run.MetricResult` list."""
     seconds: dict[str, float] = field(default_factory=dict)
+    end: dt.date | None = None
+    """The day the simulated period ends (exclusive: its last day is the day before)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "workspace": str(self.workspace),
             "report": str(self.report),
+            "end": None if self.end is None else self.end.isoformat(),
             "import": self.summary.to_dict(),
             "metrics": [m.to_dict() for m in self.metrics],
             "seconds": {k: round(v, 2) for k, v in self.seconds.items()},
@@ -453,11 +487,18 @@ def run_demo(
     people: int = 20_000,
     days: int = 365,
     seed: int = 7,
+    end: dt.date | None = None,
     on_day: Callable[[int, int], None] | None = None,
     progress: Progress | None = None,
     on_wait: Waiting | None = None,
 ) -> DemoResult:
-    """Simulate a world, import it into the workspace and write report.html there."""
+    """Simulate a world, import it into the workspace and write report.html there.
+
+    The simulated period ends as ``end`` begins (UTC; default: today, so that the data ends
+    yesterday, as a real export made today would): nothing in it is dated on or after
+    ``end`` but the closing follower and post counts, observed at its first instant. Give
+    ``end`` for a demo that is the same on any day.
+    """
     import time
 
     from rapport.report import write_report
@@ -468,15 +509,17 @@ def run_demo(
     if days < 28:
         raise UsageError(f"days = {days}: the demo needs at least 28 days", option="days")
     _prepare_demo_workspace(workspace, on_wait)
+    end = end if end is not None else dt.datetime.now(dt.UTC).date()
     clock = time.perf_counter()
-    world = simulate(WorldParams(people=people, days=days, seed=seed), progress=on_day)
+    params = WorldParams.ending(end, people=people, days=days, seed=seed)
+    world = simulate(params, progress=on_day)
     seconds = {"simulate": time.perf_counter() - clock}
     config = _demo_config(world)
     workspace.create(config=config, overwrite=True)
     batch = Batch.from_tables(
         world.tables,
         source="synthetic",
-        origin=f"rapport demo --people {people} --days {days} --seed {seed}",
+        origin=f"rapport demo --people {people} --days {days} --seed {seed} --end {end}",
     )
     clock = time.perf_counter()
     with workspace.session(
@@ -492,5 +535,5 @@ def run_demo(
         report = write_report(session, out=workspace.root / "report.html", progress=progress)
     seconds["report"] = time.perf_counter() - clock
     return DemoResult(
-        workspace.root, report.path, summary, people, days, seed, report.metrics, seconds
+        workspace.root, report.path, summary, people, days, seed, report.metrics, seconds, end
     )

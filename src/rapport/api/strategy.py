@@ -1,9 +1,11 @@
-"""What to do next: the competitor benchmark, the plan, the care list, the content calendar
-and the what-if simulator. Readers take a session; the operations that store a result (a
-plan, a what-if) take the workspace and open a writing session only to store it."""
+"""What to do next: the benchmark (against competitors, or without them against the own past
+and the targets), the plan, the care list, the content calendar and the what-if simulator.
+Readers take a session; the operations that store a result (a plan, a what-if) take the
+workspace and open a writing session only to store it."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -11,7 +13,7 @@ from typing import Any
 from rapport.errors import UsageError
 from rapport.store.plans import save_whatif
 from rapport.strategy import plan, whatif
-from rapport.strategy.benchmark import Benchmark, competitor_benchmark
+from rapport.strategy.benchmark import Benchmark, competitor_benchmark, workspace_benchmark
 from rapport.strategy.calendar import Calendar, content_calendar
 from rapport.strategy.care_list import CareItem, CareList, care_list, mark_done
 from rapport.strategy.plan import Plan, Progress, plan_progress
@@ -35,6 +37,7 @@ __all__ = [
     "mark_done",
     "plan_progress",
     "what_if",
+    "workspace_benchmark",
 ]
 
 Waiting = Callable[[str], None]
@@ -42,13 +45,23 @@ Waiting = Callable[[str], None]
 
 @dataclass(frozen=True)
 class PlanResult:
-    """A plan and the id it was stored under (None when not stored)."""
+    """A plan, the id it was stored under (None when not stored) and when."""
 
     plan: Plan
     plan_id: int | None
+    created_at: dt.datetime | None = None
+
+    @property
+    def reference(self) -> dt.date:
+        """The day the plan's week 0 begins (see :func:`rapport.strategy.plan.start_words`)."""
+        made = self.created_at or dt.datetime.now(dt.UTC)
+        return plan.plan_reference(made, self.plan.window.end)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"plan_id": self.plan_id, **self.plan.to_dict()}
+        data = {"plan_id": self.plan_id, **self.plan.to_dict()}
+        for step in data["steps"]:
+            step["starts"] = plan.start_words(step["start_week"], self.reference)
+        return data
 
 
 def make_plan(
@@ -57,18 +70,32 @@ def make_plan(
     window_days: int | None = 90,
     save: bool = True,
     on_wait: Waiting | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> PlanResult:
-    """The industry-rule plan; stored (``save``) so that its progress can be followed."""
+    """The plan: the industry rule against the competitors, or, without competitor data, the
+    targets and practices against the own past; stored (``save``) so that its progress can
+    be followed. ``progress(label)`` is called as each stage starts."""
+    say = progress or (lambda label: None)
     with workspace.session(on_wait=on_wait) as session:
-        benchmark = competitor_benchmark(session, window_days=window_days)
+        say("measuring where you stand")
+        benchmark = workspace_benchmark(session, window_days=window_days)
+        say("conversions by kind of post")
+        conversions = plan.conversions_by_kind(session)
+        say("planning")
         made = plan.make_plan(
-            benchmark, session.config, history=plan.benchmark_history(session.store)
+            benchmark,
+            session.config,
+            history=plan.benchmark_history(session.store),
+            conversions=conversions,
         )
     if not save:
         return PlanResult(made, None)
+    say("storing the plan")
     with workspace.session(read_only=False, purpose="a plan", on_wait=on_wait) as session:
         plan_id = plan.save_plan(session.store, made)
-    return PlanResult(made, plan_id)
+        stored = plan.latest_plans(session.store, n=1)
+    created = stored[0].created_at if stored else None
+    return PlanResult(made, plan_id, created)
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,15 @@ class Rejection:
     raw: str
 
     def describe(self) -> str:
-        where = f"{self.source}: {self.locator}"
+        """One line: where the record was (the source, then its place in it), the field and
+        the reason. A single file is both the source and the start of its records' locators
+        (``posts.json`` and ``posts.json item 5``); it is named once."""
+        where = (
+            self.locator
+            if self.locator == self.source
+            or self.locator.startswith((f"{self.source}: ", f"{self.source} "))
+            else f"{self.source}: {self.locator}"
+        )
         return (
             f"{where}: field {self.field!r}: {self.reason}"
             if self.field

@@ -64,6 +64,23 @@ class Figure:
     """Rows are oldest first and shown newest first beside a chart (weekly series)."""
     stacked: bool = False
     """The table goes under the chart, full width (a wide table), not beside it."""
+    order: str = ""
+    """How the table's rows are sorted, for its caption ("most conversions first"); a
+    weekly series beside a chart is "newest first" without saying."""
+
+    @property
+    def shown_rows(self) -> list[list[Cell]]:
+        """The rows in the order the table shows them (a weekly series newest first)."""
+        return list(reversed(self.rows)) if self.reversed else list(self.rows)
+
+    @property
+    def reversed(self) -> bool:
+        return self.spec is not None and self.newest_first and not self.order
+
+    @property
+    def sorted_by(self) -> str:
+        """The caption's words for the rows' order ("" when the figure doesn't say)."""
+        return "newest first" if self.reversed else self.order
 
     @property
     def spec_json(self) -> str:

@@ -43,7 +43,7 @@ def _week_axis(title: str = "Week") -> alt.X:
         "week:T",
         title=title,
         scale=alt.Scale(type="utc"),
-        axis=alt.Axis(format="%d %b %Y", labelAngle=0, tickCount=8),
+        axis=alt.Axis(format="%d %b %Y", labelAngle=0, tickCount=8, labelFlush=True),
     )
 
 
@@ -204,7 +204,10 @@ def interval_bars(
         ],
     )
     errors = base.mark_rule(color="#222222").encode(y="low:Q", y2="high:Q")
-    return _spec(alt.layer(bars, errors, width=_WIDTH, height=_HEIGHT, title=title))
+    # no row with an interval (each says why in the table): bars only, as an error layer
+    # with no bounds at all gives Vega an infinite extent
+    layers = [bars, errors] if frame[["low", "high"]].notna().all(axis=1).any() else [bars]
+    return _spec(alt.layer(*layers, width=_WIDTH, height=_HEIGHT, title=title))
 
 
 def cohort_heatmap(frame: pd.DataFrame) -> dict[str, Any]:

@@ -142,7 +142,23 @@ def backtest(
     return api.backtest_folder(folder, observe=_seconds(observe), model=model, format=format)
 
 
-def _show_seeds(choice: api.SeedChoice) -> None:
+SHOWN_SEEDS = 20
+"""People listed by ``rapport seeds`` (``--json`` lists them all)."""
+
+
+def _show_seeds(result: api.CareFirst | api.SeedChoice) -> None:
+    if isinstance(result, api.SeedChoice):  # an edge list: node ids, no people
+        _show_choice(result)
+        return
+    if result.choice is None:
+        out.print(f"Who to care for first: not computable: {escape(result.reason or '')}")
+        return
+    _show_choice(result.choice)
+    for note in result.notes:
+        out.print(f"[dim]{escape(note)}[/dim]")
+
+
+def _show_choice(choice: api.SeedChoice) -> None:
     followers = choice.baselines.get("by_followers")
     if followers is not None:
         baseline = f"choosing by follower count: {followers.estimated_spread:,.0f}"
@@ -155,16 +171,27 @@ def _show_seeds(choice: api.SeedChoice) -> None:
         f"{choice.estimated_spread:,.0f} people ({baseline}; at random: "
         f"{choice.baselines['by_random'].estimated_spread:,.0f})."
     )
-    handles = [choice.handles.get(s) for s in choice.seeds] if choice.handles is not None else []
-    if handles:
-        shown = [f"@{h}" if h else str(h) for h in handles[:20]]
+    if choice.handles is None and choice.links is None:
+        shown = ", ".join(str(s) for s in choice.seeds[:SHOWN_SEEDS])
+        out.print(escape(shown) + (" …" if len(choice.seeds) > SHOWN_SEEDS else ""))
     else:
-        shown = [str(s) for s in choice.seeds[:20]]
-    out.print(escape(", ".join(shown)) + (" …" if len(choice.seeds) > 20 else ""))
+        table = Table(show_edge=False, header_style="bold")
+        table.add_column("#", justify="right")
+        table.add_column("who")
+        table.add_column("profile", overflow="fold")
+        table.add_column("reach of the first k", justify="right")
+        for point, person in zip(choice.points(), choice.people()[:SHOWN_SEEDS], strict=False):
+            who = f"@{person.handle}" if person.handle else str(person.id)
+            table.add_row(
+                str(point.k), escape(who), escape(person.link or "—"), f"{point.spread:,.0f}"
+            )
+        out.print(table)
+        if len(choice.seeds) > SHOWN_SEEDS:
+            out.print(f"… and {len(choice.seeds) - SHOWN_SEEDS} more (--json lists them all).")
     out.print(f"[dim]{escape(choice.method)}[/dim]")
 
 
-@command(app, "seeds", show=_show_seeds)
+@command(app, "seeds", show=_show_seeds, working="choosing who to care for first…")
 def seeds(
     workspace: Workspace,
     graph: Annotated[
@@ -182,9 +209,12 @@ def seeds(
             max=1000,
         ),
     ] = 100,
-) -> api.SeedChoice:
+) -> api.CareFirst | api.SeedChoice:
     """Who to care for first: the k people whose care spreads furthest (Independent Cascade,
-    reverse-reachable sets), beside choosing by follower count."""
+    reverse-reachable sets), beside choosing by follower count, each with a profile link.
+
+    A workspace where nothing tells people apart (no ties between them, no follower counts)
+    gets the reason and what would add ties instead of an arbitrary choice."""
     if graph is not None:
         return api.seeds_from_graph(graph, k=k, curve_to=curve_to)
     with workspace.session() as session:

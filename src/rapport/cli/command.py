@@ -9,6 +9,8 @@
   one that declares ``workspace: Workspace`` gets the workspace and opens what it needs;
 - its result printed: under ``--json`` as JSON on stdout (``result.to_dict()`` unless the
   command says otherwise), else by the command's ``show`` function;
+- a spinner on stderr once the work has lasted a second, on a terminal only, never on stdout
+  (:mod:`rapport.cli.working`; progress bars and prompts take its place while they show);
 - errors made human: a :class:`~rapport.errors.RapportError` becomes one line on stderr and
   exit code 2 (bad input, workspace) or 1 (store, service); under ``--json`` it is also a
   JSON object on stdout, ``{"error": {"message", "file", "field", "fix"}, "exit_code": N}``.
@@ -31,11 +33,13 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
+import click
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
+from rapport.cli.terminal import console
+from rapport.cli.working import Working, paused
 from rapport.config import ENV_VAR
 from rapport.errors import InputError, RapportError, UsageError, WorkspaceError
 
@@ -45,6 +49,7 @@ if TYPE_CHECKING:
 __all__ = [
     "FLAGS",
     "Waiting",
+    "asking",
     "command",
     "describe",
     "err",
@@ -56,8 +61,8 @@ __all__ = [
     "progress_bar",
 ]
 
-out = Console(soft_wrap=True, highlight=False)
-err = Console(stderr=True, soft_wrap=True, highlight=False)
+out = console(soft_wrap=True, highlight=False)
+err = console(stderr=True, soft_wrap=True, highlight=False)
 
 R = TypeVar("R")
 Waiting = Callable[[str], None]
@@ -145,13 +150,15 @@ def command(
     period: bool = False,
     callback: bool = False,
     default_workspace: Path | None = None,
+    working: str | None = None,
 ) -> Callable[[Callable[..., R]], Callable[..., R]]:
     """Register ``function`` as the command ``name`` of ``group`` (see the module docstring).
 
     ``show(result)`` prints the result for people; ``to_json(result)`` gives its JSON (by
     default ``result.to_dict()``). ``writes`` opens the session for writing; ``purpose``
     says what the writer does, for readers that wait on it. ``callback`` registers a group's
-    callback (its body runs only when no subcommand is given).
+    callback (its body runs only when no subcommand is given). ``working`` is what the
+    spinner says after a second of work (default: the command and "working…").
     """
 
     def register(function: Callable[..., R]) -> Callable[..., R]:
@@ -180,28 +187,29 @@ def command(
             since_text = kwargs.pop("since_option", None)
             until_text = kwargs.pop("until_option", None)
             with _errors(as_json=as_json, debug=debug):
-                since = parse_date(since_text, "--since")
-                until = parse_date(until_text, "--until")
-                workspace = _resolve(option, default_workspace)
-                on_wait = _waiting
-                with ExitStack() as stack:
-                    if "session" in wanted:
-                        kwargs["session"] = stack.enter_context(
-                            workspace.session(
-                                since=since,
-                                until=until,
-                                read_only=not writes,
-                                purpose=purpose,
-                                on_wait=on_wait,
+                with Working(working or _working_label(function), console=err):
+                    since = parse_date(since_text, "--since")
+                    until = parse_date(until_text, "--until")
+                    workspace = _resolve(option, default_workspace)
+                    on_wait = _waiting
+                    with ExitStack() as stack:
+                        if "session" in wanted:
+                            kwargs["session"] = stack.enter_context(
+                                workspace.session(
+                                    since=since,
+                                    until=until,
+                                    read_only=not writes,
+                                    purpose=purpose,
+                                    on_wait=on_wait,
+                                )
                             )
-                        )
-                    if "workspace" in wanted:
-                        kwargs["workspace"] = workspace
-                    if "quiet" in wanted:
-                        kwargs["quiet"] = as_json
-                    if "on_wait" in wanted:
-                        kwargs["on_wait"] = on_wait
-                    result: Any = function(**kwargs)
+                        if "workspace" in wanted:
+                            kwargs["workspace"] = workspace
+                        if "quiet" in wanted:
+                            kwargs["quiet"] = as_json
+                        if "on_wait" in wanted:
+                            kwargs["on_wait"] = on_wait
+                        result: Any = function(**kwargs)
                 if result is None:
                     return None
                 if as_json:
@@ -220,6 +228,20 @@ def command(
         return function
 
     return register
+
+
+def _working_label(function: Callable[..., Any]) -> str:
+    """``rapport metrics: working…`` (the command as typed, from the running Click context)."""
+    context = click.get_current_context(silent=True)
+    path = context.command_path if context is not None else f"rapport {function.__name__}"
+    return f"{path}: working…"
+
+
+@contextmanager
+def asking() -> Iterator[None]:
+    """A block that asks the user something: no spinner over the question."""
+    with paused():
+        yield
 
 
 def _evaluate(annotation: Any, function: Callable[..., Any]) -> Any:
@@ -260,6 +282,8 @@ FLAGS = {
     "people": "--people",
     "days": "--days",
     "table": "--table",
+    "k": "--k",
+    "end": "--end",
 }
 """The command line's flag for each API option an error can point at (``error.option``)."""
 
@@ -351,6 +375,12 @@ def progress_bar(
     if not enabled or not err.is_terminal:
         yield lambda *a, **k: None
         return
+    with paused(), _bar(description, total) as advance:  # the bar takes the spinner's place
+        yield advance
+
+
+@contextmanager
+def _bar(description: str, total: int | None) -> Iterator[Callable[..., None]]:
     columns = [
         TextColumn("{task.description}"),
         BarColumn(),

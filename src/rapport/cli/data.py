@@ -8,15 +8,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from rapport import api
 from rapport.cli.app import app, pull_app
-from rapport.cli.command import Waiting, command, out, progress_bar
+from rapport.cli.command import Waiting, asking, command, out, parse_date, progress_bar
 from rapport.config import OBJECTIVES, AccountRef, Accounts, Config, Goal
 from rapport.errors import UsageError
+from rapport.localtime import resolve, suggest, valid_zone
 
 if TYPE_CHECKING:
+    from rapport.analyses.coverage import Coverage
     from rapport.metrics.run import MetricResult
     from rapport.store import ImportSummary
     from rapport.store.privacy import ErasureSummary
@@ -36,9 +39,15 @@ def _account(value: str, option: str) -> AccountRef:
 
 
 def _show_init(workspace: Workspace) -> None:
+    zone = resolve(workspace.config().timezone)
+    shown = (
+        zone.describe()
+        if zone.source == "rapport.toml"
+        else f"the zone your export names, else this machine's ({zone.name})"
+    )
     out.print(
         f"Wrote {workspace.config_path}. Set your goal and audience there, then run "
-        f"`rapport import PATH --workspace {workspace.root}`."
+        f"`rapport import PATH --workspace {workspace.root}`.\nTimes will be shown in {shown}."
     )
 
 
@@ -68,6 +77,13 @@ def init(
         list[str] | None,
         typer.Option("--competitor", help="A closest competitor as PLATFORM:HANDLE (repeatable)."),
     ] = None,
+    timezone: Annotated[
+        str | None,
+        typer.Option(
+            help="The zone times are shown in, as an IANA name (Europe/Paris). Default: the "
+            "zone your export names, else this machine's."
+        ),
+    ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="Replace an existing rapport.toml.")
     ] = False,
@@ -76,7 +92,12 @@ def init(
     targets). Edit the file afterwards; every key is explained in it."""
     if objective is not None and objective not in OBJECTIVES:
         raise UsageError(f"--objective {objective!r}: expected one of {', '.join(OBJECTIVES)}")
+    if timezone is not None and not valid_zone(timezone):
+        guess = suggest(timezone)
+        hint = f"did you mean {guess}?" if guess else "use an IANA name such as Europe/Paris"
+        raise UsageError(f"--timezone {timezone!r}: unknown time zone; {hint}")
     config = Config(
+        timezone=timezone,
         goal=Goal(objective=objective, target_audience=audience or ""),
         accounts=Accounts(
             own=[_account(v, "--own") for v in own or []],
@@ -101,13 +122,16 @@ def _headline_table(by_id: dict[str, MetricResult]) -> Table:
     table.add_column("Relationship numbers")
     table.add_column("", justify="right")
     pairs = [("reach", "returning_people"), ("likes", "reply_rate"), ("followers", "conversions")]
+
+    def label(result: MetricResult | None, fallback: str) -> str:
+        if result is None:
+            return fallback
+        return f"{escape(result.title)}\n[dim]of {escape(result.denominator)}[/]"
+
     for vanity, relation in pairs:
         left, right = by_id.get(vanity), by_id.get(relation)
         table.add_row(
-            left.title if left else vanity,
-            format_value(left),
-            right.title if right else relation,
-            format_value(right),
+            label(left, vanity), format_value(left), label(right, relation), format_value(right)
         )
     return table
 
@@ -131,18 +155,29 @@ def demo(
     ] = 20_000,
     days: Annotated[int, typer.Option(help="Days to simulate.", min=28)] = 365,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same world.")] = 7,
+    end: Annotated[
+        str | None,
+        typer.Option(
+            help="The day the simulated period ends (YYYY-MM-DD, UTC, exclusive: its last day "
+            "is the day before). Default: today, so the data ends yesterday; give a date to get "
+            "the same demo on any day."
+        ),
+    ] = None,
 ) -> api.DemoResult:
     """Simulate a small business and its audience, import it, and write report.html.
 
     The synthetic world has one brand, its closest competitors, a target segment and
-    irrelevant crowds; see docs/simulator.md. Nothing in it is a real person.
+    irrelevant crowds; see docs/simulator.md. Nothing in it is a real person. Its period
+    ends yesterday (or before --end).
     """
+    until = parse_date(end, "--end")
     with progress_bar(True, "Simulating", total=days) as step:
         return api.run_demo(
             workspace=workspace,
             people=people,
             days=days,
             seed=seed,
+            end=None if until is None else until.date(),
             on_day=lambda done, total: step(done=done, total=total),
             progress=lambda label: step(label),
             on_wait=on_wait,
@@ -309,6 +344,39 @@ def _show_status(status: api.WorkspaceStatus) -> None:
             f"from {item.origin}: {item.added:,} added, {item.updated:,} updated, "
             f"{item.rejected:,} rejected"
         )
+    if status.zone is not None:
+        out.print(f"  times are shown in {status.zone.describe()}")
+    if status.coverage is not None and status.coverage.platforms:
+        out.print(_coverage_table(status.coverage))
+        out.print(
+            f"Conversions: {status.coverage.conversions:,}. A dash: the workspace holds none."
+            if status.coverage.conversions
+            else "Conversions: none yet. A dash: the workspace holds none of that kind."
+        )
+    missing = status.to_add()
+    if missing:
+        out.print("[bold]To learn more, add[/]:")
+        for kind, how in missing:
+            out.print(f"  - {kind.label}: {how}")
+
+
+def _coverage_table(coverage: Coverage) -> Table:
+    """One row per kind of data, one column per own platform (fits a narrow terminal)."""
+    from rapport.analyses.coverage import COLUMNS
+
+    table = Table(title="What your data covers", show_edge=False, header_style="bold")
+    table.add_column("")
+    for platform in coverage.platforms:
+        table.add_column(f"{platform.platform} ({', '.join(platform.handles)})", justify="right")
+    for kind in COLUMNS:
+        table.add_row(
+            kind.short,
+            *[f"{p.counts[kind.id]:,}" if p.has(kind.id) else "—" for p in coverage.platforms],
+        )
+    table.add_row(
+        "[bold]Unlocks[/]", *[", ".join(p.unlocked) or "nothing yet" for p in coverage.platforms]
+    )
+    return table
 
 
 @command(app, "status", show=_show_status)
@@ -342,7 +410,8 @@ def forget(
     if not yes:
         if not sys.stdin.isatty():
             raise UsageError("forget erases data for good: add --yes to confirm")
-        typer.confirm(f"Erase everything about {person} from {workspace.root}?", abort=True)
+        with asking():
+            typer.confirm(f"Erase everything about {person} from {workspace.root}?", abort=True)
     return api.forget_person(person, workspace=workspace, on_wait=on_wait)
 
 

@@ -51,9 +51,16 @@ class Metrics:
     """The metric results, as ``rapport metrics`` prints them."""
 
     results: list[api.MetricResult]
+    explanations: dict[str, str]
+    """A not-computable metric's id → what would make it computable, in the user's words."""
 
     def to_json(self) -> list[dict[str, Any]]:
-        return [r.to_dict() for r in self.results]
+        return [
+            {**r.to_dict(), "explanation": self.explanations[r.id]}
+            if r.id in self.explanations
+            else r.to_dict()
+            for r in self.results
+        ]
 
 
 def _show_metrics(metrics: Metrics) -> None:
@@ -69,10 +76,15 @@ def _show_metrics(metrics: Metrics) -> None:
         if r.ok:
             table.add_row(r.area, label, format_value(r), format_interval(r))
         else:
-            table.add_row(
-                r.area, label, "[yellow]not computable[/]", f"[dim]{escape(r.reason or '')}[/]"
-            )
+            why = metrics.explanations.get(r.id) or r.reason or ""
+            table.add_row(r.area, label, "[yellow]not computable[/]", f"[dim]{escape(why)}[/]")
     out.print(table)
+    missing = sum(1 for r in metrics.results if not r.ok)
+    out.print(
+        f"{len(metrics.results) - missing:,} of {len(metrics.results):,} metrics computable; "
+        "each value is over the denominator under its name."
+        + (" `rapport status` shows what your data covers and what to add." if missing else "")
+    )
 
 
 @command(app, "metrics", show=_show_metrics, to_json=Metrics.to_json, period=True)
@@ -94,7 +106,13 @@ def metrics(
     CSV or JSON on stdout.
     """
     if table is None:
-        return Metrics(api.run_metrics(session))
+        from rapport.analyses.coverage import coverage, explain
+
+        results = api.run_metrics(session)
+        where = coverage(session)
+        return Metrics(
+            results, {r.id: text for r in results if (text := explain(r, where)) is not None}
+        )
     if format not in ("csv", "json"):
         raise UsageError(f"--format {format!r}: expected csv or json")
     if table == "list":

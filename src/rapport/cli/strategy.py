@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.markup import escape
@@ -43,9 +44,54 @@ def _round(value: float | None, digits: int = 6) -> float | None:
     return None if value is None else round(value, digits)
 
 
+def _show_past(bench: api.Benchmark) -> None:
+    from rapport.strategy.benchmark import ADD_COMPETITORS, Value, format_gap, format_value
+
+    window, before = bench.window, bench.past_window
+    start, end = (m.astimezone(dt.UTC).date().isoformat() for m in (window.start, window.end))
+    out.print(
+        f"No competitor data: you against your own past and your targets. Now: {start} to "
+        f"{end} ({escape(window.rule)})"
+        + (f"; then: the {before.days:.0f} days before." if before is not None else ".")
+    )
+    table = Table(show_edge=False, header_style="bold")
+    for column in ("area", "now", "then", "change", "target", "gap"):
+        table.add_column(column, justify="left" if column == "area" else "right")
+    moves = {"better": "better", "worse": "worse", "unchanged": "unchanged", "not known": "—"}
+    for area in bench.past:
+        unit = area.spec.unit
+
+        def shown(value: Value, unit: str = unit) -> str:
+            return (format_value(unit, _round(value.value)) if value.ok else "") or (
+                "not computable"
+            )
+
+        target = area.target
+        aim = "—"
+        if target is not None:
+            bound = "≥" if target.direction == "higher" else "≤"
+            aim = f"{bound} {format_value(unit, target.value)}"
+            aim += " ✓" if area.on_target else ""
+        gap = "" if area.gap is None else ("none" if area.gap == 0 else format_gap(unit, area.gap))
+        table.add_row(
+            escape(f"{area.spec.title} ({area.platform})"),
+            shown(area.now),
+            shown(area.then),
+            moves[area.movement],
+            escape(aim),
+            gap,
+        )
+    out.print(table)
+    _notices(bench.notices)
+    out.print(escape(ADD_COMPETITORS))
+
+
 def _show_benchmark(bench: api.Benchmark) -> None:
     from rapport.strategy.benchmark import format_gap, format_value
 
+    if bench.mode == "own_past":
+        _show_past(bench)
+        return
     window = bench.window
     start, end = (m.astimezone(dt.UTC).date().isoformat() for m in (window.start, window.end))
     out.print(f"Window: {start} to {end} ({window.rule}).")
@@ -80,8 +126,10 @@ def _show_benchmark(bench: api.Benchmark) -> None:
 @command(app, "benchmark", show=_show_benchmark)
 def benchmark(session: Session, window_days: WindowOption = 90) -> api.Benchmark:
     """Your account against each closest competitor, area by area: the value, your rank,
-    the leader and the gap, each with its denominator and the observation window."""
-    return api.competitor_benchmark(session, window_days=window_days)
+    the leader and the gap, each with its denominator and the observation window. Without
+    competitor data, your account against its own past (the window before) and your targets,
+    and how to add competitors."""
+    return api.workspace_benchmark(session, window_days=window_days)
 
 
 def _show_progress(progress: api.Progress) -> None:
@@ -91,39 +139,47 @@ def _show_progress(progress: api.Progress) -> None:
     then = progress.data_end_then
     now = progress.data_end_now.astimezone(dt.UTC).isoformat()[:10]
     weeks = progress.weeks_between
-    out.print(
-        f"Since plan {progress.plan_id} (data up to "
-        f"{then.astimezone(dt.UTC).isoformat()[:10] if then else None}; now {now}, "
-        f"{None if weeks is None else round(weeks, 1)} weeks later):"
-    )
+    since = then.astimezone(dt.UTC).isoformat()[:10] if then else "an unknown day"
+    later = "" if weeks is None else f", {weeks:.1f} weeks later"
+    out.print(f"Since plan {progress.plan_id} (data up to {since}; now {now}{later}):")
+    if progress.unchanged:
+        out.print("  Unchanged: nothing moved in the areas the plan follows.")
     for area in (*progress.areas, *progress.leads):
-        out.print(
-            f"  {escape(area.metric or area.area)}: {area.movement}"
-            f" (gap {_round(area.gap_then)} → {_round(area.gap_now)})"
-        )
+        out.print(f"  {escape(area.words)}")
     _notices(progress.notices)
 
 
 def _show_plan(result: api.PlanResult) -> None:
+    from rapport.strategy.plan import start_words
+
     plan = result.plan
+    against = (
+        "toward your targets, without competitors"
+        if plan.mode == "own_past"
+        else "toward number one among your competitors"
+    )
     out.print(
-        f"Plan {result.plan_id} for {escape(str(plan.objective or 'no objective set'))}: "
-        f"{round(plan.planned_hours_per_week, 2):.1f} extra hours a week planned of "
-        f"{round(plan.available_hours_per_week, 2):.1f} available ({plan.weekly_hours:g} h "
+        f"Plan {result.plan_id} for {escape(str(plan.objective or 'no objective set'))} "
+        f"({against}): {round(plan.planned_hours_per_week, 2):.1f} extra hours a week planned "
+        f"of {round(plan.available_hours_per_week, 2):.1f} available ({plan.weekly_hours:g} h "
         f"budget, about {round(plan.current_hours_per_week, 2):.1f} h already spent)."
     )
     for step in plan.steps:
+        starts = start_words(step.start_week, result.reference)
         out.print(
-            f"  {step.order}. [bold]{escape(step.title)}[/bold] from week "
-            f"{step.start_week + 1}: {escape(step.action)}"
+            f"  {step.order}. [bold]{escape(step.title)}[/bold] ({escape(step.platform)}), "
+            f"starts {escape(starts)}: {escape(step.action)}"
         )
         out.print(f"     [dim]{escape(step.reason)}[/dim]")
     if not plan.steps:
-        out.print("  No area where number one is reachable within the budget.")
+        out.print("  No area can be planned within the budget now: the lines below say why.")
     for lead in plan.already_leading:
-        out.print(f"  Already number one: {escape(lead.metric)} (keep it).")
+        out.print(f"  Already number one: {escape(_metric_title(lead.metric))} (keep it).")
+    for kept in plan.on_target:
+        out.print(f"  On target: {escape(_metric_title(kept.metric))} (keep it).")
     for skipped in plan.skipped:
-        out.print(f"  [dim]Not now: {escape(skipped.metric)}: {escape(skipped.reason)}[/dim]")
+        title = escape(_metric_title(skipped.metric))
+        out.print(f"  [dim]Not now: {title}: {escape(skipped.reason)}[/dim]")
     _notices(plan.notices)
 
 
@@ -149,6 +205,7 @@ def _show_planned(planned: Planned) -> None:
 @command(app, "plan", show=_show_planned)
 def plan(
     workspace: Workspace,
+    quiet: bool,
     on_wait: Waiting,
     progress: Annotated[
         bool,
@@ -156,22 +213,36 @@ def plan(
     ] = False,
     window_days: WindowOption = 90,
 ) -> Planned:
-    """The industry-rule plan: the few areas where you can become number one among your
-    closest competitors with manageable effort, one after another, within the weekly hours
-    of rapport.toml. Each plan is stored; --progress shows movement since the last one."""
+    """The plan: the few areas where you can become number one among your closest
+    competitors with manageable effort (without competitor data: the steps toward your
+    targets), one after another, within the weekly hours of rapport.toml. Each plan is
+    stored; --progress shows the movement since the last one."""
     if progress:
-        with workspace.session(on_wait=on_wait) as session:
-            return Planned(progress=api.plan_progress(session, window_days=window_days))
-    return Planned(
-        result=api.make_plan(workspace=workspace, window_days=window_days, on_wait=on_wait)
-    )
+        with (
+            progress_bar(not quiet, "Progress since the last plan", total=3) as advance,
+            workspace.session(on_wait=on_wait) as session,
+        ):
+            return Planned(
+                progress=api.plan_progress(
+                    session, window_days=window_days, progress=lambda label: advance(label)
+                )
+            )
+    with progress_bar(not quiet, "Planning", total=4) as advance:
+        return Planned(
+            result=api.make_plan(
+                workspace=workspace,
+                window_days=window_days,
+                on_wait=on_wait,
+                progress=lambda label: advance(label),
+            )
+        )
 
 
 def _show_care(care: api.CareList) -> None:
     if not care.items:
         out.print("Nobody to look after today.")
     table = Table(show_edge=False, header_style="bold")
-    for column in ("id", "do", "who", "why", "min"):
+    for column in ("id", "do", "who", "why", f"when ({care.timezone})", "min"):
         table.add_column(column, justify="right" if column == "min" else "left")
     for item in care.items:
         who = item.handle or item.person or ""
@@ -183,6 +254,7 @@ def _show_care(care: api.CareList) -> None:
             _ACTION_WORDS.get(item.action, item.action),
             escape(f"@{who}" if item.handle else str(who)),
             reason,
+            f"{care.local(item.at):%a %d %b %H:%M}",
             f"{item.minutes:g}",
         )
     if care.items:
@@ -217,6 +289,17 @@ def care_done(
     return api.mark_done(session, item_id)
 
 
+def _metric_title(metric: str) -> str:
+    """A benchmark area's or a metric's title ("Weeks with a post"), else its id in words."""
+    from rapport.metrics import metrics
+    from rapport.strategy.benchmark.own_past import QUESTIONS
+    from rapport.strategy.benchmark.values import AREA_SPECS
+
+    titles = {a.metric: a.title for a in (*AREA_SPECS, QUESTIONS)}
+    titles.update({m.id: m.title for m in metrics() if m.id not in titles})
+    return titles.get(metric, metric.replace("_", " "))
+
+
 @dataclass(frozen=True)
 class WrittenCalendar:
     """A content plan and the files it was written to."""
@@ -231,10 +314,11 @@ class WrittenCalendar:
 
 def _show_calendar(written: WrittenCalendar) -> None:
     table = Table(show_edge=False, header_style="bold")
-    for column in ("when (UTC)", "post", "idea"):
+    zone = ZoneInfo(written.calendar.timezone)
+    for column in (f"when ({written.calendar.timezone})", "post", "idea"):
         table.add_column(column)
     for slot in written.calendar.slots:
-        start = slot.start.astimezone(dt.UTC)
+        start = slot.start.astimezone(zone)
         table.add_row(
             f"{slot.weekday[:3]} {start.date().isoformat()} {start:%H:%M}",
             escape(slot.title),
@@ -256,9 +340,10 @@ def calendar(
     ] = None,
     csv: Annotated[Path | None, typer.Option(help="Also write the plan as CSV.")] = None,
 ) -> WrittenCalendar:
-    """The content plan: dated slots at your best times that keep your cadence target, keep
-    promotions under the ceiling and mix questions, resources, news, behind-the-scenes and
-    a weekly throwback, each with the reason it was chosen."""
+    """The content plan: dated slots at your best times at the cadence of your stored plan
+    (`rapport plan`; without one, your target), promotions under the ceiling, and a mix of
+    questions, resources, news, behind-the-scenes and a weekly throwback, each with the
+    reason it was chosen."""
     result = api.content_calendar(session, weeks=weeks)
     if ics is not None:
         result.write_ics(ics)

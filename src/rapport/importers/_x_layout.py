@@ -48,6 +48,7 @@ _FILE_STEMS = {
     "like": "like",
     "follower": "follower",
     "following": "following",
+    "account_timezone": "account-timezone",
 }
 """The data types rapport reads (the name inside ``window.YTD.<type>.partN``) and the file
 name each one has in the archive (``<stem>.js``, then ``<stem>-part1.js`` …). profile.js is

@@ -4,9 +4,12 @@ The DYI archive is the owner's own activity, so rapport reads it as what the own
 published (docs/sources/facebook.md):
 
 - ``your_posts_N.json`` (or the older ``your_posts.json`` with ``status_updates``): every
-  entry with content (a text or an attachment) becomes a ``posts`` row. Entries Facebook
-  generated with nothing in ``data`` (app activity, a feeling or life event without text)
-  are counted and skipped.
+  entry with content of its own, a text, a photo or video, or a shared link, becomes a
+  ``posts`` row. A photo or video posted without text has an empty ``data`` list and its
+  media in ``attachments``: it is a post (``format`` image or video, no text). Entries with
+  none of these are counted and skipped: a title alone (a feeling, a life event, a
+  recommendation, a check-in without text) or a timestamp alone (``data`` holding only
+  ``update_timestamp``: Facebook keeps the date of something it does not export).
 - ``comments.json`` (``comments`` or ``comments_v2``): comments the owner wrote, mostly on
   other people's posts. The file does not say which post a comment answers, and a reply that
   links to nothing would count as an original post, so they are counted and not imported.
@@ -21,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -93,8 +97,10 @@ def detect(path: Path) -> float:
     return 0.85 if _files(path) else 0.0
 
 
-def _post(entry: Any, owner: Owner) -> dict[str, Any] | None:
-    """The post of one ``your_posts`` entry; None for an entry without content."""
+def _post(entry: Any, owner: Owner) -> dict[str, Any] | str:
+    """The post of one ``your_posts`` entry, or why it is none: ``"title"`` (an entry with
+    only a title, or a title and attachments that are neither media nor a link) or
+    ``"timestamp"`` (nothing but dates)."""
     if not isinstance(entry, dict):
         raise ValueError("entry: expected an object")
     raw = entry.get("data")
@@ -114,8 +120,13 @@ def _post(entry: Any, owner: Owner) -> dict[str, Any] | None:
             medium = item.get("media")
             if isinstance(medium, dict) and isinstance(medium.get("uri"), str):
                 media.append(medium["uri"])
-    if not data:
-        return None
+    said = repair_mojibake("\n".join(texts)) if texts else None
+    if said is not None and links and said.strip() in links:
+        said = None  # a shared link repeated as the post's text
+    text = said if said is not None and said.strip() else None
+    if text is None and not links and not media:
+        title = entry.get("title")
+        return "title" if isinstance(title, str) and title.strip() else "timestamp"
     stamp = entry.get("timestamp")
     if isinstance(stamp, bool) or not isinstance(stamp, int | float):
         raise ValueError("timestamp: expected Unix seconds")
@@ -123,14 +134,14 @@ def _post(entry: Any, owner: Owner) -> dict[str, Any] | None:
         created = dt.datetime.fromtimestamp(stamp, dt.UTC)
     except (OverflowError, OSError, ValueError):
         raise ValueError(f"timestamp: {stamp!r} is not a usable time") from None
-    text = repair_mojibake("\n".join(texts)) if texts else None
-    if text is not None and links and text.strip() in links:
-        text = None  # a shared link repeated as the post's text
     if media:
         kind = "video" if any(m.lower().endswith((".mp4", ".mov")) for m in media) else "image"
     else:
         kind = "link" if links else "text"
-    material = "\x1f".join([owner.account_id, str(stamp), text or "", *links])
+    # media join the id's material only for entries with an empty ``data`` list (earlier
+    # versions skipped those), so that every post imported before keeps its id
+    alone = media if not data else []
+    material = "\x1f".join([owner.account_id, str(stamp), said or "", *links, *alone])
     return {
         "post_id": "facebook:dyi-" + hashlib.sha256(material.encode()).hexdigest()[:24],
         "account_id": owner.account_id,
@@ -142,10 +153,13 @@ def _post(entry: Any, owner: Owner) -> dict[str, Any] | None:
     }
 
 
-def _posts(file: Path, data: Any, builder: BatchBuilder, owner: Owner) -> int:
+def _posts(
+    file: Path, data: Any, builder: BatchBuilder, owner: Owner, counts: Counter[str]
+) -> None:
+    """Add the posts of one file; ``counts`` gets the entries skipped (``title``,
+    ``timestamp``) and the posts with media and no text (``media_only``)."""
     label = builder.label(file)
     entries = data.get("status_updates", []) if isinstance(data, dict) else data
-    skipped = 0
     for index, entry in enumerate(entries, start=1):
         locator = f"{label} item {index}"
         try:
@@ -154,11 +168,38 @@ def _posts(file: Path, data: Any, builder: BatchBuilder, owner: Owner) -> int:
             field, _, reason = str(problem).partition(": ")
             builder.reject("posts", locator=locator, field=field, reason=reason, raw=entry)
             continue
-        if post is None:
-            skipped += 1
-        else:
-            builder.add("posts", post, locator=locator)
-    return skipped
+        if isinstance(post, str):
+            counts[post] += 1
+            continue
+        added = builder.add("posts", post, locator=locator)
+        if added and post["text"] is None and post["format"] in ("image", "video"):
+            counts["media_only"] += 1
+
+
+def _notes(builder: BatchBuilder, counts: Counter[str]) -> None:
+    """Say what was skipped and what was imported without text, with the counts."""
+    if counts["media_only"]:
+        builder.note(
+            f"{counts['media_only']} photo or video post(s) without text imported (format "
+            "image or video, no text)"
+        )
+    skipped = counts["title"] + counts["timestamp"]
+    if skipped:
+        parts = []
+        if counts["title"]:
+            parts.append(
+                f"{counts['title']} with only a title (a feeling, a life event, a "
+                "recommendation, a check-in or app activity)"
+            )
+        if counts["timestamp"]:
+            parts.append(
+                f"{counts['timestamp']} with only a timestamp (the export keeps no content "
+                "for them)"
+            )
+        builder.note(
+            f"{skipped} timeline entr{'y' if skipped == 1 else 'ies'} with no text, photo, "
+            f"video or link were not imported as posts: {' and '.join(parts)}"
+        )
 
 
 @register(
@@ -178,7 +219,8 @@ def read(path: Path, options: ImportOptions) -> Batch:
             option="format",
         )
     owner: Owner | None = None
-    skipped = comments = 0
+    comments = 0
+    counts: Counter[str] = Counter()
     for file, _ in files:
         label = builder.label(file)
         data = _load(file, builder.read_text(file))
@@ -196,14 +238,10 @@ def read(path: Path, options: ImportOptions) -> Batch:
             comments += len(data.get("comments_v2") or data.get("comments") or [])
             continue
         owner = owner or own_account(options, "facebook", file=label)
-        skipped += _posts(file, data, builder, owner)
+        _posts(file, data, builder, owner, counts)
     if owner is not None:
         owner.add(builder, locator=builder.label(files[0][0]))
-    if skipped:
-        builder.note(
-            f"{skipped} timeline entr{'y' if skipped == 1 else 'ies'} with no text or "
-            "attachment (app activity, feelings, life events) were not imported as posts"
-        )
+    _notes(builder, counts)
     if comments:
         builder.note(
             f"{comments} comment(s) you wrote were not imported: the export does not say which "

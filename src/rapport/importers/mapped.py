@@ -10,6 +10,8 @@ the mapping names but the file lacks refuses the whole file (exit 2).
   hash of some columns. Interactions without an id rule get the hashed interaction id.
 - ``posts``, ``interactions`` and ``follower_counts`` belong to the own account: ``account``
   in the mapping, else ``--account``, else the workspace's only own account on the platform.
+  With the option ``competitor=HANDLE`` they belong to that competitor instead: its account
+  is stored with the role ``competitor`` (``<platform>:<handle>``), for the benchmark.
 - ``[stats]`` (with ``table = "posts"``) adds one ``post_stats`` observation per post,
   observed at ``observed_at`` or the newest post time in the file.
 - ``hashtags`` come from the text when no column is mapped to them.
@@ -225,6 +227,42 @@ class _Reader:
         return row, stats
 
 
+@dataclass(frozen=True)
+class _Competitor(Owner):
+    """A competitor whose public posts and counts a file holds (``competitor=HANDLE``)."""
+
+    role: str = "competitor"
+
+
+def _competitor(options: ImportOptions, mapping: Mapping) -> Owner | None:
+    """The competitor named by the option ``competitor=HANDLE``, or None."""
+    named = options.extra.get("competitor")
+    if named is None:
+        return None
+    handle = named.strip().lstrip("@")
+    if not handle:
+        raise UsageError(
+            "the option competitor= needs the competitor's handle (competitor=neighbour)",
+            option="extra",
+        )
+    if mapping.table not in OWNED:
+        raise UsageError(
+            f"the option competitor={handle} goes with a mapping of posts, interactions or "
+            f"follower counts; this mapping fills {mapping.table}",
+            option="extra",
+        )
+    own = {a.handle.lstrip("@").lower() for a in options.own_accounts
+           if a.platform == mapping.platform}  # fmt: skip
+    if handle.lower() in own or (options.account or "").lstrip("@").lower() == handle.lower():
+        raise UsageError(
+            f"the option competitor={handle} names your own {mapping.platform} account; "
+            "name the competitor whose posts the file holds",
+            option="extra",
+        )
+    native = handle if id_is_valid(handle) else f"{mapping.platform}:{handle}"
+    return _Competitor(native, handle, mapping.platform)
+
+
 def _records(file: Path, builder: BatchBuilder, mapping: Mapping) -> Iterator[Record]:
     text = builder.read_text(file)
     label = builder.label(file)
@@ -255,7 +293,7 @@ def read(path: Path, options: ImportOptions) -> Batch:
         raise WrongFormat(path, expected="a CSV or JSON file", found="none")
     zone, given = zone_option(options, importer=NAME, default=mapping.time.timezone)
     reader = _Reader(mapping, zone)
-    owner: Owner | None = None
+    owner: Owner | None = _competitor(options, mapping)
     kept: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
     for file in files:
         if mapping.table in OWNED and owner is None:
@@ -273,7 +311,14 @@ def read(path: Path, options: ImportOptions) -> Batch:
                 )
                 continue
             kept.append((record.locator, row, stats))
-    if owner is not None:
+    if isinstance(owner, _Competitor):
+        builder.add(
+            "accounts",
+            {"account_id": owner.account_id, "platform": owner.platform,
+             "handle": owner.handle, "role": "competitor"},
+            locator=builder.label(files[0]),
+        )  # fmt: skip
+    elif owner is not None:
         owner.add(builder, locator=builder.label(files[0]))
     observed = newest([row.get("created_at") for _, row, _ in kept])
     for locator, row, stats in kept:

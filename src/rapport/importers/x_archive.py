@@ -36,6 +36,7 @@ from rapport.importers._x_tweets import (
     handle_account_id,
     tweet_post,
 )
+from rapport.localtime import EXPORT_KEY, from_platform_name
 
 __all__ = ["detect", "read"]
 
@@ -111,7 +112,25 @@ def read(path: Path, options: ImportOptions) -> Batch:
             "version is the post"
         )
     posts.merge_into(batch, observed_at=observed_at)
+    zone = _zone(builder, files)
+    if zone is not None:
+        batch.state[f"{EXPORT_KEY}{NAME}"] = zone
     return batch
+
+
+def _zone(builder: BatchBuilder, files: ArchiveFiles) -> str | None:
+    """The zone account-timezone.js names, as an IANA name (X uses Rails' names such as
+    "Berlin" or "Pacific Time (US & Canada)"); None when absent or unknown."""
+    for path in files.of("account_timezone"):
+        for record in load_records(builder, path, wrapper="accountTimezone"):
+            name = record.get("timeZone") if isinstance(record, dict) else None
+            if isinstance(name, str):
+                found = from_platform_name(name)
+                if found is None:
+                    builder.note(f"{builder.label(path)}: time zone {name!r} is not one rapport "
+                                 "knows; set timezone in rapport.toml")  # fmt: skip
+                return found
+    return None
 
 
 def _account_record(builder: BatchBuilder, files: ArchiveFiles) -> dict[str, Any] | None:

@@ -42,6 +42,10 @@ class MetricResult:
     reason: str | None = None
     basis: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    domain: tuple[float | None, float | None] = (None, None)
+    """The values the metric can take (lowest, highest; None: unbounded), from its spec."""
+    interval_note: str | None = None
+    """Why a value has no interval ("n = 2: too few posts for an interval")."""
 
     @property
     def ok(self) -> bool:
@@ -56,18 +60,28 @@ class MetricResult:
             "unit": self.unit,
             "denominator": self.denominator,
             "interval": list(self.interval) if self.interval else None,
+            "domain": list(self.domain),
+            "interval_note": self.interval_note,
             "n": self.n,
             "status": self.status,
             "reason": self.reason,
             "basis": self.basis,
             "direction": self.direction,
             "vanity": self.vanity,
-            **{k: v for k, v in self.extra.items() if k not in {"id", "value", "status"}},
+            **{k: v for k, v in self.extra.items() if k not in _RESERVED},
         }
 
 
+_RESERVED = {"id", "value", "status", "domain", "interval_note"}
+"""Keys of :meth:`MetricResult.to_dict` that a metric's extra numbers can't take over."""
+
+
 def wilson_interval(successes: int, n: int, *, z: float = Z_95) -> tuple[float, float] | None:
-    """The Wilson score interval for a proportion (95 % by default)."""
+    """The Wilson score interval for a proportion (95 % by default).
+
+    It lies inside 0 to 1 by construction (and always holds ``successes / n``); the bounds
+    are only kept from straying past 0 or 1 by rounding (1e-17 below 0 for 0 successes).
+    """
     if n <= 0:
         return None
     p = successes / n
@@ -77,9 +91,29 @@ def wilson_interval(successes: int, n: int, *, z: float = Z_95) -> tuple[float, 
     return (max(0.0, centre - half), min(1.0, centre + half))
 
 
+COUNT_NOTE = "a count, not an estimate: no interval"
+"""The interval note of a count or a number of people."""
+TOTAL_NOTE = "a total, not an estimate: no interval"
+"""The interval note of a sum of money."""
+
+
+def _interval_note(spec: MetricSpec, measure: Measure, note: Any) -> str:
+    """Why a result with a value has no interval: the metric's own words, else the unit's."""
+    if note is not None:
+        return str(note)
+    if measure.interval is not None or measure.successes is not None:
+        return "no interval could be computed from these values"
+    if spec.unit in ("count", "people"):
+        return COUNT_NOTE
+    if spec.unit == "currency":
+        return TOTAL_NOTE
+    return "not an estimate from a sample: no interval"
+
+
 def _named(measure: Measure) -> dict[str, Any]:
     """Every number of a measure by name: Ibis expressions, or plain values passed through."""
     named: dict[str, Any] = {"value": measure.value, "n": measure.n, "successes": measure.successes}
+    named["interval_note"] = measure.interval_note
     if measure.interval is not None:
         named["low"], named["high"] = measure.interval
     named.update({f"extra:{k}": v for k, v in measure.extra.items()})
@@ -126,6 +160,7 @@ def _common(spec: MetricSpec) -> dict[str, Any]:
         denominator=spec.denominator,
         direction=spec.direction,
         vanity=spec.vanity,
+        domain=spec.domain,
     )
 
 
@@ -144,6 +179,7 @@ def _result(spec: MetricSpec, measure: Measure, values: dict[str, Any]) -> Metri
     values = dict(values)
     value, n = values.pop("value"), values.pop("n", None)
     successes = values.pop("successes", None)
+    note = values.pop("interval_note", None)
     low, high = values.pop("low", None), values.pop("high", None)
     extra = {name[len("extra:") :]: v for name, v in values.items()}
     if value is None:
@@ -168,6 +204,7 @@ def _result(spec: MetricSpec, measure: Measure, values: dict[str, Any]) -> Metri
         n=None if n is None else int(n),
         basis=measure.basis,
         extra=extra,
+        interval_note=None if interval else _interval_note(spec, measure, note),
     )
 
 

@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_WEIGHT",
+    "UNIT_DOMAINS",
     "Area",
+    "Domain",
     "Measure",
     "MetricSpec",
     "Need",
@@ -45,6 +47,25 @@ Unit = Literal[
     "per post", "per 1,000 engagements", "hour of day", "weekday", "score", "sentiment",
 ]  # fmt: skip
 Direction = Literal["higher", "lower", "neutral"]
+Domain = tuple[float | None, float | None]
+"""The values a quantity can take: (lowest, highest), ``None`` for an unbounded side."""
+
+UNIT_DOMAINS: Mapping[str, Domain] = {
+    "fraction": (0.0, 1.0),
+    "count": (0.0, None),
+    "people": (0.0, None),
+    "hours": (0.0, None),
+    "days": (0.0, None),
+    "posts per week": (0.0, None),
+    "per post": (0.0, None),
+    "currency": (0.0, None),
+    "per 1,000 engagements": (0.0, None),
+    "ratio": (0.0, None),
+    "hour of day": (0.0, 23.0),
+    "weekday": (0.0, 6.0),
+    "sentiment": (-1.0, 1.0),  # a VADER compound score
+}
+"""The domain each unit implies. A ``score`` has none: its metric declares one."""
 
 
 @dataclass(frozen=True)
@@ -60,8 +81,10 @@ class Measure:
     """The expressions a metric returns.
 
     ``value`` is the metric; ``n`` the sample size it rests on; ``successes`` with ``n`` turns
-    a fraction into a Wilson interval; ``interval`` gives explicit bounds instead; ``extra``
-    holds more named numbers shown beside the value (a percentile, a count of unanswered).
+    a fraction into a Wilson interval; ``interval`` gives explicit bounds instead (from a
+    method that keeps them inside the metric's domain, such as
+    :func:`rapport.query.common.mean_interval`); ``extra`` holds more named numbers shown
+    beside the value (a percentile, a count of unanswered).
     """
 
     value: ir.Scalar
@@ -71,6 +94,9 @@ class Measure:
     extra: Mapping[str, ir.Scalar | int | float | str | bool] = field(default_factory=dict)
     basis: str | None = None
     """Which data the value was computed from, when a metric can use more than one source."""
+    interval_note: ir.Scalar | str | None = None
+    """Why there is no interval, when there is none ("n = 2: too few posts for an
+    interval", "a count, not an estimate"); null where the interval exists."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +113,9 @@ class MetricSpec:
     compute: Callable[[Tables, Context], Measure]
     vanity: bool = False
     """A number that flatters (reach, likes, followers), shown beside relationship numbers."""
+    domain: Domain = (None, None)
+    """The values the metric can take, (lowest, highest) with ``None`` for an unbounded side:
+    its value and its interval always lie inside."""
 
 
 @dataclass(frozen=True)
@@ -171,8 +200,16 @@ def metric(
     why: str,
     needs: tuple[Need, ...] = (),
     vanity: bool = False,
+    domain: Domain | None = None,
 ) -> Callable[[Callable[[Tables, Context], Measure]], MetricSpec]:
-    """Register a metric function under a declared spec."""
+    """Register a metric function under a declared spec.
+
+    ``domain`` is the values the metric can take, (lowest, highest) with ``None`` for an
+    unbounded side; by default the one its unit implies (:data:`UNIT_DOMAINS`: a fraction
+    0 to 1, a count 0 and up …). Declare it where the metric differs (an engagement rate can
+    exceed 1), and always for a ``score``.
+    """
+    bounds = _domain(id, unit, domain)
 
     def register(compute: Callable[[Tables, Context], Measure]) -> MetricSpec:
         if id in _REGISTRY:
@@ -182,12 +219,25 @@ def metric(
                 f"metric {id!r}: unknown area {area!r}; declare it first with area(...)"
             )
         spec = MetricSpec(
-            id, area, title, unit, denominator, direction, description, why, needs, compute, vanity
-        )
+            id, area, title, unit, denominator, direction, description, why, needs, compute,
+            vanity, bounds,
+        )  # fmt: skip
         _REGISTRY[id] = spec
         return spec
 
     return register
+
+
+def _domain(id: str, unit: str, domain: Domain | None) -> Domain:
+    """The declared domain, else the unit's; checked to be an interval."""
+    if domain is None:
+        if unit not in UNIT_DOMAINS:
+            raise ValueError(f"metric {id!r}: unit {unit!r} implies no domain; declare domain=")
+        return UNIT_DOMAINS[unit]
+    low, high = domain
+    if low is not None and high is not None and not low < high:
+        raise ValueError(f"metric {id!r}: domain {domain!r} is empty; expected low < high")
+    return (None if low is None else float(low), None if high is None else float(high))
 
 
 def metrics() -> list[MetricSpec]:

@@ -68,6 +68,7 @@ __all__ = [
     "InfluenceMaximizer",
     "MalformedLine",
     "SeedChoice",
+    "SeedPerson",
     "SpreadEstimate",
     "choose_seeds",
     "random_nodes",
@@ -276,6 +277,18 @@ class CurvePoint:
 
 
 @dataclass(frozen=True)
+class SeedPerson:
+    """One seed as people see it: its node id, and the handle and link where known."""
+
+    id: Hashable
+    handle: str | None
+    link: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "handle": self.handle, "link": self.link}
+
+
+@dataclass(frozen=True)
 class SeedChoice:
     """The seeds chosen, their estimated spread and curve, and simple rules beside them."""
 
@@ -293,6 +306,13 @@ class SeedChoice:
     model: str
     handles: Mapping[Hashable, str] | None = field(default=None)
     """Display names of the seeds where known (people's handles)."""
+    links: Mapping[Hashable, str] | None = field(default=None)
+    """Links to the seeds where known (people's profile URLs)."""
+
+    def people(self) -> list[SeedPerson]:
+        """The seeds in the order chosen, each with its handle and link where known."""
+        handles, links = self.handles or {}, self.links or {}
+        return [SeedPerson(s, handles.get(s), links.get(s)) for s in self.seeds]
 
     def points(self) -> list[CurvePoint]:
         """The diminishing-returns curve: the spread of the first k seeds and what the k-th
@@ -311,6 +331,8 @@ class SeedChoice:
         }
         if self.handles is not None:
             result["handles"] = [self.handles.get(s) for s in self.seeds]
+        if self.handles is not None or self.links is not None:
+            result["people"] = [p.to_dict() for p in self.people()]
         for name, baseline in self.baselines.items():
             result[name] = baseline.to_dict(labels=self.handles)
         result.update(

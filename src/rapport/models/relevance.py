@@ -22,6 +22,7 @@ text's relevance is the cosine similarity between it and that description:
 
 from __future__ import annotations
 
+import ast
 import importlib
 import importlib.util
 import os
@@ -45,6 +46,7 @@ __all__ = [
     "RelevanceBackend",
     "RelevanceScores",
     "TextEncoder",
+    "dropped_words",
     "embedding_relevance",
     "relevance_scores",
     "stem",
@@ -124,15 +126,37 @@ def stem(word: str) -> str:
 
 
 @cache
-def _dropped_words() -> frozenset[str]:
-    """scikit-learn's English stop words plus :data:`FILLER_WORDS` (imported when first used)."""
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+def dropped_words() -> frozenset[str]:
+    """scikit-learn's English stop words (the Glasgow list) plus :data:`FILLER_WORDS`.
 
-    return frozenset(ENGLISH_STOP_WORDS) | FILLER_WORDS
+    The list is read from scikit-learn's ``_stop_words.py`` as data, without importing
+    scikit-learn: the package's import takes a second, which read commands (benchmark,
+    plan) would pay for a word list. Where the file can't be read, it is imported.
+    """
+    spec = importlib.util.find_spec("sklearn")
+    origin = Path(spec.origin).parent if spec and spec.origin else None
+    words: frozenset[str] | None = None
+    if origin is not None:
+        try:
+            tree = ast.parse((origin / "feature_extraction" / "_stop_words.py").read_text())
+            for node in tree.body:
+                if isinstance(node, ast.Assign) and any(
+                    isinstance(t, ast.Name) and t.id == "ENGLISH_STOP_WORDS" for t in node.targets
+                ):
+                    call = node.value
+                    if isinstance(call, ast.Call) and call.args:
+                        words = frozenset(ast.literal_eval(call.args[0]))
+        except (OSError, SyntaxError, ValueError):
+            words = None
+    if not words:
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+        words = frozenset(ENGLISH_STOP_WORDS)
+    return words | FILLER_WORDS
 
 
 def _tokens(text: str) -> list[str]:
-    dropped = _dropped_words()
+    dropped = dropped_words()
     words = (word.replace("’", "'") for word in _WORD.findall(text.lower()))
     return [stem(word) for word in words if word not in dropped]
 

@@ -11,6 +11,7 @@ import contextlib
 import datetime
 import decimal
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import ibis
@@ -18,19 +19,24 @@ import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
 from rapport.config import Config
+from rapport.errors import InvalidParameter
 from rapport.query.context import Context
 from rapport.query.tables import Tables
 
 __all__ = [
     "DEPTH_WEIGHTS",
     "ENGAGING_KINDS",
+    "MIN_INTERVAL_N",
     "Z_95",
+    "Estimate",
     "config",
     "data_end",
     "engaged_people_weeks",
     "engagement_rows",
     "facts",
     "latest_post_stats",
+    "local_time",
+    "mean_estimate",
     "mean_interval",
     "post_engagement",
     "ratio_interval",
@@ -38,6 +44,7 @@ __all__ = [
     "to_python",
     "week_number",
     "week_start",
+    "zone_of",
 ]
 
 Z_95 = 1.959963984540054
@@ -66,6 +73,46 @@ def seconds(moment: ir.TimestampValue, c: Context) -> ir.FloatingValue:
         result: ir.FloatingValue = _duckdb_epoch(moment)
         return result
     return moment.epoch_seconds().cast("float64")
+
+
+@ibis.udf.scalar.builtin(  # type: ignore[untyped-decorator]
+    name="timezone", signature=((dt.string, dt.Timestamp(timezone="UTC")), dt.timestamp)
+)
+def _duckdb_timezone(zone: str, moment: Any) -> Any:
+    """DuckDB's ``timezone(zone, ts)``: a TIMESTAMPTZ as wall-clock time in ``zone``."""
+
+
+@ibis.udf.scalar.builtin(  # type: ignore[untyped-decorator]
+    name="from_utc_timestamp", signature=((dt.Timestamp(timezone="UTC"), dt.string), dt.timestamp)
+)
+def _spark_from_utc(moment: Any, zone: str) -> Any:
+    """Spark's ``from_utc_timestamp(ts, zone)``: a UTC timestamp as wall-clock time."""
+
+
+def zone_of(c: Context) -> str:
+    """The zone people read times in (``Context.settings['zone']``, set by the session from
+    rapport.toml, an export or the machine; UTC when none is set)."""
+    return str(c.settings.get("zone") or "UTC")
+
+
+def local_time(moment: ir.TimestampValue, c: Context) -> ir.TimestampValue:
+    """A UTC timestamp as wall-clock time in the workspace's zone (:func:`zone_of`), for
+    hours of day and weekdays people recognise; the store stays in UTC."""
+    zone = zone_of(c)
+    if zone == "UTC":
+        return moment
+    backend = c.settings.get("backend")
+    if backend == "duckdb":
+        result: ir.TimestampValue = _duckdb_timezone(zone, moment)
+        return result
+    if backend == "pyspark":
+        found: ir.TimestampValue = _spark_from_utc(moment, zone)
+        return found
+    raise InvalidParameter(
+        "timezone",
+        zone,
+        f'"UTC" on the {backend} engine, which rapport can\'t convert to local time yet',
+    )
 
 
 def week_number(moment: ir.TimestampValue, c: Context) -> ir.IntegerValue:
@@ -220,14 +267,130 @@ def engaged_people_weeks(t: Tables, c: Context) -> ir.Table:
     return c.memo("engaged_people_weeks", build)
 
 
+MIN_INTERVAL_N = 3
+"""The fewest values a mean's interval rests on: with two, its spread is one difference."""
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A value with its 95 % interval, the sample size, and why there is no interval.
+
+    ``low`` and ``high`` are null where no interval can be given, and ``note`` then says why
+    (null where there is an interval). The fields are Ibis expressions: scalars for a metric,
+    or columns of an aggregated table (one interval per content kind, per hour …).
+    """
+
+    value: Any
+    low: Any
+    high: Any
+    n: Any
+    note: Any
+
+    @property
+    def interval(self) -> tuple[Any, Any]:
+        """(low, high), as a :class:`~rapport.metrics.spec.Measure` takes it."""
+        return self.low, self.high
+
+
+def _inside(x: Any, domain: tuple[float | None, float | None]) -> Any:
+    """Whether ``x`` lies strictly inside ``domain`` (an Ibis boolean)."""
+    low, high = domain
+    inside = ibis.literal(True)
+    if low is not None:
+        inside &= x > low
+    if high is not None:
+        inside &= x < high
+    return inside
+
+
+def _transformed(mean: Any, se: Any, domain: tuple[float | None, float | None]) -> tuple[Any, Any]:
+    """mean ± z·se on the scale where ``domain`` is the whole real line, mapped back.
+
+    Unbounded: the plain normal interval. Bounded below (or above): on the log scale of the
+    distance to the bound, so the interval can't reach it. Bounded on both sides: on the
+    logit scale of the position between the bounds. The standard error is carried over by
+    the delta method. No logarithm is taken (it would fail on a value out of range before a
+    guard drops it): the bounds are written with ``exp`` only.
+    """
+    low, high = domain
+    if low is None and high is None:
+        return mean - Z_95 * se, mean + Z_95 * se
+    if high is None:
+        gap = mean - low
+        spread = (Z_95 * se / gap).exp()
+        return low + gap / spread, low + gap * spread
+    if low is None:
+        gap = high - mean
+        spread = (Z_95 * se / gap).exp()
+        return high - gap * spread, high - gap / spread
+    width = high - low
+    p = (mean - low) / width
+    down = (-Z_95 * se / (width * p * (1 - p))).exp()  # e^(−h), h the half-width on logit
+    # expit(logit(p) − h) and expit(logit(p) + h), written so that e^h never overflows
+    return (
+        low + width * p * down / (p * down + 1 - p),
+        low + width * p / (p + (1 - p) * down),
+    )
+
+
+def mean_estimate(
+    mean: Any,
+    std: Any,
+    n: Any,
+    *,
+    domain: tuple[float | None, float | None],
+    of: str = "values",
+) -> Estimate:
+    """A mean with its 95 % interval inside ``domain``, from its standard deviation and n.
+
+    The interval is the normal one on a scale where the domain has no edge (see
+    :func:`_transformed`): a mean of non-negative values gets a log-scale interval that can't
+    go below 0, a mean of shares a logit-scale one inside 0 to 1. There is none, and the note
+    says why, with fewer than :data:`MIN_INTERVAL_N` values or when they do not vary.
+    ``of`` names the values in the note ("posts", "replies"). Works on scalars and on the
+    columns of an aggregated table.
+    """
+    mean = mean.cast("float64")
+    se = std / n.cast("float64").sqrt()
+    valid = (n >= MIN_INTERVAL_N) & (std > 0) & _inside(mean, domain)
+    low, high = _transformed(mean, se, domain)
+    count = n.cast("string")
+    note = ibis.cases(
+        (n < MIN_INTERVAL_N, "n = " + count + f": too few {of} for an interval (it takes "
+         f"at least {MIN_INTERVAL_N})"),
+        (std.isnull() | (std == 0), "all " + count + f" {of} have the same value: no spread "
+         "to build an interval on"),
+        (~_inside(mean, domain), "the mean lies on the edge of what it can be: no interval"),
+        else_=ibis.null("string"),
+    )  # fmt: skip
+    nothing = ibis.null("float64")
+    return Estimate(
+        value=mean,
+        low=ibis.ifelse(valid, low, nothing),
+        high=ibis.ifelse(valid, high, nothing),
+        n=n,
+        note=note,
+    )
+
+
 def mean_interval(
     values: ir.NumericColumn,
-) -> tuple[ir.FloatingScalar, tuple[ir.FloatingScalar, ir.FloatingScalar], ir.IntegerScalar]:
-    """The mean, its 95 % normal-approximation interval, and n."""
-    mean = values.mean()
-    n = values.count()
-    half = Z_95 * values.std() / n.cast("float64").sqrt()
-    return mean, (mean - half, mean + half), n
+    *,
+    domain: tuple[float | None, float | None],
+    of: str = "values",
+) -> Estimate:
+    """The mean of ``values`` (nulls left out) with its 95 % interval inside ``domain``.
+
+    See :func:`mean_estimate`: a log-scale interval for non-negative means, logit-scale for
+    means of shares, never crossing a bound of the domain.
+    """
+    return mean_estimate(
+        values.mean().as_scalar(),
+        values.std().as_scalar(),
+        values.count().as_scalar(),
+        domain=domain,
+        of=of,
+    )
 
 
 def ratio_interval(
@@ -237,13 +400,35 @@ def ratio_interval(
     mean_b: ir.FloatingScalar,
     var_b: ir.FloatingScalar,
     n_b: ir.IntegerScalar,
-) -> tuple[ir.FloatingScalar, tuple[ir.FloatingScalar, ir.FloatingScalar]]:
-    """mean_a / mean_b with a 95 % interval by the delta method on the log ratio."""
+    *,
+    of: tuple[str, str] = ("values", "others"),
+) -> Estimate:
+    """mean_a / mean_b with a 95 % interval by the delta method on the log ratio.
+
+    On the log scale, so never below 0. No interval (and the note says why) when a group
+    has fewer than 2 values, when the ratio is 0, or when neither group varies. ``of`` names
+    the two groups in the note; ``n`` is both groups together.
+    """
     ratio = mean_a / mean_b.nullif(0)
     rel_a = var_a / (n_a.cast("float64") * mean_a * mean_a).nullif(0)
     rel_b = var_b / (n_b.cast("float64") * mean_b * mean_b).nullif(0)
     spread = (Z_95 * (rel_a + rel_b).sqrt()).exp()
-    return ratio, (ratio / spread, ratio * spread)
+    valid = (n_a >= 2) & (n_b >= 2) & (ratio > 0) & (rel_a + rel_b > 0)
+    note = ibis.cases(
+        ((n_a < 2) | (n_b < 2), n_a.cast("string") + f" {of[0]} and " + n_b.cast("string")
+         + f" {of[1]}: too few for an interval (each group takes at least 2)"),
+        (ratio == 0, "the ratio is 0: no interval on the log scale, where a ratio is above 0"),
+        (rel_a + rel_b == 0, "neither group varies: no spread to build an interval on"),
+        else_=ibis.null("string"),
+    )  # fmt: skip
+    nothing = ibis.null("float64")
+    return Estimate(
+        value=ratio,
+        low=ibis.ifelse(valid, ratio / spread, nothing),
+        high=ibis.ifelse(valid, ratio * spread, nothing),
+        n=n_a + n_b,
+        note=note,
+    )
 
 
 def to_python(value: Any) -> Any:

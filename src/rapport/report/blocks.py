@@ -38,6 +38,9 @@ class Block:
     figures: Sequence[Figure] = ()
     notes: Sequence[str] = ()
     reason: str | None = None
+    methods: Sequence[str] = ()
+    """How the numbers were made (model and method names): shown in the report's
+    "How these numbers are made" appendix, not in the block."""
 
     @property
     def status(self) -> str:

@@ -11,16 +11,18 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 
 from rapport._version import __version__
+from rapport.analyses.coverage import COLUMNS, coverage, explain, gaps, short_reason
 from rapport.charts.figure import Figure, Link
+from rapport.charts.render import svg
 from rapport.config import Config
 from rapport.errors import UsageError
 from rapport.metrics.findings import Finding, findings
 from rapport.metrics.run import MetricResult, run_metrics
 from rapport.metrics.spec import Area, areas
-from rapport.report.assets import vega_bundle
 from rapport.report.blocks import Block, Part
 from rapport.report.formatting import format_interval, format_value
-from rapport.report.strategy import care_block, strategy_part
+from rapport.report.strategy import strategy
+from rapport.report.this_week import this_week
 from rapport.report.virality import virality_part
 
 if TYPE_CHECKING:
@@ -73,6 +75,7 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["value"] = format_value
     env.filters["interval"] = format_interval
+    env.filters["svg"] = svg
     env.tests["link"] = lambda cell: isinstance(cell, Link)
     return env
 
@@ -100,6 +103,10 @@ def _title(session: Session) -> str:
     return session.workspace.root.resolve().name if session.workspace else "rapport"
 
 
+TOP_FINDINGS = 8
+"""The findings the overview ranks; the others are shown in their areas."""
+
+
 def render_report(
     session: Session,
     *,
@@ -119,7 +126,6 @@ def render_report(
     since, until = session.since, session.until
     moment = (generated_at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     today = generated_at.astimezone(dt.UTC) if generated_at is not None else None
-    care = care_block(session, today=today)
     results = run_metrics(session)
     if progress:
         progress("charts")
@@ -127,8 +133,17 @@ def render_report(
     figures: dict[str, list[Figure]] = {
         a.id: a.figures(session) if a.figures else [] for a in every
     }
-    parts = [strategy_part(session, care=care), virality_part(session)]
+    shown = strategy(session, today=today)
+    parts = [shown.part, virality_part(session)]
     ranked = findings(results, config)
+    week = this_week(shown)
+    covered = coverage(session)
+    missing = gaps(results, covered)
+    explanations = {r.id: explain(r, covered) for r in results if not r.ok}
+    short_reasons = {r.id: short_reason(r) for r in results if not r.ok}
+    methods = [(b.title, list(b.methods)) for part in parts for b in part.blocks if b.methods]
+    count = sum(1 for group in figures.values() for f in group if f.spec is not None)
+    count += sum(part.charts for part in parts)
     if progress:
         progress("page")
     page = (
@@ -137,7 +152,8 @@ def render_report(
         .render(
             title=title if title is not None else _title(session),
             config=config,
-            generated_at=moment.strftime("%Y-%m-%d %H:%M UTC"),
+            generated_at=session.zone.local(moment).strftime("%Y-%m-%d %H:%M %Z"),
+            zone=session.zone.describe(),
             since=since.date().isoformat() if since else None,
             until=until.date().isoformat() if until else None,
             version=__version__,
@@ -146,15 +162,23 @@ def render_report(
             sections=section_order(config),
             area_results={a.id: [r for r in results if r.area == a.id] for a in every},
             figures=figures,
-            findings=ranked,
-            area_findings={a.id: [f for f in ranked if f.area == a.id] for a in every},
+            findings=ranked[:TOP_FINDINGS],
+            # a finding is printed once: those of the overview are not repeated in their area
+            area_findings={
+                a.id: [f for f in ranked[TOP_FINDINGS:] if f.area == a.id] for a in every
+            },
             parts=parts,
             store=dict(store_facts) if store_facts is not None else _store_facts(session),
-            vega_bundle=vega_bundle(),
+            week=week,
+            coverage=covered,
+            coverage_kinds=COLUMNS,
+            gaps=missing,
+            explanations=explanations,
+            short_reasons=short_reasons,
+            methods=methods,
+            charts=count,
         )
     )
-    count = sum(1 for group in figures.values() for f in group if f.spec is not None)
-    count += sum(part.charts for part in parts)
     return Rendered(page, results, ranked, count, parts)
 
 

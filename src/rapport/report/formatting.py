@@ -47,14 +47,20 @@ def format_value(result: MetricResult | None) -> str:
 
 
 def format_interval(result: MetricResult | None) -> str:
-    """The interval and sample size, e.g. '95 % CI 48–61 %, n = 212'."""
+    """The interval and sample size, e.g. '95 % CI 48% to 61%, n = 212'; where there is no
+    interval, the note saying why ('n = 2: too few posts for an interval …')."""
     if result is None or not result.ok:
         return ""
     parts = []
+    sample = None if result.n is None else f"n = {result.n:,}"
     if result.interval:
         low, high = result.interval
         label = "middle half of posts" if result.id == "engagement_rate" else "95 % CI"
         parts.append(f"{label} {_number(low, result.unit)} to {_number(high, result.unit)}")
-    if result.n is not None:
-        parts.append(f"n = {result.n:,}")
+    elif result.interval_note:
+        parts.append(result.interval_note)
+        if sample is not None and result.interval_note.startswith(f"n = {result.n}:"):
+            sample = None  # the note already gives it
+    if sample is not None:
+        parts.append(sample)
     return ", ".join(parts)

@@ -1,11 +1,14 @@
-"""The report's strategy part: the competitor benchmark, the plan, today's care list and the
-latest what-if (issue 6), each from the library function the CLI uses. The report never
+"""The report's strategy part: the benchmark (against the competitors, or without them against
+the own past and the targets), the plan, today's care list and the latest what-if, each from
+the library function the CLI uses. Without competitors the part still shows the comparison
+with the own past, the plan toward the targets and how to add competitors. The report never
 simulates: the what-if shown is the one ``rapport whatif`` stored."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -14,23 +17,38 @@ from rapport.charts import specs
 from rapport.charts.figure import Cell, Figure, Link
 from rapport.config import OBJECTIVES
 from rapport.errors import RapportError
+from rapport.report.benchmark import benchmark_block, past_block
 from rapport.report.blocks import Block, Part, count, guarded, number, pct, unavailable
 from rapport.store import Store
 from rapport.store.plans import latest_whatif
 from rapport.strategy.benchmark import (
-    AccountSummary,
+    ADD_COMPETITORS,
     Benchmark,
-    competitor_benchmark,
-    format_gap,
     format_value,
+    workspace_benchmark,
 )
-from rapport.strategy.care_list import care_list
-from rapport.strategy.plan import benchmark_history, latest_plans, make_plan
+from rapport.strategy.care_list import CareList, care_list
+from rapport.strategy.plan import (
+    benchmark_history,
+    conversions_by_kind,
+    latest_plans,
+    make_plan,
+    plan_reference,
+    start_words,
+)
 
 if TYPE_CHECKING:
     from rapport.session import Session
 
-__all__ = ["WHATIF_OUTCOMES", "care_block", "strategy_part"]
+__all__ = [
+    "WHATIF_OUTCOMES",
+    "ShownPlan",
+    "Strategy",
+    "care_block",
+    "shown_plan",
+    "strategy",
+    "strategy_part",
+]
 
 WINDOW_DAYS = 90
 PRINCIPLE = (
@@ -51,89 +69,6 @@ WHATIF_OUTCOMES = {
 _ACTIONS = {"answer": "Answer", "welcome": "Welcome", "re_engage": "Re-engage", "thank": "Thank"}
 
 
-# -- benchmark -------------------------------------------------------------------------------
-def _rounded(value: float | None) -> float | None:
-    """As the benchmark's JSON gives it (six decimals), so the page and --json agree."""
-    return None if value is None else round(value, 6)
-
-
-def _benchmark_block(bench: Benchmark) -> Block:
-    accounts = bench.accounts
-    several = len({a.platform for a in accounts}) > 1
-
-    def who(a: AccountSummary) -> str:
-        name = f"{a.handle} (you)" if a.role == "own" else a.handle
-        return f"{name}, {a.platform}" if several else name
-
-    rows: list[list[Cell]] = []
-    missing: dict[str, tuple[list[str], list[str]]] = {}  # reason -> (handles, areas)
-    for area in bench.areas:
-        unit = area.spec.unit
-        by_id = {v.account_id: v for v in area.values}
-        cells: list[Cell] = []
-        for account in accounts:
-            v = by_id.get(account.account_id)
-            if v is None:
-                cells.append("")
-            elif v.status == "ok":
-                cells.append(f"{format_value(unit, _rounded(v.value))} (#{v.rank})")
-            else:
-                cells.append("not computable")
-                handles, areas = missing.setdefault(str(v.reason), ([], []))
-                handles.extend(h for h in [v.handle] if h not in handles)
-                areas.extend(a for a in [area.spec.title] if a not in areas)
-        leader = area.leader
-        title = f"{area.spec.title} ({area.platform})" if several else area.spec.title
-        rows.append(
-            [
-                title,
-                *cells,
-                f"{leader.handle}: {format_value(unit, _rounded(leader.value))}"
-                if leader
-                else "nobody",
-                f"#{area.own_rank}" if area.own_rank else "not ranked",
-                format_gap(unit, _rounded(area.gap)),
-                "higher" if area.spec.direction == "higher" else "lower",
-                area.spec.denominator,
-                area.note or "",
-            ]
-        )
-    window = bench.window
-    start, end = (m.astimezone(dt.UTC).date().isoformat() for m in (window.start, window.end))
-    notes = [
-        f"Not computable for {', '.join(handles)} ({', '.join(areas)}): {why}"
-        for why, (handles, areas) in missing.items()
-    ]
-    return Block(
-        "benchmark",
-        "You and your closest competitors, area by area",
-        lines=[
-            f"Observation window: {start} to {end} ({number(round(window.days, 2), 0)} days): "
-            f"{window.rule}. Each value is followed by its rank (#1 leads); the gap is how far "
-            "you are behind the leader."
-        ],
-        figures=[
-            Figure(
-                "benchmark",
-                "The competitor benchmark",
-                None,
-                [
-                    "Area",
-                    *[who(a) for a in accounts],
-                    "Leader",
-                    "Your rank",
-                    "Gap",
-                    "Better",
-                    "Denominator",
-                    "Note",
-                ],
-                rows,
-            )
-        ],
-        notes=[*notes, *bench.notices],
-    )
-
-
 # -- plan ------------------------------------------------------------------------------------
 def _area_names(bench: Benchmark | None) -> dict[str, tuple[str, str]]:
     if bench is None:
@@ -145,27 +80,64 @@ def _area_names(bench: Benchmark | None) -> dict[str, tuple[str, str]]:
     }
 
 
-def _plan_block(s: Session, bench: Benchmark | None, bench_error: str | None) -> Block:
-    title = "The plan: number one in a few areas, one after another"
-    store = s.store
-    stored = latest_plans(store, n=1)
+@dataclass(frozen=True)
+class ShownPlan:
+    """The plan the report shows: the latest stored one, else one made for the report."""
+
+    plan: Mapping[str, Any]
+    names: Mapping[str, tuple[str, str]]
+    reference: dt.date
+    """The day its step start weeks count from (see :func:`plan_reference`)."""
+    source: str
+    stored: bool
+
+    def current_steps(self) -> list[Mapping[str, Any]]:
+        """The steps to work on now (starting this week), else the first one."""
+        steps: list[Mapping[str, Any]] = list(self.plan.get("steps", []))
+        now = [x for x in steps if int(x.get("start_week", 0) or 0) == 0]
+        return now or steps[:1]
+
+    def step_title(self, step: Mapping[str, Any]) -> str:
+        default = str(step.get("title") or str(step.get("metric", "")).replace("_", " "))
+        return self.names.get(str(step.get("area")), (default, ""))[0]
+
+
+def shown_plan(s: Session, bench: Benchmark | None) -> ShownPlan | None:
+    """The latest stored plan, else a plan made now from ``bench`` (not stored), else None."""
+    stored = latest_plans(s.store, n=1)
     if stored:
-        plan: Mapping[str, Any] = stored[0].plan
-        names = _area_names(stored[0].benchmark or bench)
-        source = (
+        return ShownPlan(
+            stored[0].plan,
+            _area_names(stored[0].benchmark or bench),
+            plan_reference(stored[0].created_at, stored[0].data_end),
             f"Plan {stored[0].plan_id}, stored on {stored[0].created_at:%Y-%m-%d}: "
-            "`rapport plan --progress` shows the movement since; `rapport plan` makes a new one."
+            "`rapport plan --progress` shows the movement since; `rapport plan` makes a new one.",
+            stored=True,
         )
-    elif bench is not None:
-        history = benchmark_history(store)
-        plan = make_plan(bench, s.config, history=history).to_dict()
-        names = _area_names(bench)
-        source = (
-            "Made for this report and not stored: run `rapport plan` to store it and follow "
-            "progress (`rapport plan --progress`)."
-        )
-    else:
-        return unavailable("plan", title, f"needs the competitor benchmark, which is {bench_error}")
+    if bench is None:
+        return None
+    history = benchmark_history(s.store)
+    made = make_plan(bench, s.config, history=history, conversions=conversions_by_kind(s))
+    return ShownPlan(
+        made.to_dict(),
+        _area_names(bench),
+        plan_reference(dt.datetime.now(dt.UTC), made.window.end),
+        "Made for this report and not stored: run `rapport plan` to store it and follow "
+        "progress (`rapport plan --progress`).",
+        stored=False,
+    )
+
+
+def _plan_block(shown: ShownPlan | None, bench_error: str | None) -> Block:
+    if shown is None:
+        return unavailable("plan", "The plan", f"needs the benchmark, which is {bench_error}")
+    plan, names, reference, source = shown.plan, shown.names, shown.reference, shown.source
+    own_past = plan.get("mode") == "own_past"
+    title = (
+        "The plan: your targets, one step after another"
+        if own_past
+        else "The plan: number one in a few areas, one after another"
+    )
 
     def name(area: str, metric: str) -> str:
         return names.get(area, (metric.replace("_", " "), ""))[0]
@@ -179,8 +151,9 @@ def _plan_block(s: Session, bench: Benchmark | None, bench_error: str | None) ->
             step["title"] if not names else name(step["area"], step["metric"]),
             step["action"],
             number(step["hours_per_week"]),
-            f"after about {number(step['weeks_to_first'], 0)} weeks",
-            "now" if step["start_week"] == 0 else f"week {step['start_week']}",
+            f"{step.get('reaches', 'number one')} after about "
+            f"{number(step['weeks_to_first'], 0)} weeks",
+            start_words(int(step["start_week"]), reference),
             step["reason"],
         ]
         for step in plan.get("steps", [])
@@ -199,6 +172,14 @@ def _plan_block(s: Session, bench: Benchmark | None, bench_error: str | None) ->
         ]
         for x in plan.get("already_leading", [])
     ]
+    kept: list[list[Cell]] = [
+        [
+            name(x["area"], x["metric"]),
+            format_value(unit_of(x["area"]), x["now"]),
+            f"{format_value(unit_of(x['area']), x['target'])} ({x['source']})",
+        ]
+        for x in plan.get("on_target", [])
+    ]
     budget = (
         f"Budget: {number(plan['weekly_hours'])} h a week (targets.weekly_hours); your present "
         f"activity takes about {number(plan['current_hours_per_week'])} h, which leaves "
@@ -215,11 +196,12 @@ def _plan_block(s: Session, bench: Benchmark | None, bench_error: str | None) ->
                 "Area",
                 "What to do",
                 "Extra hours a week",
-                "Number one",
-                "Start",
+                "Gets there",
+                "Starts",
                 "Why this area",
             ],
             steps,
+            order="in the order to do them",
         ),
         Figure(
             "plan-skipped",
@@ -227,6 +209,7 @@ def _plan_block(s: Session, bench: Benchmark | None, bench_error: str | None) ->
             None,
             ["Area", "Why not now", "Hours a week it would need"],
             skipped,
+            order="in the planner's order",
         ),
         Figure(
             "plan-leading",
@@ -234,6 +217,15 @@ def _plan_block(s: Session, bench: Benchmark | None, bench_error: str | None) ->
             None,
             ["Area", "You", "Runner-up"],
             leading,
+            order="in the order of your areas",
+        ),
+        Figure(
+            "plan-on-target",
+            "Areas already on target: keep them",
+            None,
+            ["Area", "You", "Target"],
+            kept,
+            order="in the order of your areas",
         ),
     ]
     if not steps:
@@ -248,8 +240,7 @@ def _plan_block(s: Session, bench: Benchmark | None, bench_error: str | None) ->
 
 
 # -- care list -------------------------------------------------------------------------------
-def _care_block(session: Session, today: dt.datetime | None) -> Block:
-    care = care_list(session, today=today)
+def _care_block(care: CareList) -> Block:
     items = care.items
     rows: list[list[Cell]] = [
         [
@@ -257,6 +248,7 @@ def _care_block(session: Session, today: dt.datetime | None) -> Block:
             _ACTIONS.get(i.action, i.action),
             i.handle or i.person or "",
             i.reason,
+            f"{care.local(i.at):%a %d %b %H:%M}",
             Link.to(i.link, "open") if i.link else "",
             number(i.minutes),
         ]
@@ -290,8 +282,9 @@ def _care_block(session: Session, today: dt.datetime | None) -> Block:
                 "care-list",
                 "Today's care list",
                 None,
-                ["ID", "Do", "Who", "Why", "Link", "Minutes"],
+                ["ID", "Do", "Who", "Why", f"When ({care.timezone})", "Link", "Minutes"],
                 rows,
+                order="most urgent first",
             )
         ]
         if rows
@@ -389,6 +382,7 @@ def _whatif_block(store: Store) -> Block:
                 rows,
                 newest_first=False,
                 stacked=True,
+                order="in the order the strategies are compared",
             )
         ],
         notes=["`rapport whatif` runs it again on fresh data."],
@@ -397,34 +391,64 @@ def _whatif_block(store: Store) -> Block:
 
 def care_block(session: Session, *, today: dt.datetime | None) -> Block:
     """Today's care list, or why not."""
-    return guarded("care-list", "Today's care list", lambda: _care_block(session, today))
+    return guarded(
+        "care-list", "Today's care list", lambda: _care_block(care_list(session, today=today))
+    )
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """The strategy part and what it was made from, for the report's "This week"."""
+
+    part: Part
+    plan: ShownPlan | None
+    care: CareList | None
 
 
 def strategy_part(s: Session, *, care: Block) -> Part:
     """The strategy section: each block on its own, with its reason when it fails; ``care``
-    is :func:`care_block`'s."""
+    is :func:`care_block`'s. Without competitors, the benchmark block compares the own
+    accounts with their past and the targets, and says how to add competitors."""
+    return _strategy(s, care).part
+
+
+def strategy(s: Session, *, today: dt.datetime | None = None) -> Strategy:
+    """The strategy section with the care list and the plan it shows (one story: the
+    report's "This week" is made from the same plan and care list)."""
+    care: CareList | None = None
+    try:
+        care = care_list(s, today=today)
+        block = _care_block(care)
+    except RapportError as error:
+        block = unavailable("care-list", "Today's care list", f"not computable: {error}")
+    found = _strategy(s, block)
+    return Strategy(found.part, found.plan, care)
+
+
+def _strategy(s: Session, care: Block) -> Strategy:
     bench: Benchmark | None = None
     bench_error: str | None = None
     try:
-        bench = competitor_benchmark(s, window_days=WINDOW_DAYS)
-        benchmark = _benchmark_block(bench)
+        bench = workspace_benchmark(s, window_days=WINDOW_DAYS)
+        benchmark = past_block(bench) if bench.mode == "own_past" else benchmark_block(bench)
     except RapportError as error:
         bench_error = f"not computable: {error}"
-        if "accounts.competitors" not in bench_error:
-            bench_error += (
-                "; the benchmark needs your closest competitors: name them in rapport.toml "
-                "([[accounts.competitors]] with platform and handle), then rapport pull "
-                "competitors or import their posts and counts"
-            )
-        benchmark = unavailable("benchmark", "You and your closest competitors", bench_error)
-    title = "The plan"
-    plan = guarded("plan", title, lambda: _plan_block(s, bench, bench_error))
+        benchmark = unavailable(
+            "benchmark", "You and your closest competitors", f"{bench_error}. {ADD_COMPETITORS}"
+        )
+    shown: ShownPlan | None = None
+    try:
+        shown = shown_plan(s, bench)
+        plan = _plan_block(shown, bench_error)
+    except RapportError as error:
+        plan = unavailable("plan", "The plan", f"not computable: {error}")
     whatif_title = "What if: strategies side by side"
     whatif = guarded("whatif", whatif_title, lambda: _whatif_block(s.store))
-    return Part(
+    part = Part(
         "strategy",
         "What to do next",
         PRINCIPLE,
         [benchmark, plan, care, whatif],
         lines=[] if s.config.goal.objective else [GOAL_MISSING],
     )
+    return Strategy(part, shown, None)

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from rapport.analyses.forecasts import forecast_posts
-from rapport.analyses.odds import account_odds
+from rapport.analyses.odds import account_odds, one_in
 from rapport.analyses.seeds import care_first
 from rapport.analyses.spike_audit import Measured, Measures, audit_spikes
 from rapport.charts import specs
-from rapport.charts.figure import Cell, Figure
+from rapport.charts.figure import Cell, Figure, Link
 from rapport.report.blocks import Block, Part, count, guarded, number, pct, unavailable
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ def chance(p: Any) -> str:
 def _one_in(p: Any) -> str:
     if not isinstance(p, int | float) or not math.isfinite(p) or p <= 0:
         return "never seen"
-    return f"1 in {1 / p:,.0f}"
+    return one_in(float(p))
 
 
 def _finite(value: float | None) -> float | None:
@@ -81,6 +81,8 @@ def _forecasts(s: Session) -> Block:
     rows: list[list[Cell]] = []
     points = []
     level = ""
+    methods: list[str] = []
+    models: dict[str, int] = {}
     for f in found:
         pid = f.id
         posted = known["created_at"].get(pid) if pid in known.index else None
@@ -96,12 +98,16 @@ def _forecasts(s: Session) -> Block:
         level = f"{f.interval_level:.0%}"
         predicted = _finite(f.predicted_final)
         if predicted is None:
-            forecast, span = "declined: supercritical, no finite forecast", ""
+            forecast, span = "none: still spreading faster than it fades", ""
         elif high is None:
             forecast, span = count(predicted), f"{count(low)} or more (no upper end)"
         else:
             forecast, span = count(predicted), f"{count(low)} to {count(high)}"
-        flags = (["near-critical: fragile"] if f.near_critical else []) + list(f.notes)
+        flags = ["close to spreading without end: fragile"] if f.near_critical else []
+        if f.notes:
+            flags.append("less sure: fewer reshares yet than the forecaster learnt from")
+            methods.extend(f"{pid}: {note}." for note in f.notes)
+        models[f.model] = models.get(f.model, 0) + 1
         rows.append(
             [
                 pid,
@@ -112,7 +118,6 @@ def _forecasts(s: Session) -> Block:
                 forecast,
                 span,
                 number(_finite(f.r), 2),
-                f.model,
                 "; ".join(flags),
             ]
         )
@@ -138,7 +143,6 @@ def _forecasts(s: Session) -> Block:
             "Forecast final",
             f"Interval ({level})",
             "Reshares per reshare (r)",
-            "Model",
             "Notes",
         ],
         rows,
@@ -146,6 +150,7 @@ def _forecasts(s: Session) -> Block:
         "uses only what happened up to the end of the data.",
         newest_first=False,
         stacked=True,
+        order="newest first",
     )
     return Block(
         "forecasts",
@@ -156,6 +161,18 @@ def _forecasts(s: Session) -> Block:
             "`rapport forecast post ID`."
         ],
         figures=[figure],
+        methods=[
+            "Models used: "
+            + ", ".join(
+                f"{name} for {count(n)} post{'' if n == 1 else 's'}"
+                for name, n in sorted(models.items())
+            )
+            + " (SEISMIC: a self-exciting point process read from the reshares' times and "
+            "the resharers' followers, Zhao et al. 2015; Hawkes: a fitted marked Hawkes "
+            "process; see docs/forecasting.md). A post whose reshares bring more than one "
+            "reshare each on average is supercritical and gets no finite forecast.",
+            *methods,
+        ],
     )
 
 
@@ -188,6 +205,7 @@ def _odds(s: Session) -> Block:
                 None,
                 ["Reshares", "Chance per post", "That is", "95 % interval", "Published average"],
                 rows,
+                order="fewest reshares first",
             ),
             Figure(
                 "odds-mixture",
@@ -195,10 +213,15 @@ def _odds(s: Session) -> Block:
                 None,
                 ["Reproduction number R", "Weight for this account", "Prior weight"],
                 weights,
-                note=f"Prior: {mixture.prior}",
+                order="smallest reproduction number first",
             ),
         ],
-        notes=[f"What this rests on: {odds.rests_on}"],
+        notes=[
+            f"It rests on {count(odds.posts)} of your posts; how it is made is under "
+            "“How these numbers are made”."
+        ],
+        methods=[f"What this rests on: {odds.rests_on}"]
+        + ([] if mixture.prior in odds.rests_on else [f"Prior: {mixture.prior}"]),
     )
 
 
@@ -278,6 +301,7 @@ def _spikes(s: Session) -> Block:
                 None,
                 ["Spike", "Seen in", "Size", "Posts", *_MEASURES.values()],
                 rows,
+                order="in date order, then all spikes together and ordinary days",
             )
         ],
         notes=notes,
@@ -294,15 +318,17 @@ def _people_known(s: Session) -> int:
 def _care_first(s: Session) -> Block:
     title = "Who to care for first"
     k = max(1, min(CARE_FIRST_K, _people_known(s)))
-    choice = care_first(s, k=k)
+    result = care_first(s, k=k)
+    choice = result.choice
+    if choice is None:
+        return unavailable("care-first", title, f"not computable: {result.reason}")
     seeds = choice.seeds
-    handles = [choice.handles.get(x) for x in seeds] if choice.handles else [None] * len(seeds)
     curve = choice.points()
-    rows: list[list[Cell]] = [
-        [str(point.k), str(handle) if handle else str(seed), count(point.spread),
-         count(point.gain)]
-        for seed, handle, point in zip(seeds, handles, curve, strict=True)
-    ]  # fmt: skip
+    rows: list[list[Cell]] = []
+    for person, point in zip(choice.people(), curve, strict=True):
+        who = person.handle or str(person.id)
+        shown: Cell = Link.to(person.link, who) if person.link else who
+        rows.append([str(point.k), shown, count(point.spread), count(point.gain)])
     baselines = [
         (name, choice.baselines[key].estimated_spread)
         for key, name in (("by_followers", "by follower count"), ("by_random", "at random"))
@@ -329,13 +355,15 @@ def _care_first(s: Session) -> Block:
                 ["#", "Who", "Reach of the first k", "Added by this person"],
                 rows,
                 newest_first=False,
+                order="in the order chosen",
             )
         ],
         notes=[
+            *result.notes,
             f"The report chooses at most {CARE_FIRST_K} people, to stay quick; "
             "`rapport seeds --k 50` chooses more.",
-            f"Method: {choice.method}.",
         ],
+        methods=[f"Method: {choice.method}."],
     )
 
 

@@ -32,6 +32,9 @@ __all__ = [
 ]
 
 
+_DEFAULT_DAYS = 365
+
+
 def _doc(doc: str, *, low: float | None = None, high: float | None = None) -> dict[str, Any]:
     """Field metadata: its documentation and its allowed range."""
     return {"doc": doc, "low": low, "high": high}
@@ -103,7 +106,7 @@ class WorldParams:
         "Seed of numpy's default_rng; the only source of randomness.", low=0, high=2**63 - 1))
     people: int = field(default=20_000, metadata=_doc(
         "People in the world (the whole population, not followers).", low=100, high=50_000_000))
-    days: int = field(default=365, metadata=_doc(
+    days: int = field(default=_DEFAULT_DAYS, metadata=_doc(
         "Length of the simulated window in days.", low=1, high=3650))
     start: dt.datetime = field(default=dt.datetime(2026, 1, 5, tzinfo=dt.UTC), metadata=_doc(
         "First instant of the window (UTC)."))
@@ -305,6 +308,30 @@ class WorldParams:
 
     def __post_init__(self) -> None:
         validate(self)
+
+    @classmethod
+    def ending(cls, end: dt.date, **values: Any) -> WorldParams:
+        """The world whose window closes as ``end`` begins (00:00 UTC), so that its last
+        simulated day is the day before, whatever ``days`` is: ``start`` is ``days`` days
+        before ``end``. The other fields are ``values`` (``start`` is not one of them).
+
+        The default ``start`` is a fixed date, for tests and research that must give the same
+        tables on any day; ``rapport demo`` ends its world yesterday with this instead.
+        """
+        if "start" in values:
+            raise InvalidWorldParameter("start", values["start"], "no start: the end sets it")
+        if isinstance(end, dt.datetime) or not isinstance(end, dt.date):
+            raise InvalidWorldParameter("end", end, "a date (datetime.date)")
+        days = values.get("days", _DEFAULT_DAYS)
+        _check_number("days", days, cls.__dataclass_fields__["days"].metadata, "int")
+        closes = dt.datetime(end.year, end.month, end.day, tzinfo=dt.UTC)
+        return cls(start=closes - dt.timedelta(days=days), **values)
+
+    @property
+    def end(self) -> dt.datetime:
+        """The first instant after the window: ``start`` plus ``days`` (the closing follower
+        and post counts are observed at this instant)."""
+        return self.start + dt.timedelta(days=self.days)
 
     @property
     def brand_posts_per_week(self) -> float:

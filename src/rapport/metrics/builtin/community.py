@@ -337,6 +337,7 @@ def report_figures(s: Session) -> list[Figure]:
                 ),
                 note="Love score: every engagement counts by its depth (a reply 3, a like 1), "
                 "halved for each 30 days of age. The full list: rapport metrics --table people.",
+                order="highest love score first",
             )
         )
     followers = s.frame(followers_weekly(s.tables, s.context))

@@ -33,6 +33,7 @@ AREA = area(
 
 
 _WEEK = 7 * 86400.0
+_MEASURED = "measured from the posts' times, not an estimate: no interval"
 _WHY = (
     "A few posts a day becomes a few a week, then the account is quietly inactive; "
     "consistency is what builds trust over time."
@@ -84,7 +85,12 @@ def posts(t: Tables, c: Context) -> Measure:
 def posts_per_week(t: Tables, c: Context) -> Measure:
     n = c.original_posts(t).count()
     weeks = _span_days(t, c) / 7.0
-    return Measure(value=n.as_scalar() / weeks, n=n, extra={"weeks": weeks})
+    return Measure(
+        value=n.as_scalar() / weeks,
+        n=n,
+        extra={"weeks": weeks},
+        interval_note="a count per week, not an estimate: no interval",
+    )
 
 
 @metric(
@@ -120,6 +126,7 @@ def longest_gap_days(t: Tables, c: Context) -> Measure:
         value=longest / 86400.0,
         n=posts.count(),
         extra={"gap_end_days": (gap_end - start) / 86400.0},
+        interval_note=_MEASURED,
     )
 
 
@@ -141,7 +148,10 @@ def days_since_last_post(t: Tables, c: Context) -> Measure:
     days = (seconds(data_end(t, c), c) - last) / 86400.0
     limit = config(c).targets.max_gap_days
     return Measure(
-        value=days, n=posts.count(), extra={"alert": days > limit, "alert_after_days": limit}
+        value=days,
+        n=posts.count(),
+        extra={"alert": days > limit, "alert_after_days": limit},
+        interval_note=_MEASURED,
     )
 
 
@@ -191,6 +201,7 @@ def posting_regularity(t: Tables, c: Context) -> Measure:
         value=gaps.gap.std() / gaps.gap.mean().nullif(0),
         n=gaps.count(),
         extra={"mean_gap_days": gaps.gap.mean()},
+        interval_note="describes the gaps there were, not an estimate: no interval",
     )
 
 

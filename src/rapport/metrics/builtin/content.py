@@ -9,13 +9,18 @@ import ibis.expr.types as ir
 
 from rapport.charts import specs
 from rapport.charts.figure import NOT_RATED, Figure, empty, integer, percent
-from rapport.metrics.builtin.engagement import engagement_denominator, has_engagement_data
+from rapport.metrics.builtin.engagement import (
+    RATE_DOMAIN,
+    engagement_denominator,
+    has_engagement_data,
+    interval_text,
+)
 from rapport.metrics.needs import OWN_ORIGINAL_POSTS, has_rows
 from rapport.metrics.spec import Measure, Need, area, metric
 from rapport.metrics.tables import table
 from rapport.query.common import (
-    Z_95,
     data_end,
+    mean_estimate,
     mean_interval,
     post_engagement,
     seconds,
@@ -43,7 +48,9 @@ EVERGREEN_AFTER_DAYS = 7
 
 
 def kind_performance(t: Tables, c: Context) -> ir.Table:
-    """Per content kind: posts, mean engagement rate with its 95 % interval, median."""
+    """Per content kind: posts, mean engagement rate with its 95 % interval (on the log
+    scale: never below 0; null, with ``interval_note`` saying why, where there is none),
+    median."""
     return c.memo("kind_performance", lambda: _kind_performance(t, c))
 
 
@@ -60,15 +67,18 @@ def _kind_performance(t: Tables, c: Context) -> ir.Table:
         median_rate=rated.rate.median(),
         std=rated.rate.std(),
     )
-    half = Z_95 * grouped.std / grouped.posts.cast("float64").sqrt()
+    mean = mean_estimate(
+        grouped.mean_rate, grouped.std, grouped.posts, domain=RATE_DOMAIN, of="posts"
+    )
     return grouped.select(
         "kind",
         "posts",
         "mean_rate",
         "median_rate",
-        low=grouped.mean_rate - half,
-        high=grouped.mean_rate + half,
+        low=mean.low,
+        high=mean.high,
         small_sample=grouped.posts < SMALL_SAMPLE,
+        interval_note=mean.note,
     ).order_by(ibis.desc("mean_rate"))
 
 
@@ -88,7 +98,8 @@ _RATED = Need(
     needs=(OWN_ORIGINAL_POSTS, _RATED),
     description="The content kind with the highest mean engagement rate (among kinds with at "
     "least 5 posts), as a multiple of the overall mean; the kind, its sample size and a "
-    "small-sample warning are shown beside it, and the interval comes from the kind's own.",
+    "small-sample warning are shown beside it, and the interval comes from the kind's own "
+    "(on the log scale, so never below 0).",
     why="Find what your audience responds to, and do more of it.",
 )
 def top_content_kind(t: Tables, c: Context) -> Measure:
@@ -105,6 +116,7 @@ def top_content_kind(t: Tables, c: Context) -> Measure:
             best.low.max().as_scalar() / overall.nullif(0),
             best.high.max().as_scalar() / overall.nullif(0),
         ),
+        interval_note=best.interval_note.max(),
         extra={
             "kind": best.kind.max(),
             "small_sample": best.small_sample.max(),
@@ -185,6 +197,7 @@ def content_half_life(t: Tables, c: Context) -> Measure:
         value=timing.hours_to_half.median(),
         n=timing.count(),
         extra={"hours_to_90_percent": timing.hours_to_90.median()},
+        interval_note="a median with no interval; the median time to 90 % shows the spread",
     )
 
 
@@ -198,7 +211,8 @@ def content_half_life(t: Tables, c: Context) -> Measure:
     direction="higher",
     needs=(_TIMED,),
     description=f"Mean share of a post's engagement that arrives more than "
-    f"{EVERGREEN_AFTER_DAYS} days after it was posted, with a 95 % interval.",
+    f"{EVERGREEN_AFTER_DAYS} days after it was posted, with a 95 % interval on the logit "
+    "scale (it stays within 0 to 1).",
     why="A resource people come back to is worth more than a post forgotten by tomorrow.",
 )
 def evergreen_score(t: Tables, c: Context) -> Measure:
@@ -207,14 +221,15 @@ def evergreen_score(t: Tables, c: Context) -> Measure:
     old = timing.join(posts, timing.post_id == posts.p_id).filter(
         lambda r: r.p_at <= data_end(t, c) - ibis.interval(days=2 * EVERGREEN_AFTER_DAYS)
     )
-    mean, interval, n = mean_interval(old.evergreen)
-    return Measure(value=mean, n=n, interval=interval)
+    mean = mean_interval(old.evergreen, domain=(0.0, 1.0), of="posts")
+    return Measure(value=mean.value, n=mean.n, interval=mean.interval, interval_note=mean.note)
 
 
 @table(
     "content_kinds",
     "Performance by kind of post",
-    "Mean engagement rate per content kind with 95 % intervals; kinds with few posts are flagged.",
+    "Mean engagement rate per content kind with 95 % intervals (log scale, never below 0; "
+    "interval_note says why a kind has none); kinds with few posts are flagged.",
 )
 def content_kinds_table(t: Tables, c: Context) -> ir.Table:
     return kind_performance(t, c)
@@ -254,13 +269,15 @@ def report_figures(s: Session) -> list[Figure]:
                     k,
                     integer(n),
                     percent(m),
-                    f"{percent(lo)} to {percent(hi)}",
+                    interval_text(lo, hi, note, percent),
                     "few posts" if small else "",
                 ]
-                for k, n, m, lo, hi, small in kinds[
-                    ["kind", "n", "mean", "low", "high", "small_sample"]
+                for k, n, m, lo, hi, small, note in kinds[
+                    ["kind", "n", "mean", "low", "high", "small_sample", "interval_note"]
                 ].itertuples(index=False)
             ],
             note="Kinds come from the source where it says, else from rapport's classifier.",
+            order="highest mean engagement rate first",
+            newest_first=False,
         )
     ]

@@ -85,6 +85,7 @@ def conversions_from_social(t: Tables, c: Context) -> Measure:
     denominator="conversions with a value, in one currency",
     direction="higher",
     needs=(CONVERSIONS,),
+    domain=(None, None),  # the canonical format allows negative values (refunds)
     description="Total value of conversions that carry one; not computed when currencies are "
     "mixed.",
     why=_WHY,
@@ -121,16 +122,18 @@ def attributed_by_post(t: Tables, c: Context) -> ir.Table:
     denominator="original posts by your own accounts",
     direction="higher",
     needs=(CONVERSIONS, OWN_ORIGINAL_POSTS),
-    description="Conversions attributed to posts, per original post, with a 95 % interval.",
+    description="Conversions attributed to posts, per original post, with a 95 % interval on "
+    "the log scale (it can't go below 0).",
     why=_WHY,
 )
 def conversions_per_post(t: Tables, c: Context) -> Measure:
     table = attributed_by_post(t, c)
-    mean, interval, n = mean_interval(table.conversions.cast("float64"))
+    mean = mean_interval(table.conversions.cast("float64"), domain=(0.0, None), of="posts")
     return Measure(
-        value=mean,
-        n=n,
-        interval=interval,
+        value=mean.value,
+        n=mean.n,
+        interval=mean.interval,
+        interval_note=mean.note,
         extra={"posts_with_a_conversion": table.count(where=table.conversions > 0)},
     )
 
@@ -154,6 +157,7 @@ def conversions_per_1000_engagements(t: Tables, c: Context) -> Measure:
         value=table.conversions.sum() * 1000.0 / engagements.nullif(0),
         n=engagements,
         extra={"conversions": table.conversions.sum()},
+        interval_note="a ratio of two totals, not an estimate: no interval",
     )
 
 
@@ -209,5 +213,7 @@ def report_figures(s: Session) -> list[Figure]:
                 {"likes": integer, "reach": integer, "conversions": integer, "value": decimal},
             ),
             note="The table lists the 15 posts that brought the most conversions.",
+            order="most conversions first",
+            newest_first=False,
         )
     ]

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import ibis
 import ibis.expr.types as ir
+import pandas as pd
 
 from rapport.charts import specs
 from rapport.charts.figure import NOT_RATED, Figure, empty, integer, percent, rows
 from rapport.metrics.needs import FOLLOWER_HISTORY, OWN_ORIGINAL_POSTS
-from rapport.metrics.spec import Measure, Need, area, metric
+from rapport.metrics.spec import Domain, Measure, Need, area, metric
 from rapport.metrics.tables import table
 from rapport.query.common import (
     facts,
@@ -34,6 +36,18 @@ AREA = area(
     position=10,
     figures=lambda s: report_figures(s),
 )
+
+
+RATE_DOMAIN: Domain = (0.0, None)
+"""What an engagement rate can be: 0 and up. It is not a share: people who do not follow
+the account engage too, and one person can like and reply, so it can pass 1."""
+
+
+def interval_text(low: Any, high: Any, note: Any, cell: Callable[[Any], str]) -> str:
+    """A figure's interval cell: 'low to high', or the note saying why there is none."""
+    if low is None or high is None or pd.isna(low) or pd.isna(high):
+        return "" if note is None or pd.isna(note) else str(note)
+    return f"{cell(low)} to {cell(high)}"
 
 
 _VANITY_WHY = (
@@ -159,6 +173,7 @@ _ENGAGEMENT = Need(
     "time (the result names which)",
     direction="higher",
     needs=(OWN_ORIGINAL_POSTS, _ENGAGEMENT),
+    domain=RATE_DOMAIN,
     description="Median over original posts of (likes + reposts + replies + quotes) divided "
     "by the post's denominator; the interval is the 25th to 75th percentile across posts.",
     why="Engagement per person who saw the post says whether content resonates, whatever "
@@ -186,16 +201,18 @@ def _per_post(column: str, title: str, what: str) -> None:
         denominator="original posts by your own accounts with a known count",
         direction="higher",
         needs=(OWN_ORIGINAL_POSTS, _STATS_LIKES),
-        description=f"Mean number of {what} an original post received, with a 95 % interval.",
+        description=f"Mean number of {what} an original post received, with a 95 % interval "
+        "on the log scale (it can't go below 0).",
         why="How much each post draws, whatever the audience size.",
     )
     def per_post(t: Tables, c: Context) -> Measure:
         table, basis = post_engagement(t, c)
-        mean, interval, n = mean_interval(table[column].cast("float64"))
+        mean = mean_interval(table[column].cast("float64"), domain=(0.0, None), of="posts")
         return Measure(
-            value=mean,
-            n=n,
-            interval=interval,
+            value=mean.value,
+            n=mean.n,
+            interval=mean.interval,
+            interval_note=mean.note,
             basis=basis,
             extra={"median": table[column].median()},
         )

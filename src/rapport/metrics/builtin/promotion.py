@@ -9,13 +9,18 @@ import ibis.expr.types as ir
 
 from rapport.charts import specs
 from rapport.charts.figure import NOT_RATED, Figure, empty, integer, percent
-from rapport.metrics.builtin.content import kind_performance
-from rapport.metrics.builtin.engagement import engagement_denominator, has_engagement_data
+from rapport.metrics.builtin.engagement import (
+    RATE_DOMAIN,
+    engagement_denominator,
+    has_engagement_data,
+    interval_text,
+)
 from rapport.metrics.needs import OWN_ORIGINAL_POSTS, has_rows
 from rapport.metrics.spec import Measure, Need, area, metric
 from rapport.query.common import (
     classified_posts,
     data_end,
+    mean_estimate,
     post_engagement,
     ratio_interval,
 )
@@ -102,24 +107,27 @@ def _rates(t: Tables, c: Context) -> ir.Table:
         ),
     ),
     description="Mean engagement rate of promotional posts divided by that of other posts "
-    "(below 1: promotions engage less), with a 95 % interval (delta method).",
+    "(below 1: promotions engage less), with a 95 % interval (delta method on the log "
+    "ratio, so never below 0).",
     why=_WHY,
 )
 def promo_engagement_ratio(t: Tables, c: Context) -> Measure:
     rates = _rates(t, c)
     promo, other = rates.filter(rates.promo), rates.filter(~rates.promo)
-    ratio, interval = ratio_interval(
+    ratio = ratio_interval(
         promo.rate.mean().as_scalar(),
         promo.rate.var().as_scalar(),
         promo.count().as_scalar(),
         other.rate.mean().as_scalar(),
         other.rate.var().as_scalar(),
         other.count().as_scalar(),
+        of=("promotional posts", "other posts"),
     )
     return Measure(
-        value=ratio,
+        value=ratio.value,
         n=rates.count(),
-        interval=interval,
+        interval=ratio.interval,
+        interval_note=ratio.note,
         extra={
             "promo_posts": promo.count(),
             "other_posts": other.count(),
@@ -196,25 +204,27 @@ def _unfollows_after_posts(t: Tables, c: Context) -> ir.Table:
     needs=(OWN_ORIGINAL_POSTS, _BOTH_KINDS, _UNFOLLOWS),
     description=f"Mean unfollows in the {UNFOLLOW_WINDOW_HOURS} hours after a promotional post "
     "divided by the mean after other posts (above 1: promotions cost followers), with a 95 % "
-    "interval (delta method).",
+    "interval (delta method on the log ratio, so never below 0).",
     why=_WHY,
 )
 def unfollows_after_promo_ratio(t: Tables, c: Context) -> Measure:
     per_post = unfollows_after_posts(t, c)
     promo, other = per_post.filter(per_post.promo), per_post.filter(~per_post.promo)
     counts = [promo.unfollows.cast("float64"), other.unfollows.cast("float64")]
-    ratio, interval = ratio_interval(
+    ratio = ratio_interval(
         counts[0].mean().as_scalar(),
         counts[0].var().as_scalar(),
         promo.count().as_scalar(),
         counts[1].mean().as_scalar(),
         counts[1].var().as_scalar(),
         other.count().as_scalar(),
+        of=("promotional posts", "other posts"),
     )
     return Measure(
-        value=ratio,
+        value=ratio.value,
         n=per_post.count(),
-        interval=interval,
+        interval=ratio.interval,
+        interval_note=ratio.note,
         extra={
             "promo_mean_unfollows": counts[0].mean(),
             "other_mean_unfollows": counts[1].mean(),
@@ -225,28 +235,37 @@ def unfollows_after_promo_ratio(t: Tables, c: Context) -> Measure:
 
 
 # -- the report's figures --------------------------------------------
+def promo_comparison(t: Tables, c: Context) -> ir.Table:
+    """Promotions against other posts (kind known, rate known): posts, mean engagement rate
+    and its 95 % interval, by the same method as the content kinds (log scale, never below
+    0; null, with ``interval_note`` saying why, where there is none)."""
+    table, _ = post_engagement(t, c)
+    column, _words = engagement_denominator(c)
+    rated = table.select(
+        group=ibis.cases(
+            (table.kind == "promo", "promotions"),
+            (table.kind.notnull(), "other posts"),
+            else_=ibis.null("string"),
+        ),
+        rate=table.engagements / table[column].cast("float64").nullif(0),
+    ).filter(lambda r: r.rate.notnull() & r.group.notnull())
+    grouped = rated.group_by("group").aggregate(
+        n=rated.count(), mean_rate=rated.rate.mean(), std=rated.rate.std()
+    )
+    mean = mean_estimate(grouped.mean_rate, grouped.std, grouped.n, domain=RATE_DOMAIN, of="posts")
+    return grouped.select(
+        "group", "n", "mean_rate", low=mean.low, high=mean.high, interval_note=mean.note
+    ).order_by("group")
+
+
 def report_figures(s: Session) -> list[Figure]:
     if not has_engagement_data(s.context):
         return [empty("promo", "Promotions against other posts", NOT_RATED)]
-    kinds = s.frame(kind_performance(s.tables, s.context))
-    if kinds.empty:
+    _column, words = engagement_denominator(s.context)
+    grouped = s.frame(promo_comparison(s.tables, s.context))
+    if grouped.empty:
         return [empty("promo", "Promotions against other posts", NOT_RATED)]
-    table, _ = post_engagement(s.tables, s.context)
-    column, words = engagement_denominator(s.context)
-    rates = s.frame(
-        table.select(
-            kind=table.kind, rate=table.engagements / table[column].cast("float64").nullif(0)
-        )
-    )
-    rates = rates.dropna(subset=["rate", "kind"])
-    if rates.empty:
-        return [empty("promo", "Promotions against other posts", NOT_RATED)]
-    rates["group"] = rates["kind"].map(lambda k: "promotions" if k == "promo" else "other posts")
-    grouped = rates.groupby("group")["rate"].agg(["mean", "std", "count"]).reset_index()
-    half = 1.96 * grouped["std"].fillna(0) / grouped["count"].pow(0.5)
-    grouped = grouped.assign(
-        low=grouped["mean"] - half, high=grouped["mean"] + half, n=grouped["count"]
-    )
+    grouped = grouped.rename(columns={"mean_rate": "mean"})
     return [
         Figure(
             "promo",
@@ -259,10 +278,12 @@ def report_figures(s: Session) -> list[Figure]:
             ),
             ["Posts", "Mean rate", "95 % interval", "n"],
             [
-                [g, percent(m), f"{percent(lo)} to {percent(hi)}", integer(n)]
-                for g, m, lo, hi, n in grouped[["group", "mean", "low", "high", "n"]].itertuples(
-                    index=False
-                )
+                [g, percent(m), interval_text(lo, hi, note, percent), integer(n)]
+                for g, m, lo, hi, note, n in grouped[
+                    ["group", "mean", "low", "high", "interval_note", "n"]
+                ].itertuples(index=False)
             ],
+            order="other posts first",
+            newest_first=False,
         )
     ]

@@ -107,6 +107,7 @@ def time_to_first_reply(t: Tables, c: Context) -> Measure:
         value=hours.median(),
         n=hours.count(),
         extra={"p90_hours": hours.quantile(0.9), "unanswered": table.count(where=~table.answered)},
+        interval_note="a median with no interval; the 90th percentile shows the spread",
     )
 
 
@@ -199,20 +200,22 @@ _QUESTION_POSTS = has_rows(
     unit="per post",
     denominator="your own question posts",
     direction="higher",
-    needs=(_QUESTION_POSTS,),
+    needs=(_QUESTION_POSTS, REPLIES_TO_ACCOUNT),  # without replies, 0 answers would be a fake
     description="Mean replies and quotes each of your question posts received, with a 95 % "
-    "interval, and the share of your questions that got at least one answer.",
+    "interval on the log scale (it can't go below 0), and the share of your questions that "
+    "got at least one answer.",
     why="Ask and answer: questions invite your people into a conversation.",
 )
 def answers_per_question(t: Tables, c: Context) -> Measure:
     table = question_posts(t, c)
-    mean, interval, n = mean_interval(table.answers.cast("float64"))
+    mean = mean_interval(table.answers.cast("float64"), domain=(0.0, None), of="question posts")
     answered = table.count(where=table.answers > 0)
     return Measure(
-        value=mean,
-        n=n,
-        interval=interval,
-        extra={"answered_share": answered.as_scalar() / n.as_scalar().nullif(0)},
+        value=mean.value,
+        n=mean.n,
+        interval=mean.interval,
+        interval_note=mean.note,
+        extra={"answered_share": answered.as_scalar() / mean.n.nullif(0)},
     )
 
 
@@ -267,7 +270,7 @@ _OUTCOMES = has_rows(
     needs=(_OUTCOMES,),
     description=f"How many times as often people came back within {RETURN_WINDOW_DAYS} days "
     "when their first reply was answered, compared with when it was not, with a 95 % interval "
-    "(delta method on the ratio of two proportions).",
+    "(delta method on the log of the ratio of two proportions, so never below 0).",
     why=_WHY,
 )
 def answered_return_ratio(t: Tables, c: Context) -> Measure:
@@ -276,18 +279,20 @@ def answered_return_ratio(t: Tables, c: Context) -> Measure:
     answered, ignored = outcomes.filter(outcomes.answered), outcomes.filter(~outcomes.answered)
     a_back = answered.came_back.cast("float64")
     i_back = ignored.came_back.cast("float64")
-    ratio, interval = ratio_interval(
+    ratio = ratio_interval(
         a_back.mean().as_scalar(),
         (a_back.mean() * (1 - a_back.mean())).as_scalar(),
         answered.count().as_scalar(),
         i_back.mean().as_scalar(),
         (i_back.mean() * (1 - i_back.mean())).as_scalar(),
         ignored.count().as_scalar(),
+        of=("people answered", "people not answered"),
     )
     return Measure(
-        value=ratio,
+        value=ratio.value,
         n=outcomes.count(),
-        interval=interval,
+        interval=ratio.interval,
+        interval_note=ratio.note,
         extra={
             "answered_return_rate": a_back.mean(),
             "answered_people": answered.count(),
@@ -377,6 +382,7 @@ def report_figures(s: Session) -> list[Figure]:
                     {"is_question": lambda v: "?" if v else ""},
                 ),
                 note="The full list: rapport metrics --table unanswered.",
+                order="oldest first",
             )
         )
     return figures

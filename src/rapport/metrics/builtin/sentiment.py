@@ -67,13 +67,14 @@ _SCORED = has_rows(
     direction="higher",
     needs=(_SCORED,),
     description="Mean VADER compound score (−1 very negative to +1 very positive, with "
-    "rapport's fixes for emoji and slang) of what people wrote to you, with a 95 % interval.",
+    "rapport's fixes for emoji and slang) of what people wrote to you, with a 95 % interval "
+    "on the logit scale of −1 to +1 (it stays within them).",
     why=_WHY,
 )
 def reply_sentiment(t: Tables, c: Context) -> Measure:
     rows = scored_replies(t, c)
-    mean, interval, n = mean_interval(rows.sentiment)
-    return Measure(value=mean, n=n, interval=interval)
+    mean = mean_interval(rows.sentiment, domain=(-1.0, 1.0), of="replies")
+    return Measure(value=mean.value, n=mean.n, interval=mean.interval, interval_note=mean.note)
 
 
 def _label_share(label: str, direction: str) -> None:

@@ -9,11 +9,16 @@ import ibis.expr.types as ir
 
 from rapport.charts import specs
 from rapport.charts.figure import NOT_RATED, Figure, empty, integer, percent
-from rapport.metrics.builtin.engagement import engagement_denominator, has_engagement_data
+from rapport.metrics.builtin.engagement import (
+    RATE_DOMAIN,
+    engagement_denominator,
+    has_engagement_data,
+    interval_text,
+)
 from rapport.metrics.needs import OWN_ORIGINAL_POSTS
 from rapport.metrics.spec import Measure, Need, area, metric
 from rapport.metrics.tables import table
-from rapport.query.common import Z_95, post_engagement
+from rapport.query.common import local_time, mean_estimate, post_engagement, zone_of
 from rapport.query.context import Context
 from rapport.query.tables import Tables
 
@@ -36,10 +41,12 @@ _WHY = "Post when your people are there to see it; but only trust a difference t
 
 
 def performance_by(t: Tables, c: Context, *, slot: str) -> ir.Table:
-    """Mean engagement rate per hour of day or weekday (UTC), with 95 % intervals."""
+    """Mean engagement rate per hour of day or weekday (in the workspace's time zone), with
+    95 % intervals (on the log scale: never below 0; null, with ``interval_note`` saying why,
+    where there is none)."""
     table, _ = post_engagement(t, c)
     column, _ = engagement_denominator(c)
-    moment = table.created_at
+    moment = local_time(table.created_at, c)
     key = moment.hour() if slot == "hour" else moment.day_of_week.index()
     rated = table.select(
         slot=key, rate=table.engagements / table[column].cast("float64").nullif(0)
@@ -47,13 +54,16 @@ def performance_by(t: Tables, c: Context, *, slot: str) -> ir.Table:
     grouped = rated.group_by("slot").aggregate(
         posts=rated.count(), mean_rate=rated.rate.mean(), std=rated.rate.std()
     )
-    half = Z_95 * grouped.std / grouped.posts.cast("float64").sqrt()
+    mean = mean_estimate(
+        grouped.mean_rate, grouped.std, grouped.posts, domain=RATE_DOMAIN, of="posts"
+    )
     return grouped.select(
         "slot",
         "posts",
         "mean_rate",
-        low=grouped.mean_rate - half,
-        high=grouped.mean_rate + half,
+        low=mean.low,
+        high=mean.high,
+        interval_note=mean.note,
     ).order_by("slot")
 
 
@@ -69,14 +79,14 @@ def _best(slot: str, unit: str, title: str) -> None:
         area="timing",
         title=title,
         unit=unit,  # type: ignore[arg-type]
-        denominator=f"original posts, grouped by {slot} (UTC); slots with at least "
+        denominator=f"original posts, grouped by {slot} in your time zone; slots with at least "
         f"{MIN_POSTS_PER_SLOT} posts",
         direction="neutral",
         needs=(OWN_ORIGINAL_POSTS, _RATED),
         description=f"The {slot} whose posts drew the highest mean engagement rate (hours 0–23, "
-        "weekdays 0 = Monday, in UTC), with that slot's mean rate and its 95 % interval, the "
-        "overall mean, and whether the interval clears it (if not, the data does not show a "
-        "best time).",
+        "weekdays 0 = Monday, in the workspace's time zone), with that slot's mean rate and "
+        "its 95 % interval, the overall mean, and whether the interval clears it (if not, the "
+        "data does not show a best time).",
         why=_WHY,
     )
     def best(t: Tables, c: Context) -> Measure:
@@ -97,6 +107,7 @@ def _best(slot: str, unit: str, title: str) -> None:
                 "clearly_better": top.low.max().as_scalar() > overall.as_scalar(),
                 "slots_compared": eligible.count(),
             },
+            interval_note="a time slot, not an estimate: no interval (its mean rate has one)",
         )
 
 
@@ -106,8 +117,9 @@ _best("weekday", "weekday", "Best weekday to post")
 
 @table(
     "timing_hours",
-    "Engagement by hour of posting (UTC)",
-    "Mean engagement rate of posts by the hour they went out, with 95 % intervals.",
+    "Engagement by hour of posting (in the workspace's time zone)",
+    "Mean engagement rate of posts by the hour they went out, with 95 % intervals (log scale, "
+    "never below 0; interval_note says why an hour has none).",
 )
 def timing_hours_table(t: Tables, c: Context) -> ir.Table:
     table = performance_by(t, c, slot="hour")
@@ -116,8 +128,9 @@ def timing_hours_table(t: Tables, c: Context) -> ir.Table:
 
 @table(
     "timing_weekdays",
-    "Engagement by weekday of posting (UTC)",
-    "Mean engagement rate of posts by weekday, with 95 % intervals.",
+    "Engagement by weekday of posting (in the workspace's time zone)",
+    "Mean engagement rate of posts by weekday, with 95 % intervals (log scale, never below 0; "
+    "interval_note says why a weekday has none).",
 )
 def timing_weekdays_table(t: Tables, c: Context) -> ir.Table:
     table = performance_by(t, c, slot="weekday")
@@ -130,7 +143,8 @@ def report_figures(s: Session) -> list[Figure]:
     if not has_engagement_data(s.context):
         return [empty("hours", "When to post", NOT_RATED)]
     figures = []
-    for slot, title in (("hour", "By hour of posting (UTC)"), ("weekday", "By weekday")):
+    zone = zone_of(s.context)
+    for slot, title in (("hour", f"By hour of posting ({zone} time)"), ("weekday", "By weekday")):
         frame = s.frame(performance_by(s.tables, s.context, slot=slot))
         if frame.empty:
             continue
@@ -154,11 +168,13 @@ def report_figures(s: Session) -> list[Figure]:
                 ),
                 ["When", "Posts", "Mean rate", "95 % interval"],
                 [
-                    [lab, integer(n), percent(m), f"{percent(lo)} to {percent(hi)}"]
-                    for lab, n, m, lo, hi in frame[
-                        ["label", "n", "mean", "low", "high"]
+                    [lab, integer(n), percent(m), interval_text(lo, hi, note, percent)]
+                    for lab, n, m, lo, hi, note in frame[
+                        ["label", "n", "mean", "low", "high", "interval_note"]
                     ].itertuples(index=False)
                 ],
+                newest_first=False,
+                order="in hour order" if slot == "hour" else "Monday first",
             )
         )
     return figures or [empty("hours", "When to post", NOT_RATED)]

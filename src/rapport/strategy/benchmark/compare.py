@@ -31,13 +31,13 @@ from rapport.strategy.benchmark.model import (
     AccountSummary,
     Area,
     AreaSpec,
-    Benchmark,
     Value,
     Window,
     rank_area,
 )
 from rapport.strategy.benchmark.queries import evidence, measure_slices
 from rapport.strategy.benchmark.registered import REGISTERED, registered_values
+from rapport.strategy.benchmark.result import Benchmark
 from rapport.strategy.benchmark.topics import Topics, topic_terms
 from rapport.strategy.benchmark.values import (
     AREA_SPECS,
@@ -58,11 +58,15 @@ __all__ = [
     "Area",
     "AreaSpec",
     "Benchmark",
+    "Compared",
     "Value",
     "Window",
+    "account_summary",
+    "compared_accounts",
     "competitor_benchmark",
     "format_gap",
     "format_value",
+    "moment",
 ]
 
 Raw = Mapping[str, Any]
@@ -71,23 +75,30 @@ _WEEK = 7 * 86400.0
 
 
 @dataclass(frozen=True)
-class _Account:
+class Compared:
+    """One account the benchmark looks at."""
+
     account_id: str
     handle: str
     platform: str
     role: str
 
 
-def _at(seconds: float) -> dt.datetime:
+def moment(seconds: float) -> dt.datetime:
+    """Seconds since 1970 as a UTC datetime."""
     return dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
 
 
-def _compared(backend: Any, t: Tables) -> tuple[list[_Account], list[str]]:
-    """The accounts to compare (own and competitors on the own accounts' platforms)."""
+_at = moment
+
+
+def compared_accounts(backend: Any, t: Tables) -> tuple[list[Compared], list[str]]:
+    """The accounts to compare (own, and competitors on the own accounts' platforms), and
+    notices naming the competitors left out. Raises a UsageError with no own account."""
     rows = t.accounts.filter(t.accounts.role.isin(["own", "competitor"]))
     frame = backend.execute(rows.select("account_id", "handle", "platform", "role"))
     everyone = sorted(
-        (_Account(*(str(row[k]) for k in ("account_id", "handle", "platform", "role")))
+        (Compared(*(str(row[k]) for k in ("account_id", "handle", "platform", "role")))
          for row in frame.to_dict("records")),
         key=lambda a: (a.platform, a.role != "own", a.handle),
     )  # fmt: skip
@@ -98,18 +109,23 @@ def _compared(backend: Any, t: Tables) -> tuple[list[_Account], list[str]]:
             "(rapport import), then run the benchmark"
         )
     accounts = [a for a in everyone if a.platform in platforms]
-    if not any(a.role == "competitor" for a in accounts):
-        raise UsageError(
-            "no competitor on the platforms of your own accounts "
-            f"({', '.join(sorted(platforms))}): name them in rapport.toml "
-            "([[accounts.competitors]]) and run `rapport pull competitors`, or import their "
-            "posts and counts from CSV"
-        )
     notices = [
         f"{a.handle} ({a.platform}) is not compared: no own account on {a.platform}"
         for a in everyone
         if a.platform not in platforms
     ]
+    return accounts, notices
+
+
+def _compared(backend: Any, t: Tables) -> tuple[list[Compared], list[str]]:
+    accounts, notices = compared_accounts(backend, t)
+    if not any(a.role == "competitor" for a in accounts):
+        platforms = sorted({a.platform for a in accounts})
+        raise UsageError(
+            f"no competitor on the platforms of your own accounts ({', '.join(platforms)}): "
+            "name them in rapport.toml ([[accounts.competitors]]) and run `rapport pull "
+            "competitors`, or import their posts and counts from CSV through a mapping"
+        )
     return accounts, notices
 
 
@@ -157,9 +173,10 @@ def _measure_all(
     return result
 
 
-def _summary(
-    account: _Account, raw: Raw | None, span: tuple[float, float] | None
+def account_summary(
+    account: Compared, raw: Raw | None, span: tuple[float, float] | None
 ) -> AccountSummary:
+    """One account's coverage and weekly activity from its raw numbers over ``span``."""
     a = account
     if raw is None or span is None:
         return AccountSummary(a.account_id, a.handle, a.platform, a.role, None, None)
@@ -186,7 +203,7 @@ def _summary(
     )
 
 
-def _value(account: _Account, m: Measured | None, trend: float | None) -> Value:
+def _value(account: Compared, m: Measured | None, trend: float | None) -> Value:
     a = account
     if m is None:
         reason = (
@@ -283,7 +300,7 @@ def competitor_benchmark(session: Session, *, window_days: int | None = 90) -> B
         for spec in AREA_SPECS
     ]
     summaries = tuple(
-        _summary(a, raws_full.get(a.account_id), spans.get(a.account_id)) for a in accounts
+        account_summary(a, raws_full.get(a.account_id), spans.get(a.account_id)) for a in accounts
     )
     window = Window(start=_at(start), end=_at(end), rule=rule)
     return Benchmark(window, summaries, tuple(areas), topics.terms, tuple(notices))
@@ -310,6 +327,8 @@ def format_value(unit: str, value: Any) -> str:
         return f"{value:,.1f} days"
     if unit == "hours":
         return f"{value:,.1f} h"
+    if unit == "people":
+        return f"{value:,.0f} people"
     return f"{value:,.2f}"
 
 

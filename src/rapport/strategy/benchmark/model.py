@@ -1,8 +1,9 @@
-"""The competitor benchmark's result types: window, accounts, areas and their values.
+"""The benchmark's parts: window, accounts, areas and their values.
 
 Plain frozen dataclasses with ``to_dict()`` (JSON-able) and ``from_dict()`` (so a benchmark
 stored beside a plan can be read back as history). Ranking lives here too: it only looks at
-numbers already computed.
+numbers already computed. The whole result is :class:`~rapport.strategy.benchmark.result.
+Benchmark`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ __all__ = [
     "AccountSummary",
     "Area",
     "AreaSpec",
-    "Benchmark",
+    "Direction",
     "Value",
     "Window",
     "rank_area",
@@ -259,42 +260,6 @@ class Area:
         )
         values = tuple(Value.from_dict(v) for v in data.get("values", []))
         return rank_area(str(data["platform"]), spec, values, note=data.get("note"))
-
-
-@dataclass(frozen=True)
-class Benchmark:
-    """The own account(s) against the closest competitors, area by area."""
-
-    window: Window
-    accounts: tuple[AccountSummary, ...]
-    areas: tuple[Area, ...]
-    topic_terms: tuple[str, ...] = ()
-    notices: tuple[str, ...] = ()
-
-    def area(self, area_id: str) -> Area | None:
-        return next((a for a in self.areas if a.id == area_id), None)
-
-    def account(self, account_id: str) -> AccountSummary | None:
-        return next((a for a in self.accounts if a.account_id == account_id), None)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "window": self.window.to_dict(),
-            "topic_terms": list(self.topic_terms),
-            "accounts": [a.to_dict() for a in self.accounts],
-            "areas": [a.to_dict() for a in self.areas],
-            "notices": list(self.notices),
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Benchmark:
-        return cls(
-            window=Window.from_dict(data["window"]),
-            accounts=tuple(AccountSummary.from_dict(a) for a in data.get("accounts", [])),
-            areas=tuple(Area.from_dict(a) for a in data.get("areas", [])),
-            topic_terms=tuple(data.get("topic_terms", [])),
-            notices=tuple(data.get("notices", [])),
-        )
 
 
 def _ranked(values: Sequence[Value], direction: Direction) -> tuple[Value, ...]:

@@ -24,7 +24,7 @@ from rapport.strategy.benchmark.values import Measured, Raw, Who, posting_known,
 if TYPE_CHECKING:
     from rapport.session import Session
 
-__all__ = ["POSTING", "REGISTERED", "registered_values"]
+__all__ = ["POSTING", "REGISTERED", "evaluated_values", "registered_values"]
 
 POSTING = ("posts_per_week", "longest_gap_days", "weeks_active_share")
 """Registered metrics about posting: an observed zero when a covered slice has no post."""
@@ -97,6 +97,28 @@ def registered_values(
             measured.update({metric: unknown for metric in POSTING})
         for metric, value in measured.items():
             found[name][metric][account] = value
+    return found
+
+
+def evaluated_values(
+    session: Session, bounds: Sequence[tuple[str, str, float, float]], ids: Sequence[str]
+) -> dict[str, dict[str, dict[str, Measured]]]:
+    """slice → metric → account → measured, for any registered metrics ``ids``, each account
+    and slice evaluated in a metric context of its own (its coverage as the period)."""
+    contexts = [
+        session.context.for_accounts([account], since=_at(lo), until=_at(hi), materialise=False)
+        for _, account, lo, hi in bounds
+    ]
+    try:
+        evaluated = evaluate_each(session.backend, session.tables, contexts, ids=ids)
+    finally:
+        for context in contexts:
+            context.release()
+    found: dict[str, dict[str, dict[str, Measured]]] = {}
+    for (name, account, _, _), results in zip(bounds, evaluated, strict=True):
+        into = found.setdefault(name, {metric: {} for metric in ids})
+        for result in results:
+            into[result.id][account] = _from_result(result)
     return found
 
 

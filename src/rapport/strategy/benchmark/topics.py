@@ -63,11 +63,9 @@ class Topics:
 
 def audience_stems(audience: str) -> tuple[str, ...]:
     """Word starts of the target audience text, stop and filler words left out."""
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+    from rapport.models.relevance import dropped_words, stem
 
-    from rapport.models.relevance import FILLER_WORDS, stem
-
-    dropped = frozenset(ENGLISH_STOP_WORDS) | FILLER_WORDS
+    dropped = dropped_words()
     stems: list[str] = []
     for word in _WORD.findall(audience.lower()):
         if word in dropped or len(word) < 3 or word.isdigit():

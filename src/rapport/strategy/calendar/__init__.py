@@ -5,11 +5,13 @@ reason and an idea, as ICS and CSV.
 from rapport.strategy.calendar.build import (
     CSV_COLUMNS,
     MAX_WEEKS,
+    Cadence,
     Calendar,
     Slot,
     build_calendar,
     content_calendar,
     default_start,
+    planned_cadence,
     to_csv,
     to_ics,
 )
@@ -17,11 +19,13 @@ from rapport.strategy.calendar.build import (
 __all__ = [
     "CSV_COLUMNS",
     "MAX_WEEKS",
+    "Cadence",
     "Calendar",
     "Slot",
     "build_calendar",
     "content_calendar",
     "default_start",
+    "planned_cadence",
     "to_csv",
     "to_ics",
 ]

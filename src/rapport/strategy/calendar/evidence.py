@@ -74,14 +74,15 @@ def _slot_stats(backend: Any, t: Tables, c: Context, slot: str) -> tuple[SlotSta
 
 
 def _examples(backend: Any, t: Tables, c: Context, column: str) -> dict[str, Example]:
-    """The best post of each kind so far (by engagement rate); for questions, by answers."""
+    """The best post of each kind so far (by engagement rate, above 0); for questions, by
+    answers (at least one)."""
     table, _ = post_engagement(t, c)
     texts = t.posts.select(x_id="post_id", text="text")
     rated = table.join(texts, table.post_id == texts.x_id).select(
         "kind", "text", rate=table.engagements / table[column].cast("float64").nullif(0)
     )
-    rated = rated.filter(
-        rated.kind.isin(list(_EXAMPLE_KINDS)) & rated.rate.notnull() & rated.text.notnull()
+    rated = rated.filter(  # a post nobody engaged with is nobody's "best"
+        rated.kind.isin(list(_EXAMPLE_KINDS)) & (rated.rate > 0) & rated.text.notnull()
     )
     ranked = rated.mutate(
         _rank=ibis.row_number().over(

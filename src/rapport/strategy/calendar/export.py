@@ -15,7 +15,8 @@ __all__ = ["CSV_COLUMNS", "csv_text", "escape_text", "fold_line", "ics_text", "s
 
 PRODID = "-//rapport//content plan//EN"
 CSV_COLUMNS = (
-    "week", "date", "weekday", "start_utc", "end_utc", "kind", "title", "reason", "idea",
+    "week", "date", "weekday", "start_local", "start_utc", "end_utc", "kind", "title", "reason",
+    "idea",
 )  # fmt: skip
 _LIMIT = 75
 """Octets per content line, CRLF excluded (RFC 5545 §3.1)."""
@@ -57,7 +58,9 @@ def slot_uid(slot: Slot) -> str:
     return f"{digest}@rapport"
 
 
-def ics_text(slots: Iterable[Slot], *, stamp: dt.datetime, name: str) -> str:
+def ics_text(slots: Iterable[Slot], *, stamp: dt.datetime, name: str, zone: str = "UTC") -> str:
+    """The slots as VEVENTs at their exact instants (UTC: no VTIMEZONE to get wrong);
+    calendar apps show them in local time, and ``X-WR-TIMEZONE`` names the plan's zone."""
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -65,6 +68,7 @@ def ics_text(slots: Iterable[Slot], *, stamp: dt.datetime, name: str) -> str:
         "CALSCALE:GREGORIAN",
         "METHOD:PUBLISH",
         f"X-WR-CALNAME:{escape_text(name)}",
+        f"X-WR-TIMEZONE:{escape_text(zone)}",
     ]
     for slot in slots:
         lines += [
@@ -92,8 +96,9 @@ def csv_text(slots: Iterable[Slot]) -> str:
         writer.writerow(
             [
                 slot.week,
-                start.date().isoformat(),
-                WEEKDAYS[start.weekday()],
+                slot.start.date().isoformat(),
+                WEEKDAYS[slot.start.weekday()],
+                slot.start.isoformat(timespec="minutes"),
                 start.strftime("%Y-%m-%dT%H:%M:%SZ"),
                 slot.end.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                 slot.kind,

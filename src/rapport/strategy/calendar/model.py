@@ -77,5 +77,5 @@ class Slot:
 
     @property
     def weekday(self) -> str:
-        """The slot's day of the week (Monday …), in UTC."""
-        return WEEKDAYS[self.start.astimezone(dt.UTC).weekday()]
+        """The slot's day of the week (Monday …), in its own (the workspace's) time zone."""
+        return WEEKDAYS[self.start.weekday()]

@@ -5,7 +5,8 @@ Weeks are 7-day blocks from the start (a Monday by default). Within each week:
 
 * the number of posts keeps the cadence: week ``i`` gets ``round((i+1)·c) − round(i·c)``, so
   every week has ⌊c⌋ or ⌈c⌉ posts and the calendar ``round(weeks·c)``;
-* a week with posts has exactly one throwback, on its Thursday;
+* a week with at least two posts has exactly one throwback, on its Thursday (a week's only
+  post is kept for something useful);
 * promotions are at most ``max_promotional_share`` of that week's posts (so of the whole
   calendar's too), spread out among the week's other slots;
 * the other slots mix questions, evergreen resources, news shares and behind-the-scenes posts
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from rapport.strategy.calendar.model import (
     MIN_KIND_POSTS,
@@ -60,17 +61,29 @@ DEFAULT_DAYS: dict[int, tuple[int, ...]] = {
 DEFAULT_HOURS: tuple[int, ...] = (
     10, 14, 17, 12, 8, 19, 15, 11, 13, 16, 9, 18, 20, 7, 21, 6, 22, 23, 5, 4, 3, 2, 1, 0,
 )  # fmt: skip
-"""Hours (UTC) in order of preference when the data shows no better hour."""
+"""Hours (local time) in order of preference when the data shows no better hour."""
 THURSDAY = 3
 
 
-def week_counts(posts_per_week: float, weeks: int) -> list[int]:
-    """Posts in each week: ⌊c⌋ or ⌈c⌉, adding up to round(weeks·c)."""
+def week_counts(posts_per_week: float | Sequence[float], weeks: int) -> list[int]:
+    """Posts in each week: ⌊c⌋ or ⌈c⌉ for a cadence c, adding up to round(weeks·c).
+
+    A sequence gives each week's cadence (a plan's step raises it from its start week): the
+    counts then follow the running total, week ``i`` getting ``round(S(i+1)) − round(S(i))``
+    where ``S(i)`` is the sum of the first ``i`` cadences.
+    """
 
     def rounded(x: float) -> int:
         return math.floor(x + 0.5 + 1e-9)
 
-    return [rounded((i + 1) * posts_per_week) - rounded(i * posts_per_week) for i in range(weeks)]
+    if isinstance(posts_per_week, int | float):
+        cadence = [float(posts_per_week)] * weeks
+    else:
+        cadence = [float(c) for c in posts_per_week][:weeks]
+    totals = [0.0]
+    for c in cadence:
+        totals.append(totals[-1] + c)
+    return [rounded(totals[i + 1]) - rounded(totals[i]) for i in range(len(cadence))]
 
 
 def promotions_allowed(posts: int, share: float) -> int:
@@ -139,11 +152,14 @@ def plan_slots(
     *,
     start: dt.date,
     weeks: int,
-    posts_per_week: float,
+    posts_per_week: float | Sequence[float],
     max_promotional_share: float,
     minutes_per_post: float,
+    zone: dt.tzinfo = dt.UTC,
 ) -> list[Slot]:
-    """Dated slots for ``weeks`` weeks from ``start``, each with its kind, reason and idea."""
+    """Dated slots for ``weeks`` weeks from ``start``, each with its kind, reason and idea;
+    ``posts_per_week`` is one cadence or each week's. Days and hours are wall-clock time in
+    ``zone`` (the workspace's), as the evidence's best hours and weekdays are."""
     overall = evidence.overall_rate
     best_days = clear_winners(evidence.weekdays, overall)
     best_hours = clear_winners(evidence.hours, overall)
@@ -162,11 +178,11 @@ def plan_slots(
         for offset in range(7):
             day = block + dt.timedelta(days=offset)
             for hour in _hours(per_day[day.weekday()], preferred_hours):
-                moments.append(dt.datetime(day.year, day.month, day.day, hour, tzinfo=dt.UTC))
+                moments.append(dt.datetime(day.year, day.month, day.day, hour, tzinfo=zone))
         moments.sort()
         kinds: list[str | None] = [None] * len(moments)
         thursday = next((i for i, m in enumerate(moments) if m.weekday() == THURSDAY), None)
-        if thursday is not None:
+        if thursday is not None and posts >= 2:
             kinds[thursday] = "throwback"
         free = [i for i, k in enumerate(kinds) if k is None]
         for j in range(promo):
@@ -188,7 +204,7 @@ def plan_slots(
                     end=moment + length,
                     kind=kind,
                     title=f"Post: {KIND_LABELS[kind]}",
-                    reason=f"{what}. {WEEKDAYS[moment.weekday()]} {moment:%H:%M} UTC: {when}",
+                    reason=f"{what}. {WEEKDAYS[moment.weekday()]} {moment:%H:%M}: {when}",
                     idea=idea_for(kind, seen[kind] - 1, evidence),
                     week=week + 1,
                 )

@@ -112,10 +112,7 @@ def hour_reason(hour: int, best: list[SlotStat], evidence: Evidence) -> str:
         why = "your best hours are already taken that day"
     else:
         why = "no hour clearly does better in your data"
-    return (
-        f"{hour:02d}:00 UTC is a sensible default ({why}); move it to suit your audience's "
-        "time zone."
-    )
+    return f"{hour:02d}:00 is a sensible default ({why}); move it to suit your audience."
 
 
 def _evidence(kind: str, evidence: Evidence) -> str:
@@ -151,7 +148,7 @@ def idea_for(kind: str, index: int, evidence: Evidence) -> str:
                 f"Follow up on your question '{example.text}', which drew {example.answers} "
                 "answers: ask the next thing.",
             )
-        elif example.rate is not None:
+        elif example.rate:  # never a post with 0 % engagement as "your best"
             ideas.insert(
                 0,
                 f"Another like your best {_NOUNS[kind]} so far, '{example.text}' "

@@ -27,6 +27,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
+from zoneinfo import ZoneInfo
 
 from rapport.config import Config
 from rapport.errors import UsageError
@@ -117,6 +118,12 @@ class CareList:
     data_end: dt.datetime | None = None
     today: dt.datetime | None = None
     notes: list[str] = field(default_factory=list)
+    timezone: str = "UTC"
+    """The zone people read its times in (the workspace's)."""
+
+    def local(self, moment: dt.datetime) -> dt.datetime:
+        """``moment`` in :attr:`timezone`."""
+        return moment.astimezone(ZoneInfo(self.timezone))
 
     @property
     def minutes(self) -> float:
@@ -124,7 +131,11 @@ class CareList:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "items": [item.to_dict() for item in self.items],
+            "items": [
+                {**item.to_dict(), "at_local": self.local(item.at).isoformat(timespec="minutes")}
+                for item in self.items
+            ],
+            "timezone": self.timezone,
             "minutes": self.minutes,
             "minutes_per_day": self.minutes_per_day,
             "left_over": {
@@ -360,6 +371,7 @@ def care_list(session: Session, *, today: dt.datetime | None = None) -> CareList
             minutes_per_day=budget,
             today=now,
             notes=["No activity of your own accounts in the store yet: import your data first."],
+            timezone=session.zone.name,
         )
     now = max(now, _now(sources.data_end))  # data newer than the clock (a synthetic world)
     candidates, skipped = _candidates(sources, config, now, care_done_ids(session.store))
@@ -372,6 +384,7 @@ def care_list(session: Session, *, today: dt.datetime | None = None) -> CareList
         data_end=sources.data_end,
         today=now,
         notes=_notes(sources, left, budget, now, len(items)),
+        timezone=session.zone.name,
     )
 
 

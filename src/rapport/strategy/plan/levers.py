@@ -39,6 +39,10 @@ class LeverInput:
     leader_details: Mapping[str, Any]
     costs: EffortCosts
     window_weeks: float
+    ceiling: float = 1.0
+    """The workspace's promotion ceiling (``targets.max_promotional_share``)."""
+    promotions_convert: str | None = None
+    """Why promotions must stay (they are the best-converting kind), or None."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,8 @@ class Effort:
     hours_per_week: float
     weeks_to_first: float
     target: float
+    reaches: str = "number one"
+    """What :attr:`weeks_to_first` leads to: ``number one``, ``your target`` …"""
 
 
 def target_value(leader: float, direction: str, *, cap: float | None = None) -> float:
@@ -163,18 +169,36 @@ def _topic_engagement(p: LeverInput) -> Effort | str:
 
 
 def _promo_share(p: LeverInput) -> Effort | str:
+    """Down to the workspace's ceiling, never below it: promotions are how a business is paid,
+    and when they bring the most conversions per post, fewer of them work against the goal."""
     posts, promos = p.activity.get("posts_per_week"), p.activity.get("promo_posts_per_week")
     if not posts or promos is None:
         return "your weekly posts and promotions are not known"
-    target = target_value(p.leader, "lower")
-    turn = promos - target * posts
+    ceiling = f"your ceiling of {p.ceiling:.0%} (targets.max_promotional_share)"
+    if p.own <= p.ceiling + 1e-9:
+        why = f"within {ceiling}: {p.own:.0%} of your posts are promotions"
+        if p.promotions_convert:
+            return f"{why}; {p.promotions_convert}, so the plan keeps them, never fewer"
+        return f"{why}; the plan does not push them below the ceiling you set"
+    turn = promos - p.ceiling * posts
+    passes = p.ceiling < p.leader
+    reaches = "number one" if passes else "your ceiling"
+    weeks = _mixing_weeks(p, p.ceiling) if passes else p.window_weeks
+    beyond = (
+        f"{p.leader_handle} ({p.leader:.0%}) stays ahead: the plan does not go below the "
+        "ceiling you set"
+        if not passes
+        else f"{p.leader_handle}: {p.leader:.0%}"
+    )
+    keep = f"; {p.promotions_convert}: keep the rest" if p.promotions_convert else ""
     return Effort(
         f"Turn {turn:.1f} of your {promos:.1f} promotions a week into other posts (how-tos, "
-        f"questions, behind the scenes): promotional share {p.own:.0%} → {target:.0%} "
-        f"({p.leader_handle}: {p.leader:.0%}); same time, no extra hours",
+        f"questions, behind the scenes): promotional share {p.own:.0%} → {p.ceiling:.0%}, "
+        f"{ceiling} ({beyond}){keep}; same time, no extra hours",
         0.0,
-        _mixing_weeks(p, target),
-        target,
+        weeks,
+        p.ceiling,
+        reaches,
     )
 
 

@@ -171,14 +171,46 @@ class Calibration:
         }  # fmt: skip
 
 
-def _stored_plan(session: Session, fallback: CurrentPlan) -> CurrentPlan:
-    """The latest stored plan (``rapport plan``), or ``fallback`` when none was made."""
+def _stored_plan(session: Session, config: Config) -> CurrentPlan:
+    """The latest stored plan (``rapport plan``), or rapport.toml's targets when none was made.
+
+    A stored plan sets what its steps set; the rest stays as the account does now (its
+    promotions under the plan's ceiling). With cadence steps on some of the own platforms,
+    the posts a week are their targets plus the others' current posts a week.
+    """
     plans = latest_plans(session.store, n=1)
     if not plans:
-        return fallback
+        return plan_from_config(config)
     stored = plans[0]
+    ceiling = stored.plan.get("max_promotional_share")
+    kept = CurrentPlan(
+        posts_per_week=None,
+        max_promotional_share=float(ceiling)
+        if isinstance(ceiling, int | float)
+        else config.targets.max_promotional_share,
+        reply_rate=None,
+        reply_time_hours=None,
+        source="",
+    )
     plan = {**stored.to_dict(), **stored.plan}
-    return plan_from_stored(plan, fallback, label=f"stored plan {stored.plan_id}")
+    current = plan_from_stored(
+        plan, kept, label=f"stored plan {stored.plan_id}", plan_id=stored.plan_id
+    )
+    cadence = [s for s in stored.plan.get("steps", []) if s.get("metric") == "posts_per_week"]
+    if cadence and stored.benchmark is not None:
+        stepped = {str(s["platform"]) for s in cadence}
+        others = [
+            float(v.value)
+            for platform, v in stored.benchmark.own_values("posts_per_week").items()
+            if platform not in stepped and v.value is not None
+        ]
+        total = sum(float(s["target"]) for s in cadence) + sum(others)
+        current = dataclasses.replace(
+            current,
+            posts_per_week=total,
+            levers={**current.levers, "posts_per_week": total},
+        )
+    return current
 
 
 @dataclass(frozen=True)
@@ -200,7 +232,7 @@ def read_inputs(session: Session) -> WorkspaceInputs:
     return WorkspaceInputs(
         measured=measure_workspace(session),
         config=config,
-        plan=_stored_plan(session, plan_from_config(config)),
+        plan=_stored_plan(session, config),
     )
 
 
@@ -291,9 +323,15 @@ class StrategyResult:
     """Per outcome (and ``posts``, ``answers``: what the hours are made of), each run's value
     in run order; run ``i`` of every strategy has the same seed."""
 
+    plan: CurrentPlan | None = None
+    """For ``current_plan``: the plan it runs (the stored plan's id and levers)."""
+
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "description": self.description,
+        data = {"name": self.name, "description": self.description,
                 **{name: self.bands[name].to_dict() for name in OUTCOMES}}  # fmt: skip
+        if self.plan is not None:
+            data["plan"] = self.plan.to_dict()
+        return data
 
 
 @dataclass(frozen=True)
@@ -369,5 +407,6 @@ def run_whatif(
         }
         bands = {outcome: band(values[outcome]) for outcome in OUTCOMES}
         strategy = STRATEGIES[name]
-        results.append(StrategyResult(name, strategy.description, bands, values))
+        plan = calibration.plan if name == "current_plan" else None
+        results.append(StrategyResult(name, strategy.description, bands, values, plan))
     return WhatIf(tuple(results), months, runs, calibration, time.perf_counter() - clock)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from rapport.config import Config
@@ -40,16 +40,31 @@ LEVERS: frozenset[str] = frozenset({
 
 @dataclass(frozen=True)
 class CurrentPlan:
-    """What the account means to do: from the latest stored plan, else rapport.toml targets."""
+    """What the account means to do: the latest stored plan (``rapport plan``), else the
+    rapport.toml targets. ``None`` keeps the calibrated account's own behaviour: a stored
+    plan without a cadence step keeps today's posts a week."""
 
-    posts_per_week: float
+    posts_per_week: float | None
     max_promotional_share: float
-    reply_rate: float
-    reply_time_hours: float
+    reply_rate: float | None
+    reply_time_hours: float | None
     source: str
+    plan_id: int | None = None
+    """The stored plan's id (None: rapport.toml's targets)."""
+    levers: Mapping[str, float] = field(default_factory=dict)
+    """What the stored plan sets, by lever (posts_per_week, max_promotional_share,
+    reply_rate, reply_time_hours); the others stay as now."""
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return {
+            "posts_per_week": self.posts_per_week,
+            "max_promotional_share": self.max_promotional_share,
+            "reply_rate": self.reply_rate,
+            "reply_time_hours": self.reply_time_hours,
+            "source": self.source,
+            "plan_id": self.plan_id,
+            "levers": dict(self.levers),
+        }
 
 
 def plan_from_config(config: Config) -> CurrentPlan:
@@ -74,29 +89,39 @@ _PLAN_KEYS = {
 }
 
 
-def plan_from_stored(plan: Mapping[str, Any], fallback: CurrentPlan, *, label: str) -> CurrentPlan:
+def plan_from_stored(
+    plan: Mapping[str, Any], fallback: CurrentPlan, *, label: str, plan_id: int | None = None
+) -> CurrentPlan:
     """The levers of a stored plan's JSON; what it does not set stays as in ``fallback``.
 
     The hook for ``rapport.strategy.plan``: each item of ``plan["steps"]`` may name a
     ``metric`` (or ``area``) with a ``target`` value, or carry the keys directly; the
     metrics read are posts_per_week, promotional_share, reply_rate (or the planner's
-    public_reply_rate) and time_to_first_reply.
-    ``extra_posts_per_week`` adds to the posts per week.
+    public_reply_rate) and time_to_first_reply (or reply_time_hours).
+    ``extra_posts_per_week`` adds to the posts per week. :attr:`CurrentPlan.levers` names
+    what the plan set.
     """
-    values = dataclasses.asdict(fallback)
+    values: dict[str, Any] = {
+        "posts_per_week": fallback.posts_per_week,
+        "max_promotional_share": fallback.max_promotional_share,
+        "reply_rate": fallback.reply_rate,
+        "reply_time_hours": fallback.reply_time_hours,
+    }
+    levers: dict[str, float] = {}
     for step in plan.get("steps", []) or []:
         if not isinstance(step, Mapping):
             continue
         name = str(step.get("metric") or step.get("area") or "")
         if name in _PLAN_KEYS and isinstance(step.get("target"), int | float):
-            values[_PLAN_KEYS[name]] = float(step["target"])
-        for key, field in _PLAN_KEYS.items():
+            levers[_PLAN_KEYS[name]] = float(step["target"])
+        for key, lever in _PLAN_KEYS.items():
             if isinstance(step.get(key), int | float):
-                values[field] = float(step[key])
+                levers[lever] = float(step[key])
         if isinstance(step.get("extra_posts_per_week"), int | float):
-            values["posts_per_week"] += float(step["extra_posts_per_week"])
-    values["source"] = label
-    return CurrentPlan(**values)
+            base = levers.get("posts_per_week", values["posts_per_week"]) or 0.0
+            levers["posts_per_week"] = base + float(step["extra_posts_per_week"])
+    values.update(levers)
+    return CurrentPlan(**values, source=label, plan_id=plan_id, levers=levers)
 
 
 def with_cadence(params: WorldParams, posts_per_week: float) -> WorldParams:
@@ -132,12 +157,14 @@ def _as_now(p: WorldParams, plan: CurrentPlan) -> WorldParams:
 
 
 def _current_plan(p: WorldParams, plan: CurrentPlan) -> WorldParams:
-    p = with_cadence(p, plan.posts_per_week)
-    p = _answering(
-        p,
-        max(plan.reply_rate, p.brand_reply_prob),
-        min(p.brand_reply_delay_median_hours, plan.reply_time_hours / 2),
-    )
+    if plan.posts_per_week is not None:
+        p = with_cadence(p, plan.posts_per_week)
+    if plan.reply_rate is not None or plan.reply_time_hours is not None:
+        rate = p.brand_reply_prob if plan.reply_rate is None else plan.reply_rate
+        delay = p.brand_reply_delay_median_hours
+        if plan.reply_time_hours is not None:
+            delay = min(delay, plan.reply_time_hours / 2)
+        p = _answering(p, max(rate, p.brand_reply_prob), delay)
     return dataclasses.replace(
         p, brand_promo_share=min(p.brand_promo_share, plan.max_promotional_share)
     )
@@ -188,9 +215,10 @@ class Strategy:
 STRATEGIES: dict[str, Strategy] = {s.name: s for s in (
     Strategy("as_now", "Carry on as the data shows: the calibrated cadence, promotional share, "
              "content mix and answering.", _as_now),
-    Strategy("current_plan", "The current plan: its posts per week, promotions kept under its "
-             "ceiling, answers at its reply rate (never fewer than now) with a median delay of "
-             "half its reply time.", _current_plan),
+    Strategy("current_plan", "The current plan (the latest `rapport plan`, else rapport.toml's "
+             "targets): its posts per week, promotions kept under its ceiling, answers at its "
+             "reply rate (never fewer than now) with a median delay of half its reply time; "
+             "what it does not set stays as now.", _current_plan),
     Strategy("chase_viral", "Chase reach: three times the posts, attention-grabbing and "
              "shareable kinds (no questions), little time left to answer people (a tenth of "
              "today's answers, a day or more later).", _chase_viral),
