@@ -191,10 +191,12 @@ def test_a_reader_waits_for_an_import_then_reads(ws: Path, hold: object) -> None
 def test_an_import_waits_for_an_open_reader_then_writes(ws: Path, small: Path) -> None:
     session = rapport.open(ws)
     importing = start("import", small, "--json", "--workspace", ws)
-    time.sleep(2.0)
+    assert importing.stderr is not None
+    said = importing.stderr.readline()  # blocks until the import says it waits
     assert importing.poll() is None  # still waiting: the reader holds the file
     session.close()
     out, err = importing.communicate(timeout=120)
+    err = said + err
     assert importing.returncode == 0, err
     assert "open in another process" in err and "waiting" in err
     assert json.loads(out)["added"] > 0

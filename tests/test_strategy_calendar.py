@@ -175,7 +175,7 @@ def test_defaults_are_used_and_said_when_the_data_shows_no_difference() -> None:
         "Tue 10:00", "Thu 10:00", "Sat 10:00",
     ]  # fmt: skip
     assert calendar.timing == {"weekdays": "default", "hours": "default"}
-    assert all("10:00 UTC is a sensible default" in s.reason for s in calendar.slots)
+    assert all("10:00 is a sensible default" in s.reason for s in calendar.slots)
 
 
 def test_slot_times_follow_the_best_day_and_hour_in_the_data(timed: Store) -> None:

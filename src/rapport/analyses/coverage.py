@@ -401,14 +401,18 @@ def gaps(results: Sequence[MetricResult], where: Coverage) -> list[Gap]:
 def short_reason(result: MetricResult) -> str | None:
     """A not-computable metric's reason in a few words ("Needs the replies people sent
     you."), for a card; :func:`explain` gives the whole of it."""
-    if result.ok:
-        return None
-    reason = result.reason or ""
+    return None if result.ok else in_words(result.reason)
+
+
+def in_words(reason: str | None) -> str:
+    """A not-computable reason (a metric's ``needs …``) in the user's words: "Needs the
+    replies people sent you." Reasons that are not needs pass through unchanged."""
+    reason = reason or ""
     if reason.startswith("needs "):
         needs = reason[len("needs ") :].split("; and ")
         words = [_WORDS.get(n) or (k.label if (k := kind_for(n)) else n) for n in needs]
         return f"Needs {_joined(words)}."
-    return "Nothing to compute it from in this period yet."
+    return reason or "Nothing to compute it from in this period yet."
 
 
 def _joined(words: Sequence[str]) -> str:

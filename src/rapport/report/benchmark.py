@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from rapport.analyses.coverage import in_words
 from rapport.charts.figure import Cell, Figure
 from rapport.report.blocks import Block, number
 from rapport.strategy.benchmark import (
@@ -47,7 +48,7 @@ def benchmark_block(bench: Benchmark) -> Block:
                 cells.append(f"{format_value(unit, _rounded(v.value))} (#{v.rank})")
             else:
                 cells.append("not computable")
-                handles, areas = missing.setdefault(str(v.reason), ([], []))
+                handles, areas = missing.setdefault(_lower(in_words(v.reason)), ([], []))
                 handles.extend(h for h in [v.handle] if h not in handles)
                 areas.extend(a for a in [area.spec.title] if a not in areas)
         leader = area.leader
@@ -103,6 +104,10 @@ def benchmark_block(bench: Benchmark) -> Block:
     )
 
 
+def _lower(text: str) -> str:
+    return text[:1].lower() + text[1:].rstrip(".")
+
+
 _MOVES = {"better": "better", "worse": "worse", "unchanged": "unchanged", "not known": ""}
 
 
@@ -114,7 +119,11 @@ def past_block(bench: Benchmark) -> Block:
         unit = area.spec.unit
 
         def shown(ok: bool, value: float | None, reason: str | None, unit: str = unit) -> str:
-            return format_value(unit, _rounded(value)) if ok else f"not computable: {reason}"
+            return (
+                format_value(unit, _rounded(value))
+                if ok
+                else f"not computable: {_lower(in_words(reason))}"
+            )
 
         target = area.target
         aim = ""

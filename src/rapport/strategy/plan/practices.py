@@ -30,6 +30,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from rapport.analyses.coverage import in_words
 from rapport.config import EffortCosts
 from rapport.strategy.benchmark.targets import PastArea
 from rapport.strategy.plan.levers import NO_LEVER, Effort
@@ -176,7 +177,8 @@ def practice_effort(
     if area.target is None and area.spec.metric in _UNPLANNED:
         return _UNPLANNED[area.spec.metric]
     if not area.now.ok or area.now.value is None:
-        return f"not computable now: {area.now.reason}"
+        words = in_words(area.now.reason)
+        return f"not computable now: {words[:1].lower()}{words[1:].rstrip('.')}"
     if area.target is None:
         if not area.then.ok and area.then.reason:
             return f"no target to plan toward: the window before is not known ({area.then.reason})"
