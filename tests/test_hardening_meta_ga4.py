@@ -25,7 +25,9 @@ from rapport.store import ImportSummary
 from tests.conftest import invoke
 from tests.importer_support import assert_refused, import_into, rows
 
-UCI = "samples/meta_facebook_page_insights/uci_facebook_metrics_cosmetics_brand/dataset_Facebook.csv"
+UCI = (
+    "samples/meta_facebook_page_insights/uci_facebook_metrics_cosmetics_brand/dataset_Facebook.csv"
+)
 EVENTS = "samples/ga4_export_csv/data-export__podmeister81_AptamerGroup_events_2023.csv"
 DYI_POSTS = "samples/meta_facebook_dyi_json/your_posts_1.json"
 IG_FOLLOWERS = "samples/instagram_dyi_json/followers_1__EXCERPT_first3_of_WicfuL-io.json"
