@@ -55,6 +55,14 @@ class Batch:
     state: dict[str, str] = field(default_factory=dict)
     """Sync state a live pull leaves for the next one (cursors, newest ids), saved with the
     data in the same transaction so that a failed pull never advances it."""
+    families: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Rows a source can't tell apart with certainty, per table: locator → family.
+
+    A family is an id stem: its members' keys (first key column) are the stem itself or the
+    stem, ``-`` and a number. The store updates a family row only when it is the family's one
+    row in the batch and the store holds no other member; it adds a family's rows only when
+    the store holds none of it; otherwise it leaves the stored rows as they are and says so.
+    """
 
     @classmethod
     def from_tables(

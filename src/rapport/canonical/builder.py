@@ -45,6 +45,7 @@ class BatchBuilder:
     state: dict[str, str] = field(default_factory=dict)
     _builders: dict[str, TableBuilder] = field(default_factory=dict)
     _rejections: list[Rejection] = field(default_factory=list)
+    _families: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def label(self, path: Path) -> str:
         """``path`` relative to what the user gave (for messages and locators)."""
@@ -83,9 +84,18 @@ class BatchBuilder:
             self._builders[table] = TableBuilder(table, self.origin)
         return self._builders[table]
 
-    def add(self, table: str, record: Mapping[str, Any], *, locator: str) -> bool:
-        """Add one canonical record; False when it was quarantined instead."""
-        return self.builder(table).add(record, locator=locator)
+    def add(
+        self, table: str, record: Mapping[str, Any], *, locator: str, family: str | None = None
+    ) -> bool:
+        """Add one canonical record; False when it was quarantined instead.
+
+        ``family`` marks a record the source can't identify with certainty (see
+        :attr:`Batch.families`): its key is ``family`` or ``family-<n>``.
+        """
+        added = self.builder(table).add(record, locator=locator)
+        if added and family is not None:
+            self._families.setdefault(table, {})[locator] = family
+        return added
 
     def reject(
         self,
@@ -141,4 +151,5 @@ class BatchBuilder:
             sources={name: self.origin for name in tables},
         )
         batch.state.update(self.state)
+        batch.families.update({name: dict(rows) for name, rows in self._families.items()})
         return batch

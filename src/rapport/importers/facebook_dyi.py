@@ -39,6 +39,32 @@ NAME = "facebook_dyi"
 PATTERNS = ("your_posts*.json", "comments*.json")
 
 
+SAMPLE = 20
+"""How many entries from the start of a file decide what it is."""
+
+
+def _problem(entry: Any, *, needs: tuple[str, ...] = ("data", "attachments")) -> str | None:
+    """Why an entry is not a ``your_posts`` (or, with ``needs=()``, a comment) entry, naming
+    the field; None when it is one."""
+    if not isinstance(entry, dict):
+        return f"expected an object, found {type(entry).__name__}"
+    if "timestamp" not in entry:
+        return "field 'timestamp' is missing"
+    if needs and not any(key in entry for key in needs):
+        return f"neither {' nor '.join(repr(k) for k in needs)} is there"
+    if "string_list_data" in entry:
+        return "field 'string_list_data' belongs to a followers list"
+    return None
+
+
+def _mostly(entries: list[Any], *, needs: tuple[str, ...]) -> bool:
+    """Whether the first entries are mostly of the kind (one bad entry is quarantined, not a
+    reason to refuse the file)."""
+    sample = entries[:SAMPLE]
+    good = sum(_problem(e, needs=needs) is None for e in sample)
+    return good > 0 and 2 * good >= len(sample)
+
+
 def _kind(data: Any) -> str | None:
     """``posts`` or ``comments`` for a parsed DYI file, None for anything else."""
     if isinstance(data, dict):
@@ -46,22 +72,26 @@ def _kind(data: Any) -> str | None:
             return "posts"
         for key in ("comments_v2", "comments"):
             items = data.get(key)
-            if isinstance(items, list) and all(
-                isinstance(i, dict) and "timestamp" in i for i in items[:20]
-            ):
+            if isinstance(items, list) and (not items or _mostly(items, needs=())):
                 return "comments"
         return None
-    if isinstance(data, list) and data:
-        sample = data[:20]
-        if all(
-            isinstance(i, dict)
-            and "timestamp" in i
-            and ("data" in i or "attachments" in i)
-            and "string_list_data" not in i
-            for i in sample
-        ):
-            return "posts"
+    if isinstance(data, list) and data and _mostly(data, needs=("data", "attachments")):
+        return "posts"
     return None
+
+
+def _found(data: Any) -> str:
+    """What a file that is not a DYI posts or comments file holds, naming an entry."""
+    if not isinstance(data, list):
+        keys = ", ".join(repr(k) for k in list(data)[:5]) if isinstance(data, dict) else ""
+        return f"other JSON (an object with {keys})" if keys else "other JSON"
+    if not data:
+        return "an empty list"
+    index, why = next(
+        ((i, w) for i, e in enumerate(data[:SAMPLE], start=1) if (w := _problem(e))),
+        (1, "not a post"),
+    )
+    return f"other JSON (item {index}: {why})"
 
 
 def _load(path: Path, text: str) -> Any:
@@ -103,6 +133,8 @@ def _post(entry: Any, owner: Owner) -> dict[str, Any] | str:
     ``"timestamp"`` (nothing but dates)."""
     if not isinstance(entry, dict):
         raise ValueError("entry: expected an object")
+    if "timestamp" not in entry:
+        raise ValueError("timestamp: missing (every timeline entry has one)")
     raw = entry.get("data")
     data: list[Any] = raw if isinstance(raw, list) else []
     texts = [d["post"] for d in data if isinstance(d, dict) and isinstance(d.get("post"), str)]
@@ -230,7 +262,7 @@ def read(path: Path, options: ImportOptions) -> Batch:
                 file,
                 expected="a Facebook DYI your_posts_1.json (a list of posts with timestamps) "
                 "or comments.json",
-                found="other JSON",
+                found=_found(data),
                 fix="choose another format",
                 option="format",
             )

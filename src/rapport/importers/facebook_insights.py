@@ -228,7 +228,6 @@ def _read_file(
             None,
         )
     owner = own_account(options, "facebook", file=label, native_id=page_id)
-    seen: Counter[tuple[Any, ...]] = Counter()
     rows = [r for r in table.rows if not (shape == "legacy" and _description_row(table, r))]
     kept: list[tuple[str, dict[str, Any], dict[str, int | None], int | None]] = []
     short = check_shape(Table(table.header, rows, table.line), file, what="post insights table")
@@ -247,29 +246,30 @@ def _read_file(
                 raw=dict(zip(table.header, row.cells, strict=False)),
             )
             continue
-        if shape == "split":  # no ids in the file: a stable id from what does not change
-            key = (*post.pop("_slot"), table.get(row, "Type"), table.get(row, "Category"))
-            seen[key] += 1
-            material = "\x1f".join(str(k) for k in (owner.account_id, year, *key, seen[key]))
-            post["post_id"] = (
-                "facebook:insights-" + hashlib.sha256(material.encode()).hexdigest()[:20]
-            )
         kept.append((locator, post, stats, page_likes))
+    families, alike = _split_ids([post for _, post, _, _ in kept], owner=owner, year=year)
     observed = newest([post["created_at"] for _, post, _, _ in kept])
     # "Page total likes" (split shape only): the export lists the newest post first
     followers = next((likes for _, _, _, likes in reversed(kept) if likes is not None), None)
     if owner.account_id not in accounts or followers is not None:
         owner.add(builder, locator=label, followers=followers, observed_at=observed)
         accounts.add(owner.account_id)
-    for locator, post, stats, _ in kept:
-        if builder.add("posts", post, locator=locator) and any(
+    for (locator, post, stats, _), family in zip(kept, families, strict=True):
+        if builder.add("posts", post, locator=locator, family=family) and any(
             v is not None for v in stats.values()
         ):
             builder.add(
                 "post_stats",
                 {"post_id": post["post_id"], "observed_at": observed, **stats},
                 locator=locator,
+                family=family,
             )
+    if alike:
+        builder.note(
+            f"{label}: {alike} post(s) share their month, weekday, hour, type, category and "
+            "page likes with another post, so no export can tell them apart: they are added "
+            "while the store holds none of them, and never change numbers already stored"
+        )
     if not given:
         builder.note(
             f"{label}: post times have no time zone; read as {zone} "
@@ -284,6 +284,34 @@ def _read_file(
         )
 
 
+def _split_ids(
+    posts: list[dict[str, Any]], *, owner: Owner, year: int
+) -> tuple[list[str | None], int]:
+    """Give the split shape's posts (oldest first) their ids; return each post's family (None
+    for posts with the export's own id) and how many posts share their family.
+
+    The split shape has no post id, so a post's id hashes what the export says of it that
+    does not change between exports: page likes when it was published, type, category,
+    month, weekday and hour (never its lifetime counters, which grow, nor ``Paid``, which a
+    later boost may change). Posts alike in all of these can't be told apart: they get the
+    family id, ``-`` and their rank, and the store never updates them (``Batch.families``).
+    """
+    keys = [post.pop("_key", None) for post in posts]
+    sizes = Counter(k for k in keys if k is not None)
+    ranks: Counter[tuple[str, ...]] = Counter()
+    families: list[str | None] = []
+    for post, key in zip(posts, keys, strict=True):
+        if key is None:
+            families.append(None)
+            continue
+        material = "\x1f".join(str(k) for k in (owner.account_id, year, *key))
+        family = "facebook:insights-" + hashlib.sha256(material.encode()).hexdigest()[:20]
+        ranks[key] += 1
+        post["post_id"] = family if sizes[key] == 1 else f"{family}-{ranks[key]}"
+        families.append(family)
+    return families, sum(n for n in sizes.values() if n > 1)
+
+
 def _post(
     table: Table, row: Row, shape: str, *, zone: dt.tzinfo, year: int, owner: Owner
 ) -> tuple[dict[str, Any], dict[str, int | None], int | None]:
@@ -293,7 +321,12 @@ def _post(
         created, slot = _split_moment(table, row, year=year, zone=zone)
         page_likes = parse_count(table.get(row, "Page total likes"), column="Page total likes")
         post: dict[str, Any] = {
-            "_slot": slot,
+            "_key": (
+                "" if page_likes is None else str(page_likes),
+                table.get(row, "Type") or "",
+                table.get(row, "Category") or "",
+                *slot,
+            ),
             "format": _format(table.get(row, "Type")),
             "content_kind": CATEGORY_KIND.get(table.get(row, "Category") or ""),
         }

@@ -301,23 +301,31 @@ _DIMENSIONS = {
         *SOURCE_MEDIUM, *LANDING, *(n for names in UTM_COLUMNS.values() for n in names),
     )
 }  # fmt: skip
-_NUMERIC = re.compile(r"^[+-]?[\d.,eE+-]*$")
+_METRICS = {
+    column_key(name)
+    for name in (
+        *COUNTS, *PURCHASES, *REVENUE, "Event count", "Event count per user", "Events per session",
+        "Users", "Total users", "Active users", "New users", "Returning users", "Sessions",
+        "Engaged sessions", "Engagement rate", "Bounce rate", "Views", "Views per user",
+        "Sessions per user", "Engaged sessions per user", "Average engagement time",
+        "Average engagement time per session", "Average session duration",
+        "Session key event rate", "User key event rate", "Session conversion rate",
+        "User conversion rate",
+    )
+}  # fmt: skip
 
 
 def _dimensions(table: Table) -> list[int]:
-    """Positions of the dimension columns: known ones, and any with a non-numeric value.
+    """Positions of the dimension columns: the known ones, and every column before the first
+    metric (GA4 writes a report's dimensions first, then its metrics).
 
-    Metrics (users, event counts …) change when a report is exported again; dimensions name
-    what was counted, so they, not the metrics, go into conversion ids.
+    Metrics (users, event counts …) change when a report is exported again, and so may what
+    their cells hold; dimensions name what was counted, so they, and nothing the cells say,
+    decide which columns go into conversion ids.
     """
-    found = []
-    for position, header in enumerate(table.header):
-        if not header:
-            continue
-        cells = [r.cells[position].strip() for r in table.rows if position < len(r.cells)]
-        if column_key(header) in _DIMENSIONS or any(c and not _NUMERIC.match(c) for c in cells):
-            found.append(position)
-    return found
+    keys = [column_key(h) for h in table.header]
+    first = next((p for p, key in enumerate(keys) if key in _METRICS), len(keys))
+    return [p for p, key in enumerate(keys) if key and (key in _DIMENSIONS or p < first)]
 
 
 def _read_file(path: Path, builder: BatchBuilder, context: dict[str, Any]) -> None:

@@ -30,6 +30,8 @@ from rapport.importers._meta import own_account
 
 NAME = "instagram_dyi"
 PATTERNS = ("followers*.json", "following*.json")
+SAMPLE = 20
+"""How many entries from the start of a file decide what it is."""
 _USERNAME = re.compile(r"^[A-Za-z0-9._]{1,30}$")
 
 
@@ -41,13 +43,27 @@ def _kind(data: Any) -> str | None:
         if isinstance(data.get("relationships_following"), list):
             return "following"
         return None
-    if (
-        isinstance(data, list)
-        and data
-        and all(isinstance(e, dict) and "string_list_data" in e for e in data[:20])
-    ):
-        return "followers"
+    if isinstance(data, list) and data:
+        sample = data[:SAMPLE]  # mostly entries: a bad one is quarantined, not a refusal
+        good = sum(isinstance(e, dict) and "string_list_data" in e for e in sample)
+        if good and 2 * good >= len(sample):
+            return "followers"
     return None
+
+
+def _found(data: Any) -> str:
+    """What a file that is not a followers list holds, naming an entry."""
+    if isinstance(data, dict):
+        keys = ", ".join(repr(k) for k in list(data)[:5])
+        return f"other JSON (an object with {keys})" if keys else "other JSON (an empty object)"
+    if not isinstance(data, list) or not data:
+        return "other JSON" if data else "an empty list"
+    for index, entry in enumerate(data[:SAMPLE], start=1):
+        if not isinstance(entry, dict):
+            return f"other JSON (item {index}: expected an object, found {type(entry).__name__})"
+        if "string_list_data" not in entry:
+            return f"other JSON (item {index}: field 'string_list_data' is missing)"
+    return "other JSON"
 
 
 def _entries(data: Any) -> list[Any]:
@@ -144,7 +160,7 @@ def read(path: Path, options: ImportOptions) -> Batch:
             raise WrongFormat(
                 file,
                 expected="an Instagram DYI followers list (entries with string_list_data)",
-                found="other JSON",
+                found=_found(data),
                 fix="choose another format",
                 option="format",
             )

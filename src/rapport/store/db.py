@@ -31,7 +31,12 @@ from rapport.store._sql import count, scalar
 from rapport.store.attribution import attribute_conversions
 from rapport.store.enrich import current_relevance, enrich_texts, refresh_relevance
 from rapport.store.locking import connect, remove_marker, write_marker
-from rapport.store.merge import dedupe_incoming, drop_repeated_observations, merge_incoming
+from rapport.store.merge import (
+    dedupe_incoming,
+    drop_repeated_observations,
+    merge_incoming,
+    withhold_uncertain,
+)
 from rapport.store.migrations import migrate, pending_migrations
 
 __all__ = ["AccountRow", "ImportRecord", "ImportSummary", "Store", "TableCounts"]
@@ -362,6 +367,7 @@ class Store:
                     counts=counts,
                     source=batch.sources.get(name, name),
                     notices=summary.notices,
+                    families=batch.families.get(name, {}),
                 )
                 rejections.extend(rejected)
                 counts.rejected += len(rejected)
@@ -391,6 +397,7 @@ class Store:
         counts: TableCounts,
         source: str,
         notices: list[str],
+        families: dict[str, str],
     ) -> list[Rejection]:
         con = self._con
         n = table.num_rows
@@ -415,6 +422,13 @@ class Store:
             notices.append(
                 f"{spec.name}: {withheld} row(s) about people erased on request were not imported"
             )
+        uncertain = withhold_uncertain(con, spec, view, families)
+        if uncertain:
+            notices.append(
+                f"{spec.name}: {uncertain} row(s) could not be matched with certainty to the "
+                "stored ones (the source can't tell them apart from similar rows), so the "
+                "stored rows were left as they are"
+            )
         merged = dedupe_incoming(con, spec, view)
         if merged:
             notices.append(
@@ -430,7 +444,7 @@ class Store:
         result = merge_incoming(con, spec, current)
         counts.added += result.added
         counts.updated += result.updated
-        counts.unchanged += result.unchanged + repeated + merged + withheld
+        counts.unchanged += result.unchanged + repeated + merged + withheld + uncertain
         for suffix in ("", "_dedup", "_dedup_kept"):
             con.execute(f"DROP TABLE IF EXISTS {view}{suffix}")
         return rejected

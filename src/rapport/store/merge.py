@@ -10,18 +10,28 @@ Rules (the canonical format's, plus two decisions recorded in the README's desig
   observation identical to the one just before it is not added again; re-sending a known
   observation fills in what it lacked.
 * Rows of one batch with the same key: the last one wins (split archives repeat records).
+* Rows the source can't identify with certainty (a *family*, ``Batch.families``) never
+  change a stored row unless the match is certain: see :func:`withhold_uncertain`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import duckdb
+import pyarrow as pa
 
 from rapport.canonical.schema import TableSpec
 from rapport.store._sql import count, scalar
 
-__all__ = ["MergeCounts", "dedupe_incoming", "drop_repeated_observations", "merge_incoming"]
+__all__ = [
+    "MergeCounts",
+    "dedupe_incoming",
+    "drop_repeated_observations",
+    "merge_incoming",
+    "withhold_uncertain",
+]
 
 
 @dataclass(frozen=True)
@@ -82,6 +92,68 @@ def drop_repeated_observations(con: duckdb.DuckDBPyConnection, spec: TableSpec, 
         SELECT {cols}, _locator FROM existing_keys
     """)
     return before - _count(con, f"{view}_kept")
+
+
+def withhold_uncertain(
+    con: duckdb.DuckDBPyConnection, spec: TableSpec, view: str, families: Mapping[str, str]
+) -> int:
+    """Drop the family rows of ``view`` the store can't match with certainty; return how many.
+
+    ``families`` maps a row's locator to its family, an id stem: the family's members are the
+    rows whose first key column is the stem or the stem, ``-`` and a number. A family row is
+    matched with certainty when it is its family's only member in the batch and the store
+    holds no other member; a family the store holds nothing of is added whole. Any other
+    family row is withheld, so that no stored row takes another one's values.
+    """
+    if not families:
+        return 0
+    column = _q(spec.key[0])
+    frame = pa.table(
+        {
+            "_locator": pa.array(list(families), pa.string()),
+            "_family": pa.array(list(families.values()), pa.string()),
+        }
+    )
+    con.register("_families_arrow", frame)
+    try:
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE _family_rows AS
+            SELECT v._locator, f._family, v.{column} AS _id
+            FROM {view} v JOIN _families_arrow f USING (_locator)
+        """)
+    finally:
+        con.unregister("_families_arrow")
+    lengths = [
+        int(n)
+        for (n,) in con.execute("SELECT DISTINCT length(_family) FROM _family_rows").fetchall()
+    ]
+    members = " UNION ALL ".join(
+        f"""SELECT f._family, t.{column} AS _id
+            FROM (SELECT DISTINCT _family FROM _family_rows WHERE length(_family) = {n}) f
+            JOIN {_q(spec.name)} t ON left(t.{column}, {n}) = f._family
+            WHERE length(t.{column}) = {n} OR regexp_full_match(t.{column}[{n + 1}:], '-[0-9]+')"""
+        for n in lengths
+    )
+    before = _count(con, view)
+    if members:
+        con.execute(f"""
+            DELETE FROM {view} WHERE _locator IN (
+                WITH stored AS ({members}),
+                held AS (
+                    SELECT _family, count(DISTINCT _id) AS kinds, any_value(_id) AS one
+                    FROM stored GROUP BY _family
+                ),
+                sent AS (
+                    SELECT _family, count(DISTINCT _id) AS kinds FROM _family_rows
+                    GROUP BY _family
+                )
+                SELECT r._locator FROM _family_rows r
+                JOIN held h USING (_family) JOIN sent b USING (_family)
+                WHERE NOT (b.kinds = 1 AND h.kinds = 1 AND h.one = r._id)
+            )
+        """)
+    con.execute("DROP TABLE IF EXISTS _family_rows")
+    return before - _count(con, view)
 
 
 def merge_incoming(con: duckdb.DuckDBPyConnection, spec: TableSpec, view: str) -> MergeCounts:
