@@ -75,9 +75,7 @@ def _table_sources(path: Path, name: str) -> list[Path]:
     return found
 
 
-def _read_parquet(
-    file: Path, name: str
-) -> tuple[pa.Table, list[str], list[str], list[Rejection]]:
+def _read_parquet(file: Path, name: str) -> tuple[pa.Table, list[str], list[str], list[Rejection]]:
     parts = sorted(file.glob("*.parquet")) if file.is_dir() else [file]
     tables: list[pa.Table] = []
     locators: list[str] = []

@@ -411,14 +411,16 @@ def check_rows(
 
 def _python_rows(table: pa.Table) -> list[dict[str, Any]]:
     """The rows as Python values; times Python can't hold (year 10000 on) as Arrow's text."""
+    rows: list[dict[str, Any]]
     try:
-        return table.to_pylist()
+        rows = table.to_pylist()
     except (OverflowError, ValueError):
         texts = [
             pc.cast(column, pa.string()) if pa.types.is_timestamp(column.type) else column
             for column in table.columns
         ]
-        return pa.Table.from_arrays(texts, names=table.column_names).to_pylist()
+        rows = pa.Table.from_arrays(texts, names=table.column_names).to_pylist()
+    return rows
 
 
 _UNITS = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
