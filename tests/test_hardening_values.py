@@ -242,6 +242,36 @@ def test_times_before_2000_or_over_a_day_ahead_are_quarantined(tmp_path: Path) -
     _one_reason(summary, "line 5", "'occurred_at'", "a day after the import")
 
 
+def _facebook_dyi_zero_time(tmp_path: Path) -> tuple[Path, dict[str, str], str]:
+    folder = tmp_path / "dyi"
+    shutil.copytree(EXPORTS / "facebook" / "dyi", folder)
+    posts = json.loads((folder / "your_posts_1.json").read_text("utf-8"))
+    posts[0]["timestamp"] = 0  # a zero Unix time: 1970-01-01
+    (folder / "your_posts_1.json").write_text(json.dumps(posts), "utf-8")
+    return folder, {"account": "lisbonbeautylab"}, "posts"
+
+
+def _ga4_last_century(tmp_path: Path) -> tuple[Path, dict[str, str], str]:
+    path = tmp_path / "traffic.csv"
+    text = (EXPORTS / "ga4" / "traffic_acquisition_source_medium.csv").read_text("utf-8")
+    path.write_text(text.replace("instagram / social,20240502", "instagram / social,19990502"))
+    return path, {}, "conversions"
+
+
+@pytest.mark.parametrize(
+    "make", [_facebook_dyi_zero_time, _ga4_last_century], ids=["facebook-dyi", "ga4"]
+)
+def test_every_importer_goes_through_the_same_plausible_time_rule(
+    tmp_path: Path, make: Callable[[Path], tuple[Path, dict[str, str], str]]
+) -> None:
+    source, options, table = make(tmp_path)
+    ws = tmp_path / "ws"
+    summary = import_into(ws, source, **options)
+    assert summary.tables[table].rejected >= 1 and summary.tables[table].added >= 1
+    assert any("before 2000-01-01" in line for line in summary.first_rejections)
+    assert all(r[_time_column(table)] >= EARLIEST for r in rows(ws, table))
+
+
 def test_an_x_post_dated_9999_is_quarantined_and_the_calendar_stays_in_our_time(
     tmp_path: Path, cli: CliRunner
 ) -> None:
