@@ -272,6 +272,24 @@ def test_every_importer_goes_through_the_same_plausible_time_rule(
     assert all(r[_time_column(table)] >= EARLIEST for r in rows(ws, table))
 
 
+def test_an_implausible_creation_time_drops_the_time_not_the_account(tmp_path: Path) -> None:
+    """A Bluesky profile without a creation record says 0001-01-01: quarantining the own
+    account for it would orphan every post; the time becomes unknown instead."""
+    folder = tmp_path / "canonical"
+    account = {**ACCOUNT, "created_at": "0001-01-01T00:00:00Z"}
+    person = {"person_id": "x:9", "platform": "x", "first_seen_at": "1970-01-01T00:00:00Z"}
+    tables = {"accounts": [account], "posts": [POST], "people": [person]}
+    write_canonical(build_tables(tables), folder, format="jsonl")
+    ws = tmp_path / "ws"
+    summary = import_into(ws, folder)
+    assert summary.total("rejected") == 0, summary.first_rejections
+    assert [(a["account_id"], a["created_at"]) for a in rows(ws, "accounts")] == [("x:shop", None)]
+    assert [p["first_seen_at"] for p in rows(ws, "people")] == [None]
+    assert [p["post_id"] for p in rows(ws, "posts")] == ["x:1"]
+    assert any("1 implausible accounts.created_at time(s)" in n for n in summary.notices)
+    assert any("1 implausible people.first_seen_at time(s)" in n for n in summary.notices)
+
+
 def test_an_x_post_dated_9999_is_quarantined_and_the_calendar_stays_in_our_time(
     tmp_path: Path, cli: CliRunner
 ) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from rapport.canonical.plausible import blank_attribute_times
 from rapport.canonical.records import Rejection, check_rows
 from rapport.canonical.schema import TABLE_ORDER, TABLES
 
@@ -95,6 +96,12 @@ class Batch:
             table = tables[name]
             located = (locators or {}).get(name) or [f"row {i + 1}" for i in range(table.num_rows)]
             label = (sources or {}).get(name, name)
+            table, dropped = blank_attribute_times(name, table, imported_at=imported_at)
+            for column, count in dropped.items():
+                batch.notices.append(
+                    f"{label}: {count} implausible {name}.{column} time(s) (before 2000, after "
+                    "the import, or beyond the year 9999) imported as unknown; the rows were kept"
+                )
             good, rejected = check_rows(
                 name, table, source=label, locators=located, imported_at=imported_at
             )

@@ -226,11 +226,8 @@ def read_canonical(
 
 def _json_value(value: Any) -> Any:
     if isinstance(value, dt.datetime):
-        moment = value.astimezone(dt.UTC)
-        text = moment.strftime("%Y-%m-%dT%H:%M:%S")
-        if moment.microsecond:
-            text += f".{moment.microsecond:06d}"
-        return text + "Z"
+        # isoformat, not strftime: %Y writes the year 1 as "1", which no reader takes back
+        return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat() + "Z"
     return value
 
 

@@ -15,12 +15,18 @@ the rows that break one, with the rule's reason.
   zones that run ahead. Data that is not an import (a simulated world, which may be dated
   anywhere) keeps only the rule every time obeys: a year from 1 to 9999, what the store and
   Python can hold.
+
+A time that describes an account or a person rather than dates the record
+(:data:`ATTRIBUTE_TIMES`: when an account was created, when a person was first seen) does
+not cost the row: quarantining an own account would orphan every post it wrote (a Bluesky
+profile without a creation record reports ``0001-01-01``). Such a time is dropped (unknown)
+by :func:`blank_attribute_times` and the batch says how many.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -28,12 +34,26 @@ import pyarrow.compute as pc
 
 from rapport.canonical.schema import Column
 
-__all__ = ["EARLIEST", "FUTURE_MARGIN", "Implausible", "implausible", "latest"]
+__all__ = [
+    "ATTRIBUTE_TIMES",
+    "EARLIEST",
+    "FUTURE_MARGIN",
+    "Implausible",
+    "blank_attribute_times",
+    "implausible",
+    "latest",
+]
 
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 """The earliest plausible time: an older one is a wrong clock or a time in the wrong unit."""
 FUTURE_MARGIN = dt.timedelta(days=1)
 """How far after the import a time may lie (clocks and time zones ahead of the importer's)."""
+
+ATTRIBUTE_TIMES: Mapping[str, tuple[str, ...]] = {
+    "accounts": ("created_at",),
+    "people": ("first_seen_at",),
+}
+"""Times that describe an account or a person: an implausible one is dropped, not the row."""
 
 _FIRST = dt.datetime(1, 1, 1, tzinfo=dt.UTC)
 _LAST = dt.datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=dt.UTC)
@@ -43,6 +63,35 @@ _MOMENT = pa.timestamp("us", tz="UTC")
 def latest(imported_at: dt.datetime) -> dt.datetime:
     """The latest plausible time for an import made at ``imported_at`` (aware)."""
     return imported_at.astimezone(dt.UTC) + FUTURE_MARGIN
+
+
+def _outside(
+    values: pa.ChunkedArray, low: dt.datetime, high: dt.datetime
+) -> pa.ChunkedArray | pa.Array:
+    return pc.or_(
+        pc.less(values, pa.scalar(low, _MOMENT)), pc.greater(values, pa.scalar(high, _MOMENT))
+    )
+
+
+def blank_attribute_times(
+    table_name: str, table: pa.Table, *, imported_at: dt.datetime | None
+) -> tuple[pa.Table, dict[str, int]]:
+    """``table`` with implausible :data:`ATTRIBUTE_TIMES` made null (unknown), and how many
+    were dropped per column (columns with none left out)."""
+    dropped: dict[str, int] = {}
+    for name in ATTRIBUTE_TIMES.get(table_name, ()):
+        if name not in table.column_names or table.num_rows == 0:
+            continue
+        values = table.column(name)
+        low, high = (EARLIEST, latest(imported_at)) if imported_at else (_FIRST, _LAST)
+        mask = pc.fill_null(_outside(values, low, high), False)
+        count = pc.sum(mask).as_py() or 0
+        if count:
+            nulls = pa.nulls(table.num_rows, type=values.type)
+            blanked = pc.if_else(mask, nulls, values)
+            table = table.set_column(table.column_names.index(name), table.field(name), blanked)
+            dropped[name] = count
+    return table, dropped
 
 
 @dataclass(frozen=True)
@@ -68,11 +117,7 @@ def implausible(
         return
     if imported_at is None:
         yield Implausible(
-            pc.or_(
-                pc.less(values, pa.scalar(_FIRST, _MOMENT)),
-                pc.greater(values, pa.scalar(_LAST, _MOMENT)),
-            ),
-            "a time outside the years 1 to 9999 can't be stored",
+            _outside(values, _FIRST, _LAST), "a time outside the years 1 to 9999 can't be stored"
         )
         return
     limit = latest(imported_at)
