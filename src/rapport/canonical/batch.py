@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from rapport.canonical.plausible import blank_attribute_times
 from rapport.canonical.records import Rejection, check_rows
 from rapport.canonical.schema import TABLE_ORDER, TABLES
 
@@ -63,6 +65,10 @@ class Batch:
     row in the batch and the store holds no other member; it adds a family's rows only when
     the store holds none of it; otherwise it leaves the stored rows as they are and says so.
     """
+    imported_at: dt.datetime | None = None
+    """When the import read its source: times before 2000 or more than a day after it were
+    quarantined (:mod:`rapport.canonical.plausible`). None for data that is not an import
+    (a simulated world)."""
 
     @classmethod
     def from_tables(
@@ -76,14 +82,21 @@ class Batch:
         notices: list[str] | None = None,
         files: list[FileDigest] | None = None,
         sources: Mapping[str, str] | None = None,
+        imported_at: dt.datetime | None = None,
     ) -> Batch:
-        """Check each table's rows and build a batch from those that pass."""
+        """Check each table's rows and build a batch from those that pass.
+
+        ``imported_at`` (an import's time) turns on the plausible-time rule: rows with a time
+        before 2000 or more than a day after it are quarantined. Data that is not an import
+        (a simulated world, dated as its parameters say) leaves it out.
+        """
         batch = cls(
             source=source,
             origin=origin,
             rejections=list(rejections or []),
             notices=list(notices or []),
             files=list(files or []),
+            imported_at=imported_at,
         )
         for name in TABLE_ORDER:
             if name not in tables:
@@ -91,7 +104,15 @@ class Batch:
             table = tables[name]
             located = (locators or {}).get(name) or [f"row {i + 1}" for i in range(table.num_rows)]
             label = (sources or {}).get(name, name)
-            good, rejected = check_rows(name, table, source=label, locators=located)
+            table, dropped = blank_attribute_times(name, table, imported_at=imported_at)
+            for column, count in dropped.items():
+                batch.notices.append(
+                    f"{label}: {count} implausible {name}.{column} time(s) (before 2000, after "
+                    "the import, or beyond the year 9999) imported as unknown; the rows were kept"
+                )
+            good, rejected = check_rows(
+                name, table, source=label, locators=located, imported_at=imported_at
+            )
             if rejected:
                 rejected_locs = {r.locator for r in rejected}
                 located = [loc for loc in located if loc not in rejected_locs]

@@ -34,7 +34,9 @@ class BatchBuilder:
     """Records in, a checked :class:`Batch` out.
 
     ``source`` names the format (``x_archive``); ``origin`` what was read (a path or an API),
-    and labels every quarantined record together with its locator.
+    and labels every quarantined record together with its locator. ``imported_at`` (default:
+    when the builder was made) bounds plausible times: records dated more than a day later,
+    or before 2000, are quarantined.
     """
 
     source: str
@@ -43,6 +45,7 @@ class BatchBuilder:
     notices: list[str] = field(default_factory=list)
     files: list[FileDigest] = field(default_factory=list)
     state: dict[str, str] = field(default_factory=dict)
+    imported_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     _builders: dict[str, TableBuilder] = field(default_factory=dict)
     _rejections: list[Rejection] = field(default_factory=list)
     _families: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -149,6 +152,7 @@ class BatchBuilder:
             notices=self.notices,
             files=self.files,
             sources={name: self.origin for name in tables},
+            imported_at=self.imported_at,
         )
         batch.state.update(self.state)
         batch.families.update({name: dict(rows) for name, rows in self._families.items()})

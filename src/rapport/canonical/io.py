@@ -12,7 +12,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from rapport.canonical.batch import Batch, FileDigest, digest_file
-from rapport.canonical.records import Rejection, TableBuilder, conform_arrow, raw_json
+from rapport.canonical.records import (
+    Rejection,
+    TableBuilder,
+    conform_arrow,
+    drop_unstorable_times,
+    raw_json,
+)
 from rapport.canonical.schema import FORMAT_NAME, TABLE_ORDER, TABLES, arrow_schema
 from rapport.errors import InputNotFound, UnreadableFile, UsageError, WrongFormat
 
@@ -69,24 +75,30 @@ def _table_sources(path: Path, name: str) -> list[Path]:
     return found
 
 
-def _read_parquet(file: Path, name: str) -> tuple[pa.Table, list[str], list[str]]:
+def _read_parquet(file: Path, name: str) -> tuple[pa.Table, list[str], list[str], list[Rejection]]:
     parts = sorted(file.glob("*.parquet")) if file.is_dir() else [file]
     tables: list[pa.Table] = []
     locators: list[str] = []
     notices: list[str] = []
+    rejections: list[Rejection] = []
     for part in parts:
         try:
             raw = pq.read_table(part)
         except (pa.ArrowException, OSError) as exc:
             raise UnreadableFile(part, reason=f"not a readable Parquet file ({exc})") from None
+        label = part.name if file.is_dir() else ""
+        located = [f"{label} row {i + 1}".strip() for i in range(raw.num_rows)]
+        raw, located, unstorable = drop_unstorable_times(
+            name, raw, source=file.name, locators=located
+        )
+        rejections.extend(unstorable)
         table, part_notices = conform_arrow(part, name, raw)
         notices.extend(part_notices)
-        label = part.name if file.is_dir() else ""
-        locators.extend(f"{label} row {i + 1}".strip() for i in range(table.num_rows))
+        locators.extend(located)
         tables.append(table)
     if not tables:
-        return pa.table({}, schema=arrow_schema(name)), [], notices
-    return pa.concat_tables(tables), locators, notices
+        return pa.table({}, schema=arrow_schema(name)), [], notices, rejections
+    return pa.concat_tables(tables), locators, notices, rejections
 
 
 def _read_jsonl(
@@ -132,11 +144,17 @@ def _read_jsonl(
     return table, locators, builder.rejections, builder.repaired, builder.ignored_fields
 
 
-def read_canonical(path: Path, *, progress: ProgressCallback | None = None) -> Batch:
+def read_canonical(
+    path: Path,
+    *,
+    progress: ProgressCallback | None = None,
+    imported_at: dt.datetime | None = None,
+) -> Batch:
     """Read a canonical folder into a checked :class:`Batch`.
 
     Raises an :class:`~rapport.errors.InputError` when the folder or one of its files can't be
-    used at all; records that can't be read are rejections in the batch.
+    used at all; records that can't be read are rejections in the batch, and so are records
+    dated before 2000 or more than a day after ``imported_at`` (default: now).
     """
     if not path.exists():
         raise InputNotFound(path)
@@ -181,8 +199,9 @@ def read_canonical(path: Path, *, progress: ProgressCallback | None = None) -> B
                     f"{file.name}: extra fields not imported: {', '.join(sorted(ignored))}"
                 )
         else:
-            table, located, parquet_notices = _read_parquet(file, name)
+            table, located, parquet_notices, unstorable = _read_parquet(file, name)
             notices.extend(parquet_notices)
+            rejections.extend(unstorable)
         tables[name] = table
         locators[name] = located
         sources[name] = file.name
@@ -201,16 +220,14 @@ def read_canonical(path: Path, *, progress: ProgressCallback | None = None) -> B
         notices=notices,
         files=files,
         sources=sources,
+        imported_at=imported_at or dt.datetime.now(dt.UTC),
     )
 
 
 def _json_value(value: Any) -> Any:
     if isinstance(value, dt.datetime):
-        moment = value.astimezone(dt.UTC)
-        text = moment.strftime("%Y-%m-%dT%H:%M:%S")
-        if moment.microsecond:
-            text += f".{moment.microsecond:06d}"
-        return text + "Z"
+        # isoformat, not strftime: %Y writes the year 1 as "1", which no reader takes back
+        return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat() + "Z"
     return value
 
 

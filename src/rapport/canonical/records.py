@@ -4,8 +4,11 @@ Two paths lead here. Importers that read row by row (JSONL, platform exports) ha
 ``dict`` per record: :class:`TableBuilder` coerces each value to its canonical type and
 quarantines the record when a value does not fit. Columnar sources (Parquet) arrive as Arrow
 tables and go through :func:`conform_arrow`, which refuses the whole file when a column is
-missing or of the wrong type. Both then pass :func:`check_rows`, the vectorised per-row rules
-(required values, vocabularies, id shapes, non-negative counts).
+missing or of the wrong type (rows whose times no microsecond timestamp can hold are
+quarantined first, by :func:`drop_unstorable_times`). Both then pass :func:`check_rows`, the
+vectorised per-row rules (required values, vocabularies, id shapes, non-negative counts, and
+the plausibility rules of :mod:`rapport.canonical.plausible`: finite numbers, times from 2000
+to a day after the import).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from rapport.canonical.plausible import EARLIEST, implausible
 from rapport.canonical.schema import PLATFORMS, TABLES, Column, arrow_schema
 from rapport.errors import FieldProblem, SchemaMismatch
 
@@ -31,6 +35,7 @@ __all__ = [
     "check_rows",
     "coerce_value",
     "conform_arrow",
+    "drop_unstorable_times",
     "raw_json",
 ]
 
@@ -39,6 +44,10 @@ _ID_PATTERN = "^(" + "|".join(PLATFORMS) + r"):[\s\S]*\S[\s\S]*$"
 character (any characters are allowed around it: Mastodon and Bluesky ids are URIs)."""
 _ID_RE = re.compile(_ID_PATTERN)
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
+_OUT_OF_RANGE = (
+    "the time falls outside the years 1 to 9999 once converted to UTC (expected a time from "
+    f"{EARLIEST:%Y-%m-%d} to a day after the import)"
+)
 
 
 @dataclass(frozen=True)
@@ -99,7 +108,10 @@ def _parse_timestamp(text: str) -> dt.datetime:
         raise ValueError("not an ISO-8601 timestamp") from None
     if moment.tzinfo is None:
         raise ValueError("timestamp without a time zone (add Z or +00:00)")
-    return moment.astimezone(dt.UTC)
+    try:
+        return moment.astimezone(dt.UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-05:00 is in the year 10000 in UTC
+        raise ValueError(_OUT_OF_RANGE) from None
 
 
 def coerce_value(column: Column, value: Any, repairs: list[str]) -> Any:
@@ -137,7 +149,10 @@ def coerce_value(column: Column, value: Any, repairs: list[str]) -> Any:
         if isinstance(value, dt.datetime):
             if value.tzinfo is None:
                 raise FieldProblem(name, "timestamp without a time zone (add Z or +00:00)")
-            return value.astimezone(dt.UTC)
+            try:
+                return value.astimezone(dt.UTC)
+            except OverflowError:
+                raise FieldProblem(name, f"{_OUT_OF_RANGE}, found {value.isoformat()}") from None
         if not isinstance(value, str):
             raise FieldProblem(
                 name,
@@ -321,13 +336,20 @@ def _id_ok(array: pa.ChunkedArray) -> pa.ChunkedArray:
 
 
 def check_rows(
-    table_name: str, table: pa.Table, *, source: str, locators: Iterable[str] | None = None
+    table_name: str,
+    table: pa.Table,
+    *,
+    source: str,
+    locators: Iterable[str] | None = None,
+    imported_at: dt.datetime | None = None,
 ) -> tuple[pa.Table, list[Rejection]]:
     """Apply the per-row rules; return the rows that pass and the rejected ones.
 
     Rules, in order (the first one a row breaks is its reason): required values present,
     ids shaped ``<platform>:<native id>``, values from the column's vocabulary, counts not
-    negative.
+    negative, numbers finite, times plausible (:mod:`rapport.canonical.plausible`: from 2000
+    to a day after ``imported_at``; without it, data that is not an import, only a year from
+    1 to 9999).
     """
     spec = TABLES[table_name]
     n = table.num_rows
@@ -366,10 +388,12 @@ def check_rows(
             )
         if column.non_negative:
             mark(pc.less(values, 0), column.name, "a count can't be negative")
+        for rule in implausible(column, values, imported_at=imported_at):
+            mark(rule.mask, column.name, rule.reason)
     if not reasons:
         return table, []
     located = list(locators) if locators is not None else [f"row {i + 1}" for i in range(n)]
-    rows = table.filter(bad).to_pylist()
+    rows = _python_rows(table.filter(bad))
     bad_indices = sorted(reasons)
     rejections = [
         Rejection(
@@ -383,6 +407,89 @@ def check_rows(
         for index, row in zip(bad_indices, rows, strict=True)
     ]
     return table.filter(pc.invert(bad)), rejections
+
+
+def _python_rows(table: pa.Table) -> list[dict[str, Any]]:
+    """The rows as Python values; times Python can't hold (year 10000 on) as Arrow's text."""
+    rows: list[dict[str, Any]]
+    try:
+        rows = table.to_pylist()
+    except (OverflowError, ValueError):
+        texts = [
+            pc.cast(column, pa.string()) if pa.types.is_timestamp(column.type) else column
+            for column in table.columns
+        ]
+        rows = pa.Table.from_arrays(texts, names=table.column_names).to_pylist()
+    return rows
+
+
+_UNITS = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
+_UNIT_NAMES = {"s": "seconds", "ms": "milliseconds", "us": "microseconds", "ns": "nanoseconds"}
+_SECONDS_PER_YEAR = 365.2425 * 86_400
+
+
+def drop_unstorable_times(
+    table_name: str, table: pa.Table, *, source: str, locators: list[str]
+) -> tuple[pa.Table, list[str], list[Rejection]]:
+    """Quarantine the rows of a columnar file with a time no microsecond timestamp can hold.
+
+    A Parquet time in seconds or milliseconds can lie beyond the ±292,000 years that the
+    canonical ``timestamp[us]`` holds; converting it would fail for the whole file. Such rows
+    are quarantined with their reason (the value shown as a count of the file's units since
+    1970), and the rest of the file goes on to :func:`conform_arrow`. Returns the rows kept,
+    their locators, and the rejections.
+    """
+    spec = TABLES[table_name]
+    n = table.num_rows
+    bad = pa.array([False] * n)
+    reasons: dict[int, tuple[str, str]] = {}
+    for column in spec.columns:
+        if column.type != "timestamp" or column.name not in table.column_names:
+            continue
+        values = table.column(column.name)
+        kind = values.type
+        if pa.types.is_dictionary(kind):
+            values = pc.cast(values, kind.value_type)
+            kind = values.type
+        if not pa.types.is_timestamp(kind) or kind.unit in ("us", "ns"):
+            continue  # another type is conform_arrow's to refuse; us and ns always fit
+        bound = (2**63 - 1) // (_UNITS["us"] // _UNITS[kind.unit])
+        counts = pc.cast(values, pa.int64())
+        mask = pc.fill_null(pc.or_(pc.greater(counts, bound), pc.less(counts, -bound)), False)
+        mask = mask.combine_chunks() if isinstance(mask, pa.ChunkedArray) else mask
+        for index in pc.indices_nonzero(pc.and_(mask, pc.invert(bad))).to_pylist():
+            count = counts[index].as_py()
+            years = abs(count) / _UNITS[kind.unit] / _SECONDS_PER_YEAR
+            reasons[index] = (
+                column.name,
+                f"expected a time from {EARLIEST:%Y-%m-%d} to a day after the import, found "
+                f"{count} {_UNIT_NAMES[kind.unit]} {'after' if count > 0 else 'before'} 1970 "
+                f"(about {years:,.0f} years, more than a microsecond timestamp holds)",
+            )
+        bad = pc.or_(bad, mask)
+    if not reasons:
+        return table, locators, []
+    shown = pa.Table.from_arrays(
+        [
+            pc.cast(column, pa.int64()) if pa.types.is_timestamp(column.type) else column
+            for column in table.filter(bad).columns
+        ],
+        names=table.column_names,
+    )
+    rejections = [
+        Rejection(
+            table_name,
+            source,
+            locators[index],
+            reasons[index][0],
+            reasons[index][1],
+            raw_json(row),
+        )
+        for index, row in zip(sorted(reasons), shown.to_pylist(), strict=True)
+    ]
+    keep = pc.invert(bad)
+    kept = [loc for loc, ok in zip(locators, keep.to_pylist(), strict=True) if ok]
+    return table.filter(keep), kept, rejections
 
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:

@@ -22,12 +22,14 @@ from rapport.errors import CellError, SchemaMismatch, UnreadableFile, UsageError
 from rapport.importers._base import ImportOptions
 
 __all__ = [
+    "MAX_CELL",
     "CellError",
     "Row",
     "Table",
     "blank",
     "check_shape",
     "column_key",
+    "csv_problem",
     "header_table",
     "parse_count",
     "parse_number",
@@ -39,6 +41,25 @@ __all__ = [
     "split_tables",
     "zone_option",
 ]
+
+MAX_CELL = 1 << 20
+"""The longest CSV cell rapport reads: 1,048,576 characters.
+
+Python's csv module stops at 131,072 by default, which a long post, a bio or an order's notes
+may pass in a real export. A longer cell is no platform's export (a damaged file, or a file
+that is not CSV): the file is refused, naming the line. The limit is the csv module's, for
+the whole process; importing this module sets it, and every CSV importer imports it."""
+csv.field_size_limit(MAX_CELL)
+
+
+def csv_problem(error: csv.Error, *, line: int) -> str:
+    """Why a CSV reader stopped at ``line``, as the reason of an UnreadableFile."""
+    if "field larger than field limit" in str(error):
+        return (
+            f"line {line}: a cell longer than {MAX_CELL:,} characters, the most rapport reads "
+            "in one cell (a damaged file, or a file that is not CSV)"
+        )
+    return f"line {line}: not valid CSV ({error})"
 
 
 @dataclass(frozen=True)
@@ -116,9 +137,7 @@ def read_rows(text: str, *, path: Path, delimiter: str | None = None) -> list[Ro
             rows.append(Row(previous + 1, cells))
             previous = reader.line_num
     except csv.Error as exc:
-        raise UnreadableFile(
-            path, reason=f"line {reader.line_num + 1}: not valid CSV ({exc})"
-        ) from None
+        raise UnreadableFile(path, reason=csv_problem(exc, line=reader.line_num + 1)) from None
     return rows
 
 
@@ -239,9 +258,16 @@ def parse_time(
     except (ValueError, OverflowError, OSError):
         expected = "an ISO 8601 time such as 2024-05-01T12:00:00Z" if fmt == "iso" else fmt
         raise CellError(column, f"expected {expected}, found {value[:40]!r}") from None
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=zone), True
-    return moment, False
+    assumed = moment.tzinfo is None
+    if assumed:
+        moment = moment.replace(tzinfo=zone)
+    try:
+        moment.astimezone(dt.UTC)
+    except OverflowError:  # 9999-12-31 23:59:59 -0500 is in the year 10000 in UTC
+        raise CellError(
+            column, f"the time {value[:40]!r} falls outside the years 1 to 9999 in UTC"
+        ) from None
+    return moment, assumed
 
 
 def _iso(value: str) -> dt.datetime:

@@ -351,6 +351,7 @@ class PostColumns:
             origin=batch.origin,
             locators=locators,
             sources={name: batch.origin for name in tables},
+            imported_at=batch.imported_at,
         )
         for name in TABLE_ORDER:
             if name not in extra.tables:

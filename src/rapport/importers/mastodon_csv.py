@@ -17,9 +17,10 @@ from pathlib import Path
 
 from rapport.canonical.batch import Batch
 from rapport.canonical.builder import BatchBuilder
-from rapport.errors import WrongFormat
+from rapport.errors import UnreadableFile, WrongFormat
 from rapport.importers._archive import find_files
 from rapport.importers._base import ImportOptions, register
+from rapport.importers._csv import csv_problem
 from rapport.platforms.mastodon import PLATFORM
 
 __all__ = ["FOLLOWING", "detect", "looks_like_following", "read", "read_following"]
@@ -57,7 +58,14 @@ def read_following(builder: BatchBuilder, path: Path) -> int:
     reader = csv.reader(io.StringIO(text, newline=""))
     added = 0
     header: list[str] | None = None
-    for row in reader:
+    rows = iter(reader)
+    while True:
+        try:
+            row = next(rows, None)
+        except csv.Error as exc:  # a cell over MAX_CELL characters, or a NUL byte
+            raise UnreadableFile(path, reason=csv_problem(exc, line=reader.line_num)) from None
+        if row is None:
+            break
         line = reader.line_num
         if not any(cell.strip() for cell in row):
             continue

@@ -22,6 +22,7 @@ from rapport.canonical.builder import BatchBuilder
 from rapport.errors import UnreadableFile, WrongFormat
 from rapport.importers._archive import find_files
 from rapport.importers._base import ImportOptions, register
+from rapport.importers._csv import csv_problem
 from rapport.importers._x_js import (
     assignment_name,
     count_value,
@@ -186,9 +187,7 @@ def _csv_rows(builder: BatchBuilder, path: Path) -> Iterator[tuple[str, dict[str
         for index, row in enumerate(reader, start=1):
             yield f"{label} row {index}", row
     except csv.Error as exc:
-        raise UnreadableFile(
-            path, reason=f"not readable as CSV at line {reader.line_num} ({exc})"
-        ) from None
+        raise UnreadableFile(path, reason=csv_problem(exc, line=reader.line_num)) from None
 
 
 def _tweet_of_row(row: dict[str, Any]) -> dict[str, Any]:

@@ -83,7 +83,12 @@ def parse_time(value: object, *, field: str) -> dt.datetime:
         raise RecordProblem(field, f"expected {_TIME_EXAMPLE}, found {describe(value)}")
     if moment.tzinfo is None:
         raise RecordProblem(field, f"timestamp {describe(value)} has no time zone")
-    return moment.astimezone(dt.UTC)
+    try:
+        return moment.astimezone(dt.UTC)
+    except OverflowError:  # 9999-12-31T23:59:59-05:00 is in the year 10000 in UTC
+        raise RecordProblem(
+            field, f"timestamp {describe(value)} falls outside the years 1 to 9999 in UTC"
+        ) from None
 
 
 def full_handle(acct: object, *, domain: str) -> str | None:
