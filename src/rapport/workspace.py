@@ -59,6 +59,12 @@ class Workspace:
                 fix="choose a folder for the workspace",
             )
         self.root.mkdir(parents=True, exist_ok=True)
+        if self.config_path.is_dir():  # --force can't replace a folder by a file
+            raise WorkspaceError(
+                self.config_path,
+                problem="is a folder, not a file",
+                fix="move the folder away, then run `rapport init` again",
+            )
         if self.config_path.exists() and not overwrite:
             return False
         self.config_path.write_text(render_config(config), encoding="utf-8")
