@@ -149,28 +149,31 @@ class EffortCosts(_Strict):
     """What one unit of each kind of work costs, in minutes (the planner turns gaps into hours)."""
 
     minutes_per_post: float = Field(
-        25.0, ge=0.1, le=_MINUTES, description="Writing and publishing one post."
+        25.0, ge=0.1, le=_MINUTES, description="Minutes to write and publish one post."
     )
     minutes_per_reply: float = Field(
-        3.0, ge=0.1, le=_MINUTES, description="Answering one person."
+        3.0, ge=0.1, le=_MINUTES, description="Minutes to answer one person."
     )
     minutes_per_question_post: float = Field(
-        15.0, ge=0.1, le=_MINUTES, description="Writing a question that invites answers."
+        15.0, ge=0.1, le=_MINUTES, description="Minutes to write a question that invites answers."
     )
     minutes_per_welcome: float = Field(
-        2.0, ge=0.1, le=_MINUTES, description="Welcoming one new person."
+        2.0, ge=0.1, le=_MINUTES, description="Minutes to welcome one new person."
     )
     minutes_per_thanks: float = Field(
-        1.5, ge=0.1, le=_MINUTES, description="Thanking one advocate."
+        1.5, ge=0.1, le=_MINUTES, description="Minutes to thank one advocate."
     )
     minutes_per_reengage: float = Field(
-        4.0, ge=0.1, le=_MINUTES, description="Reaching out to one person who went quiet."
+        4.0, ge=0.1, le=_MINUTES, description="Minutes to reach out to one person who went quiet."
     )
 
 
 class CareSettings(_Strict):
     minutes_per_day: float = Field(
-        20.0, ge=1, le=_MINUTES, description="Time one person gives to the daily care list."
+        20.0,
+        ge=1,
+        le=_MINUTES,
+        description="Minutes a day one person gives to the daily care list.",
     )
     quiet_after_days: int = Field(
         30,
@@ -229,8 +232,9 @@ def _setting(key: str, field: Any) -> Setting:
     kind = _KINDS.get(annotation, "")
     if not kind:
         args = [a for a in getattr(annotation, "__args__", ()) if a is not type(None)]
-        kind = _KINDS.get(args[0], "") if len(args) == 1 else ""
-        kind = kind or ("one of " + ", ".join(map(str, args)) if args else "value")
+        literal = [v for a in args if getattr(a, "__origin__", None) is Literal for v in a.__args__]
+        kind = _KINDS.get(args[0], "") if len(args) == 1 and not literal else ""
+        kind = kind or ("one of " + ", ".join(map(str, literal)) if literal else "value")
     bounds: dict[str, Any] = {}
     for rule in field.metadata:
         if isinstance(rule, annotated_types.Ge):
