@@ -275,7 +275,7 @@ def test_a_reader_waits_for_a_real_import_then_reads_its_data(
     assert status.returncode == 0, status.stderr
     assert "an import (process" in status.stderr and "waiting" in status.stderr
     assert importing.poll() is not None  # it read only after the import had ended
-    out, err = importing.communicate(timeout=60)
+    _out, err = importing.communicate(timeout=60)
     assert importing.returncode == 0, err
     rows = json.loads(status.stdout)["store"]["rows"]
     assert rows["interactions"] >= BIG  # the data the import wrote
@@ -292,7 +292,7 @@ def test_a_second_import_is_refused_at_once_while_an_import_writes(
     assert len(lines) == 1, second.stderr
     assert "the store is in use: an import (process" in lines[0]
     assert str(workspace / "rapport.duckdb") in lines[0] and "waiting" not in second.stderr
-    out, err = importing.communicate(timeout=600)
+    _out, err = importing.communicate(timeout=600)
     assert importing.returncode == 0, err
     status = _run("status", "--json", "--workspace", workspace)
     accounts = {a["account_id"] for a in json.loads(status.stdout)["store"]["accounts"]}

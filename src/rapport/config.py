@@ -29,6 +29,8 @@ from rapport.localtime import suggest, valid_zone
 __all__ = [
     "CONFIG_FILE",
     "ENV_VAR",
+    "MAX_BYTES",
+    "MAX_NESTING",
     "OBJECTIVES",
     "AccountRef",
     "Accounts",
@@ -37,8 +39,6 @@ __all__ = [
     "Config",
     "EffortCosts",
     "Goal",
-    "MAX_BYTES",
-    "MAX_NESTING",
     "Objective",
     "Setting",
     "Targets",
