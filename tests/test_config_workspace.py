@@ -46,8 +46,16 @@ def test_a_filled_in_file_round_trips() -> None:
             "targets.post_per_week",
             "did you mean 'posts_per_week'",
         ),
-        ({"targets": {"posts_per_week": "lots"}}, "targets.posts_per_week", "valid number"),
-        ({"targets": {"max_promotional_share": 1.5}}, "targets.max_promotional_share", "less than"),
+        (
+            {"targets": {"posts_per_week": "lots"}},
+            "targets.posts_per_week",
+            "expected a number from 0.1 to 100",
+        ),
+        (
+            {"targets": {"max_promotional_share": 1.5}},
+            "targets.max_promotional_share",
+            "expected a number from 0 to 1",
+        ),
         (
             {"accounts": {"own": [{"platform": "myspace", "handle": "a"}]}},
             "accounts.own[0].platform",

@@ -162,16 +162,43 @@ class SchemaMismatch(InputError):
 class ConfigError(InputError):
     """rapport.toml has an unknown key or a value that does not fit."""
 
-    def __init__(self, path: Path | str, *, key: str, value: object, fix: str) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        key: str,
+        value: object,
+        fix: str,
+        line: int | None = None,
+        found: str | None = None,
+    ) -> None:
         super().__init__(path, key, value, fix)
         self.path = Path(path)
         self.key = key
         self.value = value
         self.fix = fix
+        self.line = line
+        """The line of the file, when the problem was found before the values were parsed."""
+        self.found = found
+        """What was found, in words, when the value itself can't be shown."""
 
     def __str__(self) -> str:
-        shown = "(missing)" if self.value is _MISSING else repr(self.value)
-        return f"{self.path}: {self.key} = {shown}: {self.fix}"
+        where = f"{self.path}: line {self.line}" if self.line else str(self.path)
+        if self.found is not None:
+            return f"{where}: {self.key}: found {self.found}; {self.fix}"
+        return f"{where}: {self.key} = {_shown(self.value)}: {self.fix}"
+
+
+def _shown(value: object, *, limit: int = 60) -> str:
+    """``repr(value)``, cut to ``limit`` characters so one message stays one short line."""
+    if value is _MISSING:
+        return "(missing)"
+    try:
+        text = repr(value)
+    except RecursionError:  # a value nested deeper than Python can print
+        text = f"a {type(value).__name__} nested too deep to show"
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class UsageError(InputError):

@@ -14,6 +14,7 @@ from rapport.config import CONFIG_FILE, ENV_VAR, Config, load_config, render_con
 from rapport.errors import WorkspaceError
 from rapport.session import Session, snapshot_copy
 from rapport.store import STORE_FILE, Store
+from rapport.store.locking import refuse_if_writing
 
 __all__ = ["CONFIG_FILE", "ENV_VAR", "Workspace"]
 
@@ -59,6 +60,12 @@ class Workspace:
                 fix="choose a folder for the workspace",
             )
         self.root.mkdir(parents=True, exist_ok=True)
+        if self.config_path.is_dir():  # --force can't replace a folder by a file
+            raise WorkspaceError(
+                self.config_path,
+                problem="is a folder, not a file",
+                fix="move the folder away, then run `rapport init` again",
+            )
         if self.config_path.exists() and not overwrite:
             return False
         self.config_path.write_text(render_config(config), encoding="utf-8")
@@ -80,6 +87,11 @@ class Workspace:
             fix="import data first (`rapport import PATH`), or run `rapport demo`",
         )
 
+    def check_no_writer(self) -> None:
+        """Raise :class:`~rapport.errors.WorkspaceBusy` ("the store is in use") at once if
+        another process is writing to the store: a second writer does not queue."""
+        refuse_if_writing(self.store_path)
+
     def session(
         self,
         *,
@@ -91,6 +103,7 @@ class Workspace:
         wait: float | None = None,
         on_wait: Callable[[str], None] | None = None,
         purpose: str = "a rapport command",
+        behind_writer: bool | None = None,
     ) -> Session:
         """Open a :class:`~rapport.session.Session` on this workspace; use it with ``with``
         (or call ``close()``): it holds the store open until then.
@@ -105,6 +118,9 @@ class Workspace:
           ``$RAPPORT_WAIT_SECONDS`` or 120), telling ``on_wait`` once, then raise
           :class:`~rapport.errors.WorkspaceBusy`. ``purpose`` says what a writer does, for
           the readers that wait on it ("an import").
+        - A writer does not wait for another writer: it raises WorkspaceBusy ("the store is
+          in use") at once, unless ``behind_writer`` (a short write of a computed result,
+          such as a plan, that should not be lost).
         """
         config = self.config()  # a broken rapport.toml is reported before anything is opened
         if create and read_only:
@@ -121,5 +137,11 @@ class Workspace:
             store = Store(copy, read_only=True, **options)
             return Session(self, store, config=config, since=since, until=until,
                            snapshot=copy.parent)  # fmt: skip
-        store = Store(self.store_path, read_only=read_only, purpose=purpose, **options)
+        store = Store(
+            self.store_path,
+            read_only=read_only,
+            purpose=purpose,
+            behind_writer=behind_writer,
+            **options,
+        )
         return Session(self, store, config=config, since=since, until=until)

@@ -101,6 +101,7 @@ def import_path(
         raise InputNotFound(path)
     if mapping is not None and not mapping.exists():
         raise InputNotFound(mapping, what="mapping file")
+    workspace.check_no_writer()  # a second import is refused at once, never queued
     options = ImportOptions(
         account=account,
         own_accounts=known_own_accounts(workspace, on_wait=on_wait),
@@ -121,6 +122,7 @@ def _pull(
 ) -> ImportSummary:
     """Fetch with the cursors earlier pulls left, then store data and new cursors together."""
     workspace.config()
+    workspace.check_no_writer()
     state: dict[str, str] = {}
     if workspace.has_store():
         with workspace.session(on_wait=on_wait) as session:

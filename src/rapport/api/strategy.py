@@ -91,7 +91,9 @@ def make_plan(
     if not save:
         return PlanResult(made, None)
     say("storing the plan")
-    with workspace.session(read_only=False, purpose="a plan", on_wait=on_wait) as session:
+    with workspace.session(
+        read_only=False, purpose="a plan", on_wait=on_wait, behind_writer=True
+    ) as session:
         plan_id = plan.save_plan(session.store, made)
         stored = plan.latest_plans(session.store, n=1)
     created = stored[0].created_at if stored else None
@@ -136,6 +138,8 @@ def what_if(
     result = whatif.run_whatif(
         calibration, months=months, runs=runs, strategies=strategies, seed=seed, progress=progress
     )
-    with workspace.session(read_only=False, purpose="a what-if", on_wait=on_wait) as session:
+    with workspace.session(
+        read_only=False, purpose="a what-if", on_wait=on_wait, behind_writer=True
+    ) as session:
         run_id = save_whatif(session.store, result.to_dict(), seed=seed)
     return WhatIfResult(result, run_id)

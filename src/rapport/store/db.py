@@ -135,21 +135,28 @@ class Store:
         wait: float | None = None,
         on_wait: Callable[[str], None] | None = None,
         purpose: str = "a rapport command",
+        behind_writer: bool | None = None,
     ) -> None:
         """Open the store at ``path`` (created when missing, unless ``read_only``).
 
         A read-only store can be open in many processes at once; a writable one in only one,
         and then in no other process at all. While another process holds the file, wait up
         to ``wait`` seconds (default: ``$RAPPORT_WAIT_SECONDS`` or 120), telling ``on_wait``
-        once; ``purpose`` says what a writer is doing, for readers who wait on it.
+        once; ``purpose`` says what a writer is doing, for readers who wait on it. A writer
+        does not wait for another writer (:class:`~rapport.errors.WorkspaceBusy` at once)
+        unless ``behind_writer`` (see :func:`rapport.store.locking.connect`).
         """
         self.path = Path(path)
         self.read_only = read_only
-        self._con = self._connect(read_only=read_only, wait=wait, on_wait=on_wait)
+        self._con = self._connect(
+            read_only=read_only, wait=wait, on_wait=on_wait, behind_writer=behind_writer
+        )
         if read_only and pending_migrations(self._con):
             # An older store: upgrade it once (a short write), then read.
             self._con.close()
-            self._con = self._connect(read_only=False, wait=wait, on_wait=on_wait)
+            self._con = self._connect(
+                read_only=False, wait=wait, on_wait=on_wait, behind_writer=True
+            )
             self._configure()
             migrate(self._con)
             self._con.close()
@@ -162,10 +169,21 @@ class Store:
         self._ibis = ibis.duckdb.from_connection(self._con)
 
     def _connect(
-        self, *, read_only: bool, wait: float | None, on_wait: Callable[[str], None] | None
+        self,
+        *,
+        read_only: bool,
+        wait: float | None,
+        on_wait: Callable[[str], None] | None,
+        behind_writer: bool | None = None,
     ) -> duckdb.DuckDBPyConnection:
         try:
-            return connect(self.path, read_only=read_only, wait=wait, on_wait=on_wait)
+            return connect(
+                self.path,
+                read_only=read_only,
+                wait=wait,
+                on_wait=on_wait,
+                behind_writer=behind_writer,
+            )
         except WorkspaceBusy:
             raise
         except duckdb.IOException as exc:

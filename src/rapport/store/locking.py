@@ -8,6 +8,16 @@ read-only for one piece of work. When the file is held, :func:`connect` waits (s
 through ``on_wait``) and retries until ``wait_seconds`` have passed, then raises
 :class:`~rapport.errors.WorkspaceBusy` naming who holds it and how to free it.
 
+Who waits for whom:
+
+- a reader waits for a writer (an import ends in seconds or minutes, then the reader reads
+  the new data) and never for another reader;
+- a writer waits for readers (each holds the file for one piece of work);
+- a writer never waits for another writer: it fails at once with "the store is in use", so
+  two imports are never queued behind each other unseen. It tells a writer from a reader by
+  the marker below, checked again at every retry (a writer that has just opened the file and
+  not yet left its marker is recognised at the next one).
+
 A writer leaves a small marker beside the store (``rapport.duckdb.writer``: its process id and
 what it is doing) for as long as it holds the file, so a waiting reader can say "an import is
 writing to this workspace" rather than only "the file is locked".
@@ -33,6 +43,7 @@ __all__ = [
     "WAIT_VAR",
     "Holder",
     "connect",
+    "refuse_if_writing",
     "remove_marker",
     "wait_seconds",
     "write_marker",
@@ -142,8 +153,14 @@ def connect(
     read_only: bool,
     wait: float | None = None,
     on_wait: Callable[[str], None] | None = None,
+    behind_writer: bool | None = None,
 ) -> duckdb.DuckDBPyConnection:
-    """Open ``path``, waiting while another process holds it (see the module docstring)."""
+    """Open ``path``, waiting while another process holds it (see the module docstring).
+
+    ``behind_writer``: whether to wait while another process writes (default: readers do,
+    writers don't; a reader that briefly writes, to upgrade an old store, passes True).
+    """
+    queue = read_only if behind_writer is None else behind_writer
     limit = wait_seconds(wait)
     deadline = time.monotonic() + limit
     told = False
@@ -154,12 +171,45 @@ def connect(
             if not _busy(error):
                 raise
             holder = _holder(path, error)
+            if holder.writing and not queue:
+                raise _in_use(path, holder) from None
             if time.monotonic() >= deadline:
                 raise _gave_up(path, holder, read_only=read_only, waited=limit) from None
             if not told and on_wait is not None:
                 on_wait(f"{holder.describe()}; waiting (up to {limit:g} s)…")
                 told = True
             time.sleep(_POLL_SECONDS)
+
+
+def refuse_if_writing(path: Path) -> None:
+    """Raise "the store is in use" at once if another process is writing to ``path``.
+
+    For commands that read before they write (an import reads the own accounts, then the
+    input): the second of two imports is told at once, rather than waiting as a reader
+    behind the first. Cheap when nobody writes: only the marker is read.
+    """
+    try:
+        data = json.loads(_marker(path).read_text(encoding="utf-8"))
+        pid = int(data.get("pid", -1))
+    except (OSError, ValueError, TypeError, AttributeError):
+        return
+    if pid == os.getpid() or not _alive(pid):
+        return  # this process's own session, or a marker a crashed writer left
+    try:  # the marker says so; the file's lock confirms it
+        duckdb.connect(str(path), read_only=True).close()
+    except duckdb.Error as error:
+        if _busy(error):
+            holder = _holder(path, error)
+            if holder.writing:
+                raise _in_use(path, holder) from None
+
+
+def _in_use(path: Path, holder: Holder) -> WorkspaceBusy:
+    return WorkspaceBusy(
+        path,
+        problem=f"the store is in use: {holder.describe()}",
+        fix="wait for it to finish, then run this again (one writer at a time)",
+    )
 
 
 def _gave_up(path: Path, holder: Holder, *, read_only: bool, waited: float) -> WorkspaceBusy:
