@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from rapport.analyses.coverage import Coverage
     from rapport.metrics.run import MetricResult
     from rapport.store import ImportSummary
-    from rapport.store.privacy import ErasureSummary
+    from rapport.store.erasure import ErasureSummary
     from rapport.workspace import Workspace
 
 __all__: list[str] = []
@@ -389,8 +389,14 @@ def _show_forget(result: ErasureSummary) -> None:
     out.print(
         f"Erased {result.person_id}: {result.interactions} interactions, "
         f"{result.people} profile row(s), {result.quarantine} "
-        f"quarantined record(s); {result.conversions_unlinked} conversion(s) unlinked."
+        f"quarantined record(s), {result.other_rows} derived row(s); "
+        f"{result.conversions_unlinked} conversion(s) unlinked; {result.masked} mention(s) "
+        "masked. The store file was rewritten without them."
     )
+    for path in result.files_removed:
+        out.print(f"  deleted {path} (it named them; make it again, e.g. `rapport report`)")
+    for path in result.files_naming_them:
+        out.print(f"  [bold]still names them[/]: {path} (not written by rapport: delete it)")
 
 
 @command(app, "forget", show=_show_forget)
