@@ -219,7 +219,7 @@ class Store:
         with copy.open("rb") as handle:
             os.fsync(handle.fileno())
         con.close()
-        os.replace(copy, self.path)
+        copy.replace(self.path)
         self.path.with_name(self.path.name + ".wal").unlink(missing_ok=True)
         self._con = self._connect(read_only=False, wait=None, on_wait=None)
         self._configure()

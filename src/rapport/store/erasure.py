@@ -123,7 +123,8 @@ def _columns(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, bool]]
     rows = con.execute(
         "SELECT c.table_name, c.column_name, c.data_type FROM information_schema.columns c "
         "JOIN duckdb_tables() t ON t.table_name = c.table_name AND t.schema_name = c.table_schema "
-        "WHERE c.table_schema = 'main' AND NOT t.temporary ORDER BY c.table_name, c.ordinal_position"
+        "WHERE c.table_schema = 'main' AND NOT t.temporary "
+        "ORDER BY c.table_name, c.ordinal_position"
     ).fetchall()
     found: dict[str, list[tuple[str, bool]]] = {}
     for table, column, kind in rows:
@@ -143,9 +144,7 @@ def _counts(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[str, int]
     return {t: int(scalar(con, f"SELECT count(*) FROM {_q(t)}") or 0) for t in tables}
 
 
-def _drop_keyed(
-    con: duckdb.DuckDBPyConnection, columns: dict[str, list[tuple[str, bool]]]
-) -> int:
+def _drop_keyed(con: duckdb.DuckDBPyConnection, columns: dict[str, list[tuple[str, bool]]]) -> int:
     """Delete rows keyed by the ids in ``_erased_ids``; null references to them."""
     unlinked = 0
     for table, cols in columns.items():
@@ -177,8 +176,10 @@ def _sweep(
     masked = 0
     for table, cols in columns.items():
         for column, is_list in cols:
-            value = f"lower(array_to_string({_q(column)}, chr(10)))" if is_list else (
-                f"lower({_q(column)})"
+            value = (
+                f"lower(array_to_string({_q(column)}, chr(10)))"
+                if is_list
+                else (f"lower({_q(column)})")
             )
             where = " OR ".join(f"contains({value}, ?)" for _ in needles)
             rows = con.execute(

@@ -58,13 +58,15 @@ _NAMED = re.compile(
             rf"(?P<at>at://)(?P<at_did>{_DID}|[A-Za-z0-9.\-]+)",
             # https://instance/@user and https://instance/users/user
             r"(?P<fedi>https?://[A-Za-z0-9.\-]+/(?:users/|@))(?P<fedi_handle>[A-Za-z0-9_.]+)",
+            # https://any.host/<handle> (github.com/<handle> …): where it is a known person's
+            r"(?P<web>https?://[A-Za-z0-9.\-]+/@?)(?P<web_handle>[A-Za-z0-9_.\-]*[A-Za-z0-9_])",
             rf"(?P<did>{_DID})",
             rf"(?P<mention>{MENTION_PATTERN})",
         )
     )
 )
 _URL_GROUPS = (("site", "site_handle"), ("bsky", "bsky_handle"), ("at", "at_did"),
-               ("fedi", "fedi_handle"))  # fmt: skip
+               ("fedi", "fedi_handle"), ("web", "web_handle"))  # fmt: skip
 
 
 def _pseudonym(salt: bytes, person_id: str) -> str:
@@ -93,6 +95,7 @@ class _Namer:
                 strict=True,
             ):
                 self.keep |= _names_of(account_id, handle)
+        self.known: set[str] = set()
         self.people: dict[str, str] = {}
         people = tables.get("people")
         if people is not None:
@@ -104,6 +107,20 @@ class _Namer:
                 pseudonym = _handle_pseudonym(_pseudonym(salt, person_id))
                 for name in _names_of(person_id, handle) - self.keep:
                     self.people.setdefault(name, pseudonym)
+
+    def learn(self, tables: dict[str, pa.Table]) -> None:
+        """Remember the handles people are mentioned by, so that a link to their page on any
+        site (``github.com/<handle>``) is pseudonymised too."""
+        self.known |= {h.split("@", 1)[0] for h in self.people if not h.startswith("did:")}
+        for name in ("posts", "interactions"):
+            table = tables.get(name)
+            if table is None or "text" not in table.column_names:
+                continue
+            for text in pc.unique(table.column("text")).to_pylist():
+                if text:
+                    self.known |= {m[1:].split("@", 1)[0].lower()
+                                   for m in re.findall(MENTION_PATTERN, text)}  # fmt: skip
+        self.known -= self.keep
 
     def name(self, value: str, *, host: str | None = None) -> str:
         """The pseudonym for a handle or DID (``host``: the instance a bare Mastodon user
@@ -133,7 +150,7 @@ class _Namer:
             if prefix is None:
                 continue
             value = match.group(named)
-            if value.lower() in _RESERVED:
+            if value.lower() in _RESERVED or (kind == "web" and value.lower() not in self.known):
                 return match.group(0)
             host = re.sub(r"^https?://", "", prefix).split("/", 1)[0] if kind == "fedi" else None
             return prefix + self.name(value, host=host)
@@ -173,9 +190,7 @@ def _map_text(array: pa.ChunkedArray, change: Callable[[str], str]) -> pa.Chunke
         done = [None if v is None else [None if s is None else change(s) for s in v] for v in lists]
         return pa.chunked_array([pa.array(done, array.type)])
     unique = pc.unique(array)
-    changed = pa.array(
-        [None if v is None else change(v) for v in unique.to_pylist()], pa.string()
-    )
+    changed = pa.array([None if v is None else change(v) for v in unique.to_pylist()], pa.string())
     return pa.chunked_array([pc.take(changed, pc.index_in(array.combine_chunks(), unique))])
 
 
@@ -189,6 +204,7 @@ def pseudonymise(tables: dict[str, pa.Table], *, salt: str) -> dict[str, pa.Tabl
     key = salt.encode("utf-8")
     result = dict(tables)
     namer = _Namer(key, tables)
+    namer.learn(tables)
     posts = result.get("posts")
     tracked = frozenset(posts.column("post_id").to_pylist()) if posts is not None else frozenset()
     for name, columns in _PERSON_ID_COLUMNS.items():
@@ -214,7 +230,9 @@ def pseudonymise(tables: dict[str, pa.Table], *, salt: str) -> dict[str, pa.Tabl
             if pa.types.is_string(field.type) or (
                 pa.types.is_list(field.type) and pa.types.is_string(field.type.value_type)
             ):
-                table = _replace(table, field.name, _map_text(table.column(field.name), namer.scrub))
+                table = _replace(
+                    table, field.name, _map_text(table.column(field.name), namer.scrub)
+                )
         result[name] = table
     return result
 

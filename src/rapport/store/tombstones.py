@@ -31,15 +31,15 @@ import pyarrow.compute as pc
 
 from rapport.canonical.batch import Batch
 from rapport.canonical.schema import TABLES
-from rapport.errors import StoreError
+from rapport.errors import StoreError, WorkspaceError
 
 __all__ = [
     "KEY_SUFFIX",
     "Identity",
     "Tombstones",
+    "Withheld",
     "candidates",
     "key_path",
-    "Withheld",
     "read_or_create_key",
     "tombstone_keys",
     "withhold",
@@ -204,7 +204,7 @@ class Tombstones:
         hashes = frozenset(str(r[0])[len(_PREFIX) :] for r in rows)
         key = read_or_create_key(store, create=False)
         if hashes and key is None:
-            raise StoreError(
+            raise WorkspaceError(
                 key_path(store),
                 problem="the erasure key is missing, so people erased on request can't be "
                 "recognised",
@@ -332,8 +332,10 @@ def _withhold_table(
     for column in texts:
         values = table.column(column.name).to_pylist()
         named = _row_names(tombstones, values) if column.type == "string" else []
-        if column.name in spec.key or (column.name == "person_id" and name in _PERSON_TABLES) or (
-            name == "people" and column.name == "handle"
+        if (
+            column.name in spec.key
+            or (column.name == "person_id" and name in _PERSON_TABLES)
+            or (name == "people" and column.name == "handle")
         ):
             keep = [k and not n for k, n in zip(keep, named, strict=True)]
         elif (column.is_id and column.name != "account_id") or column.name in _REFERENCES:
