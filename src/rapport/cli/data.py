@@ -408,10 +408,13 @@ def forget(
     ],
     yes: Annotated[bool, typer.Option("--yes", help="Don't ask for confirmation.")] = False,
 ) -> ErasureSummary:
-    """Erase a person on request: their profile, interactions and quarantined records.
+    """Erase a person on request: their profile, interactions and quarantined records, the
+    rows derived from them, and mentions of them in your posts and others' replies.
 
-    Conversions stay but lose the link to the person. A later import of an old archive will
-    not bring them back.
+    Conversions stay but lose the link to the person. The store file is rewritten so no
+    freed page keeps them, and rapport's outputs in the workspace that name them (a report,
+    an export) are deleted. A later import of any archive, even one taken before, will not
+    bring them back.
     """
     if not yes:
         if not sys.stdin.isatty():
