@@ -128,6 +128,10 @@ def test_forget_erases_a_person_and_keeps_them_out(tmp_path: Path, cli: CliRunne
         "conversions_unlinked": 1,
         "quarantine_rows_deleted": 0,
         "care_items_deleted": 0,
+        "other_rows_deleted": 1,  # the text features of her reply
+        "values_masked": 1,  # the shop's post that thanks her
+        "files_removed": [],
+        "files_naming_them": [],
     }
     invoke(cli, "export", tmp_path / "after", "--format", "jsonl", "--workspace", ws)
     people = (tmp_path / "after" / "people.jsonl").read_text()

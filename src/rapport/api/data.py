@@ -7,6 +7,7 @@ dataclasses) with a ``to_dict()`` for JSON.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -21,7 +22,8 @@ from rapport.errors import InputNotFound, UsageError
 from rapport.importers import ImportOptions, KnownAccount
 from rapport.importers import run as run_importer
 from rapport.localtime import LocalZone, resolve
-from rapport.store import ImportRecord, ImportSummary, Store, privacy
+from rapport.store import ImportRecord, ImportSummary, Store, erasure, privacy
+from rapport.store.tombstones import key_path
 from rapport.workspace import Workspace
 
 __all__ = [
@@ -280,10 +282,23 @@ def export_workspace(
 
 def forget_person(
     person: str, *, workspace: Workspace, on_wait: Waiting | None = None
-) -> privacy.ErasureSummary:
-    """Erase one person from the workspace (see :mod:`rapport.store.privacy`)."""
+) -> erasure.ErasureSummary:
+    """Erase one person from the workspace (see :mod:`rapport.store.erasure`): the store,
+    the store file's free pages, and the rapport outputs in the workspace that name them."""
     with workspace.session(read_only=False, purpose="an erasure", on_wait=on_wait) as session:
-        return privacy.forget_person(session.store, person)
+        identity = erasure.identify(session.store, person)
+        summary = erasure.forget_person(
+            session.store, identity, audience=session.config.goal.target_audience
+        )
+    store = workspace.store_path
+    companions = {store, key_path(store), workspace.config_path}
+    companions |= {store.with_name(store.name + suffix) for suffix in (".wal", ".writer")}
+    files = erasure.outputs_naming(workspace.root, identity, keep=companions)
+    return dataclasses.replace(
+        summary,
+        files_removed=tuple(str(p) for p in files.removed),
+        files_naming_them=tuple(str(p) for p in files.kept),
+    )
 
 
 # -- status ----------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from rapport.analyses.coverage import Coverage
     from rapport.metrics.run import MetricResult
     from rapport.store import ImportSummary
-    from rapport.store.privacy import ErasureSummary
+    from rapport.store.erasure import ErasureSummary
     from rapport.workspace import Workspace
 
 __all__: list[str] = []
@@ -389,8 +389,14 @@ def _show_forget(result: ErasureSummary) -> None:
     out.print(
         f"Erased {result.person_id}: {result.interactions} interactions, "
         f"{result.people} profile row(s), {result.quarantine} "
-        f"quarantined record(s); {result.conversions_unlinked} conversion(s) unlinked."
+        f"quarantined record(s), {result.other_rows} derived row(s); "
+        f"{result.conversions_unlinked} conversion(s) unlinked; {result.masked} mention(s) "
+        "masked. The store file was rewritten without them."
     )
+    for path in result.files_removed:
+        out.print(f"  deleted {path} (it named them; make it again, e.g. `rapport report`)")
+    for path in result.files_naming_them:
+        out.print(f"  [bold]still names them[/]: {path} (not written by rapport: delete it)")
 
 
 @command(app, "forget", show=_show_forget)
@@ -402,10 +408,13 @@ def forget(
     ],
     yes: Annotated[bool, typer.Option("--yes", help="Don't ask for confirmation.")] = False,
 ) -> ErasureSummary:
-    """Erase a person on request: their profile, interactions and quarantined records.
+    """Erase a person on request: their profile, interactions and quarantined records, the
+    rows derived from them, and mentions of them in your posts and others' replies.
 
-    Conversions stay but lose the link to the person. A later import of an old archive will
-    not bring them back.
+    Conversions stay but lose the link to the person. The store file is rewritten so no
+    freed page keeps them, and rapport's outputs in the workspace that name them (a report,
+    an export) are deleted. A later import of any archive, even one taken before, will not
+    bring them back.
     """
     if not yes:
         if not sys.stdin.isatty():

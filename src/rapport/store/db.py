@@ -38,6 +38,7 @@ from rapport.store.merge import (
     withhold_uncertain,
 )
 from rapport.store.migrations import migrate, pending_migrations
+from rapport.store.tombstones import Tombstones, withhold
 
 __all__ = ["AccountRow", "ImportRecord", "ImportSummary", "Store", "TableCounts"]
 
@@ -222,6 +223,31 @@ class Store:
     ) -> None:
         self.close()
 
+    def compact(self) -> None:
+        """Rewrite the file with only the live data (after an erasure): freed pages of a
+        DuckDB file keep what was deleted until they are reused. The tables are copied into
+        a new file, which then replaces this one."""
+        if self.read_only:
+            raise StoreError(self.path, problem="a read-only store can't be compacted")
+        copy = self.path.with_name(self.path.name + ".compact")
+        copy.unlink(missing_ok=True)
+        con = self._con
+        con.execute("CHECKPOINT")
+        database = str(scalar(con, "SELECT current_database()"))
+        con.execute(f"ATTACH '{str(copy).replace(chr(39), chr(39) * 2)}' AS _compact")
+        try:
+            con.execute(f'COPY FROM DATABASE "{database}" TO _compact')
+        finally:
+            con.execute("DETACH _compact")
+        with copy.open("rb") as handle:
+            os.fsync(handle.fileno())
+        con.close()
+        copy.replace(self.path)
+        self.path.with_name(self.path.name + ".wal").unlink(missing_ok=True)
+        self._con = self._connect(read_only=False, wait=None, on_wait=None)
+        self._configure()
+        self._ibis = ibis.duckdb.from_connection(self._con)
+
     # -- reading ----------------------------------------------------------------------------
     @property
     def ibis(self) -> Any:
@@ -354,6 +380,7 @@ class Store:
         """
         started = dt.datetime.now(dt.UTC)
         clock = time.perf_counter()
+        withheld = withhold(batch, Tombstones.load(self._con, self.path))
         summary = ImportSummary(
             import_id=0,
             source=batch.source,
@@ -365,6 +392,10 @@ class Store:
         rejections: list[Rejection] = list(batch.rejections)
         for rejection in batch.rejections:
             summary.tables.setdefault(rejection.table, TableCounts()).rejected += 1
+        for name, refused in withheld.refused.items():
+            counts = summary.tables.setdefault(name, TableCounts())
+            counts.received += refused
+            counts.unchanged += refused
         with self.transaction() as con:
             summary.import_id = int(
                 scalar(con, "SELECT coalesce(max(import_id), 0) + 1 FROM imports")
