@@ -76,9 +76,18 @@ def _read_parquet(file: Path, name: str) -> tuple[pa.Table, list[str], list[str]
     notices: list[str] = []
     for part in parts:
         try:
+            columns = pq.read_schema(part).names
+            twice = sorted({c for c in columns if columns.count(c) > 1})
+            if twice:
+                raise UnreadableFile(
+                    part,
+                    reason=f"the column {twice[0]!r} appears {columns.count(twice[0])} times",
+                    fix="write each column once (export the table again)",
+                )
             raw = pq.read_table(part)
         except (pa.ArrowException, OSError) as exc:
-            raise UnreadableFile(part, reason=f"not a readable Parquet file ({exc})") from None
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise UnreadableFile(part, reason=f"not a readable Parquet file ({first})") from None
         table, part_notices = conform_arrow(part, name, raw)
         notices.extend(part_notices)
         label = part.name if file.is_dir() else ""
