@@ -132,7 +132,7 @@ def _load(builder: BatchBuilder, path: Path) -> Any:
 def _not_an_archive(path: Path) -> str:
     """What a file that is neither an outbox nor an actor holds, as precisely as it can be
     said: an empty file, JSON that does not parse (its line and column), or other JSON."""
-    if path.is_file():
+    if path.is_file() and path.suffix.lower() == ".json":
         if not path.read_bytes().strip():
             return "an empty file"
         _load(BatchBuilder(source=NAME, origin=path.name), path)  # raises on broken JSON
