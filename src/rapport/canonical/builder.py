@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from rapport.canonical.batch import Batch, FileDigest
+from rapport.canonical.encodings import decode
 from rapport.canonical.records import Rejection, TableBuilder, raw_json
 from rapport.canonical.schema import TABLE_ORDER
 from rapport.errors import UnreadableFile
@@ -70,17 +71,20 @@ class BatchBuilder:
         return data
 
     def read_text(self, path: Path, *, encoding: str = "utf-8-sig") -> str:
-        """Read a text file (a leading byte-order mark is dropped), refusing non-UTF-8."""
+        """Read a text file: UTF-8 (a leading byte-order mark is dropped) or UTF-16 (told by
+        its bytes, :func:`~rapport.canonical.encodings.decode`); anything else is refused."""
         data = self.read_bytes(path)
         try:
-            return data.decode(encoding)
+            text = decode(data, encoding=encoding)
         except UnicodeDecodeError as exc:
             bad = data[exc.start : exc.start + 1]
+            name = "UTF-16" if exc.encoding.startswith("utf-16") else "UTF-8"
             raise UnreadableFile(
                 path,
-                reason=f"not UTF-8 text (byte {exc.start}: {bad!r})",
-                fix="export the file again as UTF-8",
+                reason=f"not {name} text (byte {exc.start}: {bad!r})",
+                fix="save the file again as UTF-8",
             ) from None
+        return text.lstrip("\ufeff")
 
     def builder(self, table: str) -> TableBuilder:
         if table not in self._builders:

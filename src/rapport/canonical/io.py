@@ -83,9 +83,18 @@ def _read_parquet(file: Path, name: str) -> tuple[pa.Table, list[str], list[str]
     rejections: list[Rejection] = []
     for part in parts:
         try:
+            columns = pq.read_schema(part).names
+            twice = sorted({c for c in columns if columns.count(c) > 1})
+            if twice:
+                raise UnreadableFile(
+                    part,
+                    reason=f"the column {twice[0]!r} appears {columns.count(twice[0])} times",
+                    fix="write each column once (export the table again)",
+                )
             raw = pq.read_table(part)
         except (pa.ArrowException, OSError) as exc:
-            raise UnreadableFile(part, reason=f"not a readable Parquet file ({exc})") from None
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise UnreadableFile(part, reason=f"not a readable Parquet file ({first})") from None
         label = part.name if file.is_dir() else ""
         located = [f"{label} row {i + 1}".strip() for i in range(raw.num_rows)]
         raw, located, unstorable = drop_unstorable_times(

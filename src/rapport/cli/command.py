@@ -38,7 +38,7 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
-from rapport.cli.terminal import console
+from rapport.cli.terminal import console, json_text, one_line
 from rapport.cli.working import Working, paused
 from rapport.config import ENV_VAR
 from rapport.errors import InputError, RapportError, UsageError, WorkspaceError
@@ -326,7 +326,10 @@ def _errors(*, as_json: bool, debug: bool) -> Iterator[None]:
             raise
         code = exit_code(error)
         _fail(
-            error, as_json=as_json, code=code, text=f"[bold red]error:[/] {escape(describe(error))}"
+            error,
+            as_json=as_json,
+            code=code,
+            text=f"[bold red]error:[/] {escape(one_line(describe(error)))}",
         )
     except KeyboardInterrupt:
         err.print("interrupted; nothing was written by the step that was running")
@@ -341,7 +344,7 @@ def _errors(*, as_json: bool, debug: bool) -> Iterator[None]:
             as_json=as_json,
             code=1,
             text=f"[bold red]internal error:[/] {escape(type(error).__name__)}: "
-            f"{escape(str(error))}. This is a bug in rapport; run the command again with "
+            f"{escape(one_line(str(error)))}. This is a bug in rapport; run the command again with "
             "--debug and report the traceback.",
         )
 
@@ -364,7 +367,9 @@ def parse_date(value: str | None, option: str) -> dt.datetime | None:
 
 
 def print_json(data: Any) -> None:
-    sys.stdout.write(json_module.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+    """``data`` as JSON on stdout, control characters from data escaped (:func:`json_text`)."""
+    text = json_module.dumps(data, indent=2, ensure_ascii=False, default=str)
+    sys.stdout.write(json_text(text) + "\n")
 
 
 @contextmanager

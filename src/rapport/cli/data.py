@@ -14,6 +14,7 @@ from rich.table import Table
 from rapport import api
 from rapport.cli.app import app, pull_app
 from rapport.cli.command import Waiting, asking, command, out, parse_date, progress_bar
+from rapport.cli.terminal import clean
 from rapport.config import OBJECTIVES, AccountRef, Accounts, Config, Goal
 from rapport.errors import UsageError
 from rapport.localtime import resolve, suggest, valid_zone
@@ -420,7 +421,9 @@ def forget(
         if not sys.stdin.isatty():
             raise UsageError("forget erases data for good: add --yes to confirm")
         with asking():
-            typer.confirm(f"Erase everything about {person} from {workspace.root}?", abort=True)
+            typer.confirm(
+                clean(f"Erase everything about {person} from {workspace.root}?"), abort=True
+            )
     return api.forget_person(person, workspace=workspace, on_wait=on_wait)
 
 

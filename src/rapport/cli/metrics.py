@@ -12,11 +12,15 @@ from rich.markup import escape
 from rich.table import Table
 
 from rapport import api
+from rapport.canonical.spreadsheet import safe_cell
 from rapport.cli.app import app
 from rapport.cli.command import command, out, progress_bar
+from rapport.cli.terminal import clean, json_text
 from rapport.errors import UsageError
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from rapport.session import Session
 
 __all__: list[str] = []
@@ -121,9 +125,21 @@ def metrics(
         return None
     frame = api.metric_table(session, table)
     if format == "json" or quiet:
-        sys.stdout.write(
-            frame.to_json(orient="records", date_format="iso", force_ascii=False, indent=2) + "\n"
-        )
+        text = frame.to_json(orient="records", date_format="iso", force_ascii=False, indent=2)
+        sys.stdout.write(json_text(text) + "\n")
     else:
-        sys.stdout.write(frame.to_csv(index=False))
+        sys.stdout.write(_csv(frame))
     return None
+
+
+def _csv(frame: pd.DataFrame) -> str:
+    """The rows as CSV: text cells without control characters and safe in a spreadsheet
+    (:func:`~rapport.canonical.spreadsheet.safe_cell`); numbers as they are."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or str(safe[column].dtype).startswith("str"):
+            safe[column] = safe[column].map(
+                lambda value: safe_cell(clean(value)) if isinstance(value, str) else value
+            )
+    text: str = safe.to_csv(index=False)
+    return text

@@ -5,17 +5,24 @@ An importer turns a path (a file or a folder; archives are unpacked first) into 
 Importers register with :func:`register`. ``rapport import PATH`` asks each registered
 importer how sure it is that it can read the path (by content, not by name) and uses the most
 confident one, unless ``--as`` names one.
+
+When no importer recognises the content, the file's name decides: an importer that declared
+the name (``names=("outbox.json",)``) is the clear best guess, and it reads the file and gives
+its own precise reason (a truncated ``tweets.js``, an empty ``outbox.json``) instead of a list
+of every format. An error about a file inside an archive names it as the user knows it,
+``export.zip!data/tweets.js``, never the temporary folder the archive was unpacked into.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from rapport.canonical.batch import Batch
-from rapport.errors import InputNotFound, UsageError, WrongFormat
-from rapport.importers._archive import opened
+from rapport.canonical.encodings import utf16_codec
+from rapport.errors import InputNotFound, RapportError, UnreadableFile, UsageError, WrongFormat
+from rapport.importers._archive import find_files, is_archive, opened
 
 __all__ = [
     "ImportOptions",
@@ -97,22 +104,30 @@ class Importer:
     detect: Callable[[Path], float]
     """How sure the importer is that it can read the path: 0 (not at all) to 1 (certain)."""
     read: Callable[[Path, ImportOptions], Batch]
+    names: tuple[str, ...] = ()
+    """Glob patterns of the file names this importer reads (``tweets.js``, ``outbox.json``):
+    the best guess when no importer recognises a file by its content."""
 
 
 _REGISTRY: dict[str, Importer] = {}
 
 
 def register(
-    name: str, *, description: str, detect: Callable[[Path], float]
+    name: str,
+    *,
+    description: str,
+    detect: Callable[[Path], float],
+    names: tuple[str, ...] = (),
 ) -> Callable[[Callable[[Path, ImportOptions], Batch]], Callable[[Path, ImportOptions], Batch]]:
-    """Register ``read(path, options) -> Batch`` as the importer called ``name``."""
+    """Register ``read(path, options) -> Batch`` as the importer called ``name``; ``names``
+    are the file names it reads (glob patterns), for files nothing recognises by content."""
 
     def decorate(
         read: Callable[[Path, ImportOptions], Batch],
     ) -> Callable[[Path, ImportOptions], Batch]:
         if name in _REGISTRY:
             raise ValueError(f"an importer called {name!r} is already registered")
-        _REGISTRY[name] = Importer(name, description, detect, read)
+        _REGISTRY[name] = Importer(name, description, detect, read, names)
         return read
 
     return decorate
@@ -136,8 +151,37 @@ def get_importer(name: str) -> Importer:
 def _score(importer: Importer, path: Path) -> float:
     try:
         return float(importer.detect(path))
-    except (OSError, ValueError, UnicodeDecodeError):
+    except (OSError, ValueError, UnicodeDecodeError, RecursionError):
         return 0.0
+
+
+_NAMED_DEPTH = 3
+"""How far below a folder (or an unpacked archive) a file's name makes a best guess."""
+
+
+def _named(path: Path) -> list[Importer]:
+    """The importers that declared the name of ``path`` (or of a file a few folders below)."""
+    files = [path] if path.is_file() else find_files(path, "*", max_depth=_NAMED_DEPTH)
+    return [i for i in importers() if any(f.match(n) for f in files for n in i.names)]
+
+
+_ARCHIVES = (".zip", ".tar", ".tar.gz", ".tgz")
+
+
+def _nested_archive(path: Path) -> Path | None:
+    """An archive inside the folder an archive was unpacked into (a zip in a zip)."""
+    if not path.is_dir():
+        return None
+    files = find_files(path, "*", max_depth=_NAMED_DEPTH)
+    return next((f for f in files if f.name.lower().endswith(_ARCHIVES) or is_archive(f)), None)
+
+
+def _found(path: Path) -> str:
+    if path.is_file():
+        with path.open("rb") as handle:
+            if utf16_codec(handle.read(4096)):
+                return "UTF-16 text that matches no format"
+    return "nothing it recognises"
 
 
 def detect(path: Path) -> Importer:
@@ -147,12 +191,26 @@ def detect(path: Path) -> Importer:
     scored = sorted(((_score(i, path), i.name) for i in importers()), reverse=True)
     best = scored[0][0] if scored else 0.0
     if best <= 0:
+        named = _named(path)
+        if len(named) == 1:  # the clear best guess: it says what is wrong with the file
+            return named[0]
+        nested = _nested_archive(path)
+        if nested is not None:
+            raise WrongFormat(
+                nested,
+                expected="the files of an export",
+                found="an archive inside the archive",
+                fix=f"unpack the outer archive and import {nested.name} on its own",
+            )
         known = ", ".join(sorted(_REGISTRY))
+        found = _found(path)
         raise WrongFormat(
             path,
             expected=f"a format rapport can read ({known})",
-            found="nothing it recognises",
-            fix="name the format",
+            found=found,
+            fix="save it as UTF-8 and name the format"
+            if found.startswith("UTF-16")
+            else "name the format",
             option="format",
         )
     tied = [name for score, name in scored if score == best]
@@ -173,5 +231,36 @@ def run(path: Path, *, format: str | None = None, options: ImportOptions | None 
     )
     importer = get_importer(format) if format else None
     with opened(path) as root:
-        chosen = importer or detect(root)
-        return chosen.read(root, options)
+        try:
+            chosen = importer or detect(root)
+            return chosen.read(root, options)
+        except RecursionError:
+            raise UnreadableFile(
+                path,
+                reason="its JSON is nested too deeply to be an export (thousands of levels)",
+                fix="check that this is the file the platform sent",
+            ) from None
+        except RapportError as error:
+            if root != path:
+                _as_given(error, root=root, given=path)
+            raise
+
+
+def _as_given(error: RapportError, *, root: Path, given: Path) -> None:
+    """Name files in ``error`` as the user knows them: ``given!member`` for a file of the
+    archive ``given`` that was unpacked into the temporary folder ``root``."""
+    prefix = str(root)
+
+    def shown(value: PurePath) -> Path:
+        try:
+            member = value.relative_to(root)
+        except ValueError:
+            return Path(value)
+        return given if member == Path() else Path(f"{given}!{member.as_posix()}")
+
+    for key, value in vars(error).items():
+        if isinstance(value, PurePath):
+            setattr(error, key, shown(value))
+        elif isinstance(value, str) and prefix in value:
+            text = value.replace(prefix + "/", f"{given}!").replace(prefix, str(given))
+            setattr(error, key, text)

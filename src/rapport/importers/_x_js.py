@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from rapport.canonical.builder import BatchBuilder
+from rapport.canonical.encodings import head_text
 from rapport.errors import UnreadableFile, WrongFormat
 
 __all__ = [
@@ -49,8 +50,7 @@ class JsAssignment:
 
 def read_head(path: Path, size: int = 512) -> str:
     """The first bytes of a file as text (for detection; never fails on bad bytes)."""
-    with path.open("rb") as handle:
-        return handle.read(size).decode("utf-8", errors="replace")
+    return head_text(path, size)
 
 
 def assignment_name(head: str) -> str | None:

@@ -29,6 +29,7 @@ from rapport.importers._x_tweets import describe
 
 __all__ = [
     "MANIFEST",
+    "PATTERNS",
     "ArchiveFiles",
     "Manifest",
     "classify",
@@ -66,7 +67,7 @@ _WITHOUT_MANIFEST = (
 """What every archive holds, for archives whose manifest.js is missing."""
 _YTD = re.compile(r"(?:window\.)?YTD\.(?P<type>\w+)\.part(?P<part>\d+)\Z")
 _MANIFEST_VARIABLE = re.compile(r"(?:window\.)?__THAR_CONFIG\Z")
-_PATTERNS = (
+PATTERNS = (
     "manifest.js",
     *(pattern for stem in _FILE_STEMS.values() for pattern in (f"{stem}.js", f"{stem}-part*.js")),
 )
@@ -90,7 +91,7 @@ def classify(path: Path) -> tuple[str, int] | None:
 
 def recognised(path: Path) -> set[str]:
     """The kinds of X archive files at ``path`` (a file or a folder), by content."""
-    candidates = [path] if path.is_file() else find_files(path, _PATTERNS)
+    candidates = [path] if path.is_file() else find_files(path, PATTERNS)
     return {kind[0] for kind in map(classify, candidates) if kind is not None}
 
 
@@ -127,7 +128,7 @@ def locate(path: Path) -> ArchiveFiles:
         return files
     files = ArchiveFiles(lone=False)
     ordered: list[tuple[str, int, Path]] = []
-    for candidate in find_files(path, _PATTERNS):
+    for candidate in find_files(path, PATTERNS):
         kind = classify(candidate)
         if kind is None:
             raise WrongFormat(

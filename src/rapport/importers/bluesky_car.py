@@ -215,6 +215,7 @@ def _read_file(
     "bluesky_car",
     description="a Bluesky repository export (.car, CAR v1 + dag-cbor): own posts and profile",
     detect=_detect,
+    names=("*.car",),
 )
 def read(path: Path, options: ImportOptions) -> Batch:
     files = _car_files(path)

@@ -24,6 +24,7 @@ def _root(path: Path) -> Path | None:
     "canonical",
     description="a rapport canonical data set: manifest.json plus Parquet or JSONL tables",
     detect=lambda path: 1.0 if _root(path) is not None else 0.0,
+    names=("manifest.json", "*.parquet", "*.jsonl"),
 )
 def read(path: Path, options: ImportOptions) -> Batch:
     return read_canonical(_root(path) or path)

@@ -25,6 +25,7 @@ from typing import Any
 
 from rapport.canonical.batch import Batch
 from rapport.canonical.builder import BatchBuilder
+from rapport.canonical.encodings import head_text
 from rapport.canonical.records import id_is_valid
 from rapport.errors import UsageError, WrongFormat
 from rapport.importers._archive import find_files
@@ -83,8 +84,7 @@ def _recognises(header: list[str]) -> bool:
 
 
 def _head(path: Path) -> list[str]:
-    with path.open("rb") as handle:
-        text = handle.read(16384).decode("utf-8-sig", errors="replace")
+    text = head_text(path, 16384)
     table = header_table(read_rows(text, path=path)[:2])
     return table.header if table else []
 

@@ -30,6 +30,7 @@ from typing import Any
 
 from rapport.canonical.batch import Batch
 from rapport.canonical.builder import BatchBuilder
+from rapport.canonical.encodings import decode
 from rapport.errors import UnreadableFile, WrongFormat
 from rapport.importers._archive import find_files
 from rapport.importers._base import ImportOptions, register
@@ -109,7 +110,7 @@ def _files(path: Path) -> list[tuple[Path, str]]:
     found = []
     for file in find_files(path, PATTERNS):
         try:
-            kind = _kind(json.loads(file.read_text("utf-8-sig")))
+            kind = _kind(json.loads(decode(file.read_bytes())))
         except (OSError, ValueError):
             continue
         if kind:
@@ -120,7 +121,7 @@ def _files(path: Path) -> list[tuple[Path, str]]:
 def detect(path: Path) -> float:
     if path.is_file() and path.suffix.lower() == ".json":
         try:
-            kind = _kind(json.loads(path.read_text("utf-8-sig")))
+            kind = _kind(json.loads(decode(path.read_bytes())))
         except (OSError, ValueError):
             return 0.0
         return 0.85 if kind else 0.0
@@ -238,6 +239,7 @@ def _notes(builder: BatchBuilder, counts: Counter[str]) -> None:
     NAME,
     description='Facebook "Download your information" JSON: your posts (comments counted)',
     detect=detect,
+    names=PATTERNS,
 )
 def read(path: Path, options: ImportOptions) -> Batch:
     builder = BatchBuilder(source=NAME, origin=options.origin or path.name, root=path)

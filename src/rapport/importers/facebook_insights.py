@@ -24,6 +24,7 @@ from typing import Any
 
 from rapport.canonical.batch import Batch
 from rapport.canonical.builder import BatchBuilder, newest
+from rapport.canonical.encodings import head_text
 from rapport.errors import UsageError, WrongFormat
 from rapport.importers._archive import find_files
 from rapport.importers._base import ImportOptions, register
@@ -102,8 +103,7 @@ def _shape(header: list[str]) -> str | None:
 
 
 def _head(path: Path) -> list[str]:
-    with path.open("rb") as handle:
-        text = handle.read(65536).decode("utf-8-sig", errors="replace")
+    text = head_text(path, 65536)
     table = header_table(read_rows(text, path=path)[:3])
     return table.header if table else []
 

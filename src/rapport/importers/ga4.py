@@ -31,6 +31,7 @@ from typing import Any
 
 from rapport.canonical.batch import Batch
 from rapport.canonical.builder import BatchBuilder
+from rapport.canonical.encodings import head_text
 from rapport.errors import SchemaMismatch, UsageError, WrongFormat
 from rapport.importers._archive import find_files
 from rapport.importers._base import ImportOptions, register
@@ -89,8 +90,7 @@ def _comments(rows: list[Row]) -> dict[str, str]:
 
 
 def _head(path: Path) -> str:
-    with path.open("rb") as handle:
-        return handle.read(8192).decode("utf-8-sig", errors="replace")
+    return head_text(path, 8192)
 
 
 def _score(path: Path) -> float:

@@ -22,6 +22,7 @@ from typing import Any
 
 from rapport.canonical.batch import Batch
 from rapport.canonical.builder import BatchBuilder, newest
+from rapport.canonical.encodings import decode
 from rapport.canonical.ids import hashed_interaction_id
 from rapport.errors import UnreadableFile, WrongFormat
 from rapport.importers._archive import find_files
@@ -74,7 +75,7 @@ def _entries(data: Any) -> list[Any]:
 
 
 def _parse(path: Path) -> Any:
-    return json.loads(path.read_text("utf-8-sig"))
+    return json.loads(decode(path.read_bytes()))
 
 
 def _files(path: Path) -> list[Path]:
@@ -132,6 +133,7 @@ def _earliest(a: dt.datetime | None, b: dt.datetime | None) -> dt.datetime | Non
     NAME,
     description='Instagram "Download your information" JSON: followers (and following)',
     detect=detect,
+    names=PATTERNS,
 )
 def read(path: Path, options: ImportOptions) -> Batch:
     builder = BatchBuilder(source=NAME, origin=options.origin or path.name, root=path)

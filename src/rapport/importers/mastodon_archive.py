@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from rapport.canonical.batch import Batch
 from rapport.canonical.builder import BatchBuilder
+from rapport.canonical.encodings import head_text
 from rapport.errors import UnreadableFile, UsageError, WrongFormat
 from rapport.importers._archive import find_files
 from rapport.importers._base import ImportOptions, register
@@ -47,8 +48,7 @@ _USERS_PATH = re.compile(r"^/(?:users|u|@)/([^/]+)/?$")
 
 
 def _head(path: Path) -> str:
-    with path.open("rb") as handle:
-        return handle.read(_HEAD).decode("utf-8", errors="replace")
+    return head_text(path, _HEAD)
 
 
 def _is_outbox(path: Path) -> bool:
@@ -127,6 +127,17 @@ def _load(builder: BatchBuilder, path: Path) -> Any:
             reason=f"not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})",
             fix="the file looks cut off or damaged; download the archive again",
         ) from None
+
+
+def _not_an_archive(path: Path) -> str:
+    """What a file that is neither an outbox nor an actor holds, as precisely as it can be
+    said: an empty file, JSON that does not parse (its line and column), or other JSON."""
+    if path.is_file() and path.suffix.lower() == ".json":
+        if not path.read_bytes().strip():
+            return "an empty file"
+        _load(BatchBuilder(source=NAME, origin=path.name), path)  # raises on broken JSON
+        return "JSON that is neither an ActivityStreams outbox nor an actor"
+    return "neither an ActivityStreams outbox nor an actor"
 
 
 def _collection(builder: BatchBuilder, path: Path) -> tuple[list[Any], object]:
@@ -260,6 +271,7 @@ def _count_items(builder: BatchBuilder, path: Path | None) -> int | None:
     description="a Mastodon account archive (Request your archive): outbox.json, actor.json, "
     "likes.json, bookmarks.json; zip, tar.gz or folder",
     detect=detect,
+    names=("outbox.json", "actor.json"),
 )
 def read(path: Path, options: ImportOptions) -> Batch:
     files = _locate(path)
@@ -268,7 +280,7 @@ def read(path: Path, options: ImportOptions) -> Batch:
             path,
             expected="a Mastodon archive (outbox.json and actor.json from Preferences → "
             "Import and export → Request your archive)",
-            found="neither an ActivityStreams outbox nor an actor",
+            found=_not_an_archive(path),
         )
     root = path if path.is_dir() else path.parent
     builder = BatchBuilder(source=NAME, origin=options.origin or path.name, root=root)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from rapport.canonical.batch import Batch
 from rapport.canonical.builder import BatchBuilder
+from rapport.canonical.encodings import head_text
 from rapport.errors import UnreadableFile, WrongFormat
 from rapport.importers._archive import find_files
 from rapport.importers._base import ImportOptions, register
@@ -35,8 +36,7 @@ def looks_like_following(path: Path) -> bool:
     """Whether a file starts with the header of Mastodon's following export."""
     if not path.is_file():
         return False
-    with path.open("rb") as handle:
-        head = handle.read(256).decode("utf-8-sig", errors="replace")
+    head = head_text(path, 256)
     return head.lstrip().startswith(f"{_HEADER},")
 
 
@@ -108,6 +108,7 @@ def read_following(builder: BatchBuilder, path: Path) -> int:
     NAME,
     description="Mastodon's CSV data export: following_accounts.csv (the accounts you follow)",
     detect=detect,
+    names=("following_accounts.csv",),
 )
 def read(path: Path, options: ImportOptions) -> Batch:
     root = path if path.is_dir() else path.parent

@@ -21,6 +21,7 @@ from typing import Any
 
 from rapport.canonical.batch import Batch
 from rapport.canonical.builder import BatchBuilder
+from rapport.canonical.encodings import head_text
 from rapport.errors import WrongFormat
 from rapport.importers._archive import find_files
 from rapport.importers._base import ImportOptions, register
@@ -65,8 +66,7 @@ def _is_orders(header: list[str]) -> bool:
 
 
 def _head(path: Path) -> list[str]:
-    with path.open("rb") as handle:
-        text = handle.read(32768).decode("utf-8-sig", errors="replace")
+    text = head_text(path, 32768)
     table = header_table(read_rows(text, path=path)[:2])
     return table.header if table else []
 
@@ -172,7 +172,12 @@ def _read_file(
     return cancelled, relative, assumed
 
 
-@register(NAME, description="Shopify orders export CSV: one purchase per order", detect=detect)
+@register(
+    NAME,
+    description="Shopify orders export CSV: one purchase per order",
+    detect=detect,
+    names=("orders_export*.csv",),
+)
 def read(path: Path, options: ImportOptions) -> Batch:
     builder = BatchBuilder(source=NAME, origin=options.origin or path.name, root=path)
     files = _files(path) if path.is_dir() else [path]

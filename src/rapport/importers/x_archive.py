@@ -20,6 +20,7 @@ from rapport.importers._base import ImportOptions, register
 from rapport.importers._x_js import count_value, id_value, parse_x_time
 from rapport.importers._x_layout import (
     MANIFEST,
+    PATTERNS,
     ArchiveFiles,
     Manifest,
     load_manifest,
@@ -56,6 +57,7 @@ def detect(path: Path) -> float:
     description="an X (Twitter) archive: data/tweets.js (or tweet.js, split parts), "
     "account.js, follower.js, following.js, like.js, manifest.js",
     detect=detect,
+    names=PATTERNS,
 )
 def read(path: Path, options: ImportOptions) -> Batch:
     files = locate(path)

@@ -83,6 +83,7 @@ def detect(path: Path) -> float:
     NAME,
     description="a pre-2018 X (Twitter) archive: tweets.csv and data/js/tweets/YYYY_MM.js",
     detect=detect,
+    names=("tweets.csv",),
 )
 def read(path: Path, options: ImportOptions) -> Batch:
     lone = path.is_file()

@@ -8,6 +8,7 @@ import hashlib
 import io
 from collections.abc import Iterable
 
+from rapport.canonical.spreadsheet import safe_cell
 from rapport.strategy.calendar.slots import Slot
 from rapport.strategy.calendar.words import WEEKDAYS
 
@@ -88,6 +89,8 @@ def ics_text(slots: Iterable[Slot], *, stamp: dt.datetime, name: str, zone: str 
 
 
 def csv_text(slots: Iterable[Slot]) -> str:
+    """The slots as CSV (:data:`CSV_COLUMNS`); text cells are :func:`safe_cell`, so a
+    spreadsheet opening the file runs no formula from a title, reason or idea."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -101,10 +104,10 @@ def csv_text(slots: Iterable[Slot]) -> str:
                 slot.start.isoformat(timespec="minutes"),
                 start.strftime("%Y-%m-%dT%H:%M:%SZ"),
                 slot.end.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                slot.kind,
-                slot.title,
-                slot.reason,
-                slot.idea,
+                safe_cell(slot.kind),
+                safe_cell(slot.title),
+                safe_cell(slot.reason),
+                safe_cell(slot.idea),
             ]
         )
     return out.getvalue()
