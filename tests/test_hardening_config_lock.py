@@ -345,3 +345,37 @@ def test_every_writer_is_refused_at_once_and_the_store_is_unchanged(
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "the store is in use" in lines[0], result.stderr
     assert store.read_bytes() == before
+
+
+# -- crash consistency: kill -9 during a real import ------------------------------------------
+def _rows(workspace: Path) -> dict[str, int]:
+    status = _run("status", "--json", "--workspace", workspace)
+    assert status.returncode == 0, status.stderr
+    rows: dict[str, int] = json.loads(status.stdout)["store"]["rows"]
+    return rows
+
+
+@pytest.mark.parametrize("after", [0.0, 1.5, 4.0])
+def test_a_killed_import_leaves_the_store_before_or_after_never_between(
+    workspace: Path, big: Path, after: float
+) -> None:
+    """kill -9 at some moment after the import starts writing: the store opens, holds either
+    everything it held before or everything the import brings, and takes the next import."""
+    before = _rows(workspace)
+    process = _start("import", big, "--json", "--workspace", workspace)
+    marker = workspace / "rapport.duckdb.writer"
+    deadline = time.monotonic() + 300
+    while not marker.exists() and process.poll() is None:
+        assert time.monotonic() < deadline, "the import never started writing"
+        time.sleep(0.02)
+    time.sleep(after)
+    process.kill()  # SIGKILL: no cleanup of any kind runs
+    process.wait()
+    now = _rows(workspace)
+    assert now["interactions"] in (before["interactions"], before["interactions"] + BIG), now
+    assert now["posts"] in (before["posts"], before["posts"] + 50), now
+    done = (now["interactions"] == before["interactions"] + BIG, now["posts"] > before["posts"])
+    assert done[0] == done[1], now  # all tables of the import, or none
+    again = _run("import", big, "--json", "--workspace", workspace)
+    assert again.returncode == 0, again.stderr  # the killed writer's lock holds nothing up
+    assert _rows(workspace)["interactions"] == before["interactions"] + BIG
