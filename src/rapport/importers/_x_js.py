@@ -297,21 +297,21 @@ def _decode(stream: _Stream, name: str, pos: int) -> tuple[Any, int]:
 def _check_tail(stream: _Stream, name: str, pos: int) -> None:
     """Only whitespace and one ``;`` may follow the value."""
     line_of_end = stream.where(pos)[0]
-    seen_semicolon = False
-    while True:
-        pos = stream.skip_space(pos)
-        if pos >= len(stream.buffer):
-            return
-        if stream.buffer[pos] == ";" and not seen_semicolon:
-            seen_semicolon = True
-            pos += 1
-            continue
-        tail = stream.buffer[pos : pos + 30]
-        raise UnreadableFile(
-            stream.path,
-            reason=f"unexpected text after the JSON value at line {line_of_end}: {tail!r}",
-            fix="download the archive again and import the complete file",
-        )
+    start = stream.skip_space(pos)
+    if start >= len(stream.buffer):
+        return
+    if stream.buffer[start] == ";" and stream.skip_space(start + 1) >= len(stream.buffer):
+        return
+    while len(stream.buffer) - start < 31 and stream.more():
+        pass
+    shown = stream.buffer[start : start + 30]
+    if not stream.buffer[start + 30 : start + 31].strip():
+        shown = shown.rstrip()
+    raise UnreadableFile(
+        stream.path,
+        reason=f"unexpected text after the JSON value at line {line_of_end}: {shown!r}",
+        fix="download the archive again and import the complete file",
+    )
 
 
 def parse_x_time(text: str) -> dt.datetime:

@@ -35,9 +35,7 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
-def _pending(
-    con: duckdb.DuckDBPyConnection, query: str
-) -> tuple[list[str], list[str], list[str]]:
+def _pending(con: duckdb.DuckDBPyConnection, query: str) -> tuple[list[str], list[str], list[str]]:
     """Keys, texts and text hashes of ``query``'s rows (a key and a text each).
 
     Texts come cut to one character more than anything is scored on, so a post of any
