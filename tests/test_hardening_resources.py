@@ -228,6 +228,27 @@ def test_the_unpacked_size_is_capped_and_the_cap_is_a_setting(
     assert "expected a size such as 8GiB" in line
 
 
+def test_errors_inside_an_archive_name_the_archive_never_the_temporary_folder(
+    tmp_path: Path, cli: CliRunner, workspace: Path, temp_root: Path
+) -> None:
+    folder = _x_archive(tmp_path / "x", ["hello"])
+    complete = _zip(tmp_path / "complete.zip", {
+        str(file.relative_to(folder)): file.read_bytes() for file in folder.rglob("*.js")
+    })  # fmt: skip
+    tweets = (folder / "data" / "tweets.js").read_bytes()
+    broken = _zip(tmp_path / "export.zip", {"data/tweets.js": tweets[:-10]})
+    line = assert_refused(cli, workspace, "import", broken, expect=f"{broken}/data/tweets.js")
+    assert str(temp_root) not in line and FOLDER_PREFIX not in line
+    unknown = _zip(tmp_path / "notes.zip", {"notes.txt": b"hello"})
+    line = assert_refused(cli, workspace, "import", unknown, expect=f"{unknown}: expected")
+    assert FOLDER_PREFIX not in line
+    summary = import_into(workspace, complete)
+    assert {file.path for file in summary.files} == {
+        f"{complete}/data/account.js",
+        f"{complete}/data/tweets.js",
+    }
+
+
 def test_photos_and_videos_are_not_unpacked(tmp_path: Path, temp_root: Path) -> None:
     archive = _zip(
         tmp_path / "export.zip",

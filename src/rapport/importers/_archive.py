@@ -99,6 +99,7 @@ class _Budget:
         self.archive = archive
         self.cap = cap
         self.written = 0
+        self.packed = archive.stat().st_size
 
     def copy(self, source: IO[bytes], target: Path, *, name: str, packed: int | None) -> None:
         """Stream one member to ``target``, refusing it as soon as it breaks a limit.
@@ -119,7 +120,7 @@ class _Budget:
                         fix=f"unpack it yourself and import the folder, or raise the cap "
                         f"with {MAX_UNPACKED_VARIABLE} (such as 16GiB)",
                     )
-                base = packed if packed is not None else self.archive.stat().st_size
+                base = packed if packed is not None else self.packed
                 ratio_of = produced if packed is not None else self.written
                 if ratio_of > _RATIO_FROM_BYTES and ratio_of > MAX_RATIO * max(base, 1):
                     raise UnreadableFile(

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rapport.canonical.batch import Batch
-from rapport.errors import InputNotFound, UsageError, WrongFormat
+from rapport.errors import InputError, InputNotFound, UsageError, WrongFormat
 from rapport.importers._archive import opened
 
 __all__ = [
@@ -173,5 +173,36 @@ def run(path: Path, *, format: str | None = None, options: ImportOptions | None 
     )
     importer = get_importer(format) if format else None
     with opened(path) as root:
-        chosen = importer or detect(root)
-        return chosen.read(root, options)
+        if root == path:
+            chosen = importer or detect(root)
+            return chosen.read(root, options)
+        try:
+            chosen = importer or detect(root)
+            batch = chosen.read(root, options)
+        except InputError as error:
+            raise _inside(error, root, path) from None
+        batch.files = [
+            replace(digest, path=str(_outside(Path(digest.path), root, path)))
+            for digest in batch.files
+        ]
+        return batch
+
+
+def _outside(inner: Path, root: Path, archive: Path) -> Path:
+    """A path under the temporary folder ``root`` as the user knows it: inside the archive
+    (``export.zip/data/tweets.js``)."""
+    try:
+        relative = inner.relative_to(root)
+    except ValueError:
+        return inner
+    return archive if relative == Path() else archive / relative
+
+
+def _inside(error: InputError, root: Path, archive: Path) -> InputError:
+    """``error`` naming the user's archive, never the temporary folder it was unpacked in."""
+    found = getattr(error, "path", None)
+    if isinstance(found, Path):
+        error.path = _outside(found, root, archive)  # type: ignore[attr-defined]
+    if isinstance(error, UsageError):
+        error.message = error.message.replace(str(root), str(archive))
+    return error

@@ -91,7 +91,7 @@ def drop_repeated_observations(con: duckdb.DuckDBPyConnection, spec: TableSpec, 
 
 
 def merge_incoming(con: duckdb.DuckDBPyConnection, spec: TableSpec, view: str) -> MergeCounts:
-    """MERGE the rows of ``view`` into the spec's table; return what happened."""
+    """Upsert the rows of ``view`` into the spec's table; return what happened."""
     table = _q(spec.name)
     on = " AND ".join(f"t.{_q(k)} = s.{_q(k)}" for k in spec.key)
     differs: list[str] = []
