@@ -29,6 +29,7 @@ __all__ = [
     "byte_size",
     "max_file_bytes",
     "newest",
+    "read_for_detection",
 ]
 
 MAX_FILE_BYTES = 512 * 1024**2
@@ -64,6 +65,15 @@ def newest(moments: list[dt.datetime | None]) -> dt.datetime | None:
     """The latest of some aware datetimes (None when there are none)."""
     known = [m for m in moments if m is not None]
     return max(known) if known else None
+
+
+def read_for_detection(path: Path) -> str:
+    """A file's text for an importer's ``detect`` that must parse it; ValueError (as for
+    text it can't use) when it is over :func:`max_file_bytes`, so that no detector reads a
+    huge file whole (the importer chosen then refuses it with the limit's message)."""
+    if path.stat().st_size > max_file_bytes():
+        raise ValueError(f"{path}: over the size limit of files read whole")
+    return path.read_text("utf-8-sig")
 
 
 @dataclass
