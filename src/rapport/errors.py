@@ -11,7 +11,8 @@ Hierarchy::
      ├── InputError                   the user's input can't be used (CLI exit code 2)
      │    ├── InputNotFound           a path that does not exist
      │    ├── UnreadableFile          a file that can't be read or parsed at all
-     │    │    └── MalformedCascadeFile   a cascade file with a bad field on one line
+     │    │    ├── MalformedCascadeFile   a cascade file with a bad field on one line
+     │    │    └── DiskFull       no room left to unpack an archive
      │    ├── WrongFormat             a file or folder that is not what the command expects
      │    ├── SchemaMismatch          a table with a missing column or a column of the wrong type
      │    ├── ConfigError             rapport.toml: an unknown key or a wrong value
@@ -50,6 +51,7 @@ __all__ = [
     "BrokenRepository",
     "CellError",
     "ConfigError",
+    "DiskFull",
     "FieldProblem",
     "InputError",
     "InputNotFound",
@@ -301,6 +303,23 @@ class MalformedCascadeFile(UnreadableFile):
         return (
             f"{self.path}: line {self.line}: field {self.field!r}: expected {self.expected}, "
             f"found {self.found}; fix that line or export the cascade again"
+        )
+
+
+class DiskFull(UnreadableFile):
+    """The disk filled up while an archive was unpacked (``path`` is the user's archive,
+    ``folder`` where the temporary copy was being written). Nothing was stored."""
+
+    def __init__(self, path: Path | str, *, folder: Path | str, written: int) -> None:
+        super().__init__(path, reason=f"the disk holding {folder} is full")
+        self.folder = Path(folder)
+        self.written = written
+
+    def __str__(self) -> str:
+        return (
+            f"{self.path}: can't be unpacked: the disk holding {self.folder} is full (no space "
+            f"left after {self.written:,} bytes); free some space there, or set TMPDIR to a "
+            "folder on a disk with more room"
         )
 
 

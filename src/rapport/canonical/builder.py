@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,15 +21,60 @@ from rapport.canonical.batch import Batch, FileDigest
 from rapport.canonical.encodings import decode
 from rapport.canonical.records import Rejection, TableBuilder, raw_json
 from rapport.canonical.schema import TABLE_ORDER
-from rapport.errors import UnreadableFile
+from rapport.errors import UnreadableFile, UsageError
 
-__all__ = ["BatchBuilder", "newest"]
+__all__ = [
+    "MAX_FILE_BYTES",
+    "MAX_FILE_VARIABLE",
+    "BatchBuilder",
+    "byte_size",
+    "max_file_bytes",
+    "newest",
+    "read_for_detection",
+]
+
+MAX_FILE_BYTES = 512 * 1024**2
+"""The largest file an importer reads whole (JSON documents, CSV files): parsing one needs
+two to three times its size in memory. X archives' JavaScript files are read in a stream and
+have no such limit."""
+MAX_FILE_VARIABLE = "RAPPORT_MAX_FILE"
+_SIZE = re.compile(r"\A\s*(\d+(?:\.\d+)?)\s*([KMGT]i?B|B)?\s*\Z", re.IGNORECASE)
+_UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
+          "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}  # fmt: skip
+
+
+def byte_size(variable: str, default: int) -> int:
+    """The size in environment variable ``variable`` (``8GiB``, ``500MB``, ``1000``), else
+    ``default``; a UsageError for anything else."""
+    text = os.environ.get(variable, "").strip()
+    if not text:
+        return default
+    match = _SIZE.match(text)
+    if match is None or float(match.group(1)) <= 0:
+        raise UsageError(
+            f"{variable}={text!r}: expected a size such as 8GiB, 500MB or a number of bytes"
+        )
+    return int(float(match.group(1)) * _UNITS[(match.group(2) or "").upper()])
+
+
+def max_file_bytes() -> int:
+    """``$RAPPORT_MAX_FILE`` when set, else :data:`MAX_FILE_BYTES`."""
+    return byte_size(MAX_FILE_VARIABLE, MAX_FILE_BYTES)
 
 
 def newest(moments: list[dt.datetime | None]) -> dt.datetime | None:
     """The latest of some aware datetimes (None when there are none)."""
     known = [m for m in moments if m is not None]
     return max(known) if known else None
+
+
+def read_for_detection(path: Path) -> str:
+    """A file's text for an importer's ``detect`` that must parse it; ValueError (as for
+    text it can't use) when it is over :func:`max_file_bytes`, so that no detector reads a
+    huge file whole (the importer chosen then refuses it with the limit's message)."""
+    if path.stat().st_size > max_file_bytes():
+        raise ValueError(f"{path}: over the size limit of files read whole")
+    return decode(path.read_bytes())
 
 
 @dataclass
@@ -62,8 +109,21 @@ class BatchBuilder:
         return path.name
 
     def read_bytes(self, path: Path) -> bytes:
-        """Read a file, recording its digest for the import record."""
+        """Read a file, recording its digest for the import record.
+
+        A file larger than :func:`max_file_bytes` is refused before it is read.
+        """
+        limit = max_file_bytes()
         try:
+            size = path.stat().st_size
+            if size > limit:
+                raise UnreadableFile(
+                    path,
+                    reason=f"it is {size:,} bytes, more than the {limit:,} rapport reads "
+                    "into memory at once",
+                    fix="export a shorter period (or split the file), or raise the limit with "
+                    f"{MAX_FILE_VARIABLE} (such as 2GiB) on a machine with memory to spare",
+                )
             data = path.read_bytes()
         except OSError as exc:
             raise UnreadableFile(path, reason=str(exc)) from None

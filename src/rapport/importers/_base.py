@@ -233,7 +233,7 @@ def run(path: Path, *, format: str | None = None, options: ImportOptions | None 
     with opened(path) as root:
         try:
             chosen = importer or detect(root)
-            return chosen.read(root, options)
+            batch = chosen.read(root, options)
         except RecursionError:
             raise UnreadableFile(
                 path,
@@ -244,23 +244,31 @@ def run(path: Path, *, format: str | None = None, options: ImportOptions | None 
             if root != path:
                 _as_given(error, root=root, given=path)
             raise
+        if root != path:
+            batch.files = [
+                replace(digest, path=str(_shown(Path(digest.path), root=root, given=path)))
+                for digest in batch.files
+            ]
+        return batch
+
+
+def _shown(value: PurePath, *, root: Path, given: Path) -> Path:
+    """A path under the temporary folder ``root`` as the user knows it: ``given!member``
+    for a file of the archive ``given``."""
+    try:
+        member = value.relative_to(root)
+    except ValueError:
+        return Path(value)
+    return given if member == Path() else Path(f"{given}!{member.as_posix()}")
 
 
 def _as_given(error: RapportError, *, root: Path, given: Path) -> None:
-    """Name files in ``error`` as the user knows them: ``given!member`` for a file of the
-    archive ``given`` that was unpacked into the temporary folder ``root``."""
+    """Name files in ``error`` as the user knows them (:func:`_shown`), never the temporary
+    folder the archive was unpacked in."""
     prefix = str(root)
-
-    def shown(value: PurePath) -> Path:
-        try:
-            member = value.relative_to(root)
-        except ValueError:
-            return Path(value)
-        return given if member == Path() else Path(f"{given}!{member.as_posix()}")
-
     for key, value in vars(error).items():
         if isinstance(value, PurePath):
-            setattr(error, key, shown(value))
+            setattr(error, key, _shown(value, root=root, given=given))
         elif isinstance(value, str) and prefix in value:
             text = value.replace(prefix + "/", f"{given}!").replace(prefix, str(given))
             setattr(error, key, text)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from rapport.importers._x_js import (
     load_assignment,
     parse_x_time,
     read_head,
+    stream_list,
 )
 from rapport.importers._x_tweets import describe
 
@@ -157,24 +159,22 @@ def _place(files: ArchiveFiles, path: Path, kind: tuple[str, int]) -> None:
         files.parts.setdefault(kind[0], []).append(path)
 
 
-def load_records(builder: BatchBuilder, path: Path, *, wrapper: str) -> list[Any]:
-    """The records of one ``window.YTD`` file, each unwrapped from ``{"<wrapper>": …}``.
+def load_records(builder: BatchBuilder, path: Path, *, wrapper: str) -> Iterator[Any]:
+    """The records of one ``window.YTD`` file, each unwrapped from ``{"<wrapper>": …}``, read
+    one at a time (:func:`~rapport.importers._x_js.stream_list`): iterate to the end, or the
+    file's digest is not recorded.
 
     Archives since 2019 wrap every record (``{"tweet": {…}}``); the earliest ``tweet.js``
     files did not. A record that is not an object is kept as it is, for the caller to
     quarantine.
     """
-    value = load_assignment(builder, path, expected=f"an X archive {wrapper} file").value
-    if not isinstance(value, list):
-        raise WrongFormat(
-            path,
-            expected=f"a list of {wrapper} records after `window.YTD.… =`",
-            found=describe(value),
-        )
-    return [
-        item[wrapper] if isinstance(item, dict) and isinstance(item.get(wrapper), dict) else item
-        for item in value
-    ]
+    for item in stream_list(
+        builder, path, expected=f"an X archive {wrapper} file", what=f"{wrapper} records"
+    ):
+        if isinstance(item, dict) and isinstance(item.get(wrapper), dict):
+            yield item[wrapper]
+        else:
+            yield item
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from rapport.canonical.batch import Batch
-from rapport.canonical.builder import BatchBuilder
-from rapport.canonical.encodings import decode
+from rapport.canonical.builder import BatchBuilder, read_for_detection
 from rapport.errors import UnreadableFile, WrongFormat
 from rapport.importers._archive import find_files
 from rapport.importers._base import ImportOptions, register
@@ -110,7 +109,7 @@ def _files(path: Path) -> list[tuple[Path, str]]:
     found = []
     for file in find_files(path, PATTERNS):
         try:
-            kind = _kind(json.loads(decode(file.read_bytes())))
+            kind = _kind(json.loads(read_for_detection(file)))
         except (OSError, ValueError):
             continue
         if kind:
@@ -121,7 +120,7 @@ def _files(path: Path) -> list[tuple[Path, str]]:
 def detect(path: Path) -> float:
     if path.is_file() and path.suffix.lower() == ".json":
         try:
-            kind = _kind(json.loads(decode(path.read_bytes())))
+            kind = _kind(json.loads(read_for_detection(path)))
         except (OSError, ValueError):
             return 0.0
         return 0.85 if kind else 0.0

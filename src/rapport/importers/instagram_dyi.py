@@ -21,8 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from rapport.canonical.batch import Batch
-from rapport.canonical.builder import BatchBuilder, newest
-from rapport.canonical.encodings import decode
+from rapport.canonical.builder import BatchBuilder, newest, read_for_detection
 from rapport.canonical.ids import hashed_interaction_id
 from rapport.errors import UnreadableFile, WrongFormat
 from rapport.importers._archive import find_files
@@ -75,7 +74,7 @@ def _entries(data: Any) -> list[Any]:
 
 
 def _parse(path: Path) -> Any:
-    return json.loads(decode(path.read_bytes()))
+    return json.loads(read_for_detection(path))
 
 
 def _files(path: Path) -> list[Path]:

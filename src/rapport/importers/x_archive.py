@@ -124,7 +124,7 @@ def _zone(builder: BatchBuilder, files: ArchiveFiles) -> str | None:
     """The zone account-timezone.js names, as an IANA name (X uses Rails' names such as
     "Berlin" or "Pacific Time (US & Canada)"); None when absent or unknown."""
     for path in files.of("account_timezone"):
-        for record in load_records(builder, path, wrapper="accountTimezone"):
+        for record in list(load_records(builder, path, wrapper="accountTimezone")):
             name = record.get("timeZone") if isinstance(record, dict) else None
             if isinstance(name, str):
                 found = from_platform_name(name)
@@ -137,7 +137,7 @@ def _zone(builder: BatchBuilder, files: ArchiveFiles) -> str | None:
 
 def _account_record(builder: BatchBuilder, files: ArchiveFiles) -> dict[str, Any] | None:
     for path in files.of("account"):
-        for record in load_records(builder, path, wrapper="account"):
+        for record in list(load_records(builder, path, wrapper="account")):
             if isinstance(record, dict):
                 return record
     return None
@@ -382,7 +382,9 @@ def _person(
 
 
 def _count_likes(builder: BatchBuilder, files: ArchiveFiles) -> None:
-    likes = sum(len(load_records(builder, path, wrapper="like")) for path in files.of("like"))
+    likes = sum(
+        sum(1 for _ in load_records(builder, path, wrapper="like")) for path in files.of("like")
+    )
     if files.of("like"):
         builder.note(
             f"like.js: {likes:,} like(s) the account gave to other people's posts not imported; "

@@ -420,7 +420,7 @@ class Store:
                 )
                 rejections.extend(rejected)
                 counts.rejected += len(rejected)
-            enrich_texts(con, progress=progress)
+            enrich_texts(con, progress=progress, notices=summary.notices)
             if audience:
                 refresh_relevance(con, audience=audience)
             attributed = attribute_conversions(con)
@@ -484,6 +484,7 @@ class Store:
                 f"{spec.name}: {merged} repeated row(s) with the same key were "
                 "merged (the last one kept)"
             )
+        con.execute(f"DROP TABLE IF EXISTS {view}")  # its rows are in _dedup: hold one copy
         current = f"{view}_dedup"
         rejected = self._reject_dangling(spec, current, source)
         repeated = 0

@@ -35,9 +35,20 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
-def _pending(con: duckdb.DuckDBPyConnection, query: str) -> tuple[list[str], list[str]]:
-    rows = con.sql(query).to_arrow_table()
-    return rows.column(0).to_pylist(), rows.column(1).to_pylist()
+def _pending(con: duckdb.DuckDBPyConnection, query: str) -> tuple[list[str], list[str], list[str]]:
+    """Keys, texts and text hashes of ``query``'s rows (a key and a text each).
+
+    Texts come cut to one character more than anything is scored on, so a post of any
+    length costs no more memory here than one of 100,000 characters; the hash is of the
+    whole text, computed by the store.
+    """
+    from rapport.text.features import MAX_SCORED_CHARACTERS
+
+    rows = con.sql(
+        f"SELECT q.k, left(q.t, {MAX_SCORED_CHARACTERS + 1}), substr(sha256(q.t), 1, 32) "
+        f"FROM ({query}) AS q(k, t)"
+    ).to_arrow_table()
+    return rows.column(0).to_pylist(), rows.column(1).to_pylist(), rows.column(2).to_pylist()
 
 
 def _replace_rows(con: duckdb.DuckDBPyConnection, table: str, key: str, rows: pa.Table) -> None:
@@ -49,19 +60,35 @@ def _replace_rows(con: duckdb.DuckDBPyConnection, table: str, key: str, rows: pa
         con.unregister("_features_in")
 
 
-def _with_hashes(table: pa.Table, key: str, keys: list[str], texts: list[str]) -> pa.Table:
+def _with_hashes(table: pa.Table, key: str, keys: list[str], hashes: list[str]) -> pa.Table:
     """``table`` (one row per key, in any order) with the hash of each key's text."""
-    by_key = {k: text_hash(t) for k, t in zip(keys, texts, strict=True)}
+    by_key = dict(zip(keys, hashes, strict=True))
     hashes = [by_key[k] for k in table.column(key).to_pylist()]
     return table.append_column("text_hash", pa.array(hashes, pa.string()))
 
 
+def _truncated(features: pa.Table) -> int:
+    from rapport.text.features import TRUNCATED_TEXTS_KEY
+
+    metadata = features.schema.metadata or {}
+    return int(metadata.get(TRUNCATED_TEXTS_KEY, b"0"))
+
+
 def enrich_texts(
-    con: duckdb.DuckDBPyConnection, *, progress: Callable[[str], None] | None = None
+    con: duckdb.DuckDBPyConnection,
+    *,
+    progress: Callable[[str], None] | None = None,
+    notices: list[str] | None = None,
 ) -> dict[str, int]:
-    """Compute content kinds of new post texts and sentiment of new reply texts."""
-    done = {"posts": 0, "replies": 0}
-    post_ids, texts = _pending(
+    """Compute content kinds of new post texts and sentiment of new reply texts.
+
+    Texts too long to score whole are scored on their beginning; ``notices`` gets one line
+    saying how many (the stored texts stay whole).
+    """
+    from rapport.text.features import MAX_SCORED_CHARACTERS, MAX_SENTIMENT_CHARACTERS
+
+    done = {"posts": 0, "replies": 0, "posts_truncated": 0, "replies_truncated": 0}
+    post_ids, texts, hashes = _pending(
         con,
         """
         SELECT p.post_id, p.text FROM posts p LEFT JOIN post_text f ON f.post_id = p.post_id
@@ -77,14 +104,18 @@ def enrich_texts(
         for start in range(0, len(post_ids), CHUNK):
             keys, chunk = post_ids[start : start + CHUNK], texts[start : start + CHUNK]
             features = post_features(keys, chunk)
+            done["posts_truncated"] += _truncated(features)
             _replace_rows(
-                con, "post_text", "post_id", _with_hashes(features, "post_id", keys, chunk)
+                con,
+                "post_text",
+                "post_id",
+                _with_hashes(features, "post_id", keys, hashes[start : start + CHUNK]),
             )
             if progress:
                 progress(f"classifying posts ({min(start + CHUNK, len(post_ids)):,})")
         done["posts"] = len(post_ids)
     kinds = ", ".join(f"'{k}'" for k in _TEXT_KINDS)
-    interaction_ids, texts = _pending(
+    interaction_ids, texts, hashes = _pending(
         con,
         f"""
         SELECT i.interaction_id, i.text FROM interactions i
@@ -102,13 +133,26 @@ def enrich_texts(
             keys = interaction_ids[start : start + CHUNK]
             chunk = texts[start : start + CHUNK]
             features = reply_features(keys, chunk)
+            done["replies_truncated"] += _truncated(features)
             _replace_rows(
                 con,
                 "interaction_text",
                 "interaction_id",
-                _with_hashes(features, "interaction_id", keys, chunk),
+                _with_hashes(features, "interaction_id", keys, hashes[start : start + CHUNK]),
             )
         done["replies"] = len(interaction_ids)
+    if notices is not None and done["posts_truncated"]:
+        notices.append(
+            f"posts: {done['posts_truncated']:,} text(s) longer than "
+            f"{MAX_SCORED_CHARACTERS:,} characters classified on their first "
+            f"{MAX_SCORED_CHARACTERS:,} (stored whole)"
+        )
+    if notices is not None and done["replies_truncated"]:
+        notices.append(
+            f"replies: {done['replies_truncated']:,} text(s) longer than "
+            f"{MAX_SENTIMENT_CHARACTERS:,} characters read for sentiment on their first "
+            f"{MAX_SENTIMENT_CHARACTERS:,} (stored whole)"
+        )
     return done
 
 
@@ -126,7 +170,7 @@ def _scored(
     from rapport.text import relevance_features
 
     for subject, query in sources.items():
-        keys, texts = _pending(
+        keys, texts, hashes = _pending(
             con,
             f"""
             SELECT s.* FROM ({query}) s
@@ -139,9 +183,12 @@ def _scored(
         """,
         )
         for start in range(0, len(keys), 5 * CHUNK):
-            part_keys, part = keys[start : start + 5 * CHUNK], texts[start : start + 5 * CHUNK]
+            part = slice(start, start + 5 * CHUNK)
             features = _with_hashes(
-                relevance_features(part_keys, part, audience=audience), "key", part_keys, part
+                relevance_features(keys[part], texts[part], audience=audience),
+                "key",
+                keys[part],
+                hashes[part],
             )
             yield pa.table(
                 {

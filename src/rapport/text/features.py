@@ -7,6 +7,13 @@ of distinct texts scored is written into the table's schema metadata under
 :data:`DISTINCT_TEXTS_KEY`, so callers and tests can see the work done.
 
 A missing or blank text gives null features, never a made-up 0 or ``neutral``.
+
+Texts longer than :data:`MAX_SCORED_CHARACTERS` (100,000) are scored on their first
+100,000 characters, and replies longer than :data:`MAX_SENTIMENT_CHARACTERS` (10,000) get
+their sentiment from their first 10,000: the character n-grams of the classifier need about
+200 bytes of memory per character, and VADER's time grows with the square of the length
+(40 s for one reply of 100,000 characters). The stored text stays whole; how many texts
+were cut is written into the schema metadata under :data:`TRUNCATED_TEXTS_KEY`.
 """
 
 from __future__ import annotations
@@ -28,8 +35,11 @@ from rapport.models.sentiment import sentiment_labels, sentiment_scores
 
 __all__ = [
     "DISTINCT_TEXTS_KEY",
+    "MAX_SCORED_CHARACTERS",
+    "MAX_SENTIMENT_CHARACTERS",
     "POST_FEATURES_SCHEMA",
     "REPLY_FEATURES_SCHEMA",
+    "TRUNCATED_TEXTS_KEY",
     "is_question",
     "post_features",
     "relevance_features",
@@ -38,6 +48,13 @@ __all__ = [
 
 DISTINCT_TEXTS_KEY: Final = b"rapport.distinct_texts_scored"
 """Schema metadata key: how many distinct non-blank texts were scored for the table."""
+TRUNCATED_TEXTS_KEY: Final = b"rapport.truncated_texts"
+"""Schema metadata key: how many of those texts were scored on their beginning only."""
+MAX_SCORED_CHARACTERS: Final = 100_000
+"""Texts are scored (content kind, relevance) on at most this many first characters."""
+MAX_SENTIMENT_CHARACTERS: Final = 10_000
+"""Replies get their sentiment from at most this many first characters (VADER is
+quadratic: 0.5 s at 10,000 characters, 40 s at 100,000)."""
 
 POST_FEATURES_SCHEMA = pa.schema([
     pa.field("post_id", pa.string(), nullable=False),
@@ -84,8 +101,11 @@ def _string_array(values: Texts | Keys, *, name: str) -> pa.Array:
     return array.cast(pa.string())
 
 
-def _distinct(keys: Keys, texts: Texts, *, key_name: str) -> tuple[pa.Array, pa.Array, list[str]]:
-    """Keys, the index of each row's distinct text (null for blank), and the distinct texts."""
+def _distinct(
+    keys: Keys, texts: Texts, *, key_name: str, limit: int = MAX_SCORED_CHARACTERS
+) -> tuple[pa.Array, pa.Array, list[str], int]:
+    """Keys, the index of each row's distinct text (null for blank), the distinct texts cut
+    to ``limit`` characters, and how many of them were cut."""
     key_array = _string_array(keys, name=key_name)
     text_array = _string_array(texts, name="texts")
     if len(key_array) != len(text_array):
@@ -98,8 +118,12 @@ def _distinct(keys: Keys, texts: Texts, *, key_name: str) -> tuple[pa.Array, pa.
     blank = pc.equal(pc.utf8_trim_whitespace(text_array), "")
     text_array = pc.if_else(blank, pa.scalar(None, pa.string()), text_array)
     encoded = text_array.dictionary_encode()
-    distinct = [str(text) for text in encoded.dictionary.to_pylist()]
-    return key_array, encoded.indices, distinct
+    dictionary = encoded.dictionary
+    too_long = pc.sum(pc.greater(pc.utf8_length(dictionary), limit)).as_py() or 0
+    if too_long:
+        dictionary = pc.utf8_slice_codeunits(dictionary, 0, limit)
+    distinct = [str(text) for text in dictionary.to_pylist()]
+    return key_array, encoded.indices, distinct, int(too_long)
 
 
 def _spread(
@@ -110,8 +134,11 @@ def _spread(
     return pc.take(per_distinct, indices)
 
 
-def _with_count(table: pa.Table, distinct: int) -> pa.Table:
-    return table.replace_schema_metadata({DISTINCT_TEXTS_KEY: str(distinct).encode()})
+def _with_count(table: pa.Table, distinct: int, truncated: int) -> pa.Table:
+    return table.replace_schema_metadata({
+        DISTINCT_TEXTS_KEY: str(distinct).encode(),
+        TRUNCATED_TEXTS_KEY: str(truncated).encode(),
+    })  # fmt: skip
 
 
 def post_features(
@@ -121,7 +148,7 @@ def post_features(
 
     ``classifier`` defaults to :func:`~rapport.text.default_classifier`.
     """
-    keys, indices, distinct = _distinct(post_ids, texts, key_name="post_id")
+    keys, indices, distinct, truncated = _distinct(post_ids, texts, key_name="post_id")
     decisions = (classifier or default_classifier()).decide(distinct) if distinct else []
     table = pa.Table.from_arrays(
         [
@@ -132,12 +159,17 @@ def post_features(
         ],
         schema=POST_FEATURES_SCHEMA,
     )
-    return _with_count(table, len(distinct))
+    return _with_count(table, len(distinct), truncated)
 
 
 def reply_features(interaction_ids: Keys, texts: Texts) -> pa.Table:
-    """``interaction_id``, ``sentiment`` (−1 … 1), ``sentiment_label`` and ``is_question``."""
-    keys, indices, distinct = _distinct(interaction_ids, texts, key_name="interaction_id")
+    """``interaction_id``, ``sentiment`` (−1 … 1), ``sentiment_label`` and ``is_question``.
+
+    Each reply is read on its first :data:`MAX_SENTIMENT_CHARACTERS` characters.
+    """
+    keys, indices, distinct, truncated = _distinct(
+        interaction_ids, texts, key_name="interaction_id", limit=MAX_SENTIMENT_CHARACTERS
+    )
     scores = sentiment_scores(distinct)
     table = pa.Table.from_arrays(
         [
@@ -148,7 +180,7 @@ def reply_features(interaction_ids: Keys, texts: Texts) -> pa.Table:
         ],
         schema=REPLY_FEATURES_SCHEMA,
     )
-    return _with_count(table, len(distinct))
+    return _with_count(table, len(distinct), truncated)
 
 
 def relevance_features(
@@ -165,7 +197,7 @@ def relevance_features(
     The TF-IDF backend fits its vocabulary on the distinct texts of this call plus the
     audience, so score people of one workspace together, not one at a time.
     """
-    key_array, indices, distinct = _distinct(keys, texts, key_name=key_name)
+    key_array, indices, distinct, truncated = _distinct(keys, texts, key_name=key_name)
     result = relevance_scores(distinct, audience=audience, backend=backend, model_path=model_path)
     schema = pa.schema([
         pa.field(key_name, pa.string(), nullable=False),
@@ -182,6 +214,7 @@ def relevance_features(
     )
     metadata = {
         DISTINCT_TEXTS_KEY: str(len(distinct)).encode(),
+        TRUNCATED_TEXTS_KEY: str(truncated).encode(),
         b"rapport.relevance_backend": result.backend.encode(),
         b"rapport.relevance_threshold": repr(result.threshold).encode(),
     }
