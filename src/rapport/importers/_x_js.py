@@ -24,7 +24,7 @@ from typing import IO, Any
 
 from rapport.canonical.batch import FileDigest
 from rapport.canonical.builder import BatchBuilder
-from rapport.canonical.encodings import head_text
+from rapport.canonical.encodings import head_text, utf16_codec
 from rapport.errors import UnreadableFile, WrongFormat
 
 __all__ = [
@@ -132,7 +132,9 @@ class _Stream:
         self.path = path
         self.handle = handle
         self.chunk = chunk
-        self.decoder = codecs.getincrementaldecoder("utf-8-sig")()
+        self.codec = utf16_codec(handle.read(512)) or "utf-8-sig"
+        handle.seek(0)
+        self.decoder = codecs.getincrementaldecoder(self.codec)()
         self.digest = hashlib.sha256()
         self.size = 0
         self.eof = False
@@ -158,7 +160,8 @@ class _Stream:
                 offset = self.size + exc.start - len(self.decoder.getstate()[0])
                 raise UnreadableFile(
                     self.path,
-                    reason=f"not UTF-8 text (byte {max(offset, 0)}: "
+                    reason=f"not {self.codec.upper().removesuffix('-SIG')} text "
+                    f"(byte {max(offset, 0)}: "
                     f"{exc.object[exc.start : exc.start + 1]!r})",
                     fix="export the file again as UTF-8",
                 ) from None
