@@ -29,6 +29,7 @@ import rapport
 from rapport.canonical import write_canonical
 from rapport.canonical.builder import MAX_FILE_VARIABLE, BatchBuilder
 from rapport.errors import DiskFull, UnreadableFile, WrongFormat
+from rapport.importers import _x_js
 from rapport.importers._archive import FOLDER_PREFIX, MAX_UNPACKED_VARIABLE, opened
 from rapport.importers._x_js import load_assignment, stream_list
 from rapport.text.features import (
@@ -405,3 +406,21 @@ def test_files_read_whole_have_a_stated_limit(
     line = assert_refused(cli, workspace, "import", big, "--as", "shopify", expect=str(big))
     assert "more than the 1,000,000 rapport reads into memory at once" in line
     assert MAX_FILE_VARIABLE in line
+
+
+def test_a_record_longer_than_any_post_refuses_the_file_before_memory_runs_out(
+    tmp_path: Path, cli: CliRunner, workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One streamed record may take at most MAX_RECORD characters (96 MiB; lowered here to
+    64 KiB; the record is 3 MB, past the 1 MiB chunk the stream reads at a time): past it the file is refused, line and
+    column named, instead of the buffer growing without end."""
+    monkeypatch.setattr(_x_js, "MAX_RECORD", 64 * 1024)
+    folder = _x_archive(tmp_path / "x", ["short", _text(3_000_000), "after"])
+    line = assert_refused(
+        cli,
+        workspace,
+        "import",
+        folder,
+        expect=f"{folder / 'data' / 'tweets.js'}: can't be read: the record",
+    )
+    assert "line 1, column" in line and "far longer than any real post" in line

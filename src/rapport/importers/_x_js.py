@@ -110,6 +110,10 @@ def load_assignment(builder: BatchBuilder, path: Path, *, expected: str) -> JsAs
 
 
 _CHUNK = 1024**2
+MAX_RECORD = 96 * 1024**2
+"""Characters one record of a streamed list may take: far beyond any real post (X allows
+25,000 characters), and small enough that reading it keeps an import under 1 GB. A longer
+record refuses the file (its line and column named) rather than exhausting memory."""
 _WHITESPACE = " \t\n\r"
 _REFETCH_MARGIN = 16
 """A JSON error this close to the end of the buffer may only mean the value goes on."""
@@ -282,6 +286,14 @@ def _decode(stream: _Stream, name: str, pos: int) -> tuple[Any, int]:
             unfinished = exc.msg.startswith("Unterminated string") or (
                 exc.pos >= len(stream.buffer) - _REFETCH_MARGIN
             )
+            if unfinished and len(stream.buffer) - pos > MAX_RECORD:
+                line, column = stream.where(pos)
+                raise UnreadableFile(
+                    stream.path,
+                    reason=f"the record at line {line}, column {column} is longer than "
+                    f"{MAX_RECORD:,} characters, far longer than any real post",
+                    fix="check that this is the file the platform sent (it looks damaged)",
+                ) from None
             if unfinished and stream.more(len(stream.buffer) - pos):
                 continue
             raise stream.bad_json(name, exc.pos, exc.msg) from None
