@@ -412,8 +412,8 @@ def test_a_record_longer_than_any_post_refuses_the_file_before_memory_runs_out(
     tmp_path: Path, cli: CliRunner, workspace: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """One streamed record may take at most MAX_RECORD characters (96 MiB; lowered here to
-    64 KiB; the record is 3 MB, past the 1 MiB chunk the stream reads at a time): past it the file is refused, line and
-    column named, instead of the buffer growing without end."""
+    64 KiB; the record is 3 MB, past the 1 MiB chunk the stream reads at a time): past it
+    the file is refused, line and column named, instead of the buffer growing without end."""
     monkeypatch.setattr(_x_js, "MAX_RECORD", 64 * 1024)
     folder = _x_archive(tmp_path / "x", ["short", _text(3_000_000), "after"])
     line = assert_refused(
