@@ -110,9 +110,11 @@ def test_script_payloads_from_imported_data_never_run(browser: Any, web: Web) ->
                 scripts: [...document.scripts].map(s => s.getAttribute('src')),
                 handlers: [...document.querySelectorAll('*')].filter(
                     el => [...el.attributes].some(a => a.name.startsWith('on'))).length,
-                links: [...document.querySelectorAll('a[href]')].filter(
-                    a => a.getAttribute('href').trim().toLowerCase().startsWith('javascript:')).length,
-                injected: document.querySelectorAll('main img, main svg script, main svg[onload]').length,
+                links: [...document.querySelectorAll('a[href]')].filter(a =>
+                    a.getAttribute('href').trim().toLowerCase().startsWith('javascript:')
+                ).length,
+                injected: document.querySelectorAll(
+                    'main img, main svg script, main svg[onload]').length,
             })"""
         )
         assert probe == {"ran": False, "scripts": ["/static/htmx.min.js"], "handlers": 0,

@@ -60,15 +60,15 @@ def test_serve_prints_a_one_time_setup_link_that_creates_the_owner(
         short = client.post(url.split("?")[0], data={"token": token, "email": "me@example.com",
                                                      "password": "short"})  # fmt: skip
         assert short.status_code == 400 and "at least 10 characters" in short.text
-        made = client.post(url.split("?")[0], data={"token": token, "email": "me@example.com",
-                                                    "password": "a good long password"})  # fmt: skip
+        owner = {"token": token, "email": "me@example.com", "password": "a good long password"}
+        made = client.post(url.split("?")[0], data=owner)
         assert made.status_code == 303 and made.headers["location"] == "/login"
         assert client.get(url).status_code == 404  # the link works once
         base = f"http://127.0.0.1:{port}"
         login = client.get(f"{base}/login")
-        signed = client.post(f"{base}/login", data={"email": "me@example.com",
-                                                    "password": "a good long password",
-                                                    "csrf": csrf_of(login.text), "next": "/"})  # fmt: skip
+        fields = {"email": "me@example.com", "password": "a good long password",
+                  "csrf": csrf_of(login.text), "next": "/"}  # fmt: skip
+        signed = client.post(f"{base}/login", data=fields)
         assert signed.status_code == 303
         home = client.get(f"{base}/")
         assert 'href="/w/bakery/"' in home.text  # the first owner owns every workspace

@@ -111,8 +111,15 @@ def _hostile_rows(now: dt.datetime) -> dict[str, list[dict[str, object]]]:
         for i, payload in enumerate(PAYLOADS)
     ]  # fmt: skip
     return {
-        "accounts": [{"account_id": "x:shop", "platform": "x", "handle": "shop", "role": "own",
-                      "followers": 40}],  # fmt: skip
+        "accounts": [
+            {
+                "account_id": "x:shop",
+                "platform": "x",
+                "handle": "shop",
+                "role": "own",
+                "followers": 40,
+            }
+        ],
         "people": people,
         "posts": posts,
         "interactions": replies,
