@@ -50,6 +50,9 @@ PAYLOADS = (
 
 
 ADMIN = "admin@example.com"
+PARAM_EXAMPLES: dict[str, str] = {}
+"""An example value for each path parameter of the app's routes other than ``workspace`` and
+``item_id`` (the access test fills them in; an id of alpha where the route reads one)."""
 
 
 def email(role: Role, workspace: str = "alpha") -> str:
