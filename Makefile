@@ -18,6 +18,7 @@ demo: $(STAMP)
 	$(BIN)/rapport plan --workspace demo
 	$(BIN)/rapport whatif --workspace demo --runs 4 --months 6
 	$(BIN)/rapport report --workspace demo
+	@echo "Open the demo in the browser: $(BIN)/rapport serve --root . (the demo workspace is listed)"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -163,3 +163,6 @@ def invoke_json(*args: str | os.PathLike[str]) -> Any:
     result = invoke(CliRunner(), *args, "--json")
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
+
+
+from tests.web_support import web  # noqa: E402,F401  (the served folder and its server, once)

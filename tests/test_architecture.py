@@ -28,8 +28,9 @@ LAYERS: dict[str, int] = {
     "session": 7, "workspace": 8,
     "analyses": 9, "strategy": 10, "report": 11,
     "api": 12,
-    "cli": 13, "__main__": 14, "rapport": 14,
-    "api_reference": 15, "docs": 16,
+    "web": 13,
+    "cli": 14, "__main__": 15, "rapport": 15,
+    "api_reference": 16, "docs": 17,
 }  # fmt: skip
 """Each part of the package and its layer: a part imports only parts of lower layers."""
 

@@ -158,7 +158,7 @@ def test_everyone_who_needs_care_is_listed_in_priority_order(store: Store) -> No
         ("thank", "wes"),
     ]
     assert listing.left_over == []
-    assert any("1 replies older than 30 days" in note for note in listing.notes)
+    assert any("1 reply older than 30 days" in note for note in listing.notes)
 
 
 def test_reasons_say_what_happened_with_the_numbers(store: Store) -> None:

@@ -10,21 +10,22 @@ codes.
 
 from __future__ import annotations
 
-from rapport.cli import analyses, data, metrics, strategy
-from rapport.cli.app import app, care_app, forecast_app, pull_app
+from rapport.cli import analyses, data, metrics, serve, strategy
+from rapport.cli.app import app, care_app, forecast_app, pull_app, user_app
 
 __all__ = ["app", "main"]
 
-_COMMANDS = (data, metrics, analyses, strategy)  # imported for the commands they register
+_COMMANDS = (data, metrics, analyses, strategy, serve)  # imported for the commands they register
 _ORDER = (
     "init", "demo", "import", "export", "report", "metrics", "status", "forget", "utm",
-    "backtest", "seeds", "odds", "spikes", "benchmark", "plan", "calendar", "whatif",
+    "backtest", "seeds", "odds", "spikes", "benchmark", "plan", "calendar", "whatif", "serve",
 )  # fmt: skip
 """The order of ``rapport --help``: first steps, then analyses, then what to do next."""
 app.registered_commands.sort(key=lambda c: _ORDER.index(c.name or ""))
 app.add_typer(pull_app, name="pull")
 app.add_typer(forecast_app, name="forecast")
 app.add_typer(care_app, name="care")
+app.add_typer(user_app, name="user")
 
 
 def main() -> None:

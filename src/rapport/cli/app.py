@@ -12,7 +12,7 @@ import typer.core
 from rapport._version import __version__
 from rapport.cli.command import out, print_json
 
-__all__ = ["app", "care_app", "forecast_app", "pull_app"]
+__all__ = ["app", "care_app", "forecast_app", "pull_app", "user_app"]
 
 
 class RapportGroup(typer.core.TyperGroup):
@@ -98,4 +98,8 @@ forecast_app = typer.Typer(
 care_app = typer.Typer(
     help="The daily care list: who to answer, welcome, thank and re-engage today, with links "
     "and reasons, capped at the minutes a day set in rapport.toml [care].",
+)
+user_app = typer.Typer(
+    help="The people who use the web workplace (`rapport serve`) and their roles.",
+    no_args_is_help=True,
 )

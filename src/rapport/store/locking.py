@@ -47,6 +47,7 @@ __all__ = [
     "remove_marker",
     "wait_seconds",
     "write_marker",
+    "writing_now",
 ]
 
 WAIT_VAR = "RAPPORT_WAIT_SECONDS"
@@ -112,6 +113,18 @@ def write_marker(path: Path, purpose: str) -> None:
     data = {"pid": os.getpid(), "purpose": purpose, "since": time.time()}
     with contextlib.suppress(OSError):  # only a courtesy to waiting readers
         _marker(path).write_text(json.dumps(data), encoding="utf-8")
+
+
+def writing_now(path: Path) -> str | None:
+    """What a live process is writing to the store ``path`` for ("an import"), from its
+    marker; None when nobody writes. Cheap (one small file read): for a server that serves
+    what it has while new data arrives."""
+    try:
+        data = json.loads(_marker(path).read_text(encoding="utf-8"))
+        pid = int(data.get("pid", -1))
+    except (OSError, ValueError, TypeError, AttributeError):
+        return None
+    return str(data.get("purpose") or "a rapport process") if _alive(pid) else None
 
 
 def remove_marker(path: Path) -> None:

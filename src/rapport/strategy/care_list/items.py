@@ -338,16 +338,19 @@ def _notes(
     notes = []
     if left:
         counts = Counter(item.action for item in left)
-        parts = [f"{counts[a]} {_ACTION_WORDS[a]}" for a in ACTIONS if counts[a]]
+        parts = [f"{counts[a]:,} {_ACTION_WORDS[a]}" for a in ACTIONS if counts[a]]
         minutes = round(sum(item.minutes for item in left), 2)
         notes.append(
-            f"{len(left)} more ({minutes:g} min) did not fit in today's {budget:g} minutes: "
+            f"{len(left):,} more ({minutes:,g} min) did not fit in today's {budget:g} minutes: "
             f"{_joined(parts)}."
         )
     if sources.older_unanswered:
+        one = sources.older_unanswered == 1
         notes.append(
-            f"{sources.older_unanswered} replies older than {ANSWER_WINDOW_DAYS} days are still "
-            "unanswered; the reply metrics count them, the list leaves them out."
+            f"{sources.older_unanswered:,} {'reply' if one else 'replies'} older than "
+            f"{ANSWER_WINDOW_DAYS} days {'is' if one else 'are'} still unanswered; the reply "
+            f"metrics count {'it' if one else 'them'}, the list leaves {'it' if one else 'them'} "
+            "out."
         )
     if not taken and not left:
         notes.append("Nobody is waiting: nothing to answer, welcome, thank or re-engage today.")

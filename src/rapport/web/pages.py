@@ -1,0 +1,145 @@
+"""The workplace's pages: the workspaces, a workspace's overview, the care inbox, the report.
+
+Each page asks :mod:`rapport.web.guard` who may see it, reads through a short read-only
+session (cached per workspace until its data changes, :class:`~rapport.web.served.Served`)
+and renders a template. Writes (marking a care item done, creating a workspace) are POSTs
+with the CSRF token, recorded in the audit log, and answered by a 303 (or, for HTMX, the
+changed fragment).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from fastapi import FastAPI, Form, HTTPException, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import ValidationError
+
+from rapport.config import OBJECTIVES, Config, Goal
+from rapport.errors import RapportError, UsageError
+from rapport.report.build import render_report
+from rapport.strategy.care_list import mark_done
+from rapport.web.appdb import SessionRow
+from rapport.web.guard import access, check_csrf, db_of, member, served_of, signed_in
+from rapport.web.render import render
+from rapport.web.views import Summary, care_page, overview, summary
+from rapport.workspace import Workspace
+
+__all__ = ["register"]
+
+_log = logging.getLogger(__name__)
+
+
+def _summary_or_none(request: Request, name: str) -> Summary | None:
+    try:
+        return served_of(request).cached(name, "summary", lambda s: summary(s, name))
+    except RapportError as error:  # a workspace with no data yet, or a broken rapport.toml
+        _log.info("workspace %s: %s", name, type(error).__name__)
+        return None
+
+
+def _first(error: ValidationError) -> str:
+    problem = error.errors()[0]
+    where = ".".join(str(p) for p in problem.get("loc", ()))
+    return f"{where}: {problem.get('msg', 'not a valid value')}" if where else str(problem["msg"])
+
+
+def _home(
+    request: Request, session: SessionRow, *, status: int = 200, error: str | None = None
+) -> Response:
+    """The workspaces the user belongs to, as cards (and the form to create one)."""
+    names = set(served_of(request).names())
+    mine = [m for m in db_of(request).memberships(session.user.user_id) if m.workspace in names]
+    cards = [(m, _summary_or_none(request, m.workspace)) for m in mine]
+    return render(request, "home.html.jinja2", status=status, cards=cards, error=error,
+                  objectives=OBJECTIVES, can_create=session.user.is_admin)  # fmt: skip
+
+
+def register(app: FastAPI) -> None:
+    """Add the pages to ``app``."""
+
+    @app.get("/", response_class=HTMLResponse, openapi_extra=access("signed_in"))
+    def home(request: Request) -> Response:
+        return _home(request, signed_in(request))
+
+    @app.post("/workspaces", response_class=HTMLResponse, openapi_extra=access("admin"))
+    def create_workspace(
+        request: Request,
+        name: str = Form(""),
+        objective: str = Form(""),
+        audience: str = Form(""),
+        csrf: str = Form(""),
+    ) -> Response:
+        session = signed_in(request)
+        check_csrf(request, session, csrf)
+        if not session.user.is_admin:
+            raise HTTPException(403, "only the owner of this rapport can create workspaces")
+        try:
+            path = served_of(request).new_workspace_path(name.strip())
+            goal = Goal.model_validate(
+                {"objective": objective or None, "target_audience": audience}
+            )
+        except UsageError as error:
+            return _home(request, session, status=400, error=str(error))
+        except ValidationError as error:
+            return _home(request, session, status=400, error=_first(error))
+        Workspace(path).create(config=Config(goal=goal))
+        db = db_of(request)
+        db.grant(session.user.user_id, path.name, "owner")
+        db.audit(user_id=session.user.user_id, workspace=path.name, action="workspace created")
+        return RedirectResponse(f"/w/{path.name}/", status_code=303)
+
+    @app.get("/w/{workspace}/", response_class=HTMLResponse, openapi_extra=access("read"))
+    def workspace_overview(request: Request, workspace: str) -> Response:
+        who = member(request, workspace)
+        try:
+            shown = served_of(request).cached(workspace, "overview", overview)
+        except RapportError as error:
+            return render(request, "empty.html.jinja2", member=who, message=str(error))
+        return render(request, "overview.html.jinja2", member=who, o=shown,
+                      arriving=served_of(request).stale(workspace, "overview"))  # fmt: skip
+
+    @app.get("/w/{workspace}/care", response_class=HTMLResponse, openapi_extra=access("care"))
+    def care(request: Request, workspace: str) -> Response:
+        who = member(request, workspace)
+        try:
+            care = served_of(request).cached(workspace, "care", care_page)
+        except RapportError as error:
+            return render(request, "empty.html.jinja2", member=who, message=str(error))
+        log = db_of(request).audit_log(workspace, limit=20)
+        return render(request, "care.html.jinja2", member=who, care=care, log=log,
+                      error=None)  # fmt: skip
+
+    @app.post(
+        "/w/{workspace}/care/{item_id}/done",
+        response_class=HTMLResponse,
+        openapi_extra=access("care"),
+    )
+    def care_done(request: Request, workspace: str, item_id: str, csrf: str = Form("")) -> Response:
+        who = member(request, workspace)
+        check_csrf(request, who.session, csrf)
+        try:
+            with served_of(request).writing(workspace, purpose="marking a care item done") as s:
+                item = mark_done(s, item_id, today=dt.datetime.now(dt.UTC))
+        except UsageError as error:
+            raise HTTPException(404, str(error)) from None
+        db_of(request).audit(user_id=who.session.user.user_id, workspace=workspace,
+                             action="care done",
+                             detail=f"{item.action} {item.id}")  # fmt: skip
+        if request.headers.get("HX-Request"):
+            return render(request, "care_done.html.jinja2", item=item)
+        return RedirectResponse(f"/w/{workspace}/care", status_code=303)
+
+    @app.get("/w/{workspace}/report", openapi_extra=access("read"))
+    def report(request: Request, workspace: str) -> Response:
+        member(request, workspace)
+        page = served_of(request).cached(workspace, "report", lambda s: render_report(s).page)
+        return Response(
+            page,
+            media_type="text/html; charset=utf-8",
+            headers={
+                "Content-Disposition": f'attachment; filename="{workspace}-report.html"',
+                "Cache-Control": "no-store",
+            },
+        )

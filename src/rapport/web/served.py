@@ -1,0 +1,224 @@
+"""The served folder: its workspaces, one reader-writer lock each, and a cache per workspace.
+
+A workspace is a folder directly under the root that holds a ``rapport.toml``; its name in
+URLs is the folder's name, accepted only when it is one of those folders (so no path in a
+URL can point anywhere else).
+
+The server keeps no DuckDB file open between operations: every page opens a short
+read-only session. Inside the server's process a reader-writer lock per workspace keeps
+DuckDB from seeing a read-only and a writing connection to one file at once (it refuses
+that); between processes the store's own lock does the same (a CLI command beside the
+server waits its turn). What a page computes is cached per workspace under the stamp of its
+last write (the store's and rapport.toml's size and modification time), so a page is
+computed once per change of the data, however many people look at it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from rapport.config import CONFIG_FILE
+from rapport.errors import UsageError
+from rapport.session import Session
+from rapport.store.locking import writing_now
+from rapport.workspace import Workspace
+
+__all__ = ["NAME", "Served", "Stamp"]
+
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+"""A workspace name the app accepts: a folder name with no path in it."""
+
+T = TypeVar("T")
+_log = logging.getLogger(__name__)
+Stamp = tuple[int, int, int]
+"""(store size, store modification time, rapport.toml modification time) in nanoseconds."""
+
+
+class _ReadWriteLock:
+    """Many readers or one writer."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writing = False
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        with self._cond:
+            self._cond.wait_for(lambda: not self._writing)
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                self._cond.notify_all()
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        with self._cond:
+            self._cond.wait_for(lambda: not self._writing and self._readers == 0)
+            self._writing = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._writing = False
+                self._cond.notify_all()
+
+    @property
+    def busy_writing(self) -> bool:
+        return self._writing
+
+
+@dataclass
+class _Entry:
+    stamp: Stamp
+    value: Any
+
+
+class Served:
+    """The root folder the app serves."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self._locks: dict[str, _ReadWriteLock] = {}
+        self._cache: dict[tuple[str, str], _Entry] = {}
+        self._computing: dict[tuple[str, str], threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def names(self) -> list[str]:
+        """The workspaces under the root, by name."""
+        if not self.root.is_dir():
+            return []
+        return sorted(
+            child.name
+            for child in self.root.iterdir()
+            if NAME.match(child.name) and child.is_dir() and (child / CONFIG_FILE).is_file()
+        )
+
+    def workspace(self, name: str) -> Workspace | None:
+        """The workspace called ``name``, or None when there is no such workspace."""
+        if not NAME.match(name) or name not in self.names():
+            return None
+        return Workspace(self.root / name)
+
+    def new_workspace_path(self, name: str) -> Path:
+        """Where a workspace called ``name`` would be created (refused when the name can't be
+        a folder name or is taken)."""
+        if not NAME.match(name):
+            raise UsageError(
+                "a workspace name is 1 to 64 letters, digits, dots, dashes or underscores, "
+                "starting with a letter or digit"
+            )
+        path = self.root / name
+        if path.exists():
+            raise UsageError(f"a workspace or file called {name!r} exists already")
+        return path
+
+    def _lock(self, name: str) -> _ReadWriteLock:
+        with self._guard:
+            return self._locks.setdefault(name, _ReadWriteLock())
+
+    def arriving(self, name: str) -> bool:
+        """True while something writes to the workspace: this server, or another process (an
+        import from the CLI). Pages then show what they have, and say new data is coming."""
+        lock = self._locks.get(name)
+        if lock is not None and lock.busy_writing:
+            return True
+        return writing_now(Workspace(self.root / name).store_path) is not None
+
+    def stamp(self, name: str) -> Stamp:
+        ws = Workspace(self.root / name)
+        store = ws.store_path.stat() if ws.store_path.exists() else None
+        config = ws.config_path.stat() if ws.config_path.exists() else None
+        return (
+            store.st_size if store else -1,
+            store.st_mtime_ns if store else -1,
+            config.st_mtime_ns if config else -1,
+        )
+
+    @contextmanager
+    def reading(self, name: str) -> Iterator[Session]:
+        """A short read-only session on the workspace."""
+        workspace = Workspace(self.root / name)
+        with self._lock(name).reading(), workspace.session() as session:
+            yield session
+
+    @contextmanager
+    def writing(self, name: str, *, purpose: str) -> Iterator[Session]:
+        """A short writing session (one writer per workspace in this process; another
+        process writing makes it fail at once with "the store is in use")."""
+        workspace = Workspace(self.root / name)
+        with (
+            self._lock(name).writing(),
+            workspace.session(read_only=False, purpose=purpose) as session,
+        ):
+            yield session
+        self.forget(name)
+
+    def cached(self, name: str, kind: str, compute: Callable[[Session], T]) -> T:
+        """``compute(session)`` for the workspace, computed once per change of its data.
+
+        Once a page has been computed it is always answered at once: when the data has
+        changed since (another process imported, or is importing), the old value is
+        returned and one background thread computes the new one (stale while it
+        revalidates), so that many people looking at once never queue behind a slow page.
+        The first computation is made once however many ask at the same moment."""
+        key = (name, kind)
+        stamp = self.stamp(name)
+        entry = self._cache.get(key)
+        if entry is not None:
+            if entry.stamp != stamp and not self.arriving(name):
+                self._refresh(key, compute)
+            value: T = entry.value
+            return value
+        with self._key_lock(key):
+            entry = self._cache.get(key)
+            if entry is None:
+                self._store(key, compute)
+                entry = self._cache[key]
+        found: T = entry.value
+        return found
+
+    def stale(self, name: str, kind: str) -> bool:
+        """True when what :meth:`cached` gives for ``kind`` predates the data's last change."""
+        entry = self._cache.get((name, kind))
+        return entry is not None and (entry.stamp != self.stamp(name) or self.arriving(name))
+
+    def _key_lock(self, key: tuple[str, str]) -> threading.Lock:
+        with self._guard:
+            return self._computing.setdefault(key, threading.Lock())
+
+    def _store(self, key: tuple[str, str], compute: Callable[[Session], Any]) -> None:
+        stamp = self.stamp(key[0])
+        with self.reading(key[0]) as session:
+            value = compute(session)
+        self._cache[key] = _Entry(stamp, value)
+
+    def _refresh(self, key: tuple[str, str], compute: Callable[[Session], Any]) -> None:
+        lock = self._key_lock(key)
+        if not lock.acquire(blocking=False):
+            return  # already being computed
+
+        def run() -> None:
+            try:
+                self._store(key, compute)
+            except Exception:  # the old value stays; the next request tries again
+                _log.exception("refreshing %s of %s failed", key[1], key[0])
+            finally:
+                lock.release()
+
+        threading.Thread(target=run, name=f"refresh-{key[0]}-{key[1]}", daemon=True).start()
+
+    def forget(self, name: str) -> None:
+        """Drop what is cached for the workspace (after this server wrote to it)."""
+        for key in [k for k in self._cache if k[0] == name]:
+            self._cache.pop(key, None)

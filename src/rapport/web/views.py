@@ -1,0 +1,140 @@
+"""What each page shows, made by the library: the web computes nothing of its own.
+
+Every value here comes from the same functions as the CLI and the report (the metrics of
+``rapport metrics``, the care list of ``rapport care``, the report's "This week" and
+coverage), so a number on a page equals the number ``rapport metrics --json`` prints.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from rapport.analyses.coverage import COLUMNS, Coverage, DataKind, coverage, short_reason
+from rapport.metrics.findings import Finding, findings
+from rapport.metrics.run import MetricResult, run_metrics
+from rapport.report.formatting import format_interval, format_value
+from rapport.report.strategy import strategy
+from rapport.report.this_week import ThisWeek, this_week
+from rapport.session import Session
+from rapport.strategy.care_list import CareList, care_list
+
+__all__ = [
+    "RELATIONSHIP",
+    "VANITY",
+    "Card",
+    "Overview",
+    "Summary",
+    "care_page",
+    "overview",
+    "summary",
+]
+
+VANITY = ("reach", "likes", "followers")
+"""The numbers that flatter (shown greyed, as in the report)."""
+RELATIONSHIP = ("returning_people", "reply_rate", "conversions")
+"""The numbers that matter, beside them."""
+TOP_FINDINGS = 8
+
+
+@dataclass(frozen=True)
+class Card:
+    """One metric as a card: its value, interval and denominator, or why it can't be told."""
+
+    id: str
+    title: str
+    value: str | None
+    detail: str
+
+    @classmethod
+    def of(cls, result: MetricResult | None, metric_id: str) -> Card:
+        if result is None:
+            return cls(metric_id, metric_id, None, "not a metric of this version")
+        if not result.ok:
+            return cls(result.id, result.title, None, short_reason(result) or "")
+        interval = format_interval(result)
+        detail = (f"{interval}. " if interval else "") + f"Denominator: {result.denominator}"
+        return cls(result.id, result.title, format_value(result), detail)
+
+
+@dataclass(frozen=True)
+class Overview:
+    """A workspace's first page."""
+
+    objective: str | None
+    week: ThisWeek
+    vanity: tuple[Card, ...]
+    relationship: tuple[Card, ...]
+    coverage: Coverage
+    kinds: tuple[DataKind, ...]
+    findings: tuple[Finding, ...]
+    computable: int
+    total: int
+    results: tuple[MetricResult, ...]
+
+
+def overview(session: Session) -> Overview:
+    results = run_metrics(session)
+    by_id = {r.id: r for r in results}
+    shown = strategy(session)
+    return Overview(
+        objective=session.config.goal.objective,
+        week=this_week(shown),
+        vanity=tuple(Card.of(by_id.get(m), m) for m in VANITY),
+        relationship=tuple(Card.of(by_id.get(m), m) for m in RELATIONSHIP),
+        coverage=coverage(session),
+        kinds=COLUMNS,
+        findings=tuple(findings(results, session.config)[:TOP_FINDINGS]),
+        computable=sum(1 for r in results if r.ok),
+        total=len(results),
+        results=tuple(results),
+    )
+
+
+def care_page(session: Session) -> CareList:
+    return care_list(session)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A workspace's card on the home page."""
+
+    name: str
+    objective: str | None
+    handles: tuple[str, ...]
+    data_end: dt.datetime | None
+    last_import: str | None
+    care_due: int
+    care_minutes: float
+    alerts: tuple[str, ...]
+
+
+def summary(session: Session, name: str) -> Summary:
+    """The home page's card: objective, last import, care items due, alerts."""
+    config = session.config
+    care = care_list(session)
+    recent = session.store.recent_imports(limit=1)
+    last_import = recent[0].finished_at if recent else None
+    alerts = []
+    end = care.data_end
+    if end is not None:
+        silent = (dt.datetime.now(dt.UTC) - end.astimezone(dt.UTC)).days
+        limit = config.targets.max_gap_days
+        if limit is not None and silent >= limit - 2:
+            alerts.append(
+                f"No new data for {silent} days: import or pull fresh data"
+                if silent > limit
+                else f"Silence coming: {silent} days since the latest data (target: at most "
+                f"{limit:g})"
+            )
+    handles = tuple(a.handle for a in config.accounts.own)
+    return Summary(
+        name=name,
+        objective=config.goal.objective,
+        handles=handles,
+        data_end=end,
+        last_import=last_import,
+        care_due=len(care.items),
+        care_minutes=care.minutes,
+        alerts=tuple(alerts),
+    )

@@ -1,0 +1,171 @@
+"""The web workplace under test: one served folder and one real uvicorn server per test session.
+
+The folder holds two workspaces:
+
+- ``alpha``: a copy of the shared demo workspace, with one user per role (owner, manager,
+  analyst, client);
+- ``beta``: a small workspace built here whose people, posts, replies and audience carry
+  script payloads (the XSS probe reads it), owned by a user who belongs to nothing else.
+
+The server listens on 127.0.0.1 on a free port, in a thread of the test process (a real
+uvicorn server speaking HTTP over a real socket). Tests that change data work on items no
+other test relies on, or on a workspace of their own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from rapport.canonical import write_canonical
+from rapport.config import Config, Goal
+from rapport.web.app import create_app
+from rapport.web.appdb import AppDB, Role
+from rapport.web.auth import hash_password
+from rapport.workspace import Workspace
+from tests.conftest import build_tables
+from tests.importer_support import import_into
+
+PASSWORD = "a long test password"
+ROLES: tuple[Role, ...] = ("owner", "manager", "analyst", "client")
+PAYLOADS = (
+    "<script>window.__xss=1</script>",
+    '"><img src=x onerror="window.__xss=1">',
+    "<svg/onload=window.__xss=1>",
+    "javascript:window.__xss=1",
+)
+"""Script payloads placed in handles, names, bios, post and reply text and the audience."""
+
+
+ADMIN = "admin@example.com"
+PARAM_EXAMPLES: dict[str, str] = {}
+"""An example value for each path parameter of the app's routes other than ``workspace`` and
+``item_id`` (the access test fills them in; an id of alpha where the route reads one)."""
+
+
+def email(role: Role, workspace: str = "alpha") -> str:
+    return f"{role}-{workspace}@example.com"
+
+
+@dataclass(frozen=True)
+class Web:
+    """The running server and what it serves."""
+
+    url: str
+    root: Path
+    app_db: AppDB
+    app: FastAPI
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.url, follow_redirects=False, timeout=300)
+
+    def login(self, who: str, password: str = PASSWORD) -> httpx.Client:
+        """A client signed in as ``who`` (an email)."""
+        client = self.client()
+        form = client.get("/login")
+        token = csrf_of(form.text)
+        done = client.post(
+            "/login", data={"email": who, "password": password, "csrf": token, "next": "/"}
+        )
+        assert done.status_code == 303, done.text
+        return client
+
+
+def csrf_of(page: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found, "no CSRF field on the page"
+    return found.group(1)
+
+
+def _hostile_rows(now: dt.datetime) -> dict[str, list[dict[str, object]]]:
+    """A shop, people whose handles, names and bios are payloads, posts and unanswered
+    replies whose text is too."""
+
+    def at(days: float) -> str:
+        return (now - dt.timedelta(days=days)).isoformat().replace("+00:00", "Z")
+
+    people = [
+        {"person_id": f"x:p{i}", "platform": "x", "handle": f"fan{i}{payload}",
+         "display_name": payload, "bio": f"I bake {payload}", "url": PAYLOADS[3]}
+        for i, payload in enumerate(PAYLOADS)
+    ]  # fmt: skip
+    posts = [
+        {"post_id": f"x:{i}", "account_id": "x:shop", "created_at": at(10 - i),
+         "text": f"Fresh bread today {payload}", "content_kind": "question",
+         "url": PAYLOADS[3]}
+        for i, payload in enumerate(PAYLOADS)
+    ]  # fmt: skip
+    replies = [
+        {"interaction_id": f"x:r{i}", "platform": "x", "kind": "reply", "account_id": "x:shop",
+         "post_id": f"x:{i}", "person_id": f"x:p{i}", "occurred_at": at(2 + i * 0.1),
+         "text": f"Do you ship? {payload}"}
+        for i, payload in enumerate(PAYLOADS)
+    ]  # fmt: skip
+    return {
+        "accounts": [
+            {
+                "account_id": "x:shop",
+                "platform": "x",
+                "handle": "shop",
+                "role": "own",
+                "followers": 40,
+            }
+        ],
+        "people": people,
+        "posts": posts,
+        "interactions": replies,
+    }
+
+
+def _serve(app: FastAPI) -> tuple[uvicorn.Server, threading.Thread, str]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        assert thread.is_alive(), "the server stopped while starting"
+        assert time.monotonic() < deadline, "the server did not start within 60 s"
+        time.sleep(0.05)
+    return server, thread, f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="session")
+def web(demo_workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
+    root = tmp_path_factory.mktemp("served")
+    shutil.copytree(demo_workspace, root / "alpha")
+    beta = root / "beta"
+    Workspace(beta).create(
+        config=Config(goal=Goal(objective="sales", target_audience=f"bakers {PAYLOADS[1]}"))
+    )
+    source = tmp_path_factory.mktemp("hostile") / "canonical"
+    write_canonical(build_tables(_hostile_rows(dt.datetime.now(dt.UTC))), source)
+    import_into(beta, source)
+    db = AppDB(root)
+    hashed = hash_password(PASSWORD)
+    for role in ROLES:
+        user = db.add_user(email(role), hashed)
+        db.grant(user.user_id, "alpha", role)
+    stranger = db.add_user(email("owner", "beta"), hashed)
+    db.grant(stranger.user_id, "beta", "owner")
+    db.add_user(ADMIN, hashed, is_admin=True)  # may create workspaces; a member of none
+    app = create_app(root)
+    server, thread, url = _serve(app)
+    yield Web(url, root, db, app)
+    server.should_exit = True
+    thread.join(timeout=30)
