@@ -69,6 +69,19 @@ class AreaSpec:
             spec.area,
         )  # fmt: skip
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AreaSpec:
+        """The spec stored in an area's ``to_dict()`` (a stored benchmark or plan)."""
+        return cls(
+            family=str(data["family"]),
+            metric=str(data["metric"]),
+            title=str(data.get("title", data["metric"])),
+            unit=str(data["unit"]),
+            direction="lower" if data.get("direction") == "lower" else "higher",
+            denominator=str(data["denominator"]),
+            weight_area=str(data.get("weight_area", data["family"])),
+        )
+
 
 @dataclass(frozen=True)
 class Window:
@@ -249,15 +262,7 @@ class Area:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Area:
-        spec = AreaSpec(
-            family=str(data["family"]),
-            metric=str(data["metric"]),
-            title=str(data.get("title", data["metric"])),
-            unit=str(data["unit"]),
-            direction="lower" if data.get("direction") == "lower" else "higher",
-            denominator=str(data["denominator"]),
-            weight_area=str(data.get("weight_area", data["family"])),
-        )
+        spec = AreaSpec.from_dict(data)
         values = tuple(Value.from_dict(v) for v in data.get("values", []))
         return rank_area(str(data["platform"]), spec, values, note=data.get("note"))
 

@@ -181,15 +181,7 @@ class PastArea:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PastArea:
-        spec = AreaSpec(
-            family=str(data["family"]),
-            metric=str(data["metric"]),
-            title=str(data.get("title", data["metric"])),
-            unit=str(data["unit"]),
-            direction="lower" if data.get("direction") == "lower" else "higher",
-            denominator=str(data["denominator"]),
-            weight_area=str(data.get("weight_area", data["family"])),
-        )
+        spec = AreaSpec.from_dict(data)
         target = data.get("target")
         return cls(
             platform=str(data["platform"]),
