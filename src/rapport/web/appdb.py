@@ -87,6 +87,22 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         );
         """,
     ),
+    (
+        "0002_invitations",
+        """
+        CREATE TABLE invitations (
+            invitation_id INTEGER PRIMARY KEY,
+            token_hash TEXT NOT NULL UNIQUE,
+            email TEXT NOT NULL,
+            workspace TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('owner', 'manager', 'analyst', 'client')),
+            invited_by INTEGER REFERENCES users(user_id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        );
+        CREATE INDEX invitations_workspace ON invitations (workspace)
+        """,
+    ),
 )
 """Named migrations, in order; each runs once, in a transaction, and is recorded."""
 
