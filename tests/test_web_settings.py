@@ -22,7 +22,7 @@ from rapport.web.auth import hash_password
 from rapport.web.pages_settings import settings_form
 from rapport.workspace import Workspace
 from tests.conftest import invoke_json
-from tests.web_support import PASSWORD, Web, csrf_of, email
+from tests.web_support import ADMIN, PASSWORD, Web, csrf_of, email
 
 WORKSPACE = "settings-ws"
 OWNER = "owner-settings@example.com"
@@ -100,6 +100,8 @@ def test_the_settings_page_shows_every_setting_labelled(own: Own) -> None:
          "care.minutes_per_day = nan: expected a number from 1 to 1440"),
         ({"timezone": "Europe/Pariss"}, "unknown time zone; did you mean &#39;Europe/Paris&#39;?"),
         ({"goal__objective": "fame"}, "goal.objective = &#39;fame&#39;: expected"),
+        ({"targets__weekly_hours": "7.1234567"},
+         "targets.weekly_hours = 7.1234567: rapport.toml keeps 7.12346; write that"),
     ],
 )  # fmt: skip
 def test_a_bad_value_shows_the_message_and_leaves_rapport_toml_byte_identical(
@@ -140,6 +142,25 @@ def test_a_good_value_rewrites_rapport_toml_and_the_cli_sees_it(own: Own) -> Non
     change = f"targets.weekly_hours: {before.targets.weekly_hours:g} → 7.5"
     assert any(e.action == "settings changed" and change in e.detail
                and e.email == OWNER for e in log), log  # fmt: skip
+
+
+def test_a_workspace_without_data_yet_has_settings_too(own: Own) -> None:
+    admin = own.web.login(ADMIN)
+    made = admin.post("/workspaces", data={"name": "settings-empty", "objective": "sales",
+                                           "csrf": _csrf(admin)})  # fmt: skip
+    assert made.status_code == 303
+    empty = Workspace(own.web.root / "settings-empty")
+    assert not empty.has_store()
+    page = admin.get("/w/settings-empty/settings")
+    assert page.status_code == 200
+    data = {**_form(empty.config(), goal__objective="community", targets__posts_per_week="4"),
+            "csrf": csrf_of(page.text)}  # fmt: skip
+    saved = admin.post("/w/settings-empty/settings", data=data)
+    assert saved.status_code == 303
+    assert empty.config().goal.objective == "community"
+    assert empty.config().targets.posts_per_week == 4
+    assert not empty.has_store()  # no store made for it
+    assert sorted(p.name for p in empty.root.iterdir()) == ["rapport.toml"]  # no temporary left
 
 
 def test_settings_need_the_write_permission_and_the_token(own: Own) -> None:
@@ -224,8 +245,8 @@ def test_an_existing_user_joins_at_once_and_a_wrong_invitation_is_not_found(own:
     assert f'href="/w/{WORKSPACE}/"' in client.get("/").text
     assert own.web.client().get("/invite/not-an-invitation").status_code == 404
     # an invitation withdrawn stops working
-    sent = owner.post(f"/w/{WORKSPACE}/members",
-                      data={"email": "later@example.com", "role": "client", "csrf": csrf})  # fmt: skip
+    later = {"email": "later@example.com", "role": "client", "csrf": csrf}
+    sent = owner.post(f"/w/{WORKSPACE}/members", data=later)
     token = re.search(r"/invite/([\w-]+)", sent.text)
     invitation = re.search(r'name="invitation_id" value="(\d+)"', sent.text)
     assert token and invitation
@@ -293,9 +314,9 @@ def test_a_password_change_revokes_every_old_session(own: Own) -> None:
             assert old.get("/").status_code == 303
             assert old.get(f"/w/{WORKSPACE}/").status_code == 303
         with web.client() as client:
-            form = client.get("/login")
-            stale = client.post("/login", data={"email": who, "password": PASSWORD,
-                                                 "csrf": csrf_of(form.text), "next": "/"})  # fmt: skip
+            form = csrf_of(client.get("/login").text)
+            old_login = {"email": who, "password": PASSWORD, "csrf": form, "next": "/"}
+            stale = client.post("/login", data=old_login)
             assert stale.status_code == 401
         assert web.login(who, new).get("/").status_code == 200
         stored = web.app_db.user_by_email(who)

@@ -37,7 +37,7 @@ from rapport.config import (
     render_config,
     settings,
 )
-from rapport.errors import ConfigError, RapportError, UsageError
+from rapport.errors import MISSING, ConfigError, RapportError, UsageError
 from rapport.web.appdb import ROLES
 from rapport.web.auth import COOKIE, MIN_PASSWORD
 from rapport.web.guard import Member, access, check_csrf, db_of, member, served_of, signed_in
@@ -152,9 +152,17 @@ def _typed(raw: str, *, number: bool) -> Any:
     return text
 
 
-def _proposed(config: Config, posted: Mapping[str, str]) -> Config:
-    """``config`` with the posted settings: validated by rapport.toml's own model and
-    messages (a :class:`~rapport.errors.ConfigError` naming the key)."""
+@dataclass(frozen=True)
+class _Proposal:
+    config: Config
+    text: str
+    """rapport.toml for ``config``, checked to read back as ``config``."""
+
+
+def _proposed(config: Config, posted: Mapping[str, str]) -> _Proposal:
+    """``config`` with the posted settings, validated by rapport.toml's own model and
+    messages (a :class:`~rapport.errors.ConfigError` naming the key), and the file that
+    holds it: refused when the file would not read back as those settings."""
     data = config.model_dump()
     for setting in settings():
         raw = posted.get(setting.key, "")
@@ -163,7 +171,25 @@ def _proposed(config: Config, posted: Mapping[str, str]) -> Config:
             value = None
         section, _, name = setting.key.rpartition(".")
         (data[section] if section else data)[name] = value
-    return parse_config(data, path=Path(CONFIG_FILE))
+    path = Path(CONFIG_FILE)
+    new = parse_config(data, path=path)
+    text = render_config(new)
+    if len(text.encode("utf-8")) > MAX_BYTES:
+        raise ConfigError(path, key="goal.target_audience", value=new.goal.target_audience,
+                          fix=f"rapport.toml would be larger than {MAX_BYTES:,} bytes; "
+                          "write it shorter")  # fmt: skip
+    back = parse_config(tomllib.loads(text), path=path)
+    for setting in settings():  # rapport.toml writes numbers to 6 significant digits
+        wanted, kept = _current(new, setting.key), _current(back, setting.key)
+        if wanted != kept:
+            raise ConfigError(path, key=setting.key, value=wanted,
+                              fix=f"rapport.toml keeps {_shown(kept)}; write that, or a "
+                              "number with at most 6 significant digits")  # fmt: skip
+    if back != new:
+        raise ConfigError(path, key="accounts", value=MISSING,
+                          fix="the accounts can't be written back as they are; edit "
+                          "rapport.toml by hand")  # fmt: skip
+    return _Proposal(new, text)
 
 
 def _changes(before: Config, after: Config) -> str:
@@ -180,22 +206,14 @@ def _changes(before: Config, after: Config) -> str:
     return "; ".join(changed)
 
 
-def _write_config(workspace: Workspace, config: Config) -> None:
-    """Write rapport.toml for ``config`` at once (a reader sees the old file or the new one,
-    never half of it); refused when the result would not read back as ``config``."""
-    text = render_config(config)
-    data = text.encode("utf-8")
-    if len(data) > MAX_BYTES:
-        raise UsageError(
-            f"rapport.toml would be larger than {MAX_BYTES:,} bytes: shorten the texts"
-        )
-    if parse_config(tomllib.loads(text), path=Path(CONFIG_FILE)) != config:
-        raise UsageError("these settings can't be written to rapport.toml as they are")
+def _write_config(workspace: Workspace, text: str) -> None:
+    """Replace rapport.toml by ``text`` at once: a reader sees the old file or the new one,
+    never half of it."""
     target = workspace.config_path
     fd, temporary = tempfile.mkstemp(prefix=".rapport-", suffix=".toml", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as file:
-            file.write(data)
+            file.write(text.encode("utf-8"))
             file.flush()
             os.fsync(file.fileno())
         if target.exists():
@@ -239,18 +257,19 @@ def _save_settings(request: Request, workspace: str, posted: dict[str, str]) -> 
     except RapportError as error:
         return _settings_page(request, who, None, status=409, error=_message(error, ws))
     try:
-        new = _proposed(current, posted)
+        proposal = _proposed(current, posted)
     except ConfigError as error:
         return _settings_page(request, who, current, status=400, error=_message(error, ws),
                               error_key=error.key, posted=posted)  # fmt: skip
+    new = proposal.config
     if new == current:
         return RedirectResponse(f"/w/{workspace}/settings?saved=1", status_code=303)
     try:
         if ws.has_store():  # take its turn with the workspace's writers (and drop its cache)
             with served.writing(workspace, purpose="changing the settings"):
-                _write_config(ws, new)
+                _write_config(ws, proposal.text)
         else:
-            _write_config(ws, new)
+            _write_config(ws, proposal.text)
             served.forget(workspace)
     except RapportError as error:
         return _settings_page(request, who, current, status=409, error=_message(error, ws),
