@@ -339,10 +339,13 @@ def test_upload_an_archive_and_watch_it_import_in_chromium(
     page.wait_for_url(f"{web.url}/w/{workspace}/data")
     assert "No data yet." in page.locator("main").inner_text()
     page.get_by_label("Export file").set_input_files(str(file))
-    page.get_by_role("button", name="Upload and import").click()
-    page.wait_for_url(re.compile(rf".*/w/{workspace}/data#job-[0-9a-f]+$"))
-    job = page.locator(".job").first
-    assert job.is_visible()
+    served = web.app.state.served
+    with served.exclusive(workspace):  # another job writes: this one waits its turn
+        page.get_by_role("button", name="Upload and import").click()
+        page.wait_for_url(re.compile(rf".*/w/{workspace}/data#job-[0-9a-f]+$"))
+        assert page.locator(".job.queued").is_visible()
+        assert "Waiting for another job" in page.locator(".job").first.inner_text()
+        assert "New data is arriving" in page.locator("main").inner_text()
     page.locator(".job.done").wait_for(timeout=180_000)  # HTMX polled it to its end
     summary = page.locator(".job.done .summary").inner_text()
     assert summary.startswith("Imported twitter-archive.zip (x_archive) in")

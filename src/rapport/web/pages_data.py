@@ -28,7 +28,7 @@ from python_multipart.multipart import Field, File, FormParser, parse_options_he
 from starlette.requests import ClientDisconnect
 
 from rapport.api import import_path
-from rapport.errors import UsageError
+from rapport.errors import RapportError, UsageError
 from rapport.session import Session
 from rapport.store import ImportRecord
 from rapport.web.guard import Member, access, check_csrf, db_of, member, served_of
@@ -137,8 +137,8 @@ class ImportShown:
     @classmethod
     def of(cls, result: Mapping[str, Any]) -> ImportShown:
         def line(name: str, counts: Mapping[str, Any]) -> TableLine:
-            return TableLine(name, *(int(counts.get(k, 0)) for k in TableLine.__annotations__
-                                     if k != "name"))  # fmt: skip
+            kinds = ("received", "added", "updated", "unchanged", "rejected")
+            return TableLine(name, *(int(counts.get(k, 0)) for k in kinds))
 
         rejections = tuple(
             f"{r['count']:,} from {r['source']}"
@@ -186,15 +186,19 @@ def _data_page(
     served = served_of(request)
     name = who.workspace
     view: DataView | None
+    problem = None
     if served.arriving(name):
         view = served.peek(name, "data", DataView)
     elif Workspace(served.root / name).has_store():
-        view = served.cached(name, "data", data_view)
+        try:
+            view = served.cached(name, "data", data_view)
+        except RapportError as unreadable:  # a broken rapport.toml: the page still uploads
+            view, problem = DataView(False, (), 0), str(unreadable)
     else:
         view = DataView(False, (), 0)
     jobs = [_shown(j) for j in jobs_of(request).recent(name, limit=JOBS_SHOWN)]
     return render(request, "data.html.jinja2", status=status, member=who, view=view, jobs=jobs,
-                  error=error, limit=_size(max_upload()))  # fmt: skip
+                  error=error, problem=problem, limit=_size(max_upload()))  # fmt: skip
 
 
 @dataclass
@@ -312,7 +316,11 @@ def register(app: FastAPI) -> None:
             got = await _receive(request, folder, limit=limit)
         except (UsageError, FormParserError, ClientDisconnect) as error:
             _discard(folder)
-            message = str(error) if isinstance(error, UsageError) else "the upload was cut off"
+            message = (
+                str(error)
+                if isinstance(error, UsageError)
+                else "the upload could not be read: send the file with the form below"
+            )
             return await run_in_threadpool(_data_page, request, who, status=400, error=message)
         if got.too_large:
             _discard(folder)
