@@ -103,6 +103,26 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         CREATE INDEX invitations_workspace ON invitations (workspace)
         """,
     ),
+    (
+        "0003_jobs",
+        """
+        CREATE TABLE jobs (
+            job_id TEXT PRIMARY KEY,
+            workspace TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            title TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done', 'failed')),
+            progress TEXT NOT NULL DEFAULT '',
+            message TEXT NOT NULL DEFAULT '',
+            result TEXT,
+            created_by INTEGER REFERENCES users(user_id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL,
+            started_at TEXT,
+            finished_at TEXT
+        );
+        CREATE INDEX jobs_workspace ON jobs (workspace, created_at);
+        """,
+    ),
 )
 """Named migrations, in order; each runs once, in a transaction, and is recorded."""
 

@@ -164,6 +164,23 @@ class Served:
             yield session
         self.forget(name)
 
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[None]:
+        """The workspace's in-process writer lock alone, for a library call that opens its
+        own sessions (:func:`rapport.api.import_path`): meanwhile no page of this server
+        opens the store (pages answer from the cache); the cache is dropped afterwards."""
+        try:
+            with self._lock(name).writing():
+                yield
+        finally:
+            self.forget(name)
+
+    def peek(self, name: str, kind: str, of: type[T]) -> T | None:
+        """What is cached for ``kind`` (of type ``of``), however old, without opening the
+        store: for a page that must not wait while a job writes."""
+        entry = self._cache.get((name, kind))
+        return entry.value if entry is not None and isinstance(entry.value, of) else None
+
     def cached(self, name: str, kind: str, compute: Callable[[Session], T]) -> T:
         """``compute(session)`` for the workspace, computed once per change of its data.
 
