@@ -323,14 +323,21 @@ def _strategy_stale(request: Request, workspace: str) -> bool:
     return served_of(request).stale(workspace, f"strategy:{_day()}")
 
 
-def _weeks(given: str) -> int:
+WEEKS_WRONG = f"Weeks: give a whole number of weeks from 1 to {MAX_WEEKS}."
+
+
+def _weeks(given: str) -> int | None:
+    """The weeks asked for, or None when they are not 1 to :data:`MAX_WEEKS`."""
     try:
         weeks = int(given)
     except ValueError:
-        weeks = 0
-    if not 1 <= weeks <= MAX_WEEKS:
-        raise HTTPException(400, f"weeks: give a whole number of weeks from 1 to {MAX_WEEKS}")
-    return weeks
+        return None
+    return weeks if 1 <= weeks <= MAX_WEEKS else None
+
+
+def _bad_weeks() -> Response:
+    return Response(WEEKS_WRONG, status_code=400, media_type="text/plain; charset=utf-8",
+                    headers={"Cache-Control": "no-store"})  # fmt: skip
 
 
 def _calendar(request: Request, workspace: str, weeks: int) -> CalendarPage:
@@ -415,6 +422,10 @@ def register(app: FastAPI) -> None:
     def calendar(request: Request, workspace: str, weeks: str = _WEEKS) -> Response:
         who = member(request, workspace)
         count = _weeks(weeks)
+        if count is None:
+            return render(request, "calendar.html.jinja2", status=400, member=who, page=None,
+                          reason=WEEKS_WRONG, arriving=False, weeks=weeks, max_weeks=MAX_WEEKS,
+                          feed=None, feed_url=None, feed_weeks=CALENDAR_WEEKS)  # fmt: skip
         feed = feeds.live_feed(db_of(request), workspace) if who.may("write") else None
         token = fresh.take(who.session.user.user_id, workspace) if who.may("write") else None
         values: dict[str, Any] = {
@@ -425,7 +436,8 @@ def register(app: FastAPI) -> None:
         try:
             shown = _calendar(request, workspace, count)
         except RapportError as error:
-            return render(request, "calendar.html.jinja2", page=None, reason=str(error),
+            return render(request, "calendar.html.jinja2", page=None,
+                          reason=f"The calendar is not computable: {error}",
                           arriving=False, **values)  # fmt: skip
         stale = served_of(request).stale(workspace, f"calendar:{count}:{_day()}")
         return render(request, "calendar.html.jinja2", page=shown, reason=None, arriving=stale,
@@ -434,14 +446,20 @@ def register(app: FastAPI) -> None:
     @app.get("/w/{workspace}/calendar.ics", openapi_extra=access("read"))
     def calendar_ics(request: Request, workspace: str, weeks: str = _WEEKS) -> Response:
         member(request, workspace)
-        shown = _calendar(request, workspace, _weeks(weeks))
+        count = _weeks(weeks)
+        if count is None:
+            return _bad_weeks()
+        shown = _calendar(request, workspace, count)
         return _download(shown.calendar.to_ics(), media_type="text/calendar; charset=utf-8",
                          filename=f"{workspace}-calendar.ics")  # fmt: skip
 
     @app.get("/w/{workspace}/calendar.csv", openapi_extra=access("read"))
     def calendar_csv(request: Request, workspace: str, weeks: str = _WEEKS) -> Response:
         member(request, workspace)
-        shown = _calendar(request, workspace, _weeks(weeks))
+        count = _weeks(weeks)
+        if count is None:
+            return _bad_weeks()
+        shown = _calendar(request, workspace, count)
         return _download(shown.calendar.to_csv(), media_type="text/csv; charset=utf-8",
                          filename=f"{workspace}-calendar.csv")  # fmt: skip
 
