@@ -25,8 +25,9 @@ import pytest
 
 from rapport.strategy.benchmark import ADD_COMPETITORS, format_value
 from rapport.strategy.calendar import CSV_COLUMNS
+from rapport.web.auth import hash_password
 from tests.conftest import invoke_json
-from tests.web_support import PASSWORD, Web, csrf_of, email
+from tests.web_support import ADMIN, PASSWORD, Web, csrf_of, email
 
 ARRIVING = "New data is arriving"
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -192,6 +193,27 @@ def test_a_feed_link_works_without_login_and_stops_when_revoked(web: Web) -> Non
     assert "calendar feed made" in log and "calendar feed revoked" in log
 
 
+def test_a_feed_stops_when_its_maker_leaves_the_workspace(web: Web) -> None:
+    maker = "feeder-alpha@example.com"
+    user = web.app_db.add_user(maker, hash_password(PASSWORD))
+    web.app_db.grant(user.user_id, "alpha", "manager")
+    client = web.login(maker)
+    page = client.get("/w/alpha/calendar").text
+    assert client.post("/w/alpha/calendar/feed", data={"csrf": csrf_of(page)}).status_code == 303
+    link = re.search(r'id="feed-url"[^>]*value="([^"]+)"', client.get("/w/alpha/calendar").text)
+    assert link
+    app = web.client()
+    assert app.get(link.group(1)).status_code == 200
+    with web.app_db.connect() as db:
+        db.execute("DELETE FROM memberships WHERE user_id = ?", (user.user_id,))
+    assert app.get(link.group(1)).status_code == 404
+    assert client.get("/w/alpha/calendar").status_code == 404  # and so does the workspace
+    owner = web.login(email("owner"))
+    revoked = owner.post("/w/alpha/calendar/feed/revoke",
+                         data={"csrf": csrf_of(owner.get("/").text)})  # fmt: skip
+    assert revoked.status_code == 303
+
+
 # -- competitors -----------------------------------------------------------------------------
 def _rows(page: str) -> dict[str, dict[str, str]]:
     """The benchmark table: area → column → cell text."""
@@ -240,6 +262,22 @@ def test_without_competitors_the_page_compares_with_the_own_past(web: Web) -> No
     for path in ("/w/beta/competitors", "/w/beta/plan", "/w/beta/calendar"):
         shown = _fresh(owner, path)
         assert "<script>window" not in shown and "onerror=" not in shown, path
+
+
+def test_a_workspace_without_data_says_so_on_every_page(web: Web) -> None:
+    admin = web.login(ADMIN)
+    csrf = csrf_of(admin.get("/").text)
+    made = admin.post("/workspaces", data={"name": "no-data-yet", "objective": "sales",
+                                           "csrf": csrf})  # fmt: skip
+    assert made.status_code == 303
+    for path in ("/w/no-data-yet/plan", "/w/no-data-yet/competitors", "/w/no-data-yet/calendar"):
+        page = admin.get(path)
+        assert page.status_code == 200 and "no data in this workspace yet" in page.text, path
+    for path in ("/w/no-data-yet/calendar.ics", "/w/no-data-yet/calendar.csv"):
+        download = admin.get(path)
+        assert download.status_code == 400 and "not computable" in download.text, path
+    refused = admin.post("/w/no-data-yet/plan", data={"csrf": csrf})
+    assert refused.status_code == 400 and "no data in this workspace yet" in refused.text
 
 
 # -- in Chromium -----------------------------------------------------------------------------

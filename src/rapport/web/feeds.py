@@ -67,12 +67,14 @@ def _feed(row: tuple[int, str, int | None, str | None, str]) -> Feed:
 
 _SELECT = (
     "SELECT f.feed_id, f.workspace, f.created_by, u.email, f.created_at FROM calendar_feeds f "
-    "LEFT JOIN users u ON u.user_id = f.created_by "
+    "JOIN users u ON u.user_id = f.created_by "
+    "JOIN memberships m ON m.user_id = f.created_by AND m.workspace = f.workspace "
 )
+"""Live feeds only count while whoever made them still belongs to the workspace."""
 
 
 def live_feed(db: AppDB, workspace: str) -> Feed | None:
-    """The workspace's live feed, if it has one."""
+    """The workspace's live feed, if it has one (one whose maker still belongs to it)."""
     with db.connect() as con:
         row = con.execute(
             _SELECT + "WHERE f.workspace = ? AND f.revoked_at IS NULL ORDER BY f.feed_id DESC",
@@ -86,8 +88,7 @@ def feed_of(db: AppDB, token: str) -> Feed | None:
     it no longer belongs to the workspace."""
     with db.connect() as con:
         row = con.execute(
-            _SELECT + "JOIN memberships m ON m.user_id = f.created_by "
-            "AND m.workspace = f.workspace WHERE f.token_hash = ? AND f.revoked_at IS NULL",
+            _SELECT + "WHERE f.token_hash = ? AND f.revoked_at IS NULL",
             (digest(token),),
         ).fetchone()
     return _feed(row) if row else None

@@ -378,11 +378,24 @@ def _feed_url(request: Request, token: str) -> str:
     return f"{request.base_url}feeds/{token}.ics"
 
 
+def _empty(request: Request, who: Member, error: RapportError, *, status: int = 200) -> Response:
+    return render(request, "empty.html.jinja2", status=status, member=who, message=str(error))
+
+
+def _not_computable(error: RapportError) -> Response:
+    return Response(f"The calendar is not computable: {error}", status_code=400,
+                    media_type="text/plain; charset=utf-8",
+                    headers={"Cache-Control": "no-store"})  # fmt: skip
+
+
 def _plan_response(
     request: Request, who: Member, *, status: int = 200, error: str | None = None
 ) -> Response:
     workspace = who.workspace
-    shown = _strategy(request, workspace)
+    try:
+        shown = _strategy(request, workspace)
+    except RapportError as unreadable:  # no store yet, or a broken rapport.toml
+        return _empty(request, who, unreadable, status=status)
     return render(request, "plan.html.jinja2", status=status, member=who, page=shown.plan,
                   reason=shown.plan_error, error=error,
                   arriving=_strategy_stale(request, workspace))  # fmt: skip
@@ -414,7 +427,10 @@ def register(app: FastAPI) -> None:
     )
     def competitors(request: Request, workspace: str) -> Response:
         who = member(request, workspace)
-        shown = _strategy(request, workspace)
+        try:
+            shown = _strategy(request, workspace)
+        except RapportError as error:
+            return _empty(request, who, error)
         return render(request, "competitors.html.jinja2", member=who, page=shown.competitors,
                       arriving=_strategy_stale(request, workspace))  # fmt: skip
 
@@ -449,7 +465,10 @@ def register(app: FastAPI) -> None:
         count = _weeks(weeks)
         if count is None:
             return _bad_weeks()
-        shown = _calendar(request, workspace, count)
+        try:
+            shown = _calendar(request, workspace, count)
+        except RapportError as error:
+            return _not_computable(error)
         return _download(shown.calendar.to_ics(), media_type="text/calendar; charset=utf-8",
                          filename=f"{workspace}-calendar.ics")  # fmt: skip
 
@@ -459,7 +478,10 @@ def register(app: FastAPI) -> None:
         count = _weeks(weeks)
         if count is None:
             return _bad_weeks()
-        shown = _calendar(request, workspace, count)
+        try:
+            shown = _calendar(request, workspace, count)
+        except RapportError as error:
+            return _not_computable(error)
         return _download(shown.calendar.to_csv(), media_type="text/csv; charset=utf-8",
                          filename=f"{workspace}-calendar.csv")  # fmt: skip
 
