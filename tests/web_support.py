@@ -51,7 +51,7 @@ PAYLOADS = (
 
 
 ADMIN = "admin@example.com"
-PARAM_EXAMPLES: dict[str, str] = {"invite_token": "not-an-invitation"}
+PARAM_EXAMPLES: dict[str, str] = {"invite_token": "not-an-invitation", "token": "not-a-feed-token"}
 """An example value for each path parameter of the app's routes other than ``workspace`` and
 ``item_id`` (the access test fills them in; an id of alpha where the route reads one)."""
 

@@ -8,6 +8,9 @@ hashes (:mod:`rapport.web.auth`), session and one-time tokens as SHA-256 digests
 
 Every connection is short: opened for one operation and closed (SQLite's own locking keeps
 concurrent requests of the server's threads consistent).
+
+Calendar feed tokens (``calendar_feeds``) are kept as digests too; the queries on them live
+in :mod:`rapport.web.feeds`.
 """
 
 from __future__ import annotations
@@ -121,6 +124,20 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
             finished_at TEXT
         );
         CREATE INDEX jobs_workspace ON jobs (workspace, created_at);
+        """,
+    ),
+    (
+        "0004_calendar_feeds",
+        """
+        CREATE TABLE calendar_feeds (
+            feed_id INTEGER PRIMARY KEY,
+            workspace TEXT NOT NULL,
+            token_hash TEXT NOT NULL UNIQUE,
+            created_by INTEGER REFERENCES users(user_id) ON DELETE CASCADE,
+            created_at TEXT NOT NULL,
+            revoked_at TEXT
+        );
+        CREATE INDEX calendar_feeds_workspace ON calendar_feeds (workspace, revoked_at);
         """,
     ),
 )

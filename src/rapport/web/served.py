@@ -165,15 +165,16 @@ class Served:
         self.forget(name)
 
     @contextmanager
-    def exclusive(self, name: str) -> Iterator[None]:
-        """The workspace's in-process writer lock alone, for a library call that opens its
-        own sessions (:func:`rapport.api.import_path`): meanwhile no page of this server
-        opens the store (pages answer from the cache); the cache is dropped afterwards."""
-        try:
-            with self._lock(name).writing():
-                yield
-        finally:
-            self.forget(name)
+    def exclusive(self, name: str) -> Iterator[Workspace]:
+        """The workspace held as this process's one writer, for a library operation that opens
+        its own sessions (``rapport.api.make_plan``): no page of this server reads it
+        meanwhile, and what is cached for it is dropped afterwards. Another process is kept
+        out by the store's own lock, as for :meth:`writing`."""
+        with self._lock(name).writing():
+            try:
+                yield Workspace(self.root / name)
+            finally:
+                self.forget(name)
 
     def peek(self, name: str, kind: str, of: type[T]) -> T | None:
         """What is cached for ``kind`` (of type ``of``), however old, without opening the
