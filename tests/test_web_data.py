@@ -240,7 +240,8 @@ def test_an_upload_needs_the_form_token_a_file_and_the_write_permission(
     assert empty.status_code == 400 and "The file is empty." in empty.text
     assert web.app.state.jobs.recent(workspace) == []
     assert _uploads_left(web) == []
-    client_role = web.login(email("client"))
+    assert web.login(email("client")).get("/w/alpha/data").status_code == 403  # overview only
+    client_role = web.login(email("analyst"))
     page = client_role.get("/w/alpha/data")
     assert page.status_code == 200 and "Import history" in page.text
     assert 'action="/w/alpha/uploads"' not in page.text  # no form for a role that can't write

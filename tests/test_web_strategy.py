@@ -68,7 +68,8 @@ def _cli_plan(workspace: Path) -> Any:
 def test_the_plan_page_shows_the_plan_rapport_plan_stored(web: Web) -> None:
     expected = _cli_plan(web.root / "alpha")
     assert expected["plan_id"] is not None and expected["steps"]
-    client = web.login(email("client"))  # reading is enough
+    assert web.login(email("client")).get("/w/alpha/plan").status_code == 403  # overview only
+    client = web.login(email("analyst"))  # reading is enough
     page = _fresh(client, "/w/alpha/plan", until=f'data-plan-id="{expected["plan_id"]}"')
     assert f"Plan {expected['plan_id']}, made on" in page
     steps = re.findall(r'<li class="step" data-order="(\d+)"[^>]*>(.*?)</li>', page, re.S)
@@ -87,7 +88,7 @@ def test_the_plan_page_shows_the_plan_rapport_plan_stored(web: Web) -> None:
     for key in ("weekly_hours", "available_hours_per_week", "planned_hours_per_week"):
         assert f"{expected[key]:,.1f} h" in budget[key], key
     assert "Progress since the plan" in page
-    assert "Make a new plan" not in page  # a client reads, never writes
+    assert "Make a new plan" not in page  # an analyst reads, never writes
 
 
 def test_making_a_plan_from_the_web_stores_it_and_needs_the_token(web: Web) -> None:
@@ -129,7 +130,7 @@ def test_the_calendar_page_equals_the_calendar_json(web: Web) -> None:
 
 
 def test_the_calendar_downloads_are_ics_and_csv(web: Web) -> None:
-    client = web.login(email("client"))
+    client = web.login(email("analyst"))
     page = _fresh(client, "/w/alpha/calendar?weeks=2")
     count = len(re.findall(r'<li class="slot"', page))
     assert count > 0
@@ -227,7 +228,7 @@ def _rows(page: str) -> dict[str, dict[str, str]]:
 
 
 def test_the_competitors_page_equals_the_benchmark_json(web: Web) -> None:
-    client = web.login(email("client"))
+    client = web.login(email("analyst"))
     page = _fresh(client, "/w/alpha/competitors")
     expected = invoke_json("benchmark", "--workspace", web.root / "alpha")
     assert expected["mode"] == "competitors" and expected["areas"]

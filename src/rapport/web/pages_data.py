@@ -288,12 +288,12 @@ def register(app: FastAPI) -> None:
     shutil.rmtree(served.root / UPLOADS, ignore_errors=True)
     app.state.jobs = jobs
 
-    @app.get("/w/{workspace}/data", response_class=HTMLResponse, openapi_extra=access("read"))
+    @app.get("/w/{workspace}/data", response_class=HTMLResponse, openapi_extra=access("work"))
     def data(request: Request, workspace: str) -> Response:
         return _data_page(request, member(request, workspace))
 
     @app.get(
-        "/w/{workspace}/jobs/{job_id}", response_class=HTMLResponse, openapi_extra=access("read")
+        "/w/{workspace}/jobs/{job_id}", response_class=HTMLResponse, openapi_extra=access("work")
     )
     def job(request: Request, workspace: str, job_id: str) -> Response:
         who = member(request, workspace)

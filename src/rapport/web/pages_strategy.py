@@ -405,7 +405,7 @@ def register(app: FastAPI) -> None:
     """Add the plan, calendar and competitors pages (and the calendar feed) to ``app``."""
     fresh = _Fresh()
 
-    @app.get("/w/{workspace}/plan", response_class=HTMLResponse, openapi_extra=access("read"))
+    @app.get("/w/{workspace}/plan", response_class=HTMLResponse, openapi_extra=access("work"))
     def plan(request: Request, workspace: str) -> Response:
         return _plan_response(request, member(request, workspace))
 
@@ -423,7 +423,7 @@ def register(app: FastAPI) -> None:
         return RedirectResponse(f"/w/{workspace}/plan", status_code=303)
 
     @app.get(
-        "/w/{workspace}/competitors", response_class=HTMLResponse, openapi_extra=access("read")
+        "/w/{workspace}/competitors", response_class=HTMLResponse, openapi_extra=access("work")
     )
     def competitors(request: Request, workspace: str) -> Response:
         who = member(request, workspace)
@@ -434,7 +434,7 @@ def register(app: FastAPI) -> None:
         return render(request, "competitors.html.jinja2", member=who, page=shown.competitors,
                       arriving=_strategy_stale(request, workspace))  # fmt: skip
 
-    @app.get("/w/{workspace}/calendar", response_class=HTMLResponse, openapi_extra=access("read"))
+    @app.get("/w/{workspace}/calendar", response_class=HTMLResponse, openapi_extra=access("work"))
     def calendar(request: Request, workspace: str, weeks: str = _WEEKS) -> Response:
         who = member(request, workspace)
         count = _weeks(weeks)
@@ -459,7 +459,7 @@ def register(app: FastAPI) -> None:
         return render(request, "calendar.html.jinja2", page=shown, reason=None, arriving=stale,
                       **values)  # fmt: skip
 
-    @app.get("/w/{workspace}/calendar.ics", openapi_extra=access("read"))
+    @app.get("/w/{workspace}/calendar.ics", openapi_extra=access("work"))
     def calendar_ics(request: Request, workspace: str, weeks: str = _WEEKS) -> Response:
         member(request, workspace)
         count = _weeks(weeks)
@@ -472,7 +472,7 @@ def register(app: FastAPI) -> None:
         return _download(shown.calendar.to_ics(), media_type="text/calendar; charset=utf-8",
                          filename=f"{workspace}-calendar.ics")  # fmt: skip
 
-    @app.get("/w/{workspace}/calendar.csv", openapi_extra=access("read"))
+    @app.get("/w/{workspace}/calendar.csv", openapi_extra=access("work"))
     def calendar_csv(request: Request, workspace: str, weeks: str = _WEEKS) -> Response:
         member(request, workspace)
         count = _weeks(weeks)
