@@ -34,6 +34,7 @@ from rapport.config import Config, Goal
 from rapport.web.app import create_app
 from rapport.web.appdb import AppDB, Role
 from rapport.web.auth import hash_password
+from rapport.web.jobs import Jobs
 from rapport.workspace import Workspace
 from tests.conftest import build_tables
 from tests.importer_support import import_into
@@ -50,7 +51,7 @@ PAYLOADS = (
 
 
 ADMIN = "admin@example.com"
-PARAM_EXAMPLES: dict[str, str] = {}
+PARAM_EXAMPLES: dict[str, str] = {"invite_token": "not-an-invitation", "token": "not-a-feed-token"}
 """An example value for each path parameter of the app's routes other than ``workspace`` and
 ``item_id`` (the access test fills them in; an id of alpha where the route reads one)."""
 
@@ -145,6 +146,18 @@ def _serve(app: FastAPI) -> tuple[uvicorn.Server, threading.Thread, str]:
     return server, thread, f"http://127.0.0.1:{port}"
 
 
+def _finished_job(app: FastAPI, workspace: str) -> str:
+    """The id of a job of ``workspace`` that has ended (one that does nothing)."""
+    jobs: Jobs = app.state.jobs
+    job = jobs.start(workspace=workspace, kind="check", title="A check", created_by=None,
+                     work=lambda report: {}, writes=False)  # fmt: skip
+    deadline = time.monotonic() + 30
+    while not (found := jobs.get(workspace, job.job_id)) or not found.ended:
+        assert time.monotonic() < deadline, "the example job did not end within 30 s"
+        time.sleep(0.05)
+    return job.job_id
+
+
 @pytest.fixture(scope="session")
 def web(demo_workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
     root = tmp_path_factory.mktemp("served")
@@ -166,6 +179,7 @@ def web(demo_workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
     db.add_user(ADMIN, hashed, is_admin=True)  # may create workspaces; a member of none
     app = create_app(root)
     server, thread, url = _serve(app)
+    PARAM_EXAMPLES["job_id"] = _finished_job(app, "alpha")
     yield Web(url, root, db, app)
     server.should_exit = True
     thread.join(timeout=30)

@@ -20,7 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rapport.errors import RapportError
-from rapport.web import pages
+from rapport.web import pages, pages_data, pages_settings, pages_strategy
 from rapport.web.appdb import AppDB
 from rapport.web.auth import COOKIE, SESSION_LIFETIME, LoginRefused, hash_password, log_in
 from rapport.web.guard import NotSignedIn, access, check_csrf, signed_in
@@ -169,4 +169,7 @@ def create_app(root: Path) -> FastAPI:
         return RedirectResponse("/login", status_code=303)
 
     pages.register(app)
+    pages_settings.register(app)
+    pages_data.register(app)
+    pages_strategy.register(app)
     return app

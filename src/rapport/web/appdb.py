@@ -8,6 +8,9 @@ hashes (:mod:`rapport.web.auth`), session and one-time tokens as SHA-256 digests
 
 Every connection is short: opened for one operation and closed (SQLite's own locking keeps
 concurrent requests of the server's threads consistent).
+
+Calendar feed tokens (``calendar_feeds``) are kept as digests too; the queries on them live
+in :mod:`rapport.web.feeds`.
 """
 
 from __future__ import annotations
@@ -85,6 +88,56 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
             action TEXT NOT NULL,
             detail TEXT NOT NULL DEFAULT ''
         );
+        """,
+    ),
+    (
+        "0002_invitations",
+        """
+        CREATE TABLE invitations (
+            invitation_id INTEGER PRIMARY KEY,
+            token_hash TEXT NOT NULL UNIQUE,
+            email TEXT NOT NULL,
+            workspace TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('owner', 'manager', 'analyst', 'client')),
+            invited_by INTEGER REFERENCES users(user_id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        );
+        CREATE INDEX invitations_workspace ON invitations (workspace)
+        """,
+    ),
+    (
+        "0003_jobs",
+        """
+        CREATE TABLE jobs (
+            job_id TEXT PRIMARY KEY,
+            workspace TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            title TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done', 'failed')),
+            progress TEXT NOT NULL DEFAULT '',
+            message TEXT NOT NULL DEFAULT '',
+            result TEXT,
+            created_by INTEGER REFERENCES users(user_id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL,
+            started_at TEXT,
+            finished_at TEXT
+        );
+        CREATE INDEX jobs_workspace ON jobs (workspace, created_at);
+        """,
+    ),
+    (
+        "0004_calendar_feeds",
+        """
+        CREATE TABLE calendar_feeds (
+            feed_id INTEGER PRIMARY KEY,
+            workspace TEXT NOT NULL,
+            token_hash TEXT NOT NULL UNIQUE,
+            created_by INTEGER REFERENCES users(user_id) ON DELETE CASCADE,
+            created_at TEXT NOT NULL,
+            revoked_at TEXT
+        );
+        CREATE INDEX calendar_feeds_workspace ON calendar_feeds (workspace, revoked_at);
         """,
     ),
 )

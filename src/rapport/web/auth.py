@@ -48,15 +48,16 @@ MAX_FAILURES = 5
 FAILURE_WINDOW = dt.timedelta(minutes=15)
 MIN_PASSWORD = 10
 
-Permission = Literal["read", "care", "write", "members"]
+Permission = Literal["read", "work", "care", "write", "members"]
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    "owner": frozenset({"read", "care", "write", "members"}),
-    "manager": frozenset({"read", "care", "write"}),
-    "analyst": frozenset({"read", "care"}),
+    "owner": frozenset({"read", "work", "care", "write", "members"}),
+    "manager": frozenset({"read", "work", "care", "write"}),
+    "analyst": frozenset({"read", "work", "care"}),
     "client": frozenset({"read"}),
 }
-"""What each role may do in a workspace: ``read`` its pages, mark ``care`` items done,
-``write`` (upload, settings, plans, connections) and manage ``members``."""
+"""What each role may do in a workspace: ``read`` the overview and the report (a client sees
+no more), ``work`` with the plan, calendar, competitors and data pages, mark ``care`` items
+done, ``write`` (upload, settings, plans, feeds) and manage ``members``."""
 
 _HASHER = PasswordHasher()
 _DUMMY = _HASHER.hash("not a password anyone has")

@@ -28,8 +28,10 @@ __all__ = [
     "signed_in",
 ]
 
-Access = Literal["public", "signed_in", "admin", "read", "care", "write", "members"]
-ACCESS: tuple[Access, ...] = ("public", "signed_in", "admin", "read", "care", "write", "members")
+Access = Literal["public", "signed_in", "admin", "read", "work", "care", "write", "members"]
+ACCESS: tuple[Access, ...] = (
+    "public", "signed_in", "admin", "read", "work", "care", "write", "members",
+)  # fmt: skip
 """Who may use a route: anyone (``public``), anyone signed in, the owner of the whole
 rapport (``admin``), or the members of the route's workspace whose role has the permission.
 Every route declares one (:func:`access`); a test enumerates the routes and checks each

@@ -164,6 +164,24 @@ class Served:
             yield session
         self.forget(name)
 
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[Workspace]:
+        """The workspace held as this process's one writer, for a library operation that opens
+        its own sessions (``rapport.api.make_plan``): no page of this server reads it
+        meanwhile, and what is cached for it is dropped afterwards. Another process is kept
+        out by the store's own lock, as for :meth:`writing`."""
+        with self._lock(name).writing():
+            try:
+                yield Workspace(self.root / name)
+            finally:
+                self.forget(name)
+
+    def peek(self, name: str, kind: str, of: type[T]) -> T | None:
+        """What is cached for ``kind`` (of type ``of``), however old, without opening the
+        store: for a page that must not wait while a job writes."""
+        entry = self._cache.get((name, kind))
+        return entry.value if entry is not None and isinstance(entry.value, of) else None
+
     def cached(self, name: str, kind: str, compute: Callable[[Session], T]) -> T:
         """``compute(session)`` for the workspace, computed once per change of its data.
 
