@@ -142,6 +142,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--workspace", type=Path, default=None)
+    parser.add_argument("--no-writes", action="store_true", help="browse without imports")
     args = parser.parse_args()
     base_dir = Path(tempfile.mkdtemp(prefix="rapport-bench-serve-"))
     root = base_dir / "served"
@@ -177,7 +178,7 @@ def main() -> None:
             errors: list[str] = []
             until = time.monotonic() + args.seconds
             writer = subprocess.Popen(
-                [sys.executable, "-c",
+                [sys.executable, "-c", "pass"] if args.no_writes else [sys.executable, "-c",
                  "import subprocess, sys, time\n"
                  "for b in sys.argv[2:]:\n"
                  "    subprocess.run([sys.executable, '-m', 'rapport', 'import', b,"
@@ -199,7 +200,8 @@ def main() -> None:
             server.terminate()
             server.wait(timeout=60)
         total = sum(len(v) for v in seen.values())
-        print(f"{args.users} people for {args.seconds:.0f} s, imports every 5 s: "
+        writes = "no imports" if args.no_writes else "imports every 5 s"
+        print(f"{args.users} people for {args.seconds:.0f} s, {writes}: "
               f"{total:,} pages ({total / args.seconds:,.1f}/s), {len(errors):,} errors; "
               f"server peak memory {peak / 1024:,.0f} MiB")  # fmt: skip
         print(f"{'page':10} {'p50':>9} {'p95':>9} {'max':>9} {'library call':>13} {'p95/lib':>8}")

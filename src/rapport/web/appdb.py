@@ -193,17 +193,25 @@ class AppDB:
 
     def __init__(self, root: Path) -> None:
         self.path = root / FILE_NAME
+        self.path.touch(mode=0o600, exist_ok=True)
+        self.path.chmod(0o600)  # users, password hashes and sessions: its owner's only
+        db = sqlite3.connect(self.path, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode = WAL")  # kept in the file
+        finally:
+            db.close()
         with self.connect() as db:
             self._migrate(db)
 
     @contextmanager
-    def connect(self) -> Iterator[sqlite3.Connection]:
-        """One short connection: committed on success, rolled back on error, closed."""
+    def connect(self, *, write: bool = True) -> Iterator[sqlite3.Connection]:
+        """One short connection in one transaction: committed on success, rolled back on
+        error, closed. ``write=False`` for a lookup: readers don't queue behind each other
+        (the file is in WAL mode, so they don't wait for a writer either)."""
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         db.execute("PRAGMA foreign_keys = ON")
-        db.execute("PRAGMA journal_mode = WAL")
         try:
-            db.execute("BEGIN IMMEDIATE")
+            db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             yield db
             db.execute("COMMIT")
         except BaseException:
@@ -211,7 +219,6 @@ class AppDB:
             raise
         finally:
             db.close()
-        self.path.chmod(0o600)
 
     @staticmethod
     def _migrate(db: sqlite3.Connection) -> None:
@@ -227,7 +234,7 @@ class AppDB:
 
     # -- users --------------------------------------------------------------------------------
     def user_count(self) -> int:
-        with self.connect() as db:
+        with self.connect(write=False) as db:
             return int(db.execute("SELECT count(*) FROM users").fetchone()[0])
 
     def add_user(self, email: str, password_hash: str, *, is_admin: bool = False) -> User:
@@ -243,7 +250,7 @@ class AppDB:
 
     def user_by_email(self, email: str) -> tuple[User, str] | None:
         """The user and their password hash."""
-        with self.connect() as db:
+        with self.connect(write=False) as db:
             row = db.execute(
                 "SELECT user_id, email, is_admin, password_hash FROM users WHERE email = ?",
                 (normal_email(email),),
@@ -257,7 +264,7 @@ class AppDB:
             )
 
     def users(self) -> list[User]:
-        with self.connect() as db:
+        with self.connect(write=False) as db:
             rows = db.execute("SELECT user_id, email, is_admin FROM users ORDER BY email")
             return [User(r[0], r[1], bool(r[2])) for r in rows]
 
@@ -273,7 +280,7 @@ class AppDB:
             )
 
     def memberships(self, user_id: int) -> list[Membership]:
-        with self.connect() as db:
+        with self.connect(write=False) as db:
             rows = db.execute(
                 "SELECT workspace, role FROM memberships WHERE user_id = ? ORDER BY workspace",
                 (user_id,),
@@ -281,7 +288,7 @@ class AppDB:
             return [Membership(r[0], r[1]) for r in rows]
 
     def role(self, user_id: int, workspace: str) -> Role | None:
-        with self.connect() as db:
+        with self.connect(write=False) as db:
             row = db.execute(
                 "SELECT role FROM memberships WHERE user_id = ? AND workspace = ?",
                 (user_id, workspace),
@@ -289,7 +296,7 @@ class AppDB:
         return row[0] if row else None
 
     def members(self, workspace: str) -> list[tuple[User, Role]]:
-        with self.connect() as db:
+        with self.connect(write=False) as db:
             rows = db.execute(
                 "SELECT u.user_id, u.email, u.is_admin, m.role FROM memberships m "
                 "JOIN users u USING (user_id) WHERE m.workspace = ? ORDER BY u.email",
@@ -309,7 +316,7 @@ class AppDB:
 
     def session(self, token: str) -> SessionRow | None:
         """The live session of a cookie's token (None when unknown or expired)."""
-        with self.connect() as db:
+        with self.connect(write=False) as db:
             row = db.execute(
                 "SELECT u.user_id, u.email, u.is_admin, s.csrf, s.expires_at FROM sessions s "
                 "JOIN users u USING (user_id) WHERE s.token_hash = ?",
@@ -366,7 +373,7 @@ class AppDB:
             return gone.rowcount == 1
 
     def setup_token_valid(self, token: str) -> bool:
-        with self.connect() as db:
+        with self.connect(write=False) as db:
             if db.execute("SELECT count(*) FROM users").fetchone()[0]:
                 return False
             row = db.execute(
@@ -385,7 +392,7 @@ class AppDB:
             )
 
     def audit_log(self, workspace: str, *, limit: int = 50) -> list[AuditEntry]:
-        with self.connect() as db:
+        with self.connect(write=False) as db:
             rows = db.execute(
                 "SELECT a.at, u.email, a.workspace, a.action, a.detail FROM audit a "
                 "LEFT JOIN users u USING (user_id) WHERE a.workspace = ? "

@@ -78,8 +78,14 @@ def served_of(request: Request) -> Served:
 
 
 def current(request: Request) -> SessionRow | None:
+    """The request's live session (looked up once per request)."""
+    if "rapport_session" in request.scope:
+        found: SessionRow | None = request.scope["rapport_session"]
+        return found
     token = request.cookies.get(COOKIE)
-    return db_of(request).session(token) if token else None
+    found = db_of(request).session(token) if token else None
+    request.scope["rapport_session"] = found
+    return found
 
 
 def signed_in(request: Request) -> SessionRow:

@@ -18,9 +18,10 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -34,6 +35,11 @@ __all__ = ["NAME", "Served", "Stamp"]
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 """A workspace name the app accepts: a folder name with no path in it."""
+
+REFRESH_AFTER = 15.0
+"""Seconds a cached page is kept at least before a background refresh: while imports arrive
+every few seconds, pages are brought up to date at most this often (and one at a time per
+workspace), so that refreshing never takes the processor from the people browsing."""
 
 T = TypeVar("T")
 _log = logging.getLogger(__name__)
@@ -82,6 +88,8 @@ class _ReadWriteLock:
 class _Entry:
     stamp: Stamp
     value: Any
+    made: float = field(default_factory=time.monotonic)
+    """When it was computed (monotonic seconds)."""
 
 
 class Served:
@@ -92,6 +100,7 @@ class Served:
         self._locks: dict[str, _ReadWriteLock] = {}
         self._cache: dict[tuple[str, str], _Entry] = {}
         self._computing: dict[tuple[str, str], threading.Lock] = {}
+        self._refreshes: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
 
     def names(self) -> list[str]:
@@ -194,7 +203,8 @@ class Served:
         stamp = self.stamp(name)
         entry = self._cache.get(key)
         if entry is not None:
-            if entry.stamp != stamp and not self.arriving(name):
+            due = time.monotonic() - entry.made >= REFRESH_AFTER
+            if entry.stamp != stamp and due and not self.arriving(name):
                 self._refresh(key, compute)
             value: T = entry.value
             return value
@@ -210,6 +220,10 @@ class Served:
         """True when what :meth:`cached` gives for ``kind`` predates the data's last change."""
         entry = self._cache.get((name, kind))
         return entry is not None and (entry.stamp != self.stamp(name) or self.arriving(name))
+
+    def _refreshing(self, name: str) -> threading.Lock:
+        with self._guard:
+            return self._refreshes.setdefault(name, threading.Lock())
 
     def _key_lock(self, key: tuple[str, str]) -> threading.Lock:
         with self._guard:
@@ -228,7 +242,8 @@ class Served:
 
         def run() -> None:
             try:
-                self._store(key, compute)
+                with self._refreshing(key[0]):  # one refresh of a workspace at a time
+                    self._store(key, compute)
             except Exception:  # the old value stays; the next request tries again
                 _log.exception("refreshing %s of %s failed", key[1], key[0])
             finally:
