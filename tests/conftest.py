@@ -165,4 +165,4 @@ def invoke_json(*args: str | os.PathLike[str]) -> Any:
     return json.loads(result.stdout)
 
 
-from tests.web_support import web  # noqa: E402,F401  (the served folder and its server, once)
+from tests.web_support import browser, web  # noqa: E402,F401  (one server, one Chromium)

@@ -7,48 +7,19 @@ placed in imported handles, names, bios, post and reply text and the audience ne
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.web_support import PASSWORD, Web, email
+from tests.web_support import OVERFLOW, Web, email, sign_in
 
 pytestmark = pytest.mark.browser
-
-_OVERFLOW = """() => {
-  const width = document.documentElement.clientWidth;
-  const wide = [];
-  for (const el of document.querySelectorAll('body *')) {
-    const box = el.getBoundingClientRect();
-    if (box.width > 0 && box.right > width + 1) wide.push(el.tagName + '.' + el.className);
-  }
-  return {scrolls: document.documentElement.scrollWidth > width + 1, wide: wide.slice(0, 5)};
-}"""
-
-
-@pytest.fixture(scope="module")
-def browser(chromium: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=chromium,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run", "--disable-sync"],
-        )  # fmt: skip
-        yield launched
-        launched.close()
 
 
 def _log_in(page: Any, web: Web, who: str) -> None:
     page.goto(f"{web.url}/")
     assert "/login" in page.url  # signed out: the login form
-    page.get_by_label("Email").fill(who)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{web.url}/")
+    sign_in(page, web, who)
 
 
 def test_log_in_look_after_someone_and_log_out(browser: Any, web: Web) -> None:
@@ -90,7 +61,7 @@ def test_pages_fit_a_phone(browser: Any, web: Web, path: str) -> None:
     page = context.new_page()
     _log_in(page, web, email("owner"))
     page.goto(f"{web.url}{path}")
-    found = page.evaluate(_OVERFLOW)
+    found = page.evaluate(OVERFLOW)
     assert not found["scrolls"] and found["wide"] == [], found
     context.close()
 

@@ -15,7 +15,6 @@ import secrets
 import threading
 import time
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -302,21 +301,6 @@ def test_file_names_and_the_upload_limit(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 # -- in Chromium ----------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def browser(chromium: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=chromium,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run", "--disable-sync"],
-        )  # fmt: skip
-        yield launched
-        launched.close()
-
-
 @pytest.mark.browser
 def test_upload_an_archive_and_watch_it_import_in_chromium(
     browser: Any, web: Web, uploader: int, archive: bytes, tmp_path: Path

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +21,7 @@ from rapport.web.auth import hash_password
 from rapport.web.pages_settings import settings_form
 from rapport.workspace import Workspace
 from tests.conftest import invoke_json
-from tests.web_support import ADMIN, PASSWORD, Web, csrf_of, email
+from tests.web_support import ADMIN, OVERFLOW, PASSWORD, Web, csrf_of, email, sign_in
 
 WORKSPACE = "settings-ws"
 OWNER = "owner-settings@example.com"
@@ -327,40 +326,6 @@ def test_a_password_change_revokes_every_old_session(own: Own) -> None:
 
 
 # -- in Chromium ------------------------------------------------------------------------------
-_OVERFLOW = """() => {
-  const width = document.documentElement.clientWidth;
-  const wide = [];
-  for (const el of document.querySelectorAll('body *')) {
-    const box = el.getBoundingClientRect();
-    if (box.width > 0 && box.right > width + 1) wide.push(el.tagName + '.' + el.className);
-  }
-  return {scrolls: document.documentElement.scrollWidth > width + 1, wide: wide.slice(0, 5)};
-}"""
-
-
-@pytest.fixture(scope="module")
-def browser(chromium: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=chromium,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run", "--disable-sync"],
-        )  # fmt: skip
-        yield launched
-        launched.close()
-
-
-def _log_in(page: Any, web: Web, who: str) -> None:
-    page.goto(f"{web.url}/login")
-    page.get_by_label("Email").fill(who)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{web.url}/")
-
-
 @pytest.mark.browser
 def test_change_a_setting_with_a_bad_value_and_see_the_message(browser: Any, own: Own) -> None:
     web = own.web
@@ -368,7 +333,7 @@ def test_change_a_setting_with_a_bad_value_and_see_the_message(browser: Any, own
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    _log_in(page, web, OWNER)
+    sign_in(page, web, OWNER)
     page.goto(f"{web.url}/w/{WORKSPACE}/")
     page.get_by_role("link", name="Settings", exact=True).click()
     page.wait_for_url(f"{web.url}/w/{WORKSPACE}/settings")
@@ -382,7 +347,7 @@ def test_change_a_setting_with_a_bad_value_and_see_the_message(browser: Any, own
     assert page.get_by_label("Weekly hours").get_attribute("aria-invalid") == "true"
     assert page.get_by_label("Weekly hours").input_value() == "500"
     assert own.toml == before
-    found = page.evaluate(_OVERFLOW)
+    found = page.evaluate(OVERFLOW)
     assert not found["scrolls"] and found["wide"] == [], found
     page.get_by_label("Weekly hours").fill("6")
     page.get_by_role("button", name="Save the settings").click()
@@ -391,7 +356,7 @@ def test_change_a_setting_with_a_bad_value_and_see_the_message(browser: Any, own
     assert own.workspace.config().targets.weekly_hours == 6
     for path in (f"/w/{WORKSPACE}/members", "/account"):  # the other pages fit a phone too
         page.goto(f"{web.url}{path}")
-        found = page.evaluate(_OVERFLOW)
+        found = page.evaluate(OVERFLOW)
         assert not found["scrolls"] and found["wide"] == [], (path, found)
     assert [e for e in errors if "Content Security Policy" in e] == []
     context.close()

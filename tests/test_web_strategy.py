@@ -16,7 +16,6 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +26,7 @@ from rapport.strategy.benchmark import ADD_COMPETITORS, format_value
 from rapport.strategy.calendar import CSV_COLUMNS
 from rapport.web.auth import hash_password
 from tests.conftest import invoke_json
-from tests.web_support import ADMIN, PASSWORD, Web, csrf_of, email
+from tests.web_support import ADMIN, OVERFLOW, PASSWORD, Web, csrf_of, email, sign_in
 
 ARRIVING = "New data is arriving"
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -282,29 +281,6 @@ def test_a_workspace_without_data_says_so_on_every_page(web: Web) -> None:
 
 
 # -- in Chromium -----------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def browser(chromium: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=chromium,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run", "--disable-sync"],
-        )  # fmt: skip
-        yield launched
-        launched.close()
-
-
-def _log_in(page: Any, web: Web, who: str) -> None:
-    page.goto(f"{web.url}/login")
-    page.get_by_label("Email").fill(who)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{web.url}/")
-
-
 @pytest.mark.browser
 def test_open_the_plan_and_the_calendar_and_download_the_ics(
     browser: Any, web: Web, tmp_path: Path
@@ -313,7 +289,7 @@ def test_open_the_plan_and_the_calendar_and_download_the_ics(
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    _log_in(page, web, email("manager"))
+    sign_in(page, web, email("manager"))
     page.get_by_role("link", name="alpha", exact=True).click()
     page.wait_for_url(f"{web.url}/w/alpha/")
     page.get_by_role("link", name="Plan", exact=True).click()
@@ -341,24 +317,13 @@ def test_open_the_plan_and_the_calendar_and_download_the_ics(
     context.close()
 
 
-_OVERFLOW = """() => {
-  const width = document.documentElement.clientWidth;
-  const wide = [];
-  for (const el of document.querySelectorAll('body *')) {
-    const box = el.getBoundingClientRect();
-    if (box.width > 0 && box.right > width + 1) wide.push(el.tagName + '.' + el.className);
-  }
-  return {scrolls: document.documentElement.scrollWidth > width + 1, wide: wide.slice(0, 5)};
-}"""
-
-
 @pytest.mark.browser
 @pytest.mark.parametrize("path", ["/w/alpha/plan", "/w/alpha/calendar", "/w/alpha/competitors"])
 def test_the_pages_fit_a_phone(browser: Any, web: Web, path: str) -> None:
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
-    _log_in(page, web, email("owner"))
+    sign_in(page, web, email("owner"))
     page.goto(f"{web.url}{path}")
-    found = page.evaluate(_OVERFLOW)
+    found = page.evaluate(OVERFLOW)
     assert not found["scrolls"] and found["wide"] == [], found
     context.close()

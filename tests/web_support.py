@@ -23,6 +23,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -183,3 +184,43 @@ def web(demo_workspace: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
     yield Web(url, root, db, app)
     server.should_exit = True
     thread.join(timeout=30)
+
+
+# -- in Chromium ------------------------------------------------------------------------------
+OVERFLOW = """() => {
+  const width = document.documentElement.clientWidth;
+  const wide = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const box = el.getBoundingClientRect();
+    if (box.width > 0 && box.right > width + 1) wide.push(el.tagName + '.' + el.className);
+  }
+  return {scrolls: document.documentElement.scrollWidth > width + 1, wide: wide.slice(0, 5)};
+}"""
+"""A page's check for horizontal overflow: whether it scrolls sideways, and the first
+elements that run past the screen's edge."""
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: str) -> Iterator[Any]:
+    """Debian's Chromium through Playwright, once per test module (Playwright's sync API
+    can't run twice at once, and other modules start their own)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=chromium,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run", "--disable-sync"],
+        )  # fmt: skip
+        yield launched
+        launched.close()
+
+
+def sign_in(page: Any, web: Web, who: str, password: str = PASSWORD) -> None:
+    """Log in through the login form, as a person does; on the home page after."""
+    page.goto(f"{web.url}/login")
+    page.get_by_label("Email").fill(who)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{web.url}/")

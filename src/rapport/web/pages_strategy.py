@@ -459,8 +459,8 @@ def register(app: FastAPI) -> None:
         return render(request, "calendar.html.jinja2", page=shown, reason=None, arriving=stale,
                       **values)  # fmt: skip
 
-    @app.get("/w/{workspace}/calendar.ics", openapi_extra=access("work"))
-    def calendar_ics(request: Request, workspace: str, weeks: str = _WEEKS) -> Response:
+    def calendar_file(request: Request, workspace: str, weeks: str, *, kind: str) -> Response:
+        """The calendar as the CLI writes it: ``ics`` or ``csv``."""
         member(request, workspace)
         count = _weeks(weeks)
         if count is None:
@@ -469,21 +469,19 @@ def register(app: FastAPI) -> None:
             shown = _calendar(request, workspace, count)
         except RapportError as error:
             return _not_computable(error)
-        return _download(shown.calendar.to_ics(), media_type="text/calendar; charset=utf-8",
-                         filename=f"{workspace}-calendar.ics")  # fmt: skip
+        if kind == "ics":
+            body, media = shown.calendar.to_ics(), "text/calendar; charset=utf-8"
+        else:
+            body, media = shown.calendar.to_csv(), "text/csv; charset=utf-8"
+        return _download(body, media_type=media, filename=f"{workspace}-calendar.{kind}")
+
+    @app.get("/w/{workspace}/calendar.ics", openapi_extra=access("work"))
+    def calendar_ics(request: Request, workspace: str, weeks: str = _WEEKS) -> Response:
+        return calendar_file(request, workspace, weeks, kind="ics")
 
     @app.get("/w/{workspace}/calendar.csv", openapi_extra=access("work"))
     def calendar_csv(request: Request, workspace: str, weeks: str = _WEEKS) -> Response:
-        member(request, workspace)
-        count = _weeks(weeks)
-        if count is None:
-            return _bad_weeks()
-        try:
-            shown = _calendar(request, workspace, count)
-        except RapportError as error:
-            return _not_computable(error)
-        return _download(shown.calendar.to_csv(), media_type="text/csv; charset=utf-8",
-                         filename=f"{workspace}-calendar.csv")  # fmt: skip
+        return calendar_file(request, workspace, weeks, kind="csv")
 
     @app.post("/w/{workspace}/calendar/feed", openapi_extra=access("write"))
     def make_feed(request: Request, workspace: str, csrf: str = Form("")) -> Response:
