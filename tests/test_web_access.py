@@ -10,6 +10,7 @@ nothing of the workspace.
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import httpx
@@ -18,6 +19,7 @@ from fastapi.routing import APIRoute
 
 import rapport
 from rapport.strategy.care_list import care_list
+from rapport.web import pages
 from rapport.web.app import SECURITY_HEADERS
 from rapport.web.auth import COOKIE, MAX_FAILURES, PERMISSIONS
 from rapport.web.guard import ACCESS
@@ -239,3 +241,22 @@ def test_the_owner_of_the_rapport_creates_a_workspace(web: Web) -> None:
     assert page.status_code == 200 and "no data" in page.text.lower()
     stranger = web.login(email("owner", "beta"))
     assert stranger.get("/w/gamma/").status_code == 404
+
+
+def test_a_bug_is_a_plain_error_page_never_a_traceback(
+    web: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copytree(web.root / "beta", web.root / "buggy")
+    user = web.app_db.user_by_email(ADMIN)
+    assert user is not None
+    web.app_db.grant(user[0].user_id, "buggy", "owner")
+
+    def broken(session: object) -> object:
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(pages, "overview", broken)
+    answer = web.login(ADMIN).get("/w/buggy/")
+    assert answer.status_code == 500
+    assert "Something went wrong" in answer.text and "bug in rapport" in answer.text
+    assert "secret internals" not in answer.text and "Traceback" not in answer.text
+    assert answer.headers["Content-Security-Policy"] == SECURITY_HEADERS["Content-Security-Policy"]

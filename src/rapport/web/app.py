@@ -9,6 +9,7 @@ carry the session's CSRF token; access is decided in :mod:`rapport.web.guard`.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -28,6 +29,8 @@ from rapport.web.render import render
 from rapport.web.served import Served
 
 __all__ = ["SECURITY_HEADERS", "create_app"]
+
+_log = logging.getLogger(__name__)
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -89,6 +92,20 @@ def create_app(root: Path) -> FastAPI:
             title=titles.get(exc.status_code, "Something went wrong"),
             message=str(exc.detail) if exc.status_code in (403, 404) else "",
         )
+
+    @app.exception_handler(Exception)
+    async def bug(request: Request, exc: Exception) -> Response:
+        _log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+        page = render(
+            request,
+            "error.html.jinja2",
+            status=500,
+            title="Something went wrong",
+            message="this is a bug in rapport: the server's log has the details; the data is "
+            "as it was before the request",
+        )
+        page.headers.update(SECURITY_HEADERS)  # answered outside the headers middleware
+        return page
 
     # -- signing in and out ---------------------------------------------------------------------
     @app.get("/login", response_class=HTMLResponse, openapi_extra=access("public"))
