@@ -84,13 +84,14 @@ def create_app(root: Path) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        titles = {403: "Not allowed", 404: "Not found", 405: "Not allowed"}
+        titles = {400: "That can't be done", 403: "Not allowed", 404: "Not found",
+                  405: "Not allowed", 413: "Too large"}  # fmt: skip
         return render(
             request,
             "error.html.jinja2",
             status=exc.status_code,
             title=titles.get(exc.status_code, "Something went wrong"),
-            message=str(exc.detail) if exc.status_code in (403, 404) else "",
+            message=str(exc.detail) if exc.status_code in (400, 403, 404, 413) else "",
         )
 
     @app.exception_handler(Exception)

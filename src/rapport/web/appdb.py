@@ -140,6 +140,20 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         CREATE INDEX calendar_feeds_workspace ON calendar_feeds (workspace, revoked_at);
         """,
     ),
+    (
+        "0005_care_team",
+        """
+        CREATE TABLE care_team (
+            workspace TEXT NOT NULL,
+            item_id TEXT NOT NULL,
+            assigned_to INTEGER REFERENCES users(user_id) ON DELETE SET NULL,
+            snoozed_until TEXT,
+            updated_by INTEGER REFERENCES users(user_id) ON DELETE SET NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (workspace, item_id)
+        );
+        """,
+    ),
 )
 """Named migrations, in order; each runs once, in a transaction, and is recorded."""
 

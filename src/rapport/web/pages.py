@@ -21,6 +21,8 @@ from rapport.errors import RapportError, UsageError
 from rapport.report.build import render_report
 from rapport.strategy.care_list import mark_done
 from rapport.web.appdb import SessionRow
+from rapport.web.auth import allowed
+from rapport.web.care_team import SNOOZE_DAYS, assign, snooze, team_states
 from rapport.web.guard import access, check_csrf, db_of, member, served_of, signed_in
 from rapport.web.render import render
 from rapport.web.views import Summary, care_page, overview, summary
@@ -54,6 +56,13 @@ def _home(
     cards = [(m, _summary_or_none(request, m.workspace)) for m in mine]
     return render(request, "home.html.jinja2", status=status, cards=cards, error=error,
                   objectives=OBJECTIVES, can_create=session.user.is_admin)  # fmt: skip
+
+
+def _known_item(request: Request, workspace: str, item_id: str) -> None:
+    """404 unless ``item_id`` is on the workspace's care list today (or left over from it)."""
+    care = served_of(request).cached(workspace, "care", care_page)
+    if item_id not in {i.id for i in [*care.items, *care.left_over]}:
+        raise HTTPException(404, f"care item {item_id!r} is not on today's list")
 
 
 def register(app: FastAPI) -> None:
@@ -107,9 +116,58 @@ def register(app: FastAPI) -> None:
             care = served_of(request).cached(workspace, "care", care_page)
         except RapportError as error:
             return render(request, "empty.html.jinja2", member=who, message=str(error))
-        log = db_of(request).audit_log(workspace, limit=20)
-        return render(request, "care.html.jinja2", member=who, care=care, log=log,
-                      error=None)  # fmt: skip
+        db = db_of(request)
+        log = db.audit_log(workspace, limit=20)
+        states = team_states(db, workspace)
+        now = dt.datetime.now(dt.UTC)
+        shown = [i for i in care.items if not (i.id in states and states[i.id].snoozed(now))]
+        snoozed = len(care.items) - len(shown)
+        team = [u.email for u, role in db.members(workspace) if allowed(role, "care")]
+        return render(request, "care.html.jinja2", member=who, care=care, items=shown,
+                      snoozed=snoozed, states=states, team=team, snooze_days=SNOOZE_DAYS,
+                      log=log, error=None)  # fmt: skip
+
+    @app.post(
+        "/w/{workspace}/care/{item_id}/snooze",
+        response_class=HTMLResponse,
+        openapi_extra=access("care"),
+    )
+    def care_snooze(
+        request: Request, workspace: str, item_id: str, days: str = Form(""), csrf: str = Form("")
+    ) -> Response:
+        who = member(request, workspace)
+        check_csrf(request, who.session, csrf)
+        _known_item(request, workspace, item_id)
+        try:
+            until = snooze(db_of(request), workspace, item_id, days=days,
+                           by=who.session.user.user_id)  # fmt: skip
+        except UsageError as error:
+            raise HTTPException(400, str(error)) from None
+        db_of(request).audit(user_id=who.session.user.user_id, workspace=workspace,
+                             action="care snoozed",
+                             detail=f"{item_id} until {until:%Y-%m-%d %H:%M} UTC")  # fmt: skip
+        return RedirectResponse(f"/w/{workspace}/care", status_code=303)
+
+    @app.post(
+        "/w/{workspace}/care/{item_id}/assign",
+        response_class=HTMLResponse,
+        openapi_extra=access("care"),
+    )
+    def care_assign(
+        request: Request, workspace: str, item_id: str, email: str = Form(""), csrf: str = Form("")
+    ) -> Response:
+        who = member(request, workspace)
+        check_csrf(request, who.session, csrf)
+        _known_item(request, workspace, item_id)
+        try:
+            given = assign(db_of(request), workspace, item_id, email=email,
+                           by=who.session.user.user_id)  # fmt: skip
+        except UsageError as error:
+            raise HTTPException(400, str(error)) from None
+        db_of(request).audit(user_id=who.session.user.user_id, workspace=workspace,
+                             action="care assigned",
+                             detail=f"{item_id} to {given or 'nobody'}")  # fmt: skip
+        return RedirectResponse(f"/w/{workspace}/care", status_code=303)
 
     @app.post(
         "/w/{workspace}/care/{item_id}/done",
