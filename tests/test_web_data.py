@@ -203,6 +203,9 @@ def test_a_bad_file_shows_its_message_and_changes_nothing(
     assert _uploads_left(web) == []
     page = client.get(f"/w/{imported.workspace}/data").text
     assert message.group(1) in page  # the page shows the message too
+    home = client.get("/").text  # and the workspace's card says the last import failed
+    told = message.group(1).removeprefix("This file could not be imported: ")
+    assert f"The last import failed: {told}" in home
 
 
 def test_an_oversized_upload_is_refused_with_a_message(

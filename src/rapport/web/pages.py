@@ -54,8 +54,15 @@ def _home(
     names = set(served_of(request).names())
     mine = [m for m in db_of(request).memberships(session.user.user_id) if m.workspace in names]
     cards = [(m, _summary_or_none(request, m.workspace)) for m in mine]
+    jobs = request.app.state.jobs
+    job_alerts: dict[str, list[str]] = {}
+    for m in mine:
+        last = jobs.recent(m.workspace, limit=1)
+        if last and last[0].status == "failed":
+            job_alerts[m.workspace] = [f"The last {last[0].kind} failed: {last[0].message}"]
     return render(request, "home.html.jinja2", status=status, cards=cards, error=error,
-                  objectives=OBJECTIVES, can_create=session.user.is_admin)  # fmt: skip
+                  objectives=OBJECTIVES, can_create=session.user.is_admin,
+                  job_alerts=job_alerts)  # fmt: skip
 
 
 def _known_item(request: Request, workspace: str, item_id: str) -> None:

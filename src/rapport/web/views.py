@@ -18,6 +18,7 @@ from rapport.report.strategy import strategy
 from rapport.report.this_week import ThisWeek, this_week
 from rapport.session import Session
 from rapport.strategy.care_list import CareList, care_list
+from rapport.strategy.plan import latest_plans
 
 __all__ = [
     "RELATIONSHIP",
@@ -35,6 +36,8 @@ VANITY = ("reach", "likes", "followers")
 RELATIONSHIP = ("returning_people", "reply_rate", "conversions")
 """The numbers that matter, beside them."""
 TOP_FINDINGS = 8
+PLAN_STALE_DAYS = 30
+"""A plan older than this is worth making again (the data has moved on)."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +110,8 @@ class Summary:
     care_due: int
     care_minutes: float
     alerts: tuple[str, ...]
+    plan: str | None = None
+    """The latest stored plan in a few words ("Plan 3 of 2026-12-01: 2 steps")."""
 
 
 def summary(session: Session, name: str) -> Summary:
@@ -128,6 +133,18 @@ def summary(session: Session, name: str) -> Summary:
                 f"{limit:g})"
             )
     handles = tuple(a.handle for a in config.accounts.own)
+    stored = latest_plans(session.store, n=1)
+    plan = None
+    if stored:
+        latest = stored[0]
+        steps = len(latest.plan.get("steps") or [])
+        plan = (f"Plan {latest.plan_id:,} of {latest.created_at:%Y-%m-%d}: "
+                f"{steps:,} step{'s' if steps != 1 else ''}")  # fmt: skip
+        age = (dt.datetime.now(dt.UTC) - latest.created_at.astimezone(dt.UTC)).days
+        if age > PLAN_STALE_DAYS:
+            alerts.append(f"The plan is {age:,} days old: make a new one on the Plan page")
+    else:
+        alerts.append("No plan yet: make one on the Plan page")
     return Summary(
         name=name,
         objective=config.goal.objective,
@@ -137,4 +154,5 @@ def summary(session: Session, name: str) -> Summary:
         care_due=len(care.items),
         care_minutes=care.minutes,
         alerts=tuple(alerts),
+        plan=plan,
     )
