@@ -208,6 +208,7 @@ BAD_INPUT: dict[str, list[str]] = {
     "plan": [],
     "care": [],
     "care done": ["abc"],
+    "care show": ["abc"],
     "calendar": [],
     "whatif": [],
 }

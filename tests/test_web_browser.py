@@ -72,7 +72,12 @@ def test_script_payloads_from_imported_data_never_run(browser: Any, web: Web) ->
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     _log_in(page, web, email("owner", "beta"))
-    for path in ("/", "/w/beta/", "/w/beta/care"):
+    page.goto(f"{web.url}/w/beta/care")
+    contexts = page.eval_on_selector_all(
+        "a", "links => links.filter(a => a.textContent === 'Context').map(a => a.pathname)"
+    )
+    assert contexts  # each item's page, with the thread's payload-bearing texts
+    for path in ("/", "/w/beta/", *contexts, "/w/beta/care"):
         page.goto(f"{web.url}{path}")
         page.wait_for_load_state("networkidle")
         probe = page.evaluate(

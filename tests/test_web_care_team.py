@@ -4,10 +4,13 @@ workspace's store."""
 
 from __future__ import annotations
 
+import html
 import re
 
 import httpx
 
+import rapport
+from rapport import api
 from rapport.web.care_team import team_states
 from tests.conftest import snapshot_file
 from tests.web_support import Web, csrf_of, email
@@ -67,3 +70,23 @@ def test_an_item_is_given_to_a_member_who_looks_after_people(web: Web) -> None:
                                                                 "csrf": csrf_of(page)})  # fmt: skip
     assert cleared.status_code == 303
     assert team_states(web.app_db, "beta")[item].assigned_to is None
+
+
+def test_an_item_page_shows_the_thread_as_the_library_reads_it(web: Web) -> None:
+    client = web.login(OWNER)
+    inbox = _care(client)
+    items = _items(inbox)
+    with rapport.open(web.root / "beta") as session:
+        threads = {i: api.care_thread(session, i) for i in items}
+    answer = next(i for i, t in threads.items() if t.chain)
+    assert f'href="/w/beta/care/{answer}">Context</a>' in inbox
+    page = client.get(f"/w/beta/care/{answer}")
+    assert page.status_code == 200
+    for said in [*threads[answer].chain, *threads[answer].recent]:
+        if said.text:  # the texts are the beta workspace's script payloads: escaped, never raw
+            assert html.escape(said.text, quote=False) in page.text
+            assert "<script" not in said.text or said.text not in page.text
+    assert f'action="/w/beta/care/{answer}/done"' in page.text  # the actions are there too
+    assert client.get("/w/beta/care/0000000000").status_code == 404
+    assert web.login(email("client")).get("/w/alpha/care/0123456789").status_code == 403
+    assert web.login(email("owner")).get(f"/w/beta/care/{answer}").status_code == 404

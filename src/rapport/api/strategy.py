@@ -15,7 +15,15 @@ from rapport.store.plans import save_whatif
 from rapport.strategy import plan, whatif
 from rapport.strategy.benchmark import Benchmark, competitor_benchmark, workspace_benchmark
 from rapport.strategy.calendar import Calendar, content_calendar
-from rapport.strategy.care_list import CareItem, CareList, care_list, mark_done
+from rapport.strategy.care_list import (
+    CareItem,
+    CareList,
+    Said,
+    Thread,
+    care_list,
+    care_thread,
+    mark_done,
+)
 from rapport.strategy.plan import Plan, Progress, plan_progress
 from rapport.strategy.whatif import WhatIf
 from rapport.workspace import Workspace
@@ -28,9 +36,12 @@ __all__ = [
     "Plan",
     "PlanResult",
     "Progress",
+    "Said",
+    "Thread",
     "WhatIf",
     "WhatIfResult",
     "care_list",
+    "care_thread",
     "competitor_benchmark",
     "content_calendar",
     "make_plan",

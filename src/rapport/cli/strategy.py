@@ -289,6 +289,40 @@ def care_done(
     return api.mark_done(session, item_id)
 
 
+def _said(said: api.Said, thread: api.Thread) -> str:
+    who = "you" if said.own else (f"@{said.who}" if said.who else "someone")
+    when = f"{thread.local(said.at):%a %d %b %H:%M}" if said.at else "at an unknown time"
+    text = f": {escape(said.text)}" if said.text else ""
+    return f"[bold]{escape(who)}[/bold] ({escape(said.kind)}, {when}){text}"
+
+
+def _show_thread(thread: api.Thread) -> None:
+    item = thread.item
+    out.print(f"{_ACTION_WORDS.get(item.action, item.action)} ({item.id}): {escape(item.reason)}")
+    if thread.chain:
+        out.print(f"\n[bold]The exchange[/bold] (oldest first, times in {thread.timezone})")
+        for said in thread.chain:
+            out.print(f"  {_said(said, thread)}")
+    if thread.recent:
+        total = f"{thread.engagements:,} engagement{'s' if thread.engagements != 1 else ''}"
+        out.print(f"\n[bold]What they did lately[/bold] ({total} in all)")
+        for said in thread.recent:
+            out.print(f"  {_said(said, thread)}")
+    if item.link:
+        out.print(f"\nOpen it: [link={escape(item.link)}]{escape(item.link)}[/link]")
+    _notices(thread.notes)
+
+
+@command(care_app, "show", show=_show_thread)
+def care_show(
+    session: Session,
+    item_id: Annotated[str, typer.Argument(help="The item's id, as `rapport care` lists it.")],
+) -> api.Thread:
+    """The context of a care item: the exchange a reply belongs to, from the first post, and
+    what the person did lately."""
+    return api.care_thread(session, item_id)
+
+
 def _metric_title(metric: str) -> str:
     """A benchmark area's or a metric's title ("Weeks with a post"), else its id in words."""
     from rapport.metrics import metrics

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from rapport.config import OBJECTIVES, Config, Goal
 from rapport.errors import RapportError, UsageError
 from rapport.report.build import render_report
-from rapport.strategy.care_list import mark_done
+from rapport.strategy.care_list import care_thread, mark_done
 from rapport.web.appdb import SessionRow
 from rapport.web.auth import allowed
 from rapport.web.care_team import SNOOZE_DAYS, assign, snooze, team_states
@@ -133,6 +133,24 @@ def register(app: FastAPI) -> None:
         return render(request, "care.html.jinja2", member=who, care=care, items=shown,
                       snoozed=snoozed, states=states, team=team, snooze_days=SNOOZE_DAYS,
                       log=log, error=None)  # fmt: skip
+
+    @app.get(
+        "/w/{workspace}/care/{item_id}", response_class=HTMLResponse, openapi_extra=access("care")
+    )
+    def care_item(request: Request, workspace: str, item_id: str) -> Response:
+        who = member(request, workspace)
+        _known_item(request, workspace, item_id)
+        try:
+            thread = served_of(request).cached(
+                workspace, f"thread {item_id}", lambda s: care_thread(s, item_id)
+            )
+        except UsageError as error:  # done meanwhile, from the CLI or another page
+            raise HTTPException(404, str(error)) from None
+        db = db_of(request)
+        team = [u.email for u, role in db.members(workspace) if allowed(role, "care")]
+        return render(request, "care_item.html.jinja2", member=who, item=thread.item,
+                      thread=thread, state=team_states(db, workspace).get(item_id), team=team,
+                      snooze_days=SNOOZE_DAYS)  # fmt: skip
 
     @app.post(
         "/w/{workspace}/care/{item_id}/snooze",

@@ -13,6 +13,7 @@ from rapport.strategy.care_list.items import (
     item_id,
     mark_done,
 )
+from rapport.strategy.care_list.thread import Said, Thread, care_thread, thread_of
 
 __all__ = [
     "ACTIONS",
@@ -20,8 +21,12 @@ __all__ = [
     "WELCOME_WINDOW_DAYS",
     "CareItem",
     "CareList",
+    "Said",
+    "Thread",
     "care_list",
+    "care_thread",
     "fit",
     "item_id",
     "mark_done",
+    "thread_of",
 ]
