@@ -114,24 +114,63 @@ class Summary:
     """The latest stored plan in a few words ("Plan 3 of 2026-12-01: 2 steps")."""
 
 
+def _days(since: dt.datetime, now: dt.datetime) -> int:
+    return (now - since.astimezone(dt.UTC)).days
+
+
+def _silences(session: Session, end: dt.datetime | None) -> list[str]:
+    """Data getting old, or the account silent for nearly as long as the target allows."""
+    limit = session.config.targets.max_gap_days
+    now = dt.datetime.now(dt.UTC)
+    if end is None:
+        return []
+    silent = _days(end, now)
+    if silent > limit:  # what the account did since the data ends, rapport can't know
+        return [f"No new data for {silent:,} days: import or pull fresh data"]
+    alerts = []
+    if silent >= limit - 2:
+        alerts.append(f"Data getting old: {silent:,} days since the latest data (target: at "
+                      f"most {limit:,} without a post)")  # fmt: skip
+    posts, c = session.tables.posts, session.context
+    last = session.execute(
+        posts.filter(posts.account_id.isin(list(c.account_ids)) & posts.in_reply_to_id.isnull()
+                     & posts.repost_of.isnull()).created_at.max()
+    )  # fmt: skip
+    if last is not None and last == last:  # NaT when there is no own post
+        moment = last.to_pydatetime() if hasattr(last, "to_pydatetime") else last
+        quiet = _days(moment, now)
+        if quiet >= limit - 2:
+            due = moment.astimezone(dt.UTC) + dt.timedelta(days=limit)
+            alerts.append(
+                f"No post for {quiet:,} days (target: at most {limit:,}): post by {due:%Y-%m-%d}"
+                if quiet <= limit
+                else f"No post for {quiet:,} days, past the target of at most {limit:,}"
+            )
+    return alerts
+
+
+def _promotions(session: Session) -> list[str]:
+    """The share of promotions past the ceiling the workspace sets (with its interval)."""
+    ceiling = session.config.targets.max_promotional_share
+    found = session.metrics(ids=["promotional_share"])
+    share = found[0] if found else None
+    if share is None or not share.ok or share.value is None or share.value <= ceiling:
+        return []
+    surely = share.interval is not None and share.interval[0] > ceiling
+    return [
+        f"Promotions {'over' if surely else 'perhaps over'} the ceiling: {format_value(share)} "
+        f"of {share.denominator} ({format_interval(share)}), against at most {ceiling:.0%}"
+    ]
+
+
 def summary(session: Session, name: str) -> Summary:
     """The home page's card: objective, last import, care items due, alerts."""
     config = session.config
     care = care_list(session)
     recent = session.store.recent_imports(limit=1)
     last_import = recent[0].finished_at if recent else None
-    alerts = []
     end = care.data_end
-    if end is not None:
-        silent = (dt.datetime.now(dt.UTC) - end.astimezone(dt.UTC)).days
-        limit = config.targets.max_gap_days
-        if limit is not None and silent >= limit - 2:
-            alerts.append(
-                f"No new data for {silent} days: import or pull fresh data"
-                if silent > limit
-                else f"Silence coming: {silent} days since the latest data (target: at most "
-                f"{limit:g})"
-            )
+    alerts = _silences(session, end) + _promotions(session)
     handles = tuple(a.handle for a in config.accounts.own)
     stored = latest_plans(session.store, n=1)
     plan = None
