@@ -1,15 +1,18 @@
 """Load on the web workplace: many people browsing one workspace while imports write to it.
 
     .venv/bin/python bench/serve.py [--users 50] [--seconds 60] [--workspace demo]
+                                    [--writes server|cli|none]
 
 Starts a real `rapport serve` (its own process, on 127.0.0.1) over a copy of the workspace
 (by default a fresh demo of 3,000 people and 120 days), signs in ``--users`` people, and
 has each browse the home page, the overview and the care inbox as fast as the server
-answers, for ``--seconds``. Meanwhile another process imports a small batch of new replies
-every 5 seconds (what a sync does). It prints, per page, the answers' p50, p95 and
-maximum, the errors (anything but 200), the server's peak memory, and, as the baseline,
-the time the same page's library calls take in this process, uncached. Not a timed test:
-compare the figures of one run. Loopback only.
+answers, for ``--seconds``. Meanwhile a small batch of new replies is imported every 5
+seconds: by default uploaded to the server, which imports it as a background job in its own
+process, as a sync does (``--writes server``); ``--writes cli`` runs ``rapport import`` in
+another process beside the server instead; ``--writes none`` browses without writes. It
+prints, per page, the answers' p50, p95 and maximum, the errors (anything but 200), the
+server's peak memory, and, as the baseline, the time the same page's library calls take in
+this process, uncached. Not a timed test: compare the figures of one run. Loopback only.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 import httpx
@@ -92,8 +96,44 @@ def _batches(folder: Path, count: int) -> list[Path]:
             for i in range(50)
         ]  # fmt: skip
         (batch / "interactions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+        with zipfile.ZipFile(batch.with_suffix(".zip"), "w") as zipped:  # as an upload
+            for file in sorted(batch.iterdir()):
+                zipped.write(file, file.name)
         found.append(batch)
     return found
+
+
+async def _signed_in(client: httpx.AsyncClient, email: str) -> None:
+    form = await client.get("/login")
+    token = re.search(r'name="csrf" value="([^"]+)"', form.text)
+    assert token
+    signed = await client.post(
+        "/login", data={"email": email, "password": PASSWORD, "csrf": token.group(1), "next": "/"}
+    )
+    assert signed.status_code == 303, signed.text
+
+
+async def _uploader(base: str, ws: str, until: float, batches: list[Path], errors: list[str],
+                    jobs: list[str]) -> None:  # fmt: skip
+    """A manager who uploads a batch every 5 s; the server imports each as a job."""
+    async with httpx.AsyncClient(base_url=base, timeout=120, follow_redirects=False) as client:
+        await _signed_in(client, "writer@example.com")
+        for batch in batches:
+            if time.monotonic() >= until:
+                return
+            page = await client.get(f"/w/{ws}/data")
+            token = re.search(r'name="csrf" value="([^"]+)"', page.text)
+            assert token
+            answer = await client.post(
+                f"/w/{ws}/uploads",
+                data={"csrf": token.group(1)},
+                files={"file": (f"{batch.name}.zip", batch.with_suffix(".zip").read_bytes())},
+            )
+            if answer.status_code != 303:
+                errors.append(f"upload: {answer.status_code}")
+            else:
+                jobs.append(answer.headers["location"])
+            await asyncio.sleep(5)
 
 
 async def _user(base: str, ws: str, until: float, seen: dict[str, list[float]],
@@ -101,19 +141,7 @@ async def _user(base: str, ws: str, until: float, seen: dict[str, list[float]],
     """One person: signs in, then opens pages at random until ``until`` (``warm``: each page
     once, in order)."""
     async with httpx.AsyncClient(base_url=base, timeout=120, follow_redirects=False) as client:
-        form = await client.get("/login")
-        token = re.search(r'name="csrf" value="([^"]+)"', form.text)
-        assert token
-        signed = await client.post(
-            "/login",
-            data={
-                "email": "bench@example.com",
-                "password": PASSWORD,
-                "csrf": token.group(1),
-                "next": "/",
-            },
-        )
-        assert signed.status_code == 303, signed.text
+        await _signed_in(client, "bench@example.com")
         if warm:
             for path in PAGES.values():
                 assert (await client.get(path.format(ws=ws))).status_code == 200
@@ -142,8 +170,16 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--workspace", type=Path, default=None)
-    parser.add_argument("--no-writes", action="store_true", help="browse without imports")
+    parser.add_argument(
+        "--writes",
+        choices=("server", "cli", "none"),
+        default="server",
+        help="how the imports come: uploaded to the server (a job in its "
+        "process, as a sync), `rapport import` in another process, or none",
+    )
+    parser.add_argument("--no-writes", action="store_true", help="the same as --writes none")
     args = parser.parse_args()
+    writes = "none" if args.no_writes else args.writes
     base_dir = Path(tempfile.mkdtemp(prefix="rapport-bench-serve-"))
     root = base_dir / "served"
     ws = root / "ws"
@@ -155,6 +191,8 @@ def main() -> None:
             _run("demo", "--people", "3000", "--days", "120", "--seed", "3", "--end",
                  "2026-11-30", "--workspace", str(ws))  # fmt: skip
         _run("user", "add", "bench@example.com", "--role", "analyst", "--workspace", "ws",
+             "--password-stdin", "--root", str(root), stdin=PASSWORD + "\n")  # fmt: skip
+        _run("user", "add", "writer@example.com", "--role", "manager", "--workspace", "ws",
              "--password-stdin", "--root", str(root), stdin=PASSWORD + "\n")  # fmt: skip
         baseline = _baseline(ws)
         batches = _batches(base_dir / "batches", int(args.seconds // 5) + 2)
@@ -178,7 +216,7 @@ def main() -> None:
             errors: list[str] = []
             until = time.monotonic() + args.seconds
             writer = subprocess.Popen(
-                [sys.executable, "-c", "pass"] if args.no_writes else [sys.executable, "-c",
+                [sys.executable, "-c", "pass"] if writes != "cli" else [sys.executable, "-c",
                  "import subprocess, sys, time\n"
                  "for b in sys.argv[2:]:\n"
                  "    subprocess.run([sys.executable, '-m', 'rapport', 'import', b,"
@@ -187,10 +225,13 @@ def main() -> None:
                  str(ws), *map(str, batches)],
             )  # fmt: skip
 
+            jobs: list[str] = []
+
             async def crowd() -> None:
-                await asyncio.gather(
-                    *(_user(base, "ws", until, seen, errors) for _ in range(args.users))
-                )
+                people = [_user(base, "ws", until, seen, errors) for _ in range(args.users)]
+                if writes == "server":
+                    people.append(_uploader(base, "ws", until, batches, errors, jobs))
+                await asyncio.gather(*people)
 
             asyncio.run(crowd())
             writer.terminate()
@@ -200,8 +241,12 @@ def main() -> None:
             server.terminate()
             server.wait(timeout=60)
         total = sum(len(v) for v in seen.values())
-        writes = "no imports" if args.no_writes else "imports every 5 s"
-        print(f"{args.users} people for {args.seconds:.0f} s, {writes}: "
+        said = {
+            "none": "no imports",
+            "cli": "`rapport import` every 5 s in another process",
+            "server": f"an upload every 5 s imported by the server ({len(jobs)} jobs)",
+        }
+        print(f"{args.users} people for {args.seconds:.0f} s, {said[writes]}: "
               f"{total:,} pages ({total / args.seconds:,.1f}/s), {len(errors):,} errors; "
               f"server peak memory {peak / 1024:,.0f} MiB")  # fmt: skip
         print(f"{'page':10} {'p50':>9} {'p95':>9} {'max':>9} {'library call':>13} {'p95/lib':>8}")

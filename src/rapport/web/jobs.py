@@ -194,7 +194,7 @@ class Jobs:
 
         try:
             if writes:
-                with self.served.exclusive(job.workspace):
+                with self.served.exclusive(job.workspace, refresh=report):
                     self._set(job.job_id, status="running", started_at=_now())
                     result = work(report)
             else:

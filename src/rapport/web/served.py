@@ -88,6 +88,8 @@ class _ReadWriteLock:
 class _Entry:
     stamp: Stamp
     value: Any
+    compute: Callable[[Session], Any]
+    """How it was computed (to compute it again after a job writes)."""
     made: float = field(default_factory=time.monotonic)
     """When it was computed (monotonic seconds)."""
 
@@ -174,16 +176,43 @@ class Served:
         self.forget(name)
 
     @contextmanager
-    def exclusive(self, name: str) -> Iterator[Workspace]:
+    def exclusive(
+        self, name: str, *, refresh: Callable[[str], None] | None = None
+    ) -> Iterator[Workspace]:
         """The workspace held as this process's one writer, for a library operation that opens
         its own sessions (``rapport.api.make_plan``): no page of this server reads it
-        meanwhile, and what is cached for it is dropped afterwards. Another process is kept
-        out by the store's own lock, as for :meth:`writing`."""
+        meanwhile. Another process is kept out by the store's own lock, as for
+        :meth:`writing`.
+
+        Afterwards what is cached for it is dropped, so that the next page shows the change
+        (a plan made a moment ago); or, with ``refresh`` (a background job: an import, a
+        sync), computed again from the new data while pages keep answering with what they
+        had (:meth:`refresh_all`; ``refresh`` is told each view's name as it goes), so that
+        nobody waits for a slow page once the job has ended."""
         with self._lock(name).writing():
             try:
                 yield Workspace(self.root / name)
             finally:
-                self.forget(name)
+                if refresh is None:
+                    self.forget(name)
+        if refresh is not None:
+            self.refresh_all(name, progress=refresh)
+
+    def refresh_all(self, name: str, *, progress: Callable[[str], None] | None = None) -> None:
+        """Compute again every view cached for the workspace whose data changed since, and
+        swap each in when it is ready (a view that now fails is dropped: the next page that
+        asks for it computes it, and shows its message)."""
+        stamp = self.stamp(name)
+        for key, entry in sorted((k, e) for k, e in list(self._cache.items()) if k[0] == name
+                                 and e.stamp != stamp):  # fmt: skip
+            if progress is not None:
+                progress(f"bringing the {key[1]} page up to date")
+            with self._key_lock(key):
+                try:
+                    self._store(key, entry.compute)
+                except Exception:
+                    _log.exception("refreshing %s of %s failed", key[1], name)
+                    self._cache.pop(key, None)
 
     def peek(self, name: str, kind: str, of: type[T]) -> T | None:
         """What is cached for ``kind`` (of type ``of``), however old, without opening the
@@ -233,7 +262,7 @@ class Served:
         stamp = self.stamp(key[0])
         with self.reading(key[0]) as session:
             value = compute(session)
-        self._cache[key] = _Entry(stamp, value)
+        self._cache[key] = _Entry(stamp, value, compute)
 
     def _refresh(self, key: tuple[str, str], compute: Callable[[Session], Any]) -> None:
         lock = self._key_lock(key)
