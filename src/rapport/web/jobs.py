@@ -166,15 +166,28 @@ class Jobs:
             ).fetchone()
         return _job(row) if row else None
 
-    def recent(self, workspace: str, *, limit: int = 10) -> list[Job]:
-        """The workspace's latest jobs, newest first."""
+    def recent(
+        self, workspace: str, *, limit: int = 10, kinds: tuple[str, ...] | None = None
+    ) -> list[Job]:
+        """The workspace's latest jobs (of ``kinds``, or all), newest first."""
+        where, args = "j.workspace = ?", [workspace]
+        if kinds is not None:
+            where += f" AND j.kind IN ({', '.join('?' * len(kinds))})"
+            args.extend(kinds)
         with self.db.connect() as con:
             rows = con.execute(
                 f"SELECT {_COLUMNS} FROM jobs j LEFT JOIN users u ON u.user_id = j.created_by "
-                "WHERE j.workspace = ? ORDER BY j.rowid DESC LIMIT ?",
-                (workspace, limit),
+                f"WHERE {where} ORDER BY j.rowid DESC LIMIT ?",
+                (*args, limit),
             ).fetchall()
         return [_job(row) for row in rows]
+
+    def failing(self, workspace: str) -> list[Job]:
+        """The latest job of each kind, where it failed (a sync failing, an import refused)."""
+        latest: dict[str, Job] = {}
+        for job in self.recent(workspace, limit=50):
+            latest.setdefault(job.kind, job)
+        return [job for job in latest.values() if job.status == "failed"]
 
     def _set(self, job_id: str, **values: str | None) -> None:
         names = ", ".join(f"{name} = ?" for name in values)

@@ -31,6 +31,8 @@ from rapport.workspace import Workspace
 __all__ = ["register"]
 
 _log = logging.getLogger(__name__)
+JOB_WORDS = {"import": "import", "sync": "sync", "whatif": "what-if run", "check": "check"}
+"""A job's kind in the words of the home page's alerts."""
 
 
 def _summary_or_none(request: Request, name: str) -> Summary | None:
@@ -57,9 +59,10 @@ def _home(
     jobs = request.app.state.jobs
     job_alerts: dict[str, list[str]] = {}
     for m in mine:
-        last = jobs.recent(m.workspace, limit=1)
-        if last and last[0].status == "failed":
-            job_alerts[m.workspace] = [f"The last {last[0].kind} failed: {last[0].message}"]
+        job_alerts[m.workspace] = [
+            f"The last {JOB_WORDS.get(job.kind, job.kind)} failed: {job.message}"
+            for job in jobs.failing(m.workspace)
+        ]
     return render(request, "home.html.jinja2", status=status, cards=cards, error=error,
                   objectives=OBJECTIVES, can_create=session.user.is_admin,
                   job_alerts=job_alerts)  # fmt: skip

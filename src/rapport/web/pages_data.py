@@ -61,6 +61,8 @@ DRAIN = 64 * 1024**2
 the page saying why; past it, the connection is closed."""
 HISTORY = 20
 JOBS_SHOWN = 5
+DATA_JOBS = ("import", "sync")
+"""The jobs the Data page lists: what brought data in."""
 
 
 def max_upload() -> int:
@@ -196,7 +198,8 @@ def _data_page(
             view, problem = DataView(False, (), 0), str(unreadable)
     else:
         view = DataView(False, (), 0)
-    jobs = [_shown(j) for j in jobs_of(request).recent(name, limit=JOBS_SHOWN)]
+    recent = jobs_of(request).recent(name, limit=JOBS_SHOWN, kinds=DATA_JOBS)
+    jobs = [_shown(j) for j in recent]
     return render(request, "data.html.jinja2", status=status, member=who, view=view, jobs=jobs,
                   error=error, problem=problem, limit=_size(max_upload()))  # fmt: skip
 

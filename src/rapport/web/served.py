@@ -31,7 +31,7 @@ from rapport.session import Session
 from rapport.store.locking import writing_now
 from rapport.workspace import Workspace
 
-__all__ = ["NAME", "Served", "Stamp"]
+__all__ = ["NAME", "REFRESHING", "Served", "Stamp"]
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 """A workspace name the app accepts: a folder name with no path in it."""
@@ -40,6 +40,9 @@ REFRESH_AFTER = 15.0
 """Seconds a cached page is kept at least before a background refresh: while imports arrive
 every few seconds, pages are brought up to date at most this often (and one at a time per
 workspace), so that refreshing never takes the processor from the people browsing."""
+
+REFRESHING = "bringing the pages up to date"
+"""A job's last line of progress while the pages are computed again from its new data."""
 
 T = TypeVar("T")
 _log = logging.getLogger(__name__)
@@ -203,10 +206,12 @@ class Served:
         swap each in when it is ready (a view that now fails is dropped: the next page that
         asks for it computes it, and shows its message)."""
         stamp = self.stamp(name)
-        for key, entry in sorted((k, e) for k, e in list(self._cache.items()) if k[0] == name
-                                 and e.stamp != stamp):  # fmt: skip
-            if progress is not None:
-                progress(f"bringing the {key[1]} page up to date")
+        changed = [
+            (k, e) for k, e in list(self._cache.items()) if k[0] == name and e.stamp != stamp
+        ]
+        if changed and progress is not None:
+            progress(REFRESHING)
+        for key, entry in changed:
             with self._key_lock(key):
                 try:
                     self._store(key, entry.compute)
