@@ -55,6 +55,7 @@ ADMIN = "admin@example.com"
 PARAM_EXAMPLES: dict[str, str] = {"invite_token": "not-an-invitation", "token": "not-a-feed-token"}
 """An example value for each path parameter of the app's routes other than ``workspace`` and
 ``item_id`` (the access test fills them in; an id of alpha where the route reads one)."""
+PARAM_EXAMPLES["section"] = "engagement"  # a section of the report (pages_report)
 
 
 def email(role: Role, workspace: str = "alpha") -> str:

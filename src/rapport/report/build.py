@@ -8,19 +8,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import jinja2
-
 from rapport._version import __version__
 from rapport.analyses.coverage import COLUMNS, coverage, explain, gaps, short_reason
-from rapport.charts.figure import Figure, Link
-from rapport.charts.render import svg
-from rapport.config import Config
 from rapport.errors import UsageError
 from rapport.metrics.findings import Finding, findings
 from rapport.metrics.run import MetricResult, run_metrics
-from rapport.metrics.spec import Area, areas
 from rapport.report.blocks import Block, Part
-from rapport.report.formatting import format_interval, format_value
+from rapport.report.sections import TOP_FINDINGS, area_sections, environment, section_order
 from rapport.report.strategy import strategy
 from rapport.report.this_week import this_week
 from rapport.report.virality import virality_part
@@ -65,27 +59,6 @@ class Rendered:
     parts: list[Part]
 
 
-def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("rapport", "report/templates"),
-        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["value"] = format_value
-    env.filters["interval"] = format_interval
-    env.filters["svg"] = svg
-    env.tests["link"] = lambda cell: isinstance(cell, Link)
-    return env
-
-
-def section_order(config: Config) -> list[Area]:
-    """Areas ordered by how much they matter for the objective (the goal comes first)."""
-    objective = config.goal.objective
-    return sorted(areas(), key=lambda a: (-a.weight(objective), a.position))
-
-
 def _store_facts(session: Session) -> dict[str, Any]:
     store = session.store
     return {
@@ -101,10 +74,6 @@ def _title(session: Session) -> str:
     if handles:
         return ", ".join(handles)
     return session.workspace.root.resolve().name if session.workspace else "rapport"
-
-
-TOP_FINDINGS = 8
-"""The findings the overview ranks; the others are shown in their areas."""
 
 
 def render_report(
@@ -129,10 +98,7 @@ def render_report(
     results = run_metrics(session)
     if progress:
         progress("charts")
-    every = areas()
-    figures: dict[str, list[Figure]] = {
-        a.id: a.figures(session) if a.figures else [] for a in every
-    }
+    sections = area_sections(session, results=results)
     shown = strategy(session, today=today)
     parts = [shown.part, virality_part(session)]
     ranked = findings(results, config)
@@ -142,12 +108,11 @@ def render_report(
     explanations = {r.id: explain(r, covered) for r in results if not r.ok}
     short_reasons = {r.id: short_reason(r) for r in results if not r.ok}
     methods = [(b.title, list(b.methods)) for part in parts for b in part.blocks if b.methods]
-    count = sum(1 for group in figures.values() for f in group if f.spec is not None)
-    count += sum(part.charts for part in parts)
+    count = sum(s.charts for s in sections) + sum(part.charts for part in parts)
     if progress:
         progress("page")
     page = (
-        _environment()
+        environment()
         .get_template("report.html.jinja2")
         .render(
             title=title if title is not None else _title(session),
@@ -159,14 +124,8 @@ def render_report(
             version=__version__,
             m={r.id: r for r in results},
             results=results,
-            sections=section_order(config),
-            area_results={a.id: [r for r in results if r.area == a.id] for a in every},
-            figures=figures,
+            sections=sections,
             findings=ranked[:TOP_FINDINGS],
-            # a finding is printed once: those of the overview are not repeated in their area
-            area_findings={
-                a.id: [f for f in ranked[TOP_FINDINGS:] if f.area == a.id] for a in every
-            },
             parts=parts,
             store=dict(store_facts) if store_facts is not None else _store_facts(session),
             week=week,

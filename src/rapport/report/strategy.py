@@ -51,6 +51,8 @@ __all__ = [
 ]
 
 WINDOW_DAYS = 90
+TITLE = "What to do next"
+"""The part's title (its page and its heading)."""
 PRINCIPLE = (
     "Isolate a few areas where, with manageable effort, you can become number one among your "
     "closest competitors; take care of your people every day."
@@ -446,7 +448,7 @@ def _strategy(s: Session, care: Block) -> Strategy:
     whatif = guarded("whatif", whatif_title, lambda: _whatif_block(s.store))
     part = Part(
         "strategy",
-        "What to do next",
+        TITLE,
         PRINCIPLE,
         [benchmark, plan, care, whatif],
         lines=[] if s.config.goal.objective else [GOAL_MISSING],

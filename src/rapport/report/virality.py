@@ -27,6 +27,8 @@ FORECASTS = 10
 CARE_FIRST_K = 20
 """People chosen in the report: the choice takes about half a second on the demo (20,000
 people); ``rapport seeds --k 50`` chooses more."""
+TITLE = "Virality reality"
+"""The part's title (its page and its heading)."""
 PRINCIPLE = (
     "Going viral is rare and mostly luck: forecast what your posts will do, know the odds, "
     "check what spikes left behind, and look after the people whose care spreads."
@@ -371,7 +373,7 @@ def virality_part(s: Session) -> Part:
     """The "virality reality" section: each block on its own, with its reason when it fails."""
     return Part(
         "virality",
-        "Virality reality",
+        TITLE,
         PRINCIPLE,
         [
             guarded("forecasts", "Forecasts of recent posts", lambda: _forecasts(s)),

@@ -21,7 +21,14 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rapport.errors import RapportError
-from rapport.web import pages, pages_data, pages_settings, pages_strategy, pages_whatif
+from rapport.web import (
+    pages,
+    pages_data,
+    pages_report,
+    pages_settings,
+    pages_strategy,
+    pages_whatif,
+)
 from rapport.web.appdb import AppDB
 from rapport.web.auth import COOKIE, SESSION_LIFETIME, LoginRefused, hash_password, log_in
 from rapport.web.guard import NotSignedIn, access, check_csrf, signed_in
@@ -191,4 +198,5 @@ def create_app(root: Path) -> FastAPI:
     pages_data.register(app)
     pages_strategy.register(app)
     pages_whatif.register(app)
+    pages_report.register(app)
     return app

@@ -14,6 +14,7 @@ from rapport.analyses.coverage import COLUMNS, Coverage, DataKind, coverage, sho
 from rapport.metrics.findings import Finding, findings
 from rapport.metrics.run import MetricResult, run_metrics
 from rapport.report.formatting import format_interval, format_value
+from rapport.report.sections import SectionLink, section_index
 from rapport.report.strategy import strategy
 from rapport.report.this_week import ThisWeek, this_week
 from rapport.session import Session
@@ -74,6 +75,8 @@ class Overview:
     computable: int
     total: int
     results: tuple[MetricResult, ...]
+    sections: tuple[SectionLink, ...] = ()
+    """The report's sections after its overview, each a page of its own."""
 
 
 def overview(session: Session) -> Overview:
@@ -91,6 +94,7 @@ def overview(session: Session) -> Overview:
         computable=sum(1 for r in results if r.ok),
         total=len(results),
         results=tuple(results),
+        sections=tuple(section_index(session.config)),
     )
 
 
