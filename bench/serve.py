@@ -198,8 +198,9 @@ def main() -> None:
         batches = _batches(base_dir / "batches", int(args.seconds // 5) + 2)
         port = _port()
         env = {**os.environ, "COLUMNS": "200"}
+        log = (base_dir / "server.log").open("w")  # read at the end: a pipe nobody reads fills
         server = subprocess.Popen([*RAPPORT, "serve", "--root", str(root), "--port", str(port)],
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                  stdout=log, stderr=subprocess.STDOUT, text=True,
                                   env=env)  # fmt: skip
         base = f"http://127.0.0.1:{port}"
         try:
@@ -260,6 +261,11 @@ def main() -> None:
                   f"{p95 / baseline[page]:8.3f}")  # fmt: skip
         if errors:
             print("errors:", ", ".join(sorted(set(errors))[:10]))
+        logged = (base_dir / "server.log").read_text(errors="replace").splitlines()
+        problems = [line for line in logged if "Traceback" in line or "ERROR" in line]
+        print(f"server log: {len(logged):,} lines, {len(problems):,} errors")
+        for line in problems[:5]:
+            print("  ", line)
     finally:
         shutil.rmtree(base_dir, ignore_errors=True)
 

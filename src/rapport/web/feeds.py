@@ -75,7 +75,7 @@ _SELECT = (
 
 def live_feed(db: AppDB, workspace: str) -> Feed | None:
     """The workspace's live feed, if it has one (one whose maker still belongs to it)."""
-    with db.connect() as con:
+    with db.connect(write=False) as con:
         row = con.execute(
             _SELECT + "WHERE f.workspace = ? AND f.revoked_at IS NULL ORDER BY f.feed_id DESC",
             (workspace,),
@@ -86,7 +86,7 @@ def live_feed(db: AppDB, workspace: str) -> Feed | None:
 def feed_of(db: AppDB, token: str) -> Feed | None:
     """The live feed a token opens: None when it is unknown or revoked, or when whoever made
     it no longer belongs to the workspace."""
-    with db.connect() as con:
+    with db.connect(write=False) as con:
         row = con.execute(
             _SELECT + "WHERE f.token_hash = ? AND f.revoked_at IS NULL",
             (digest(token),),

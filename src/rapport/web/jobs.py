@@ -158,7 +158,7 @@ class Jobs:
 
     def get(self, workspace: str, job_id: str) -> Job | None:
         """The job, only when it belongs to ``workspace``."""
-        with self.db.connect() as con:
+        with self.db.connect(write=False) as con:
             row = con.execute(
                 f"SELECT {_COLUMNS} FROM jobs j LEFT JOIN users u ON u.user_id = j.created_by "
                 "WHERE j.job_id = ? AND j.workspace = ?",
@@ -174,7 +174,7 @@ class Jobs:
         if kinds is not None:
             where += f" AND j.kind IN ({', '.join('?' * len(kinds))})"
             args.extend(kinds)
-        with self.db.connect() as con:
+        with self.db.connect(write=False) as con:
             rows = con.execute(
                 f"SELECT {_COLUMNS} FROM jobs j LEFT JOIN users u ON u.user_id = j.created_by "
                 f"WHERE {where} ORDER BY j.rowid DESC LIMIT ?",

@@ -191,7 +191,7 @@ def invite(db: AppDB, *, workspace: str, email: str, role: Role, by: int) -> Inv
 
 def pending_invitations(db: AppDB, workspace: str) -> list[Invitation]:
     """The workspace's invitations not yet used and not expired, by email."""
-    with db.connect() as c:
+    with db.connect(write=False) as c:
         rows = c.execute(
             f"SELECT {_COLUMNS} FROM invitations WHERE workspace = ? AND expires_at >= ? "
             "ORDER BY email",
@@ -216,7 +216,7 @@ def cancel_invitation(db: AppDB, *, workspace: str, invitation_id: int) -> Invit
 def invitation(db: AppDB, token: str) -> tuple[Invitation, bool] | None:
     """The live invitation of a link's token, and whether its email has an account already
     (None when the token is unknown, used or expired)."""
-    with db.connect() as c:
+    with db.connect(write=False) as c:
         row = c.execute(
             f"SELECT {_COLUMNS} FROM invitations WHERE token_hash = ? AND expires_at >= ?",
             (digest(token), _iso(_now())),
