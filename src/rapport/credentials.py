@@ -1,0 +1,697 @@
+"""The credentials of live connections (Mastodon, Bluesky), encrypted at rest.
+
+A workspace keeps its connections in ``connections.enc.json`` (:data:`FILE_NAME`, readable
+by its owner only). Each connection has, in clear, what is not secret: the platform, the
+account, the instance or service, when it was made, how often it syncs, when it last synced
+and how that went. Its secret (a Mastodon access token; a Bluesky app password, and later a
+session to reuse) is encrypted with Fernet (AES-128-CBC and HMAC-SHA256, from the
+``cryptography`` package), together with the connection's id, so that a secret moved to
+another entry of the file is refused.
+
+The key lives outside the workspaces, so that a copy of a workspace (a backup, an export, a
+folder sent to someone) opens nothing. It is, in this order:
+
+- the value of ``$RAPPORT_SECRET_KEY`` (:data:`KEY_VAR`), when set;
+- the file ``$RAPPORT_KEY_FILE`` (:data:`KEY_FILE_VAR`), when set;
+- the file ``$XDG_CONFIG_HOME/rapport/secret.key`` (by default
+  ``~/.config/rapport/secret.key``).
+
+A key file is made (mode 0600) the first time a connection is saved; one that others may
+read is refused. Secrets are held as :class:`Secret` values, whose ``repr`` and ``str`` are
+``***``: a log line, a traceback's message or a ``print`` never shows them.
+
+What is here:
+
+- :class:`Secret`, :class:`MastodonCredentials`, :class:`BlueskyCredentials`;
+- :class:`Connection`: one connection's metadata, with no secret;
+- :class:`Connections`: the file of one workspace (add, list, open, schedule, record a sync,
+  remove);
+- :func:`key_location`, :func:`load_key`: where the key is, and the key;
+- :func:`sync_failures`: the connections of a workspace whose last sync failed.
+"""
+
+from __future__ import annotations
+
+import binascii
+import datetime as dt
+import hmac
+import json
+import os
+import re
+import secrets
+import stat
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Literal, NoReturn, final
+from urllib.parse import urlsplit
+
+from cryptography.fernet import Fernet, InvalidToken
+
+from rapport.errors import CredentialsError, UsageError, WrongKey
+from rapport.workspace import Workspace
+
+if sys.platform != "win32":
+    import fcntl
+
+__all__ = [
+    "DEFAULT_BLUESKY_SERVICE",
+    "FILE_NAME",
+    "KEY_FILE_VAR",
+    "KEY_VAR",
+    "LOCK_NAME",
+    "PLATFORMS",
+    "SCHEDULES",
+    "BlueskyCredentials",
+    "Connection",
+    "Connections",
+    "Credentials",
+    "Key",
+    "MastodonCredentials",
+    "Platform",
+    "Secret",
+    "key_file",
+    "key_location",
+    "load_key",
+    "sync_failures",
+]
+
+FILE_NAME = "connections.enc.json"
+"""The workspace's connections: metadata in clear, secrets encrypted."""
+LOCK_NAME = ".connections.lock"
+"""Beside :data:`FILE_NAME`: held while one process changes it."""
+KEY_VAR = "RAPPORT_SECRET_KEY"
+"""Environment variable holding the key itself (a Fernet key: 44 characters)."""
+KEY_FILE_VAR = "RAPPORT_KEY_FILE"
+"""Environment variable naming the key file."""
+FORMAT = "rapport connections"
+VERSION = 1
+ABOUT = (
+    "Live connections of this workspace. Each secret is encrypted with a key kept outside "
+    "the workspace (see docs/web.md, 'Connected accounts and their credentials')."
+)
+DEFAULT_BLUESKY_SERVICE = "https://bsky.social"
+MAX_SECRET = 4096
+"""The longest token or app password accepted (characters)."""
+
+Platform = Literal["mastodon", "bluesky"]
+PLATFORMS: tuple[Platform, ...] = ("mastodon", "bluesky")
+SCHEDULES: tuple[int | None, ...] = (None, 1, 3, 6, 12, 24)
+"""How often a connection may sync by itself: never (None), or every so many hours."""
+PLATFORM_TITLES: dict[Platform, str] = {"mastodon": "Mastodon", "bluesky": "Bluesky"}
+
+_CREATING = threading.Lock()
+_CHANGING = threading.Lock()
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds") if moment else None
+
+
+def _moment(text: Any) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(text) if isinstance(text, str) and text else None
+
+
+# -- secrets and credentials -----------------------------------------------------------------
+@final
+class Secret:
+    """A token or password: ``str()`` and ``repr()`` show ``***``; :meth:`reveal` gives it."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        """The secret itself, for the one call that sends it to the service."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "***"
+
+    def __str__(self) -> str:
+        return "***"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Secret):
+            return NotImplemented
+        return hmac.compare_digest(self._value.encode(), other._value.encode())
+
+    __hash__ = None  # type: ignore[assignment]  # compared in constant time, never hashed
+
+    def __reduce__(self) -> NoReturn:
+        raise TypeError("a Secret is not pickled: it would be written in clear")
+
+
+def _secret(value: str, *, what: str, option: str) -> Secret:
+    text = value.strip()
+    if not text:
+        raise UsageError(f"the {what} is empty; paste it in", option=option)
+    if len(text) > MAX_SECRET or any(c.isspace() for c in text):
+        raise UsageError(
+            f"the {what} is not one: it has spaces in it or is longer than {MAX_SECRET:,} "
+            "characters; paste it again",
+            option=option,
+        )
+    return Secret(text)
+
+
+def service_address(text: str, *, what: str, example: str, option: str) -> str:
+    """``https://host[:port]`` from ``host``, ``https://host/`` or ``http://localhost:3000``."""
+    value = text.strip().rstrip("/")
+    if not value:
+        raise UsageError(f"the {what} address is empty; give one like {example}", option=option)
+    if "://" not in value:
+        value = f"https://{value}"
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:
+        parts, host = urlsplit("invalid:"), None
+    if (
+        parts.scheme not in ("http", "https")
+        or not host
+        or "@" in parts.netloc
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+    ):
+        shown = text.strip()[:100]
+        raise UsageError(
+            f"{shown!r} is not a {what} address; give one like {example}", option=option
+        )
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+@dataclass(frozen=True)
+class MastodonCredentials:
+    """An account on a Mastodon instance: the instance's address and an access token (with
+    the ``read`` scope)."""
+
+    instance: str
+    token: Secret
+    platform: ClassVar[Platform] = "mastodon"
+
+    @classmethod
+    def of(cls, *, instance: str, token: str) -> MastodonCredentials:
+        """Checked credentials from what a person typed (the instance with or without
+        ``https://``)."""
+        address = service_address(
+            instance, what="Mastodon instance", example="https://mastodon.social",
+            option="instance",
+        )  # fmt: skip
+        return cls(address, _secret(token, what="access token", option="token"))
+
+    @property
+    def account(self) -> str:
+        """What names the account until its first sync does: the instance's host."""
+        return urlsplit(self.instance).netloc
+
+    @property
+    def address(self) -> str:
+        return self.instance
+
+    def secrets(self) -> dict[str, str]:
+        return {"token": self.token.reveal()}
+
+
+@dataclass(frozen=True)
+class BlueskyCredentials:
+    """A Bluesky account: its handle, an app password, the service (its PDS, or
+    https://bsky.social) and, once the connector keeps one, a session to reuse."""
+
+    handle: str
+    app_password: Secret
+    service: str = DEFAULT_BLUESKY_SERVICE
+    session: Secret | None = None
+    platform: ClassVar[Platform] = "bluesky"
+
+    @classmethod
+    def of(cls, *, handle: str, app_password: str, service: str = "") -> BlueskyCredentials:
+        """Checked credentials from what a person typed (an empty service is bsky.social)."""
+        name = handle.strip().lstrip("@").lower()
+        if not name:
+            raise UsageError("the handle is empty; give one like shop.bsky.social", option="handle")
+        if len(name) > 253 or any(c.isspace() for c in name):
+            raise UsageError(
+                f"{handle.strip()[:100]!r} is not a handle; give one like shop.bsky.social",
+                option="handle",
+            )
+        address = service_address(
+            service or DEFAULT_BLUESKY_SERVICE, what="Bluesky service",
+            example=DEFAULT_BLUESKY_SERVICE, option="service",
+        )  # fmt: skip
+        password = _secret(app_password, what="app password", option="app_password")
+        return cls(name, password, address)
+
+    @property
+    def account(self) -> str:
+        return self.handle
+
+    @property
+    def address(self) -> str:
+        return self.service
+
+    def secrets(self) -> dict[str, str]:
+        kept = {"app_password": self.app_password.reveal()}
+        if self.session is not None:
+            kept["session"] = self.session.reveal()
+        return kept
+
+
+Credentials = MastodonCredentials | BlueskyCredentials
+
+
+# -- connections ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Connection:
+    """One connection as the file keeps it in clear: never its secret."""
+
+    connection_id: str
+    platform: Platform
+    account: str
+    """The handle (``@shop@mastodon.social``, ``shop.bsky.social``), or for a Mastodon
+    connection not synced yet, the instance's host."""
+    address: str
+    """The Mastodon instance or the Bluesky service."""
+    created_at: dt.datetime
+    every_hours: int | None = None
+    """Sync by itself every so many hours (:data:`SCHEDULES`), or never (None)."""
+    last_sync_at: dt.datetime | None = None
+    """When the last sync ended, whatever its outcome."""
+    last_ok_at: dt.datetime | None = None
+    last_error: str | None = None
+    """The last sync's message for people when it failed; None when it went well."""
+    last_summary: str = ""
+    """What the last sync that went well stored (``12 added, 3 updated, 40 unchanged``)."""
+
+    @property
+    def failing(self) -> bool:
+        return self.last_error is not None
+
+    @property
+    def title(self) -> str:
+        """``@shop.bsky.social on Bluesky``."""
+        return f"@{self.account.lstrip('@')} on {PLATFORM_TITLES[self.platform]}"
+
+    def due(self, now: dt.datetime) -> bool:
+        """True when it syncs by itself and its last sync is as old as its schedule."""
+        if self.every_hours is None:
+            return False
+        last = self.last_sync_at
+        return last is None or now - last >= dt.timedelta(hours=self.every_hours)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.connection_id,
+            "platform": self.platform,
+            "account": self.account,
+            "address": self.address,
+            "created_at": _iso(self.created_at),
+            "every_hours": self.every_hours,
+            "last_sync_at": _iso(self.last_sync_at),
+            "last_ok_at": _iso(self.last_ok_at),
+            "last_error": self.last_error,
+            "last_summary": self.last_summary,
+        }
+
+
+# -- the key ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Key:
+    """The key, and where it came from (``$RAPPORT_SECRET_KEY`` or a file's path)."""
+
+    where: str
+    fernet: Fernet = field(repr=False)
+
+
+def key_file() -> Path:
+    """``$RAPPORT_KEY_FILE``, else ``$XDG_CONFIG_HOME/rapport/secret.key`` (with
+    ``~/.config`` when XDG_CONFIG_HOME is not set)."""
+    given = os.environ.get(KEY_FILE_VAR, "").strip()
+    if given:
+        return Path(given).expanduser()
+    base = os.environ.get("XDG_CONFIG_HOME", "").strip()
+    folder = Path(base).expanduser() if base else Path.home() / ".config"
+    return folder / "rapport" / "secret.key"
+
+
+def key_location() -> str:
+    """Where the key is looked for: ``$RAPPORT_SECRET_KEY`` when set, else the key file."""
+    return f"${KEY_VAR}" if os.environ.get(KEY_VAR, "").strip() else str(key_file())
+
+
+def _fernet(text: str, *, where: str, fix: str) -> Fernet:
+    try:
+        return Fernet(text.strip().encode("ascii"))
+    except (ValueError, UnicodeError, binascii.Error):
+        raise CredentialsError(
+            where,
+            problem="is not a key rapport can use (expected 44 characters of URL-safe base64)",
+            fix=fix,
+        ) from None
+
+
+def _read_key_file(path: Path) -> Key | None:
+    where = str(path)
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        raise CredentialsError(
+            where, problem=f"the key file can't be read ({error.strerror})",
+            fix="check the path and its permissions",
+        ) from None  # fmt: skip
+    if not stat.S_ISREG(info.st_mode):
+        raise CredentialsError(
+            where, problem="is not a file", fix=f"point {KEY_FILE_VAR} at the key file"
+        )
+    mode = info.st_mode & 0o777
+    if sys.platform != "win32" and mode & 0o077:
+        raise CredentialsError(
+            where,
+            problem=f"the key file may be read or changed by others (mode {mode:03o})",
+            fix=f"make it its owner's only (chmod 600 {path}); if others may have read it, "
+            "make a new key and connect the accounts again",
+        )
+    try:
+        text = path.read_text("ascii", errors="replace")
+    except OSError as error:
+        raise CredentialsError(
+            where, problem=f"the key file can't be read ({error.strerror})",
+            fix="check its permissions",
+        ) from None  # fmt: skip
+    fix = (
+        "restore the key file from your backup; if it is lost, remove the connections and "
+        "connect the accounts again"
+    )
+    return Key(where, _fernet(text, where=where, fix=fix))
+
+
+def _create_key_file(path: Path) -> Key:
+    """A new key in a new file (0600), unless another thread or process made one first."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    made = Fernet.generate_key()
+    draft = path.with_name(f".{path.name}.{secrets.token_hex(6)}.new")
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "wb") as out:
+            out.write(made + b"\n")
+            out.flush()
+            os.fsync(out.fileno())
+        try:
+            os.link(draft, path)  # atomic, and never replaces a key that exists
+        except FileExistsError:
+            found = _read_key_file(path)
+            if found is None:
+                raise
+            return found
+    finally:
+        draft.unlink(missing_ok=True)
+    return Key(str(path), Fernet(made))
+
+
+def load_key(*, create: bool = False) -> Key | None:
+    """The key: from ``$RAPPORT_SECRET_KEY``, else from the key file (made when ``create``
+    and there is none yet); None when there is no key and ``create`` is False."""
+    given = os.environ.get(KEY_VAR, "").strip()
+    if given:
+        fix = f"set {KEY_VAR} to the key you saved, or unset it to use the key file"
+        return Key(f"${KEY_VAR}", _fernet(given, where=f"${KEY_VAR}", fix=fix))
+    path = key_file()
+    with _CREATING:
+        found = _read_key_file(path)
+        if found is None and create:
+            found = _create_key_file(path)
+    return found
+
+
+# -- the file of a workspace -------------------------------------------------------------------
+_ID = re.compile(r"^[0-9a-f]{12}$")
+
+
+class Connections:
+    """The connections of one workspace, kept in its :data:`FILE_NAME`.
+
+    Listing and reading metadata need no key; saving a connection needs one (made on first
+    need) and opening its credentials needs the same one. Every change rewrites the file in
+    one step (a new file renamed over the old), one writer at a time.
+    """
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self.path = workspace.root / FILE_NAME
+
+    # -- reading ------------------------------------------------------------------------------
+    def _broken(self, problem: str) -> CredentialsError:
+        return CredentialsError(
+            str(self.path),
+            problem=f"is not a connections file rapport wrote ({problem})",
+            fix="restore it from a backup, or delete it and connect the accounts again",
+        )
+
+    def _entries(self) -> list[dict[str, Any]]:
+        try:
+            text = self.path.read_text("utf-8")
+        except FileNotFoundError:
+            return []
+        except (OSError, UnicodeError) as error:
+            raise self._broken(f"it can't be read: {error}") from None
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise self._broken(f"not JSON: {error.msg} at line {error.lineno}") from None
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise self._broken(f'no "format": "{FORMAT}"')
+        if data.get("version") != VERSION:
+            raise self._broken(f"version {data.get('version')!r}, this rapport reads {VERSION}")
+        entries = data.get("connections")
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            raise self._broken('"connections" is not a list of objects')
+        return entries
+
+    def _connection(self, entry: dict[str, Any]) -> Connection:
+        try:
+            platform = entry["platform"]
+            if platform not in PLATFORMS or not _ID.match(str(entry["id"])):
+                raise ValueError(f"connection {entry.get('id')!r}: platform {platform!r}")
+            every = entry.get("every_hours")
+            if every not in SCHEDULES:
+                raise ValueError(f"every_hours {every!r}")
+            created = _moment(entry["created_at"])
+            if created is None:
+                raise ValueError("no created_at")
+            return Connection(
+                connection_id=str(entry["id"]),
+                platform=platform,
+                account=str(entry["account"]),
+                address=str(entry["address"]),
+                created_at=created,
+                every_hours=every,
+                last_sync_at=_moment(entry.get("last_sync_at")),
+                last_ok_at=_moment(entry.get("last_ok_at")),
+                last_error=entry.get("last_error"),
+                last_summary=str(entry.get("last_summary") or ""),
+            )
+        except (KeyError, ValueError, TypeError) as error:
+            raise self._broken(str(error)) from None
+
+    def all(self) -> tuple[Connection, ...]:
+        """Every connection, oldest first (no key needed)."""
+        return tuple(self._connection(e) for e in self._entries())
+
+    def find(self, connection_id: str) -> Connection | None:
+        return next((c for c in self.all() if c.connection_id == connection_id), None)
+
+    def get(self, connection_id: str) -> Connection:
+        found = self.find(connection_id)
+        if found is None:
+            raise UsageError(
+                f"there is no connection {connection_id!r} in this workspace (removed?)",
+                option="connection_id",
+            )
+        return found
+
+    def credentials(self, connection_id: str) -> Credentials:
+        """The connection's credentials, decrypted with the key."""
+        entry = next((e for e in self._entries() if e.get("id") == connection_id), None)
+        if entry is None:
+            self.get(connection_id)  # raises the message for an unknown id
+            raise AssertionError("unreachable")
+        connection = self._connection(entry)
+        key = load_key()
+        if key is None:
+            raise WrongKey(key_location(), path=self.path, detail="there is no key there")
+        fields = self._open(key, entry, connection)
+        if connection.platform == "mastodon":
+            return MastodonCredentials(connection.address, Secret(fields["token"]))
+        session = fields.get("session")
+        return BlueskyCredentials(
+            connection.account, Secret(fields["app_password"]), connection.address,
+            Secret(session) if session else None,
+        )  # fmt: skip
+
+    def _open(self, key: Key, entry: dict[str, Any], connection: Connection) -> dict[str, str]:
+        try:
+            plain = key.fernet.decrypt(str(entry.get("secret", "")).encode("ascii"))
+        except (InvalidToken, UnicodeError):
+            raise WrongKey(
+                key.where, path=self.path,
+                detail=f"connection {connection.connection_id}: it was saved with another key",
+            ) from None  # fmt: skip
+        fields = json.loads(plain)
+        if fields.get("id") != connection.connection_id or fields.get("platform") != (
+            connection.platform
+        ):
+            raise self._broken(
+                f"connection {connection.connection_id}: its secret belongs to another connection"
+            )
+        return {k: str(v) for k, v in fields.items() if k not in ("id", "platform")}
+
+    # -- changing -----------------------------------------------------------------------------
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        with _CHANGING:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if sys.platform == "win32":
+                yield
+                return
+            descriptor = os.open(self.path.with_name(LOCK_NAME), os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX)
+                yield
+            finally:
+                os.close(descriptor)
+
+    def _write(self, entries: list[dict[str, Any]]) -> None:
+        if not entries:
+            self.path.unlink(missing_ok=True)
+            return
+        data = {"format": FORMAT, "version": VERSION, "about": ABOUT, "connections": entries}
+        draft = self.path.with_name(f".{FILE_NAME}.{secrets.token_hex(6)}.new")
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+                json.dump(data, out, indent=2, ensure_ascii=False)
+                out.write("\n")
+                out.flush()
+                os.fsync(out.fileno())
+            draft.replace(self.path)
+        finally:
+            draft.unlink(missing_ok=True)
+
+    def _change(
+        self, connection_id: str, change: Callable[[dict[str, Any]], dict[str, Any] | None]
+    ) -> Connection | None:
+        """Apply ``change`` to the connection's entry (None removes it); the connection as
+        it was before a removal, or as it is after a change; None when there is none."""
+        with self._locked():
+            entries = self._entries()
+            for index, entry in enumerate(entries):
+                if entry.get("id") != connection_id:
+                    continue
+                before = self._connection(entry)
+                changed = change(dict(entry))
+                if changed is None:
+                    del entries[index]
+                    self._write(entries)
+                    return before
+                entries[index] = changed
+                self._write(entries)
+                return self._connection(changed)
+        return None
+
+    def add(self, credentials: Credentials, *, every_hours: int | None = None) -> Connection:
+        """Save a new connection (the key is made on first need); refused when the same
+        account is connected already, or when the key does not open the connections saved
+        before (so that one file never mixes keys)."""
+        if every_hours not in SCHEDULES:
+            raise UsageError(
+                f"sync every {every_hours!r} hours: choose from 1, 3, 6, 12 or 24, or never",
+                option="every_hours",
+            )
+        key = load_key(create=True)
+        if key is None:
+            raise RuntimeError("no key was made")
+        with self._locked():
+            entries = self._entries()
+            existing = [self._connection(e) for e in entries]
+            if entries:
+                self._open(key, entries[0], existing[0])
+            for other in existing:
+                same = (other.platform, other.address, other.account.lower())
+                if same == (credentials.platform, credentials.address, credentials.account):
+                    raise UsageError(
+                        f"{other.title} ({other.address}) is connected already; remove it "
+                        "first to connect it again with new credentials",
+                        option="handle" if credentials.platform == "bluesky" else "instance",
+                    )
+            taken = {c.connection_id for c in existing}
+            connection_id = secrets.token_hex(6)
+            while connection_id in taken:
+                connection_id = secrets.token_hex(6)
+            secret = {"id": connection_id, "platform": credentials.platform}
+            secret |= credentials.secrets()
+            sealed = key.fernet.encrypt(json.dumps(secret).encode("utf-8")).decode("ascii")
+            connection = Connection(
+                connection_id, credentials.platform, credentials.account, credentials.address,
+                _now(), every_hours,
+            )  # fmt: skip
+            entry = connection.to_dict() | {"secret": sealed}
+            self._write([*entries, entry])
+        return connection
+
+    def remove(self, connection_id: str) -> Connection:
+        """Forget the connection and its secret (the file goes with the last one)."""
+        gone = self._change(connection_id, lambda entry: None)
+        if gone is None:
+            return self.get(connection_id)  # raises the message for an unknown id
+        return gone
+
+    def schedule(self, connection_id: str, *, every_hours: int | None) -> Connection:
+        """Sync by itself every ``every_hours`` hours (one of :data:`SCHEDULES`), or never."""
+        if every_hours not in SCHEDULES:
+            raise UsageError(
+                f"sync every {every_hours!r} hours: choose from 1, 3, 6, 12 or 24, or never",
+                option="every_hours",
+            )
+        changed = self._change(connection_id, lambda e: e | {"every_hours": every_hours})
+        return changed if changed is not None else self.get(connection_id)
+
+    def record_sync(
+        self,
+        connection_id: str,
+        *,
+        error: str | None,
+        summary: str = "",
+        account: str | None = None,
+        at: dt.datetime | None = None,
+    ) -> Connection | None:
+        """Note a sync's outcome: its message for people when it failed (``error``), or
+        what it stored (``summary``) and the account's name as the service gave it. None
+        when the connection was removed meanwhile."""
+        moment = _iso(at or _now())
+
+        def note(entry: dict[str, Any]) -> dict[str, Any]:
+            entry |= {"last_sync_at": moment, "last_error": error}
+            if error is None:
+                entry |= {"last_ok_at": moment, "last_summary": summary}
+                if account:
+                    entry["account"] = account
+            return entry
+
+        return self._change(connection_id, note)
+
+
+def sync_failures(workspace: Workspace) -> tuple[Connection, ...]:
+    """The workspace's connections whose last sync failed, each with its message
+    (``last_error``); for an alert such as "sync failing" on the workspace's card."""
+    return tuple(c for c in Connections(workspace).all() if c.failing)
