@@ -211,8 +211,8 @@ class MastodonCredentials:
 
     @property
     def account(self) -> str:
-        """What names the account until its first sync does: the instance's host."""
-        return urlsplit(self.instance).netloc
+        """Unknown ("") until the first sync names the token's account."""
+        return ""
 
     @property
     def address(self) -> str:
@@ -277,8 +277,8 @@ class Connection:
     connection_id: str
     platform: Platform
     account: str
-    """The handle (``@shop@mastodon.social``, ``shop.bsky.social``), or for a Mastodon
-    connection not synced yet, the instance's host."""
+    """The handle (``shop@mastodon.social``, ``shop.bsky.social``); "" for a Mastodon
+    connection whose first sync has not named the token's account yet."""
     address: str
     """The Mastodon instance or the Bluesky service."""
     created_at: dt.datetime
@@ -298,7 +298,10 @@ class Connection:
 
     @property
     def title(self) -> str:
-        """``@shop.bsky.social on Bluesky``."""
+        """``@shop.bsky.social on Bluesky``, or ``a Mastodon account on mastodon.social``
+        before the first sync names it."""
+        if not self.account:
+            return f"a {PLATFORM_TITLES[self.platform]} account on {urlsplit(self.address).netloc}"
         return f"@{self.account.lstrip('@')} on {PLATFORM_TITLES[self.platform]}"
 
     def due(self, now: dt.datetime) -> bool:
@@ -628,7 +631,8 @@ class Connections:
                 self._open(key, entries[0], existing[0])
             for other in existing:
                 same = (other.platform, other.address, other.account.lower())
-                if same == (credentials.platform, credentials.address, credentials.account):
+                mine = (credentials.platform, credentials.address, credentials.account)
+                if credentials.account and same == mine:
                     raise UsageError(
                         f"{other.title} ({other.address}) is connected already; remove it "
                         "first to connect it again with new credentials",

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -21,7 +22,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from rapport.errors import RapportError
-from rapport.web import pages, pages_data, pages_settings, pages_strategy
+from rapport.web import pages, pages_connections, pages_data, pages_settings, pages_strategy
 from rapport.web.appdb import AppDB
 from rapport.web.auth import COOKIE, SESSION_LIFETIME, LoginRefused, hash_password, log_in
 from rapport.web.guard import NotSignedIn, access, check_csrf, signed_in
@@ -63,7 +64,16 @@ def _safe_next(target: str | None) -> str:
 def create_app(root: Path) -> FastAPI:
     """The app serving the workspaces under ``root`` (its own data in ``root``'s
     :data:`~rapport.web.appdb.FILE_NAME`)."""
-    app = FastAPI(title="rapport", docs_url=None, redoc_url=None, openapi_url=None)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        """While the server runs: the syncs that are due start by themselves."""
+        async with pages_connections.scheduled(app):
+            yield
+
+    app = FastAPI(
+        title="rapport", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan
+    )
     app.state.served = Served(root)
     app.state.db = AppDB(root)
     static = Path(__file__).parent / "static"
@@ -189,5 +199,6 @@ def create_app(root: Path) -> FastAPI:
     pages.register(app)
     pages_settings.register(app)
     pages_data.register(app)
+    pages_connections.register(app)
     pages_strategy.register(app)
     return app
