@@ -368,3 +368,16 @@ def test_export_report_and_forget_never_carry_the_credentials(
     others = [p for p in ws.root.rglob("*") if p.is_file() and p.name != FILE_NAME]
     assert not [p for p in others if any(n in p.read_bytes() for n in needles[:2])]
     assert _mode(ws.root / FILE_NAME) == 0o600
+
+
+def test_a_key_file_that_can_t_be_had_says_where(
+    workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv(KEY_FILE_VAR, str(blocker / "secret.key"))
+    unusable = r"the key file can't be read \(Not a directory\)"
+    with pytest.raises(CredentialsError, match=unusable) as caught:
+        Connections(workspace).add(_mastodon())
+    assert str(caught.value).startswith(f"{blocker / 'secret.key'}: ")
+    assert not (workspace.root / FILE_NAME).exists()

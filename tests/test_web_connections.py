@@ -34,11 +34,13 @@ from rapport import api
 from rapport.canonical import TABLE_ORDER
 from rapport.connectors import _mastodon_client, mastodon
 from rapport.credentials import FILE_NAME, BlueskyCredentials, Connections, sync_failures
+from rapport.errors import UsageError
 from rapport.web.app import create_app
 from rapport.web.appdb import AppDB
 from rapport.web.auth import hash_password
 from rapport.web.jobs import Job
-from rapport.web.syncs import CHECK_VAR
+from rapport.web.pages_connections import every_hours
+from rapport.web.syncs import CHECK_VAR, check_seconds
 from rapport.workspace import Workspace
 from tests.bluesky_support import BlueskyNetwork, bluesky_network
 from tests.conftest import invoke, snapshot
@@ -528,3 +530,19 @@ def test_no_log_line_and_no_file_holds_a_secret(
     written = [p for p in outputs.rglob("*") if p.is_file()]
     assert len(written) > 5
     assert [str(p) for p in written if any(n.encode() in p.read_bytes() for n in needles)] == []
+
+
+def test_the_schedule_s_interval_comes_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(CHECK_VAR, raising=False)
+    assert check_seconds() == 30.0
+    monkeypatch.setenv(CHECK_VAR, "2.5")
+    assert check_seconds() == 2.5
+    for wrong in ("0", "soon", "-1"):
+        monkeypatch.setenv(CHECK_VAR, wrong)
+        with pytest.raises(UsageError, match=r"expected a number of seconds from 0\.1 to 86400"):
+            check_seconds()
+    assert every_hours("off") is None and every_hours("") is None and every_hours("12") == 12
+    with pytest.raises(UsageError, match="choose off, or every 1, 3, 6, 12 or 24 hours"):
+        every_hours("2")

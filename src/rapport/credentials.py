@@ -401,10 +401,17 @@ def _read_key_file(path: Path) -> Key | None:
 
 def _create_key_file(path: Path) -> Key:
     """A new key in a new file (0600), unless another thread or process made one first."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     made = Fernet.generate_key()
     draft = path.with_name(f".{path.name}.{secrets.token_hex(6)}.new")
-    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as error:
+        raise CredentialsError(
+            str(path), problem=f"the key file can't be made ({error.strerror})",
+            fix=f"check the folder's permissions, or point {KEY_FILE_VAR} at a file rapport "
+            "may write",
+        ) from None  # fmt: skip
     try:
         with os.fdopen(descriptor, "wb") as out:
             out.write(made + b"\n")

@@ -127,9 +127,7 @@ class Syncs:
         for name in self.served.names():
             if self.busy(name):
                 continue
-            workspace = self.served.workspace(name)
-            if workspace is None:
-                continue
+            workspace = Workspace(self.served.root / name)
             try:
                 connections = Connections(workspace).all()
             except RapportError as error:  # shown on the Data page; nothing to start
