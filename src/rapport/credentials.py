@@ -103,6 +103,8 @@ SCHEDULES: tuple[int | None, ...] = (None, 1, 3, 6, 12, 24)
 """How often a connection may sync by itself: never (None), or every so many hours."""
 PLATFORM_TITLES: dict[Platform, str] = {"mastodon": "Mastodon", "bluesky": "Bluesky"}
 
+_ACCOUNT_OPTION: dict[Platform, str] = {"mastodon": "instance", "bluesky": "handle"}
+"""The option that names the account, for a connection made twice."""
 _CREATING = threading.Lock()
 _CHANGING = threading.Lock()
 
@@ -525,8 +527,7 @@ class Connections:
         found = self.find(connection_id)
         if found is None:
             raise UsageError(
-                f"there is no connection {connection_id!r} in this workspace (removed?)",
-                option="connection_id",
+                f"there is no connection {connection_id!r} in this workspace (removed?)"
             )
         return found
 
@@ -626,7 +627,6 @@ class Connections:
         if every_hours not in SCHEDULES:
             raise UsageError(
                 f"sync every {every_hours!r} hours: choose from 1, 3, 6, 12 or 24, or never",
-                option="every_hours",
             )
         key = load_key(create=True)
         if key is None:
@@ -643,7 +643,7 @@ class Connections:
                     raise UsageError(
                         f"{other.title} ({other.address}) is connected already; remove it "
                         "first to connect it again with new credentials",
-                        option="handle" if credentials.platform == "bluesky" else "instance",
+                        option=_ACCOUNT_OPTION[credentials.platform],
                     )
             taken = {c.connection_id for c in existing}
             connection_id = secrets.token_hex(6)
@@ -672,7 +672,6 @@ class Connections:
         if every_hours not in SCHEDULES:
             raise UsageError(
                 f"sync every {every_hours!r} hours: choose from 1, 3, 6, 12 or 24, or never",
-                option="every_hours",
             )
         changed = self._change(connection_id, lambda e: e | {"every_hours": every_hours})
         return changed if changed is not None else self.get(connection_id)

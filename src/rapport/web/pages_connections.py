@@ -47,7 +47,6 @@ def every_hours(text: str) -> int | None:
         return int(value)
     raise UsageError(
         f"sync by itself {text.strip()[:20]!r}: choose off, or every 1, 3, 6, 12 or 24 hours",
-        option="every_hours",
     )
 
 
