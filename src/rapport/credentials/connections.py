@@ -1,56 +1,33 @@
-"""The credentials of live connections (Mastodon, Bluesky), encrypted at rest.
-
-A workspace keeps its connections in ``connections.enc.json`` (:data:`FILE_NAME`, readable
-by its owner only). Each connection has, in clear, what is not secret: the platform, the
-account, the instance or service, when it was made, how often it syncs, when it last synced
-and how that went. Its secret (a Mastodon access token; a Bluesky app password, and later a
-session to reuse) is encrypted with Fernet (AES-128-CBC and HMAC-SHA256, from the
-``cryptography`` package), together with the connection's id, so that a secret moved to
-another entry of the file is refused.
-
-The key lives outside the workspaces, so that a copy of a workspace (a backup, an export, a
-folder sent to someone) opens nothing. It is, in this order:
-
-- the value of ``$RAPPORT_SECRET_KEY`` (:data:`KEY_VAR`), when set;
-- the file ``$RAPPORT_KEY_FILE`` (:data:`KEY_FILE_VAR`), when set;
-- the file ``$XDG_CONFIG_HOME/rapport/secret.key`` (by default
-  ``~/.config/rapport/secret.key``).
-
-A key file is made (mode 0600) the first time a connection is saved; one that others may
-read is refused. Secrets are held as :class:`Secret` values, whose ``repr`` and ``str`` are
-``***``: a log line, a traceback's message or a ``print`` never shows them.
-
-What is here:
-
-- :class:`Secret`, :class:`MastodonCredentials`, :class:`BlueskyCredentials`;
-- :class:`Connection`: one connection's metadata, with no secret;
-- :class:`Connections`: the file of one workspace (add, list, open, schedule, record a sync,
-  remove);
-- :func:`key_location`, :func:`load_key`: where the key is, and the key;
-- :func:`sync_failures`: the connections of a workspace whose last sync failed.
-"""
+"""The connections of a workspace: ``connections.enc.json``, metadata in clear, each secret
+encrypted with the key (:mod:`rapport.credentials.key`)."""
 
 from __future__ import annotations
 
-import binascii
 import datetime as dt
-import hmac
 import json
 import os
 import re
 import secrets
-import stat
 import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, ClassVar, Literal, NoReturn, final
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import InvalidToken
 
+from rapport.credentials.key import Key, key_location, load_key
+from rapport.credentials.secret import (
+    PLATFORM_TITLES,
+    PLATFORMS,
+    BlueskyCredentials,
+    Credentials,
+    MastodonCredentials,
+    Platform,
+    Secret,
+)
 from rapport.errors import CredentialsError, UsageError, WrongKey
 from rapport.workspace import Workspace
 
@@ -58,24 +35,11 @@ if sys.platform != "win32":
     import fcntl
 
 __all__ = [
-    "DEFAULT_BLUESKY_SERVICE",
     "FILE_NAME",
-    "KEY_FILE_VAR",
-    "KEY_VAR",
     "LOCK_NAME",
-    "PLATFORMS",
     "SCHEDULES",
-    "BlueskyCredentials",
     "Connection",
     "Connections",
-    "Credentials",
-    "Key",
-    "MastodonCredentials",
-    "Platform",
-    "Secret",
-    "key_file",
-    "key_location",
-    "load_key",
     "sync_failures",
 ]
 
@@ -83,29 +47,17 @@ FILE_NAME = "connections.enc.json"
 """The workspace's connections: metadata in clear, secrets encrypted."""
 LOCK_NAME = ".connections.lock"
 """Beside :data:`FILE_NAME`: held while one process changes it."""
-KEY_VAR = "RAPPORT_SECRET_KEY"
-"""Environment variable holding the key itself (a Fernet key: 44 characters)."""
-KEY_FILE_VAR = "RAPPORT_KEY_FILE"
-"""Environment variable naming the key file."""
 FORMAT = "rapport connections"
 VERSION = 1
 ABOUT = (
     "Live connections of this workspace. Each secret is encrypted with a key kept outside "
     "the workspace (see docs/web.md, 'Connected accounts and their credentials')."
 )
-DEFAULT_BLUESKY_SERVICE = "https://bsky.social"
-MAX_SECRET = 4096
-"""The longest token or app password accepted (characters)."""
-
-Platform = Literal["mastodon", "bluesky"]
-PLATFORMS: tuple[Platform, ...] = ("mastodon", "bluesky")
 SCHEDULES: tuple[int | None, ...] = (None, 1, 3, 6, 12, 24)
 """How often a connection may sync by itself: never (None), or every so many hours."""
-PLATFORM_TITLES: dict[Platform, str] = {"mastodon": "Mastodon", "bluesky": "Bluesky"}
 
 _ACCOUNT_OPTION: dict[Platform, str] = {"mastodon": "instance", "bluesky": "handle"}
 """The option that names the account, for a connection made twice."""
-_CREATING = threading.Lock()
 _CHANGING = threading.Lock()
 
 
@@ -121,157 +73,6 @@ def _moment(text: Any) -> dt.datetime | None:
     return dt.datetime.fromisoformat(text) if isinstance(text, str) and text else None
 
 
-# -- secrets and credentials -----------------------------------------------------------------
-@final
-class Secret:
-    """A token or password: ``str()`` and ``repr()`` show ``***``; :meth:`reveal` gives it."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        """The secret itself, for the one call that sends it to the service."""
-        return self._value
-
-    def __repr__(self) -> str:
-        return "***"
-
-    def __str__(self) -> str:
-        return "***"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Secret):
-            return NotImplemented
-        return hmac.compare_digest(self._value.encode(), other._value.encode())
-
-    __hash__ = None  # type: ignore[assignment]  # compared in constant time, never hashed
-
-    def __reduce__(self) -> NoReturn:
-        raise TypeError("a Secret is not pickled: it would be written in clear")
-
-
-def _secret(value: str, *, what: str, option: str) -> Secret:
-    text = value.strip()
-    if not text:
-        raise UsageError(f"the {what} is empty; paste it in", option=option)
-    if len(text) > MAX_SECRET or any(c.isspace() for c in text):
-        raise UsageError(
-            f"the {what} is not one: it has spaces in it or is longer than {MAX_SECRET:,} "
-            "characters; paste it again",
-            option=option,
-        )
-    return Secret(text)
-
-
-def service_address(text: str, *, what: str, example: str, option: str) -> str:
-    """``https://host[:port]`` from ``host``, ``https://host/`` or ``http://localhost:3000``."""
-    value = text.strip().rstrip("/")
-    if not value:
-        raise UsageError(f"the {what} address is empty; give one like {example}", option=option)
-    if "://" not in value:
-        value = f"https://{value}"
-    try:
-        parts = urlsplit(value)
-        host = parts.hostname
-    except ValueError:
-        parts, host = urlsplit("invalid:"), None
-    if (
-        parts.scheme not in ("http", "https")
-        or not host
-        or "@" in parts.netloc
-        or parts.path not in ("", "/")
-        or parts.query
-        or parts.fragment
-    ):
-        shown = text.strip()[:100]
-        raise UsageError(
-            f"{shown!r} is not a {what} address; give one like {example}", option=option
-        )
-    return f"{parts.scheme}://{parts.netloc.lower()}"
-
-
-@dataclass(frozen=True)
-class MastodonCredentials:
-    """An account on a Mastodon instance: the instance's address and an access token (with
-    the ``read`` scope)."""
-
-    instance: str
-    token: Secret
-    platform: ClassVar[Platform] = "mastodon"
-
-    @classmethod
-    def of(cls, *, instance: str, token: str) -> MastodonCredentials:
-        """Checked credentials from what a person typed (the instance with or without
-        ``https://``)."""
-        address = service_address(
-            instance, what="Mastodon instance", example="https://mastodon.social",
-            option="instance",
-        )  # fmt: skip
-        return cls(address, _secret(token, what="access token", option="token"))
-
-    @property
-    def account(self) -> str:
-        """Unknown ("") until the first sync names the token's account."""
-        return ""
-
-    @property
-    def address(self) -> str:
-        return self.instance
-
-    def secrets(self) -> dict[str, str]:
-        return {"token": self.token.reveal()}
-
-
-@dataclass(frozen=True)
-class BlueskyCredentials:
-    """A Bluesky account: its handle, an app password, the service (its PDS, or
-    https://bsky.social) and, once the connector keeps one, a session to reuse."""
-
-    handle: str
-    app_password: Secret
-    service: str = DEFAULT_BLUESKY_SERVICE
-    session: Secret | None = None
-    platform: ClassVar[Platform] = "bluesky"
-
-    @classmethod
-    def of(cls, *, handle: str, app_password: str, service: str = "") -> BlueskyCredentials:
-        """Checked credentials from what a person typed (an empty service is bsky.social)."""
-        name = handle.strip().lstrip("@").lower()
-        if not name:
-            raise UsageError("the handle is empty; give one like shop.bsky.social", option="handle")
-        if len(name) > 253 or any(c.isspace() for c in name):
-            raise UsageError(
-                f"{handle.strip()[:100]!r} is not a handle; give one like shop.bsky.social",
-                option="handle",
-            )
-        address = service_address(
-            service or DEFAULT_BLUESKY_SERVICE, what="Bluesky service",
-            example=DEFAULT_BLUESKY_SERVICE, option="service",
-        )  # fmt: skip
-        password = _secret(app_password, what="app password", option="app_password")
-        return cls(name, password, address)
-
-    @property
-    def account(self) -> str:
-        return self.handle
-
-    @property
-    def address(self) -> str:
-        return self.service
-
-    def secrets(self) -> dict[str, str]:
-        kept = {"app_password": self.app_password.reveal()}
-        if self.session is not None:
-            kept["session"] = self.session.reveal()
-        return kept
-
-
-Credentials = MastodonCredentials | BlueskyCredentials
-
-
-# -- connections ------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Connection:
     """One connection as the file keeps it in clear: never its secret."""
@@ -328,125 +129,6 @@ class Connection:
         }
 
 
-# -- the key ---------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Key:
-    """The key, and where it came from (``$RAPPORT_SECRET_KEY`` or a file's path)."""
-
-    where: str
-    fernet: Fernet = field(repr=False)
-
-
-def key_file() -> Path:
-    """``$RAPPORT_KEY_FILE``, else ``$XDG_CONFIG_HOME/rapport/secret.key`` (with
-    ``~/.config`` when XDG_CONFIG_HOME is not set)."""
-    given = os.environ.get(KEY_FILE_VAR, "").strip()
-    if given:
-        return Path(given).expanduser()
-    base = os.environ.get("XDG_CONFIG_HOME", "").strip()
-    folder = Path(base).expanduser() if base else Path.home() / ".config"
-    return folder / "rapport" / "secret.key"
-
-
-def key_location() -> str:
-    """Where the key is looked for: ``$RAPPORT_SECRET_KEY`` when set, else the key file."""
-    return f"${KEY_VAR}" if os.environ.get(KEY_VAR, "").strip() else str(key_file())
-
-
-def _fernet(text: str, *, where: str, fix: str) -> Fernet:
-    try:
-        return Fernet(text.strip().encode("ascii"))
-    except (ValueError, UnicodeError, binascii.Error):
-        raise CredentialsError(
-            where,
-            problem="is not a key rapport can use (expected 44 characters of URL-safe base64)",
-            fix=fix,
-        ) from None
-
-
-def _read_key_file(path: Path) -> Key | None:
-    where = str(path)
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        return None
-    except OSError as error:
-        raise CredentialsError(
-            where, problem=f"the key file can't be read ({error.strerror})",
-            fix="check the path and its permissions",
-        ) from None  # fmt: skip
-    if not stat.S_ISREG(info.st_mode):
-        raise CredentialsError(
-            where, problem="is not a file", fix=f"point {KEY_FILE_VAR} at the key file"
-        )
-    mode = info.st_mode & 0o777
-    if sys.platform != "win32" and mode & 0o077:
-        raise CredentialsError(
-            where,
-            problem=f"the key file may be read or changed by others (mode {mode:03o})",
-            fix=f"make it its owner's only (chmod 600 {path}); if others may have read it, "
-            "make a new key and connect the accounts again",
-        )
-    try:
-        text = path.read_text("ascii", errors="replace")
-    except OSError as error:
-        raise CredentialsError(
-            where, problem=f"the key file can't be read ({error.strerror})",
-            fix="check its permissions",
-        ) from None  # fmt: skip
-    fix = (
-        "restore the key file from your backup; if it is lost, remove the connections and "
-        "connect the accounts again"
-    )
-    return Key(where, _fernet(text, where=where, fix=fix))
-
-
-def _create_key_file(path: Path) -> Key:
-    """A new key in a new file (0600), unless another thread or process made one first."""
-    made = Fernet.generate_key()
-    draft = path.with_name(f".{path.name}.{secrets.token_hex(6)}.new")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except OSError as error:
-        raise CredentialsError(
-            str(path), problem=f"the key file can't be made ({error.strerror})",
-            fix=f"check the folder's permissions, or point {KEY_FILE_VAR} at a file rapport "
-            "may write",
-        ) from None  # fmt: skip
-    try:
-        with os.fdopen(descriptor, "wb") as out:
-            out.write(made + b"\n")
-            out.flush()
-            os.fsync(out.fileno())
-        try:
-            os.link(draft, path)  # atomic, and never replaces a key that exists
-        except FileExistsError:
-            found = _read_key_file(path)
-            if found is None:
-                raise
-            return found
-    finally:
-        draft.unlink(missing_ok=True)
-    return Key(str(path), Fernet(made))
-
-
-def load_key(*, create: bool = False) -> Key | None:
-    """The key: from ``$RAPPORT_SECRET_KEY``, else from the key file (made when ``create``
-    and there is none yet); None when there is no key and ``create`` is False."""
-    given = os.environ.get(KEY_VAR, "").strip()
-    if given:
-        fix = f"set {KEY_VAR} to the key you saved, or unset it to use the key file"
-        return Key(f"${KEY_VAR}", _fernet(given, where=f"${KEY_VAR}", fix=fix))
-    path = key_file()
-    with _CREATING:
-        found = _read_key_file(path)
-        if found is None and create:
-            found = _create_key_file(path)
-    return found
-
-
-# -- the file of a workspace -------------------------------------------------------------------
 _ID = re.compile(r"^[0-9a-f]{12}$")
 
 
