@@ -178,6 +178,12 @@ def main() -> None:
         "process, as a sync), `rapport import` in another process, or none",
     )
     parser.add_argument("--no-writes", action="store_true", help="the same as --writes none")
+    parser.add_argument(
+        "--duckdb-memory",
+        default=None,
+        metavar="LIMIT",
+        help="the server's RAPPORT_DUCKDB_MEMORY_LIMIT (e.g. 512MB)",
+    )
     args = parser.parse_args()
     writes = "none" if args.no_writes else args.writes
     base_dir = Path(tempfile.mkdtemp(prefix="rapport-bench-serve-"))
@@ -198,6 +204,8 @@ def main() -> None:
         batches = _batches(base_dir / "batches", int(args.seconds // 5) + 2)
         port = _port()
         env = {**os.environ, "COLUMNS": "200"}
+        if args.duckdb_memory:
+            env["RAPPORT_DUCKDB_MEMORY_LIMIT"] = args.duckdb_memory
         log = (base_dir / "server.log").open("w")  # read at the end: a pipe nobody reads fills
         server = subprocess.Popen([*RAPPORT, "serve", "--root", str(root), "--port", str(port)],
                                   stdout=log, stderr=subprocess.STDOUT, text=True,

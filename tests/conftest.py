@@ -44,6 +44,22 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TZ", "UTC")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _key_outside_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The connections' key in a file of this test run, never ~/.config/rapport/secret.key,
+    for the whole run (the web server's threads read it between tests too)."""
+    names = ("RAPPORT_KEY_FILE", "RAPPORT_SECRET_KEY")
+    saved = {name: os.environ.get(name) for name in names}
+    os.environ["RAPPORT_KEY_FILE"] = str(tmp_path_factory.mktemp("key") / "secret.key")
+    os.environ.pop("RAPPORT_SECRET_KEY", None)
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 @pytest.fixture
 def store_path(tmp_path: Path) -> Path:
     return tmp_path / "rapport.duckdb"

@@ -26,7 +26,7 @@ LAYERS: dict[str, int] = {
     "store": 4,
     "charts": 5, "metrics": 6,
     "session": 7, "workspace": 8,
-    "analyses": 9, "strategy": 10, "report": 11,
+    "analyses": 9, "credentials": 9, "strategy": 10, "report": 11,
     "api": 12,
     "web": 13,
     "cli": 14, "__main__": 15, "rapport": 15,

@@ -52,7 +52,11 @@ PAYLOADS = (
 
 
 ADMIN = "admin@example.com"
-PARAM_EXAMPLES: dict[str, str] = {"invite_token": "not-an-invitation", "token": "not-a-feed-token"}
+PARAM_EXAMPLES: dict[str, str] = {
+    "invite_token": "not-an-invitation",
+    "token": "not-a-feed-token",
+    "connection_id": "0123456789ab",  # no such connection: a form's own complaint (400)
+}
 """An example value for each path parameter of the app's routes other than ``workspace`` and
 ``item_id`` (the access test fills them in; an id of alpha where the route reads one)."""
 PARAM_EXAMPLES["section"] = "engagement"  # a section of the report (pages_report)

@@ -23,7 +23,9 @@ Hierarchy::
      │    │         └── InvalidSeries           SpikeDetector input
      │    ├── InvalidCascade          a cascade built in code with unusable arrays
      │    ├── BrokenRepository        a Bluesky .car file with no readable commit
-     │    └── AuthenticationError     a token or app password the service refused
+     │    ├── AuthenticationError     a token or app password the service refused
+     │    └── CredentialsError        stored credentials: no usable key, an unsafe key file …
+     │         └── WrongKey           the key does not open the stored credentials
      ├── RecordError                  one record inside a usable file (never reaches the user:
      │    │                           the importer quarantines the record, see below)
      │    ├── FieldProblem            a value that does not fit its canonical column
@@ -51,6 +53,7 @@ __all__ = [
     "BrokenRepository",
     "CellError",
     "ConfigError",
+    "CredentialsError",
     "DiskFull",
     "FieldProblem",
     "InputError",
@@ -75,6 +78,7 @@ __all__ = [
     "WorkspaceBusy",
     "WorkspaceError",
     "WrongFormat",
+    "WrongKey",
 ]
 
 
@@ -227,6 +231,42 @@ class AuthenticationError(InputError):
 
     def __str__(self) -> str:
         return f"{self.service}: {self.problem}; {self.fix}"
+
+
+class CredentialsError(InputError):
+    """The credentials of a workspace's connections can't be kept or opened safely: a key
+    that is not a key, a key file others can read, a credentials file that is not one."""
+
+    def __init__(self, where: str, *, problem: str, fix: str) -> None:
+        super().__init__(where, problem, fix)
+        self.where = where
+        self.problem = problem
+        self.fix = fix
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.problem}; {self.fix}"
+
+
+class WrongKey(CredentialsError):
+    """The key found (``key``: the variable or file it came from) does not open the stored
+    credentials (``path``)."""
+
+    def __init__(self, key: str, *, path: Path | str, detail: str) -> None:
+        fix = (
+            "use the key they were saved with (restore the key file from your backup, or point "
+            "RAPPORT_KEY_FILE or RAPPORT_SECRET_KEY at it), or remove the connections and "
+            "connect the accounts again"
+        )
+        super().__init__(key, problem=detail, fix=fix)
+        self.key = key
+        self.path = Path(path)
+        self.detail = detail
+
+    def __str__(self) -> str:
+        return (
+            f"the key in {self.key} does not open these credentials: {self.path} "
+            f"({self.detail}); {self.fix}"
+        )
 
 
 class RemoteError(RapportError):

@@ -1,6 +1,7 @@
 """rapport's Python API, by domain: the operations behind every command, with typed results.
 
 - :mod:`rapport.api.data`: imports, live pulls, exports, erasure, status, the demo;
+- :mod:`rapport.api.connections`: syncing a connected account with its stored credentials;
 - :mod:`rapport.api.metrics`: metrics, findings and the rows behind them;
 - :mod:`rapport.api.report`: the offline HTML report;
 - :mod:`rapport.api.analyses`: forecasts and backtests, who to care for first, the odds of
@@ -72,6 +73,8 @@ _EXPORTS = {
     "seeds_from_graph": "rapport.api.analyses",
     "SpikeAudit": "rapport.api.analyses",
     "StoreStatus": "rapport.api.data",
+    "sync_connection": "rapport.api.connections",
+    "SyncResult": "rapport.api.connections",
     "what_if": "rapport.api.strategy",
     "WhatIf": "rapport.api.strategy",
     "WhatIfResult": "rapport.api.strategy",
@@ -112,6 +115,7 @@ if TYPE_CHECKING:
         forecast_posts,
         seeds_from_graph,
     )
+    from rapport.api.connections import SyncResult, sync_connection
     from rapport.api.data import (
         AccountStatus,
         DemoResult,
@@ -189,6 +193,7 @@ __all__ = [
     "SeedChoice",
     "SpikeAudit",
     "StoreStatus",
+    "SyncResult",
     "Thread",
     "WhatIf",
     "WhatIfResult",
@@ -221,6 +226,7 @@ __all__ = [
     "run_demo",
     "run_metrics",
     "seeds_from_graph",
+    "sync_connection",
     "what_if",
     "workspace_benchmark",
     "workspace_status",

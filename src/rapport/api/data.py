@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rapport import credentials
 from rapport.analyses.coverage import KINDS, Coverage, DataKind, coverage
 from rapport.canonical.batch import Batch
 from rapport.canonical.io import ExportFormat, write_canonical
@@ -293,6 +294,7 @@ def forget_person(
     store = workspace.store_path
     companions = {store, key_path(store), workspace.config_path}
     companions |= {store.with_name(store.name + suffix) for suffix in (".wal", ".writer")}
+    companions |= {workspace.root / credentials.FILE_NAME, workspace.root / credentials.LOCK_NAME}
     files = erasure.outputs_naming(workspace.root, identity, keep=companions)
     return dataclasses.replace(
         summary,

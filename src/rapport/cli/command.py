@@ -270,6 +270,7 @@ FLAGS = {
     "instance": "--instance URL",
     "token": "--token",
     "app_password": "--app-password",
+    "handle": "--handle",
     "service": "--service",
     "post": "--post",
     "platform": "--platform",

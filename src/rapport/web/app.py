@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -23,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from rapport.errors import RapportError
 from rapport.web import (
     pages,
+    pages_connections,
     pages_data,
     pages_report,
     pages_settings,
@@ -70,7 +72,16 @@ def _safe_next(target: str | None) -> str:
 def create_app(root: Path) -> FastAPI:
     """The app serving the workspaces under ``root`` (its own data in ``root``'s
     :data:`~rapport.web.appdb.FILE_NAME`)."""
-    app = FastAPI(title="rapport", docs_url=None, redoc_url=None, openapi_url=None)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        """While the server runs: the syncs that are due start by themselves."""
+        async with pages_connections.scheduled(app):
+            yield
+
+    app = FastAPI(
+        title="rapport", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan
+    )
     app.state.served = Served(root)
     app.state.db = AppDB(root)
     static = Path(__file__).parent / "static"
@@ -196,6 +207,7 @@ def create_app(root: Path) -> FastAPI:
     pages.register(app)
     pages_settings.register(app)
     pages_data.register(app)
+    pages_connections.register(app)
     pages_strategy.register(app)
     pages_whatif.register(app)
     pages_report.register(app)

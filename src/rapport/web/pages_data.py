@@ -7,6 +7,9 @@ import`` does: the importers recognise the format from the file's content, and a
 can't use changes nothing (its message is shown on the page). The uploaded file is deleted
 when the import ends. The page follows the job with HTMX polling of a fragment
 (``/w/<workspace>/jobs/<job id>`` every second) that stops once the job has ended.
+
+The page also lists the workspace's connected accounts (:mod:`rapport.web.pages_connections`
+has their forms): their syncs are jobs too, shown with the same fragment.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from python_multipart.multipart import Field, File, FormParser, parse_options_he
 from starlette.requests import ClientDisconnect
 
 from rapport.api import import_path
+from rapport.credentials import DEFAULT_BLUESKY_SERVICE, SCHEDULES, Connection, Connections
 from rapport.errors import RapportError, UsageError
 from rapport.session import Session
 from rapport.store import ImportRecord
@@ -35,17 +39,22 @@ from rapport.web.guard import Member, access, check_csrf, db_of, member, served_
 from rapport.web.jobs import Job, Jobs, Report, Work
 from rapport.web.render import render
 from rapport.web.served import Served
+from rapport.web.syncs import Syncs
 from rapport.workspace import Workspace
 
 __all__ = [
     "DEFAULT_MAX_UPLOAD",
     "MAX_UPLOAD_VAR",
     "UPLOADS",
+    "ConnectForm",
+    "ConnectionsView",
     "DataView",
     "ImportShown",
+    "data_page",
     "max_upload",
     "register",
     "safe_file_name",
+    "syncs_of",
 ]
 
 UPLOADS = ".rapport-uploads"
@@ -171,7 +180,7 @@ class JobShown:
 
 
 def _shown(job: Job) -> JobShown:
-    done = job.status == "done" and job.kind == "import" and job.result is not None
+    done = job.status == "done" and job.kind in ("import", "sync") and job.result is not None
     return JobShown(job, ImportShown.of(job.result) if done and job.result else None)
 
 
@@ -180,8 +189,48 @@ def jobs_of(request: Request) -> Jobs:
     return jobs
 
 
-def _data_page(
-    request: Request, who: Member, *, status: int = 200, error: str | None = None
+@dataclass(frozen=True)
+class ConnectForm:
+    """What was typed in a connect form that was refused, shown again (never a secret)."""
+
+    platform: str = ""
+    instance: str = ""
+    handle: str = ""
+    service: str = ""
+    every: str = ""
+
+
+@dataclass(frozen=True)
+class ConnectionsView:
+    """The workspace's connected accounts (no secret), those syncing now, or why the
+    connections file can't be read."""
+
+    items: tuple[Connection, ...]
+    syncing: frozenset[str]
+    problem: str | None = None
+
+
+def syncs_of(request: Request) -> Syncs:
+    syncs: Syncs = request.app.state.syncs
+    return syncs
+
+
+def _connections(request: Request, name: str) -> ConnectionsView:
+    try:
+        items = Connections(Workspace(served_of(request).root / name)).all()
+    except RapportError as unreadable:
+        return ConnectionsView((), frozenset(), str(unreadable))
+    return ConnectionsView(items, frozenset(syncs_of(request).syncing(name)))
+
+
+def data_page(
+    request: Request,
+    who: Member,
+    *,
+    status: int = 200,
+    error: str | None = None,
+    connect_error: str | None = None,
+    form: ConnectForm | None = None,
 ) -> Response:
     """The Data page. While a job writes to the workspace it shows what it last read (or
     says the history will follow), never waiting for the job."""
@@ -201,7 +250,10 @@ def _data_page(
     recent = jobs_of(request).recent(name, limit=JOBS_SHOWN, kinds=DATA_JOBS)
     jobs = [_shown(j) for j in recent]
     return render(request, "data.html.jinja2", status=status, member=who, view=view, jobs=jobs,
-                  error=error, problem=problem, limit=_size(max_upload()))  # fmt: skip
+                  error=error, problem=problem, limit=_size(max_upload()),
+                  connections=_connections(request, name), schedules=SCHEDULES,
+                  connect_error=connect_error, form=form or ConnectForm(),
+                  default_service=DEFAULT_BLUESKY_SERVICE)  # fmt: skip
 
 
 @dataclass
@@ -293,7 +345,7 @@ def register(app: FastAPI) -> None:
 
     @app.get("/w/{workspace}/data", response_class=HTMLResponse, openapi_extra=access("work"))
     def data(request: Request, workspace: str) -> Response:
-        return _data_page(request, member(request, workspace))
+        return data_page(request, member(request, workspace))
 
     @app.get(
         "/w/{workspace}/jobs/{job_id}", response_class=HTMLResponse, openapi_extra=access("work")
@@ -324,11 +376,11 @@ def register(app: FastAPI) -> None:
                 if isinstance(error, UsageError)
                 else "the upload could not be read: send the file with the form below"
             )
-            return await run_in_threadpool(_data_page, request, who, status=400, error=message)
+            return await run_in_threadpool(data_page, request, who, status=400, error=message)
         if got.too_large:
             _discard(folder)
             return await run_in_threadpool(
-                _data_page, request, who, status=413,
+                data_page, request, who, status=413,
                 error=f"the file is larger than the limit of {_size(limit)}: nothing was imported",
             )  # fmt: skip
         try:
@@ -339,7 +391,7 @@ def register(app: FastAPI) -> None:
         if got.file is None or folder is None or got.size == 0:
             _discard(folder)
             message = "the file is empty" if got.files else "choose a file to upload"
-            return await run_in_threadpool(_data_page, request, who, status=400, error=message)
+            return await run_in_threadpool(data_page, request, who, status=400, error=message)
         started = await run_in_threadpool(_start_import, request, who, got, folder)
         return RedirectResponse(f"/w/{workspace}/data#job-{started.job_id}", status_code=303)
 

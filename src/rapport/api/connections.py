@@ -1,0 +1,114 @@
+"""Live connections: sync a connected account with the credentials the workspace keeps for it.
+
+A connection (:mod:`rapport.credentials`) holds a Mastodon access token or a Bluesky app
+password, encrypted with a key kept outside the workspace. :func:`sync_connection` opens
+them with the key, pulls the account exactly as :func:`~rapport.api.data.pull_mastodon` or
+:func:`~rapport.api.data.pull_bluesky` do (incremental after the first pull), and notes the
+outcome on the connection: when it ended, what it stored, or its message for people when it
+failed. A failed sync stores nothing, and no message it leaves holds the secret.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rapport.api.data import Progress, Waiting, pull_bluesky, pull_mastodon
+from rapport.credentials import Connection, Connections, Credentials, MastodonCredentials
+from rapport.errors import RapportError, RemoteError
+from rapport.store import ImportSummary
+from rapport.workspace import Workspace
+
+__all__ = ["SyncResult", "sync_connection"]
+
+UNEXPECTED = "the sync stopped on an unexpected error (the log has the details); nothing was stored"
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """One sync of a connection: the connection as noted after it, and what the pull stored."""
+
+    connection: Connection
+    summary: ImportSummary
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"connection": self.connection.to_dict(), "summary": self.summary.to_dict()}
+
+
+def _line(summary: ImportSummary) -> str:
+    return ", ".join(
+        f"{summary.total(what):,} {what}" for what in ("added", "updated", "unchanged", "rejected")
+    )
+
+
+def _hidden(text: str, credentials: Credentials) -> str:
+    for secret in credentials.secrets().values():
+        text = text.replace(secret, "***")
+    return text
+
+
+def _mastodon_handle(workspace: Workspace, instance: str, on_wait: Waiting | None) -> str | None:
+    """The handle of the account the token belongs to, as the pull stored it."""
+    with workspace.session(on_wait=on_wait) as session:
+        rows = session.store.own_accounts()
+    found = [r.handle for r in rows if r.account_id.startswith(f"mastodon:{instance}/")]
+    return found[0] if len(found) == 1 else None
+
+
+def _pull(
+    credentials: Credentials,
+    *,
+    workspace: Workspace,
+    progress: Progress | None,
+    on_wait: Waiting | None,
+) -> ImportSummary:
+    if isinstance(credentials, MastodonCredentials):
+        return pull_mastodon(
+            workspace=workspace, instance=credentials.instance,
+            token=credentials.token.reveal(), progress=progress, on_wait=on_wait,
+        )  # fmt: skip
+    return pull_bluesky(
+        workspace=workspace, handle=credentials.handle,
+        app_password=credentials.app_password.reveal(), service=credentials.service,
+        progress=progress, on_wait=on_wait,
+    )  # fmt: skip
+
+
+def sync_connection(
+    connection_id: str,
+    *,
+    workspace: Workspace,
+    progress: Progress | None = None,
+    on_wait: Waiting | None = None,
+) -> SyncResult:
+    """Pull a connected account now, with its stored credentials, and note the outcome on
+    the connection.
+
+    A wrong key, a refused token or app password, an unreachable service: the connection
+    keeps the message (``last_error``, shown until a sync goes well), the error is raised,
+    and the workspace's data is as it was."""
+    connections = Connections(workspace)
+    connection = connections.get(connection_id)
+    try:
+        credentials = connections.credentials(connection_id)
+    except RapportError as error:
+        connections.record_sync(connection_id, error=str(error))
+        raise
+    try:
+        summary = _pull(credentials, workspace=workspace, progress=progress, on_wait=on_wait)
+    except RapportError as error:
+        message = _hidden(str(error), credentials)
+        connections.record_sync(connection_id, error=message)
+        if message != str(error):  # never seen from the connectors; never let it through
+            raise RemoteError(connection.address, problem=message, fix="try again later") from None
+        raise
+    except Exception:
+        connections.record_sync(connection_id, error=UNEXPECTED)
+        raise
+    account = None
+    if isinstance(credentials, MastodonCredentials):
+        account = _mastodon_handle(workspace, credentials.instance, on_wait)
+    noted = connections.record_sync(
+        connection_id, error=None, summary=_line(summary), account=account
+    )
+    return SyncResult(noted or connection, summary)
