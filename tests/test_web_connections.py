@@ -262,8 +262,8 @@ def test_a_wrong_app_password_is_a_clear_failure_and_stores_nothing(
     assert "login as alice.test was refused" in item.group(1)
     (failing,) = sync_failures(team.workspace)
     assert failing.connection_id == alice and "refused" in (failing.last_error or "")
-    home = owner.get("/").text  # the workspace's card says so (the last job failed)
-    assert "The last sync failed: " in home
+    home = owner.get("/").text  # the workspace's card says which connection fails, and why
+    assert "The last sync of alice.test failed: " in home and "was refused" in home
     # removing it takes the connection and its secret away
     removed = owner.post(f"/w/{team.name}/connections/{alice}/remove",
                          data={"csrf": _csrf(owner, team)})  # fmt: skip

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
 from rapport.config import OBJECTIVES, Config, Goal
+from rapport.credentials import Connection, sync_failures
 from rapport.errors import RapportError, UsageError
 from rapport.report.build import render_report
 from rapport.strategy.care_list import care_thread, mark_done
@@ -25,6 +26,7 @@ from rapport.web.auth import allowed
 from rapport.web.care_team import SNOOZE_DAYS, assign, snooze, team_states
 from rapport.web.guard import access, check_csrf, db_of, member, served_of, signed_in
 from rapport.web.render import render
+from rapport.web.served import Served
 from rapport.web.views import Summary, care_page, overview, summary
 from rapport.workspace import Workspace
 
@@ -49,6 +51,16 @@ def _first(error: ValidationError) -> str:
     return f"{where}: {problem.get('msg', 'not a valid value')}" if where else str(problem["msg"])
 
 
+def _sync_failures(served: Served, name: str) -> tuple[Connection, ...]:
+    """The workspace's connections whose last sync failed (no key needed to tell)."""
+    ws = served.workspace(name)
+    try:
+        return sync_failures(ws) if ws is not None else ()
+    except RapportError as error:  # an unreadable connections file: the Data page says why
+        _log.info("workspace %s: connections: %s", name, type(error).__name__)
+        return ()
+
+
 def _home(
     request: Request, session: SessionRow, *, status: int = 200, error: str | None = None
 ) -> Response:
@@ -59,10 +71,11 @@ def _home(
     jobs = request.app.state.jobs
     job_alerts: dict[str, list[str]] = {}
     for m in mine:
-        job_alerts[m.workspace] = [
-            f"The last {JOB_WORDS.get(job.kind, job.kind)} failed: {job.message}"
-            for job in jobs.failing(m.workspace)
-        ]
+        failing = [(JOB_WORDS.get(j.kind, j.kind), j.message) for j in jobs.failing(m.workspace)
+                   if j.kind != "sync"]  # fmt: skip
+        failing += [(f"sync of {c.account or c.platform}", c.last_error or "")
+                    for c in _sync_failures(served_of(request), m.workspace)]  # fmt: skip
+        job_alerts[m.workspace] = [f"The last {what} failed: {why}" for what, why in failing]
     return render(request, "home.html.jinja2", status=status, cards=cards, error=error,
                   objectives=OBJECTIVES, can_create=session.user.is_admin,
                   job_alerts=job_alerts)  # fmt: skip
