@@ -36,6 +36,11 @@ __all__ = ["NAME", "REFRESHING", "Served", "Stamp"]
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 """A workspace name the app accepts: a folder name with no path in it."""
 
+QUICK = 1.0
+"""Seconds: a view computed in less is brought up to date as soon as a job has written (a
+care list, the import history); a slower one (the overview, the report's sections) when it
+is next asked for, at most every :data:`REFRESH_AFTER` seconds, so that imports arriving
+every few seconds don't keep the processor recomputing it."""
 REFRESH_AFTER = 15.0
 """Seconds a cached page is kept at least before a background refresh: while imports arrive
 every few seconds, pages are brought up to date at most this often (and one at a time per
@@ -93,6 +98,8 @@ class _Entry:
     value: Any
     compute: Callable[[Session], Any]
     """How it was computed (to compute it again after a job writes)."""
+    seconds: float = 0.0
+    """How long computing it took."""
     made: float = field(default_factory=time.monotonic)
     """When it was computed (monotonic seconds)."""
 
@@ -190,8 +197,8 @@ class Served:
         Afterwards what is cached for it is dropped, so that the next page shows the change
         (a plan made a moment ago); or, with ``refresh`` (a background job: an import, a
         sync), computed again from the new data while pages keep answering with what they
-        had (:meth:`refresh_all`; ``refresh`` is told each view's name as it goes), so that
-        nobody waits for a slow page once the job has ended."""
+        had (:meth:`refresh_all`; ``refresh`` is told when it starts), so that nobody waits
+        for a slow page once the job has ended."""
         with self._lock(name).writing():
             try:
                 yield Workspace(self.root / name)
@@ -266,8 +273,10 @@ class Served:
     def _store(self, key: tuple[str, str], compute: Callable[[Session], Any]) -> None:
         stamp = self.stamp(key[0])
         with self.reading(key[0]) as session:
+            started = time.perf_counter()  # the computation, not the wait for a writer
             value = compute(session)
-        self._cache[key] = _Entry(stamp, value, compute)
+            seconds = time.perf_counter() - started
+        self._cache[key] = _Entry(stamp, value, compute, seconds)
 
     def _refresh(self, key: tuple[str, str], compute: Callable[[Session], Any]) -> None:
         lock = self._key_lock(key)
