@@ -56,6 +56,7 @@ from tests.web_support import (
     csrf_of,
     email,
     sign_in,
+    until_ended,
 )
 
 __all__ = ["bluesky_network"]  # the session fixture, imported so pytest finds it
@@ -136,17 +137,9 @@ def _job_of(answer: httpx.Response, team: Team) -> str:
 
 
 def _until_ended(client: httpx.Client, team: Team, job_id: str) -> tuple[str, str]:
-    """Follow the job's fragment as the page does: its last state and the fragment."""
-    deadline = time.monotonic() + 180
-    while True:
-        fragment = client.get(f"/w/{team.name}/jobs/{job_id}", headers={"HX-Request": "true"})
-        assert fragment.status_code == 200
-        state = re.search(r'class="job (\w+)"', fragment.text)
-        assert state, fragment.text
-        if 'hx-trigger="every 1s"' not in fragment.text:
-            return state.group(1), fragment.text
-        assert time.monotonic() < deadline, "the sync did not end within 180 s"
-        time.sleep(0.2)
+    """The sync's last state and fragment."""
+    fragment, seen = until_ended(client, f"/w/{team.name}/jobs/{job_id}", within=180)
+    return seen[-1], fragment
 
 
 def _canonical(web: Web, team: Team) -> dict[str, list[dict[str, Any]]]:

@@ -13,7 +13,6 @@ import random
 import re
 import secrets
 import threading
-import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +34,7 @@ from rapport.web.pages_data import (
     safe_file_name,
 )
 from rapport.workspace import Workspace
-from tests.web_support import PARAM_EXAMPLES, PASSWORD, Web, csrf_of, email
+from tests.web_support import PARAM_EXAMPLES, PASSWORD, Web, csrf_of, email, until_ended
 
 UPLOADER = "uploader@example.com"
 ARCHIVE = "milahu104_2026-02-10"
@@ -89,21 +88,7 @@ def _job_of(answer: httpx.Response, workspace: str) -> str:
 
 
 def _until_ended(client: httpx.Client, workspace: str, job_id: str) -> tuple[str, list[str]]:
-    """Poll the job's fragment as the page does; its last state, and the states seen."""
-    seen: list[str] = []
-    deadline = time.monotonic() + 180
-    while True:
-        fragment = client.get(f"/w/{workspace}/jobs/{job_id}", headers={"HX-Request": "true"})
-        assert fragment.status_code == 200
-        state = re.search(r'class="job (\w+)"', fragment.text)
-        assert state, fragment.text
-        seen.append(state.group(1))
-        if 'hx-trigger="every 1s"' not in fragment.text:
-            assert state.group(1) in ("done", "failed")
-            return fragment.text, seen
-        assert state.group(1) in ("queued", "running")
-        assert time.monotonic() < deadline, "the job did not end within 180 s"
-        time.sleep(0.2)
+    return until_ended(client, f"/w/{workspace}/jobs/{job_id}", within=180)
 
 
 def _digest(path: Path) -> str:

@@ -24,7 +24,7 @@ from rapport.metrics.builtin.timing import WEEKDAYS
 from rapport.report.sections import SectionLink, section_index
 from tests.conftest import invoke_json
 from tests.test_web_numbers import _HOLD_WRITER
-from tests.web_support import OVERFLOW, ROLES, Web, email, sign_in
+from tests.web_support import CLEAN, OVERFLOW, ROLES, XSS_PROBE, Web, email, sign_in
 
 _CARD = re.compile(
     r'<div class="card (?:metric|vanity)" data-metric="([a-z0-9_]+)">\s*'
@@ -234,21 +234,8 @@ def test_script_payloads_never_run_on_section_pages(browser: Any, web: Web) -> N
         answer = page.goto(f"{web.url}/w/beta/sections/{link.id}")
         assert answer is not None and answer.status == 200, link.id
         page.wait_for_load_state("networkidle")
-        probe = page.evaluate(
-            """() => ({
-                ran: window.__xss === 1,
-                scripts: [...document.scripts].map(s => s.getAttribute('src')),
-                handlers: [...document.querySelectorAll('*')].filter(
-                    el => [...el.attributes].some(a => a.name.startsWith('on'))).length,
-                links: [...document.querySelectorAll('a[href]')].filter(a =>
-                    a.getAttribute('href').trim().toLowerCase().startsWith('javascript:')
-                ).length,
-                injected: document.querySelectorAll(
-                    'main img, main svg script, main svg[onload], main iframe').length,
-            })"""
-        )
-        assert probe == {"ran": False, "scripts": ["/static/htmx.min.js"], "handlers": 0,
-                         "links": 0, "injected": 0}, (link.id, probe)  # fmt: skip
+        probe = page.evaluate(XSS_PROBE)
+        assert probe == CLEAN, (link.id, probe)
         text += page.inner_text("main")
     assert "<script>window.__xss=1</script>" in text  # the payloads are shown, as text
     assert dialogs == []

@@ -14,7 +14,6 @@ import html
 import re
 import secrets
 import shutil
-import time
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +32,7 @@ from rapport.web.pages_whatif import MONTHS_WRONG, NO_DATA, RUNS_WRONG, check_fo
 from rapport.web.served import REFRESHING
 from rapport.workspace import Workspace
 from tests.conftest import invoke_json, snapshot_file
-from tests.web_support import OVERFLOW, PASSWORD, Web, csrf_of
+from tests.web_support import OVERFLOW, PASSWORD, Web, csrf_of, until_ended
 
 ROLES: tuple[Role, ...] = ("manager", "analyst", "client")
 SMALL = {"months": "1", "runs": "2"}
@@ -94,22 +93,7 @@ def _job_of(answer: httpx.Response, workspace: str) -> str:
 
 
 def _until_ended(client: httpx.Client, workspace: str, job_id: str) -> tuple[str, list[str]]:
-    """Poll the job's fragment as the page does; its last answer, and the states seen."""
-    seen: list[str] = []
-    deadline = time.monotonic() + 300
-    while True:
-        fragment = client.get(f"/w/{workspace}/whatif/jobs/{job_id}",
-                              headers={"HX-Request": "true"})  # fmt: skip
-        assert fragment.status_code == 200
-        state = re.search(r'class="job (\w+)"', fragment.text)
-        assert state, fragment.text
-        seen.append(state.group(1))
-        if 'hx-trigger="every 1s"' not in fragment.text:
-            assert state.group(1) in ("done", "failed")
-            return fragment.text, seen
-        assert state.group(1) in ("queued", "running")
-        assert time.monotonic() < deadline, "the what-if did not end within 300 s"
-        time.sleep(0.2)
+    return until_ended(client, f"/w/{workspace}/whatif/jobs/{job_id}")
 
 
 def _text(fragment: str) -> str:

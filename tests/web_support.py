@@ -229,3 +229,40 @@ def sign_in(page: Any, web: Web, who: str, password: str = PASSWORD) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(f"{web.url}/")
+
+
+XSS_PROBE = """() => ({
+    ran: window.__xss === 1,
+    scripts: [...document.scripts].map(s => s.getAttribute('src')),
+    handlers: [...document.querySelectorAll('*')].filter(
+        el => [...el.attributes].some(a => a.name.startsWith('on'))).length,
+    links: [...document.querySelectorAll('a[href]')].filter(a =>
+        a.getAttribute('href').trim().toLowerCase().startsWith('javascript:')
+    ).length,
+    injected: document.querySelectorAll(
+        'main img, main svg script, main svg[onload], main iframe').length,
+})"""
+"""A page's check that no imported payload ran or became markup: compare with :data:`CLEAN`."""
+CLEAN = {"ran": False, "scripts": ["/static/htmx.min.js"], "handlers": 0, "links": 0,
+         "injected": 0}  # fmt: skip
+"""What :data:`XSS_PROBE` finds on a page where every payload stayed text."""
+
+
+# -- background jobs ----------------------------------------------------------------------------
+def until_ended(client: httpx.Client, url: str, *, within: float = 300) -> tuple[str, list[str]]:
+    """Poll a job's fragment at ``url`` as the page does (HTMX, every second), until it stops
+    polling; its last answer, and the states seen (queued, running, then done or failed)."""
+    seen: list[str] = []
+    deadline = time.monotonic() + within
+    while True:
+        fragment = client.get(url, headers={"HX-Request": "true"})
+        assert fragment.status_code == 200
+        state = re.search(r'class="job (\w+)"', fragment.text)
+        assert state, fragment.text
+        seen.append(state.group(1))
+        if 'hx-trigger="every 1s"' not in fragment.text:
+            assert state.group(1) in ("done", "failed"), fragment.text
+            return fragment.text, seen
+        assert state.group(1) in ("queued", "running"), fragment.text
+        assert time.monotonic() < deadline, f"the job at {url} did not end within {within:g} s"
+        time.sleep(0.2)
