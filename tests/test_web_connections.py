@@ -196,6 +196,10 @@ def test_connecting_checks_the_credentials_by_a_first_sync(
     assert "@biz.test on Bluesky" in item.group(1) and network.pds in item.group(1)
     assert "It went well:" in item.group(1) and "added" in item.group(1)
     assert "Last sync: " in item.group(1) and "never" not in item.group(1)
+    (connection,) = Connections(team.workspace).all()
+    assert connection.last_sync_at is not None
+    home = team.login(web, "owner").get("/").text  # the workspace's card says when it synced
+    assert f"<dt>Last sync</dt><dd>{connection.last_sync_at:%Y-%m-%d %H:%M} UTC</dd>" in home
     # what the library's own pull of the same account stores
     alone = Workspace(tmp_path / "alone")
     api.pull_bluesky(workspace=alone, handle="biz.test",

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 
 from rapport.config import OBJECTIVES, Config, Goal
-from rapport.credentials import Connection, sync_failures
+from rapport.credentials import Connection, Connections
 from rapport.errors import RapportError, UsageError
 from rapport.report.build import render_report
 from rapport.strategy.care_list import care_thread, mark_done
@@ -51,11 +51,11 @@ def _first(error: ValidationError) -> str:
     return f"{where}: {problem.get('msg', 'not a valid value')}" if where else str(problem["msg"])
 
 
-def _sync_failures(served: Served, name: str) -> tuple[Connection, ...]:
-    """The workspace's connections whose last sync failed (no key needed to tell)."""
+def _connections(served: Served, name: str) -> tuple[Connection, ...]:
+    """The workspace's connected accounts, as listed in clear (no key needed)."""
     ws = served.workspace(name)
     try:
-        return sync_failures(ws) if ws is not None else ()
+        return Connections(ws).all() if ws is not None else ()
     except RapportError as error:  # an unreadable connections file: the Data page says why
         _log.info("workspace %s: connections: %s", name, type(error).__name__)
         return ()
@@ -70,15 +70,20 @@ def _home(
     cards = [(m, _summary_or_none(request, m.workspace)) for m in mine]
     jobs = request.app.state.jobs
     job_alerts: dict[str, list[str]] = {}
+    synced: dict[str, dt.datetime] = {}
     for m in mine:
+        connections = _connections(served_of(request), m.workspace)
         failing = [(JOB_WORDS.get(j.kind, j.kind), j.message) for j in jobs.failing(m.workspace)
                    if j.kind != "sync"]  # fmt: skip
         failing += [(f"sync of {c.account or c.platform}", c.last_error or "")
-                    for c in _sync_failures(served_of(request), m.workspace)]  # fmt: skip
+                    for c in connections if c.failing]  # fmt: skip
         job_alerts[m.workspace] = [f"The last {what} failed: {why}" for what, why in failing]
+        moments = [c.last_sync_at for c in connections if c.last_sync_at is not None]
+        if moments:
+            synced[m.workspace] = max(moments)
     return render(request, "home.html.jinja2", status=status, cards=cards, error=error,
                   objectives=OBJECTIVES, can_create=session.user.is_admin,
-                  job_alerts=job_alerts)  # fmt: skip
+                  job_alerts=job_alerts, synced=synced)  # fmt: skip
 
 
 def _known_item(request: Request, workspace: str, item_id: str) -> None:
