@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import shutil
-from pathlib import Path
 
 import httpx
 import pytest
@@ -24,7 +23,16 @@ from rapport.web.app import SECURITY_HEADERS
 from rapport.web.auth import COOKIE, MAX_FAILURES, PERMISSIONS
 from rapport.web.guard import ACCESS
 from tests.conftest import snapshot_file
-from tests.web_support import ADMIN, PARAM_EXAMPLES, PASSWORD, ROLES, Web, csrf_of, email
+from tests.web_support import (
+    ADMIN,
+    PARAM_EXAMPLES,
+    PASSWORD,
+    ROLES,
+    Web,
+    app_db_bytes,
+    csrf_of,
+    email,
+)
 
 
 def _routes(web: Web) -> list[APIRoute]:
@@ -202,7 +210,7 @@ def test_login_logout_and_password_storage(web: Web) -> None:
     assert replay.get("/").status_code == 303  # the session is revoked on the server
     stored = web.app_db.user_by_email(email("client"))
     assert stored is not None and stored[1].startswith("$argon2id$")
-    assert PASSWORD not in Path(web.app_db.path).read_bytes().decode("latin-1")
+    assert PASSWORD not in app_db_bytes(web.app_db).decode("latin-1")
 
 
 def test_failed_logins_are_limited_per_account_and_per_address(web: Web) -> None:

@@ -21,7 +21,7 @@ from rapport.web.auth import hash_password
 from rapport.web.pages_settings import settings_form
 from rapport.workspace import Workspace
 from tests.conftest import invoke_json
-from tests.web_support import ADMIN, OVERFLOW, PASSWORD, Web, csrf_of, email, sign_in
+from tests.web_support import ADMIN, OVERFLOW, PASSWORD, Web, app_db_bytes, csrf_of, email, sign_in
 
 WORKSPACE = "settings-ws"
 OWNER = "owner-settings@example.com"
@@ -200,7 +200,7 @@ def test_an_invitation_lets_a_new_person_set_their_password_and_join(own: Own) -
     assert found, sent.text[:3000]
     link, token = found.group(1), found.group(2)
     assert link.startswith(own.web.url)
-    stored = own.web.app_db.path.read_bytes()
+    stored = app_db_bytes(own.web.app_db)
     assert token.encode() not in stored and digest(token).encode() in stored  # kept hashed
     assert newcomer in owner.get(f"/w/{WORKSPACE}/members").text  # listed as invited
     assert token not in owner.get(f"/w/{WORKSPACE}/members").text  # the link is shown once

@@ -26,7 +26,7 @@ from rapport.strategy.benchmark import ADD_COMPETITORS, format_value
 from rapport.strategy.calendar import CSV_COLUMNS
 from rapport.web.auth import hash_password
 from tests.conftest import invoke_json
-from tests.web_support import ADMIN, OVERFLOW, PASSWORD, Web, csrf_of, email, sign_in
+from tests.web_support import ADMIN, OVERFLOW, PASSWORD, Web, app_db_bytes, csrf_of, email, sign_in
 
 ARRIVING = "New data is arriving"
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -174,7 +174,7 @@ def test_a_feed_link_works_without_login_and_stops_when_revoked(web: Web) -> Non
     slots = len(re.findall(r'<li class="slot"', shown))
     _check_ics(feed.text, slots)
     assert "set-cookie" not in feed.headers
-    stored = Path(web.app_db.path).read_bytes()
+    stored = app_db_bytes(web.app_db)
     assert token.group(1).encode() not in stored  # kept as a digest only
     assert token.group(1) not in _text(owner.get("/w/alpha/care").text)  # nor in the audit
     again = owner.post("/w/alpha/calendar/feed", data={"csrf": csrf_of(shown)})

@@ -266,3 +266,10 @@ def until_ended(client: httpx.Client, url: str, *, within: float = 300) -> tuple
         assert state.group(1) in ("queued", "running"), fragment.text
         assert time.monotonic() < deadline, f"the job at {url} did not end within {within:g} s"
         time.sleep(0.2)
+
+
+def app_db_bytes(db: AppDB) -> bytes:
+    """Every byte of the app database as it lies on disk: the file and its write-ahead log
+    (the server keeps reading connections open, so recent writes may be in the log only)."""
+    wal = db.path.with_name(db.path.name + "-wal")
+    return db.path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
