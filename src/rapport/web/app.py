@@ -199,7 +199,9 @@ def create_app(root: Path) -> FastAPI:
             user = db.add_user(email, hashed, is_admin=True)
         except RapportError as error:
             return render(request, "setup.html.jinja2", status=400, token=token, error=str(error))
-        for name in request.app.state.served.names():
+        served = request.app.state.served
+        served.rescan()
+        for name in served.names():
             db.grant(user.user_id, name, "owner")
         db.audit(user_id=user.user_id, workspace=None, action="owner created", detail=user.email)
         return RedirectResponse("/login", status_code=303)

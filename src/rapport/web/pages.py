@@ -65,8 +65,10 @@ def _home(
     request: Request, session: SessionRow, *, status: int = 200, error: str | None = None
 ) -> Response:
     """The workspaces the user belongs to, as cards (and the form to create one)."""
-    names = set(served_of(request).names())
-    mine = [m for m in db_of(request).memberships(session.user.user_id) if m.workspace in names]
+    served = served_of(request)
+    mine = [
+        m for m in db_of(request).memberships(session.user.user_id) if served.exists(m.workspace)
+    ]
     cards = [(m, _summary_or_none(request, m.workspace)) for m in mine]
     jobs = request.app.state.jobs
     job_alerts: dict[str, list[str]] = {}
@@ -122,6 +124,7 @@ def register(app: FastAPI) -> None:
         except ValidationError as error:
             return _home(request, session, status=400, error=_first(error))
         Workspace(path).create(config=Config(goal=goal))
+        served_of(request).rescan()
         db = db_of(request)
         db.grant(session.user.user_id, path.name, "owner")
         db.audit(user_id=session.user.user_id, workspace=path.name, action="workspace created")

@@ -16,6 +16,7 @@ computed once per change of the data, however many people look at it.
 from __future__ import annotations
 
 import logging
+import math
 import re
 import threading
 import time
@@ -36,6 +37,9 @@ __all__ = ["NAME", "REFRESHING", "Served", "Stamp"]
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 """A workspace name the app accepts: a folder name with no path in it."""
 
+NAMES_FOR = 1.0
+"""Seconds the list of workspaces is kept before the root folder is read again (a workspace
+made by ``rapport init`` beside the server appears within this)."""
 QUICK = 1.0
 """Seconds: a view computed in less is brought up to date as soon as a job has written (a
 care list, the import history); a slower one (the overview, the report's sections) when it
@@ -114,22 +118,43 @@ class Served:
         self._computing: dict[tuple[str, str], threading.Lock] = {}
         self._refreshes: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
+        self._names: tuple[float, tuple[str, ...]] = (-math.inf, ())
 
     def names(self) -> list[str]:
-        """The workspaces under the root, by name."""
-        if not self.root.is_dir():
-            return []
-        return sorted(
-            child.name
-            for child in self.root.iterdir()
-            if NAME.match(child.name) and child.is_dir() and (child / CONFIG_FILE).is_file()
+        """The workspaces under the root, by name (looked up at most every
+        :data:`NAMES_FOR` seconds: every page asks, the home page once per card)."""
+        seen, names = self._names
+        if time.monotonic() - seen < NAMES_FOR:
+            return list(names)
+        found = (
+            sorted(
+                child.name
+                for child in self.root.iterdir()
+                if NAME.match(child.name) and child.is_dir() and (child / CONFIG_FILE).is_file()
+            )
+            if self.root.is_dir()
+            else []
         )
+        self._names = (time.monotonic(), tuple(found))
+        return found
+
+    def rescan(self) -> None:
+        """Look the workspaces up again at the next :meth:`names` (one was just created)."""
+        self._names = (-math.inf, ())
 
     def workspace(self, name: str) -> Workspace | None:
         """The workspace called ``name``, or None when there is no such workspace."""
-        if not NAME.match(name) or name not in self.names():
+        if not NAME.match(name) or not self.exists(name):
             return None
         return Workspace(self.root / name)
+
+    def exists(self, name: str) -> bool:
+        """True when a workspace called ``name`` is served (one made a moment ago included:
+        a name not seen is looked up again)."""
+        if name in self.names():
+            return True
+        self.rescan()
+        return name in self.names()
 
     def new_workspace_path(self, name: str) -> Path:
         """Where a workspace called ``name`` would be created (refused when the name can't be
