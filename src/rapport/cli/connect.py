@@ -28,7 +28,7 @@ import typer
 from rich.markup import escape
 
 from rapport.cli.app import connect_app
-from rapport.cli.command import Waiting, asking, command, err, out, progress_bar
+from rapport.cli.command import Waiting, asking, command, err, out, progress_bar, summary_table
 from rapport.cli.terminal import clean
 from rapport.credentials import (
     SCHEDULES,
@@ -116,8 +116,6 @@ class Connected:
 
 
 def _show_connected(connected: Connected) -> None:
-    from rapport.cli.data import summary_table
-
     connection, summary = connected.result.connection, connected.result.summary
     out.print(
         f"Connected {escape(connection.title)} ({escape(connection.address)}) as "

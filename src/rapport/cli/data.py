@@ -13,7 +13,16 @@ from rich.table import Table
 
 from rapport import api
 from rapport.cli.app import app, pull_app
-from rapport.cli.command import Waiting, asking, command, out, parse_date, progress_bar
+from rapport.cli.command import (
+    Waiting,
+    asking,
+    command,
+    out,
+    parse_date,
+    progress_bar,
+    summary_table,
+)
+from rapport.cli.connect import stored_sync
 from rapport.cli.terminal import clean
 from rapport.config import OBJECTIVES, AccountRef, Accounts, Config, Goal
 from rapport.errors import UsageError
@@ -193,22 +202,6 @@ def _key_values(pairs: list[str], option: str) -> dict[str, str]:
             raise UsageError(f"{option} {pair!r}: expected KEY=VALUE")
         result[key.strip()] = value
     return result
-
-
-def summary_table(summary: ImportSummary) -> Table:
-    """The per-table counts of an import."""
-    table = Table(title=None, show_edge=False, header_style="bold")
-    for column in ("table", "received", "added", "updated", "unchanged", "rejected"):
-        table.add_column(column, justify="left" if column == "table" else "right")
-    for name, counts in summary.tables.items():
-        table.add_row(
-            name,
-            *(
-                f"{getattr(counts, k):,}"
-                for k in ("received", "added", "updated", "unchanged", "rejected")
-            ),
-        )
-    return table
 
 
 def _counts(summary: ImportSummary) -> str:
@@ -466,8 +459,6 @@ def pull_mastodon(
     boosted, replies, followers. Daily use: connect once (`rapport connect mastodon`), then
     `rapport pull mastodon`; a token given here is used for this pull only, never stored."""
     if token is None:
-        from rapport.cli.connect import stored_sync
-
         synced = stored_sync(workspace, "mastodon", account=instance, quiet=quiet,
                              on_wait=on_wait)  # fmt: skip
         return [synced.summary]
@@ -513,8 +504,6 @@ def pull_bluesky(
     followers and notifications. Daily use: connect once (`rapport connect bluesky`), then
     `rapport pull bluesky`; an app password given here is used for this pull only."""
     if app_password is None:
-        from rapport.cli.connect import stored_sync
-
         synced = stored_sync(workspace, "bluesky", account=handle, quiet=quiet, on_wait=on_wait)
         return [synced.summary]
     if handle is None:
