@@ -29,6 +29,7 @@ from atproto import models
 from typer.testing import CliRunner
 
 from rapport.cli import app
+from rapport.cli import connect as connect_module
 from rapport.connectors import _mastodon_client, mastodon
 from rapport.credentials import FILE_NAME, BlueskyCredentials, Connection, Connections
 from rapport.errors import AuthenticationError
@@ -267,6 +268,30 @@ def test_a_revoked_app_password_names_the_connection_and_the_fix(
                           "--workspace", ws)  # fmt: skip
     assert removed.exit_code == 0 and "Removed @biz.test on Bluesky" in removed.stdout
     assert _connections(ws) == () and not (ws / FILE_NAME).exists()
+    outputs.assert_clean(password)
+    _files_hold_no_secret(ws, password)
+
+
+def test_on_a_terminal_the_password_is_asked_without_echo_and_removal_confirmed(
+    bluesky_network: BlueskyNetwork, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(connect_module, "_terminal", lambda: True)
+    monkeypatch.delenv("RAPPORT_BLUESKY_APP_PASSWORD", raising=False)
+    ws = tmp_path / "ws"
+    outputs = Outputs()
+    password = bluesky_network.seeded.app_password
+    made = outputs.run("connect", "bluesky", "--handle", "biz.test", "--service",
+                       bluesky_network.pds, "--workspace", ws, input=password + "\n")  # fmt: skip
+    assert made.exit_code == 0, made.stderr
+    assert "App password: " in made.stdout + made.stderr  # asked, and what was typed not shown
+    (connection,) = _connections(ws)
+    kept = outputs.run("connect", "--remove", connection.connection_id, "--workspace", ws,
+                       input="n\n")  # fmt: skip
+    assert kept.exit_code == 1 and _connections(ws) == (connection,)
+    gone = outputs.run("connect", "--remove", connection.connection_id, "--workspace", ws,
+                       input="y\n")  # fmt: skip
+    assert gone.exit_code == 0 and "Removed @biz.test on Bluesky" in gone.stdout
+    assert _connections(ws) == ()
     outputs.assert_clean(password)
     _files_hold_no_secret(ws, password)
 

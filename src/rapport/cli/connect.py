@@ -75,6 +75,11 @@ def reconnect_hint(connection: Connection) -> str:
     )
 
 
+def _terminal() -> bool:
+    """True when a person is there to answer a question (stdin is a terminal)."""
+    return sys.stdin.isatty()
+
+
 def _secret(what: str, *, from_stdin: bool, variable: str, flag: str) -> str:
     """The secret from stdin, else ``$variable``, else asked for without echo."""
     if from_stdin:
@@ -87,7 +92,7 @@ def _secret(what: str, *, from_stdin: bool, variable: str, flag: str) -> str:
     given = os.environ.get(variable, "").strip()
     if given:
         return given
-    if not sys.stdin.isatty():
+    if not _terminal():
         raise UsageError(
             f"no {what}: pipe it in with {flag}, set ${variable}, or run the command on a "
             "terminal to be asked for it (it is never a plain option: it would stay in the "
@@ -301,7 +306,7 @@ def connect(
         raise UsageError("--list and --remove: give one of them")
     found = connections.get(remove.strip())
     if not yes:
-        if not sys.stdin.isatty():
+        if not _terminal():
             raise UsageError("--remove forgets the credentials for good: add --yes to confirm")
         with asking():
             typer.confirm(
