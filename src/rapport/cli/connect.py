@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from rapport.api import SyncResult
     from rapport.workspace import Workspace
 
-__all__ = ["Connected", "reconnect_hint", "stored_sync"]
+__all__ = ["Connected", "reconnect_hint", "stored_connection", "stored_sync"]
 
 TOKEN_VAR = "RAPPORT_MASTODON_TOKEN"
 APP_PASSWORD_VAR = "RAPPORT_BLUESKY_APP_PASSWORD"
