@@ -195,6 +195,9 @@ BAD_INPUT: dict[str, list[str]] = {
     "status": [],
     "forget": ["someone", "--yes"],
     "utm": ["not a web address", "--platform", "x"],
+    "connect": [],
+    "connect mastodon": ["--instance", "https://social.example", "--token-stdin"],
+    "connect bluesky": ["--handle", "shop.example", "--app-password-stdin"],
     "pull mastodon": ["--instance", "https://social.example", "--token", "t"],
     "pull bluesky": ["--handle", "shop.example", "--app-password", "p"],
     "pull competitors": [],
@@ -217,7 +220,7 @@ every command that reads the workspace refuses it before anything else."""
 
 
 def test_every_command_is_listed_for_bad_input() -> None:
-    assert set(COMMANDS) - FOLDER_COMMANDS <= set(BAD_INPUT) <= {*COMMANDS, "care"}
+    assert set(COMMANDS) - FOLDER_COMMANDS <= set(BAD_INPUT) <= {*COMMANDS, "care", "connect"}
 
 
 @pytest.mark.parametrize("name", sorted(BAD_INPUT))

@@ -1,27 +1,35 @@
 """The rapport command line (Typer + Rich), a thin front door on :mod:`rapport.api`.
 
 The commands live by domain, as the API does: :mod:`rapport.cli.data` (init, demo, import,
-export, status, forget, pull, utm), :mod:`rapport.cli.metrics` (metrics, report),
-:mod:`rapport.cli.analyses` (forecast, backtest, seeds, odds, spikes) and
-:mod:`rapport.cli.strategy` (benchmark, plan, care, calendar, whatif). Every one goes through
-:func:`rapport.cli.command.command`, the only place where errors become messages and exit
-codes.
+export, status, forget, pull, utm), :mod:`rapport.cli.connect` (connect),
+:mod:`rapport.cli.metrics` (metrics, report), :mod:`rapport.cli.analyses` (forecast,
+backtest, seeds, odds, spikes) and :mod:`rapport.cli.strategy` (benchmark, plan, care,
+calendar, whatif). Every one goes through :func:`rapport.cli.command.command`, the only
+place where errors become messages and exit codes.
 """
 
 from __future__ import annotations
 
-from rapport.cli import analyses, data, metrics, serve, strategy
-from rapport.cli.app import app, care_app, forecast_app, pull_app, user_app
+from rapport.cli import analyses, connect, data, metrics, serve, strategy
+from rapport.cli.app import app, care_app, connect_app, forecast_app, pull_app, user_app
 
 __all__ = ["app", "main"]
 
-_COMMANDS = (data, metrics, analyses, strategy, serve)  # imported for the commands they register
+_COMMANDS = (
+    data,
+    connect,
+    metrics,
+    analyses,
+    strategy,
+    serve,
+)  # imported for the commands they register
 _ORDER = (
     "init", "demo", "import", "export", "report", "metrics", "status", "forget", "utm",
     "backtest", "seeds", "odds", "spikes", "benchmark", "plan", "calendar", "whatif", "serve",
 )  # fmt: skip
 """The order of ``rapport --help``: first steps, then analyses, then what to do next."""
 app.registered_commands.sort(key=lambda c: _ORDER.index(c.name or ""))
+app.add_typer(connect_app, name="connect")
 app.add_typer(pull_app, name="pull")
 app.add_typer(forecast_app, name="forecast")
 app.add_typer(care_app, name="care")

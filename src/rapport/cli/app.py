@@ -12,7 +12,7 @@ import typer.core
 from rapport._version import __version__
 from rapport.cli.command import out, print_json
 
-__all__ = ["app", "care_app", "forecast_app", "pull_app", "user_app"]
+__all__ = ["app", "care_app", "connect_app", "forecast_app", "pull_app", "user_app"]
 
 
 class RapportGroup(typer.core.TyperGroup):
@@ -89,6 +89,11 @@ pull_app = typer.Typer(
     help="Pull data live from a platform's API (incremental: a second pull fetches only what "
     "is new).",
     no_args_is_help=True,
+)
+connect_app = typer.Typer(
+    help="Connected accounts: keep a Mastodon token or a Bluesky app password, encrypted, so "
+    "that `rapport pull mastodon|bluesky` (and the web workplace's schedule) needs no secret "
+    "each time. Alone or with --list: the connections; --remove ID removes one.",
 )
 forecast_app = typer.Typer(
     help="Forecast how far a post will spread: final reshares with an interval, or "

@@ -37,6 +37,7 @@ import click
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from rapport.cli.terminal import console, json_text, one_line
 from rapport.cli.working import Working, paused
@@ -44,6 +45,7 @@ from rapport.config import ENV_VAR
 from rapport.errors import InputError, RapportError, UsageError, WorkspaceError
 
 if TYPE_CHECKING:
+    from rapport.store import ImportSummary
     from rapport.workspace import Workspace
 
 __all__ = [
@@ -59,6 +61,7 @@ __all__ = [
     "parse_date",
     "print_json",
     "progress_bar",
+    "summary_table",
 ]
 
 out = console(soft_wrap=True, highlight=False)
@@ -409,3 +412,19 @@ def _bar(description: str, total: int | None) -> Iterator[Callable[..., None]]:
                 bar.update(task, description=f"{description}: {label}")
 
         yield advance
+
+
+def summary_table(summary: ImportSummary) -> Table:
+    """The per-table counts of an import."""
+    table = Table(title=None, show_edge=False, header_style="bold")
+    for column in ("table", "received", "added", "updated", "unchanged", "rejected"):
+        table.add_column(column, justify="left" if column == "table" else "right")
+    for name, counts in summary.tables.items():
+        table.add_row(
+            name,
+            *(
+                f"{getattr(counts, k):,}"
+                for k in ("received", "added", "updated", "unchanged", "rejected")
+            ),
+        )
+    return table

@@ -13,7 +13,16 @@ from rich.table import Table
 
 from rapport import api
 from rapport.cli.app import app, pull_app
-from rapport.cli.command import Waiting, asking, command, out, parse_date, progress_bar
+from rapport.cli.command import (
+    Waiting,
+    asking,
+    command,
+    out,
+    parse_date,
+    progress_bar,
+    summary_table,
+)
+from rapport.cli.connect import stored_sync
 from rapport.cli.terminal import clean
 from rapport.config import OBJECTIVES, AccountRef, Accounts, Config, Goal
 from rapport.errors import UsageError
@@ -193,22 +202,6 @@ def _key_values(pairs: list[str], option: str) -> dict[str, str]:
             raise UsageError(f"{option} {pair!r}: expected KEY=VALUE")
         result[key.strip()] = value
     return result
-
-
-def summary_table(summary: ImportSummary) -> Table:
-    """The per-table counts of an import."""
-    table = Table(title=None, show_edge=False, header_style="bold")
-    for column in ("table", "received", "added", "updated", "unchanged", "rejected"):
-        table.add_column(column, justify="left" if column == "table" else "right")
-    for name, counts in summary.tables.items():
-        table.add_row(
-            name,
-            *(
-                f"{getattr(counts, k):,}"
-                for k in ("received", "added", "updated", "unchanged", "rejected")
-            ),
-        )
-    return table
 
 
 def _counts(summary: ImportSummary) -> str:
@@ -444,18 +437,34 @@ def pull_mastodon(
     workspace: Workspace,
     quiet: bool,
     on_wait: Waiting,
-    instance: Annotated[str, typer.Option(help="The instance, e.g. https://mastodon.social.")],
+    instance: Annotated[
+        str | None,
+        typer.Option(
+            help="The instance, e.g. https://mastodon.social (with a stored connection: "
+            "which one, when there are several)."
+        ),
+    ] = None,
     token: Annotated[
-        str,
+        str | None,
         typer.Option(
             envvar="RAPPORT_MASTODON_TOKEN",
             show_envvar=True,
-            help="An access token with read scope (Preferences > Development > New application).",
+            help="An access token with read scope (Preferences > Development > New "
+            "application), used for this pull only. Without it: the account connected with "
+            "`rapport connect mastodon`.",
         ),
-    ],
+    ] = None,
 ) -> list[ImportSummary]:
     """Pull your Mastodon account: statuses with counts, notifications, who favourited and
-    boosted, replies, followers. The token is used for this pull only and never stored."""
+    boosted, replies, followers. Daily use: connect once (`rapport connect mastodon`), then
+    `rapport pull mastodon`; a token given here is used for this pull only, never stored."""
+    if token is None:
+        synced = stored_sync(workspace, "mastodon", account=instance, quiet=quiet,
+                             on_wait=on_wait)  # fmt: skip
+        return [synced.summary]
+    if instance is None:
+        raise UsageError("which instance? give its address, e.g. https://mastodon.social",
+                         option="instance")  # fmt: skip
     with progress_bar(not quiet, "Pulling Mastodon") as step:
         summary = api.pull_mastodon(
             workspace=workspace,
@@ -472,20 +481,34 @@ def pull_bluesky(
     workspace: Workspace,
     quiet: bool,
     on_wait: Waiting,
-    handle: Annotated[str, typer.Option(help="Your handle, e.g. shop.bsky.social.")],
+    handle: Annotated[
+        str | None,
+        typer.Option(
+            help="Your handle, e.g. shop.bsky.social (with a stored connection: which one, "
+            "when there are several)."
+        ),
+    ] = None,
     app_password: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--app-password",
             envvar="RAPPORT_BLUESKY_APP_PASSWORD",
             show_envvar=True,
-            help="An app password (Settings > Privacy and security > App passwords).",
+            help="An app password (Settings > Privacy and security > App passwords), used for "
+            "this pull only. Without it: the account connected with `rapport connect bluesky`.",
         ),
-    ],
+    ] = None,
     service: Annotated[str, typer.Option(help="Your PDS or entryway.")] = "https://bsky.social",
 ) -> list[ImportSummary]:
     """Pull your Bluesky account: posts with counts, likes, reposts, quotes, replies,
-    followers and notifications. The app password is used for this pull only, never stored."""
+    followers and notifications. Daily use: connect once (`rapport connect bluesky`), then
+    `rapport pull bluesky`; an app password given here is used for this pull only."""
+    if app_password is None:
+        synced = stored_sync(workspace, "bluesky", account=handle, quiet=quiet, on_wait=on_wait)
+        return [synced.summary]
+    if handle is None:
+        raise UsageError("whose account? give the handle, e.g. shop.bsky.social",
+                         option="handle")  # fmt: skip
     with progress_bar(not quiet, "Pulling Bluesky") as step:
         summary = api.pull_bluesky(
             workspace=workspace,
