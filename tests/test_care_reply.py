@@ -8,25 +8,40 @@ the reply), and the reply's care item is answered from the command line.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import socket
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from unittest import mock
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
+import requests
+import vcr
+import yaml
 from atproto import models
 from atproto_client.client.methods_mixin.session import SessionMethodsMixin
 from typer.testing import CliRunner
 
+from rapport.api import reply_to_care_item
 from rapport.cli import app
+from rapport.connectors import _mastodon_client
 from rapport.connectors.replies import graphemes, new_tid
+from rapport.credentials import Connections, MastodonCredentials
+from rapport.errors import UsageError
 from rapport.platforms.bluesky import post_id
-from rapport.store.outbox import outbox_entry
+from rapport.store.outbox import outbox_entry, queue_reply
+from rapport.store.plans import care_done_ids
+from rapport.strategy.care_list.items import item_id
 from rapport.workspace import Workspace
 from tests.bluesky_support import BlueskyNetwork, bluesky_network, new_account, visible
+from tests.conftest import batch_of
+from tests.test_mastodon_api import INSTANCE, MATCH_ON, body, constructed, recorded
 
 __all__ = ["bluesky_network"]
 
@@ -267,3 +282,206 @@ def test_record_keys_are_tids_and_graphemes_count_what_people_see() -> None:
     assert graphemes("e\u0301") == 1
     assert graphemes("\N{WOMAN}\u200d\N{PERSONAL COMPUTER}") == 1
     assert graphemes("hi \N{BREAD}") == 4
+
+
+# -- Mastodon, replayed from recorded responses ---------------------------------------------------
+# test_status_reply.yaml (Mastodon.py's suite, recorded on a real Mastodon 4.6.4 at
+# localhost:3000): #0 mastodonpy_test_2 posts 117020583245459824 "Toot, finally!"; #1 admin's
+# verify_credentials (token _2); #2 admin answers it, POST /api/v1/statuses with
+# in_reply_to_id=117020583245459824, "@mastodonpy_test_2 same!" → 117020583258292382.
+# Here the workspace is connected as admin and that toot is an `answer` item of its care list.
+REPLY_CASSETTE = "test_status_reply.yaml"
+ADMIN_TOKEN = "__MASTODON_PY_TEST_ACCESS_TOKEN_2"
+TOOT_ID = "117020583245459824"
+TOOT_URI = f"http://localhost:3000/ap/users/117020566092212359/statuses/{TOOT_ID}"
+ANSWER_URL = "http://localhost:3000/@admin/117020583258292382"
+
+
+def _mastodon_workspace(shared: Path, tmp_path: Path) -> tuple[Workspace, str]:
+    """A workspace connected to admin on localhost:3000 (the token is the recording's
+    placeholder) whose store holds the recorded toot as a reply to admin awaiting an answer;
+    returns it and the care item's id."""
+    ws = Workspace(tmp_path / "ws")
+    ws.create()
+    Connections(ws).add(MastodonCredentials.of(instance=INSTANCE, token=ADMIN_TOKEN))
+    toot = body(shared, REPLY_CASSETTE, 0)
+    admin = f"mastodon:{toot_account(body(shared, REPLY_CASSETTE, 1))}"
+    person = f"mastodon:{toot['account']['uri']}"
+    target = f"mastodon:{toot['uri']}"
+    assert target == f"mastodon:{TOOT_URI}"
+    rows = {
+        "accounts": [
+            {
+                "account_id": admin,
+                "platform": "mastodon",
+                "handle": "admin@localhost:3000",
+                "role": "own",
+            },
+        ],
+        "people": [
+            {
+                "person_id": person,
+                "platform": "mastodon",
+                "handle": f"{toot['account']['acct']}@localhost:3000",
+            },
+        ],
+        "interactions": [
+            {
+                "interaction_id": target,
+                "platform": "mastodon",
+                "kind": "reply",
+                "person_id": person,
+                "account_id": admin,
+                "occurred_at": toot["created_at"],
+                "text": "Toot, finally?",
+                "url": toot["url"],
+            },
+        ],
+    }
+    with ws.session(read_only=False, create=True) as session:
+        session.store.apply(batch_of(rows))
+    return ws, item_id("answer", target)
+
+
+def toot_account(account: dict[str, Any]) -> str:
+    return str(account["uri"])
+
+
+def _search(shared: Path) -> dict[str, Any]:
+    """GET /api/v2/search resolving the toot's URI: NOT recorded (no cassette holds a search);
+    its answer is built from the recorded Status entity of that toot (#0's response)."""
+    query = urlencode({"q": TOOT_URI, "resolve": "1", "type": "statuses"})
+    found = {"accounts": [], "statuses": [body(shared, REPLY_CASSETTE, 0)], "hashtags": []}
+    return constructed("GET", f"{INSTANCE}/api/v2/search?{query}", 200, found)
+
+
+def _unavailable() -> dict[str, Any]:
+    """A 503 for POST /api/v1/statuses: NOT recorded (no cassette holds one), built here."""
+    return constructed("POST", f"{INSTANCE}/api/v1/statuses", 503, {"error": "unavailable"})
+
+
+@contextmanager
+def _replay(tmp_path: Path, *interactions: dict[str, Any]) -> Iterator[list[Any]]:
+    """Serve ``interactions`` (record_mode none) and fail if one was not requested; the
+    yielded list holds the requests as rapport sent them (requests' PreparedRequest: headers
+    and body on the wire; vcr's played list holds the *recorded* requests instead)."""
+    path = tmp_path / f"reply-{len(list(tmp_path.glob('reply-*')))}.yaml"
+    path.write_text(yaml.safe_dump({"interactions": list(interactions), "version": 1}), "utf-8")
+    made: list[Any] = []
+    send = requests.Session.send
+
+    def spy(self: requests.Session, request: Any, **kwargs: Any) -> Any:
+        made.append(request)
+        return send(self, request, **kwargs)
+
+    with (
+        mock.patch.object(requests.Session, "send", spy),
+        vcr.use_cassette(str(path), record_mode="none", match_on=MATCH_ON) as cassette,
+    ):
+        yield made
+    assert cassette.all_played, [r.url for r in made]
+
+
+def _posts(made: list[Any]) -> list[Any]:
+    return [r for r in made if r.method == "POST" and r.path_url == "/api/v1/statuses"]
+
+
+def _form(request: Any) -> dict[str, str]:
+    raw = request.body.decode() if isinstance(request.body, bytes) else request.body
+    return dict(parse_qsl(raw))
+
+
+def _key(request: Any) -> str | None:
+    value = request.headers.get("Idempotency-Key")  # a case-insensitive dict
+    return None if value is None else str(value)
+
+
+def test_a_mastodon_reply_is_posted_with_an_idempotency_key(shared: Path, tmp_path: Path) -> None:
+    ws, item = _mastodon_workspace(shared, tmp_path)
+    with _replay(
+        tmp_path, _search(shared), recorded(shared, REPLY_CASSETTE, 1),
+        recorded(shared, REPLY_CASSETTE, 2),
+    ) as made:  # fmt: skip
+        replied = reply_to_care_item(workspace=ws, item_id=item, text="same!")
+    (post,) = _posts(made)
+    sent = _form(post)
+    assert sent["in_reply_to_id"] == TOOT_ID
+    assert sent["status"] == "@mastodonpy_test_2 same!"  # the body the recording was made with
+    assert _key(post) == replied.key and replied.key
+    assert replied.url == ANSWER_URL and replied.remote_id == "117020583258292382"
+    with ws.session() as session:
+        entry = outbox_entry(session.store, item)
+        done = care_done_ids(session.store)
+    assert entry is not None and entry.state == "sent" and entry.url == ANSWER_URL
+    assert entry.key == replied.key
+    assert item in done
+    again = run("care", "reply", item, "--text", "same!", "--yes", "--workspace", ws.root)
+    assert again.exit_code == 2 and "already answered on mastodon" in again.stderr
+
+
+def test_a_mastodon_reply_after_a_503_resumes_with_the_same_key(
+    shared: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_mastodon_client, "sleep", lambda seconds: None)
+    ws, item = _mastodon_workspace(shared, tmp_path)
+    retries = _mastodon_client.RETRIES
+    with _replay(
+        tmp_path, _search(shared), recorded(shared, REPLY_CASSETTE, 1),
+        *[_unavailable() for _ in range(retries)],
+    ) as first:  # fmt: skip
+        failed = run("care", "reply", item, "--text", "same!", "--yes", "--workspace", ws.root)
+    assert failed.exit_code == 1, failed.stdout + failed.stderr
+    assert "run the same command again" in failed.stderr
+    with ws.session() as session:
+        pending = outbox_entry(session.store, item)
+        assert item not in care_done_ids(session.store)
+    assert pending is not None and pending.state == "failed"
+    with _replay(tmp_path) as none:  # other text is refused before anything is sent
+        other = run("care", "reply", item, "--text", "Same here!", "--yes", "--workspace", ws.root)
+    assert other.exit_code == 2 and none == []
+    said = " ".join(other.stderr.split())
+    assert "another reply is already queued" in said and "same!" in said
+    assert "may or may not have reached Mastodon" in said
+    assert "cancel the queued reply first (--cancel)" in said
+    with _replay(
+        tmp_path, _search(shared), recorded(shared, REPLY_CASSETTE, 1),
+        recorded(shared, REPLY_CASSETTE, 2),
+    ) as second:  # fmt: skip
+        resumed = run("care", "reply", item, "--text", "same!", "--yes", "--workspace",
+                      ws.root, "--json")  # fmt: skip
+    assert resumed.exit_code == 0, resumed.stdout + resumed.stderr
+    keys = {_key(r) for r in _posts(first) + _posts(second)}
+    assert len(_posts(first)) == retries and len(_posts(second)) == 1
+    assert keys == {pending.key}
+    assert all(_form(r)["in_reply_to_id"] == TOOT_ID for r in _posts(first) + _posts(second))
+    result = json.loads(resumed.stdout)
+    assert result["key"] == pending.key and result["url"] == ANSWER_URL
+    with ws.session() as session:
+        entry = outbox_entry(session.store, item)
+        assert item in care_done_ids(session.store)
+    assert entry is not None and entry.state == "sent" and entry.url == ANSWER_URL
+
+
+def test_a_queued_reply_is_sent_as_queued_or_cancelled(shared: Path, tmp_path: Path) -> None:
+    ws, item = _mastodon_workspace(shared, tmp_path)
+    with ws.session(read_only=False) as session:  # as a crash after queueing leaves it
+        queue_reply(
+            session.store, item_id=item, platform="mastodon", connection_id=None, key="k1",
+            text="same!", in_reply_to=f"mastodon:{TOOT_URI}", now=dt.datetime.now(dt.UTC),
+        )  # fmt: skip
+    with _replay(tmp_path) as none, pytest.raises(UsageError) as refused:
+        reply_to_care_item(workspace=ws, item_id=item, text="Something else")
+    assert none == []
+    message = str(refused.value)
+    assert "same!" in message and "not known to be sent" in message and "cancel" in message
+    nothing = run("care", "reply", "0000000000", "--cancel", "--workspace", ws.root)
+    assert nothing.exit_code == 2
+    both = run("care", "reply", item, "--cancel", "--text", "x", "--workspace", ws.root)
+    assert both.exit_code == 2 and "without --text" in both.stderr
+    dropped = run("care", "reply", item, "--cancel", "--workspace", ws.root)
+    assert dropped.exit_code == 0, dropped.stdout + dropped.stderr
+    assert "Dropped the reply" in dropped.stderr and "same!" in dropped.stderr
+    with ws.session() as session:
+        assert outbox_entry(session.store, item) is None
+    again = run("care", "reply", item, "--cancel", "--workspace", ws.root)
+    assert again.exit_code == 2 and "nothing to cancel" in again.stderr

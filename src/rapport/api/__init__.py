@@ -68,6 +68,7 @@ _EXPORTS = {
     "render_report": "rapport.api.report",
     "Replied": "rapport.api.replies",
     "reply_to_care_item": "rapport.api.replies",
+    "cancel_queued_reply": "rapport.api.replies",
     "Rendered": "rapport.api.report",
     "Report": "rapport.api.report",
     "run_demo": "rapport.api.data",
@@ -144,7 +145,7 @@ if TYPE_CHECKING:
         metric_tables,
         run_metrics,
     )
-    from rapport.api.replies import Replied, reply_to_care_item
+    from rapport.api.replies import Replied, cancel_queued_reply, reply_to_care_item
     from rapport.api.report import (
         Rendered,
         Report,
@@ -206,6 +207,7 @@ __all__ = [
     "account_odds",
     "audit_spikes",
     "backtest_folder",
+    "cancel_queued_reply",
     "care_first",
     "care_list",
     "care_thread",

@@ -29,14 +29,20 @@ from rapport.connectors.replies import (
 )
 from rapport.credentials import BlueskyCredentials, Connection, Connections, MastodonCredentials
 from rapport.errors import ReplyNotSent, UsageError
-from rapport.store.outbox import OutboxEntry, outbox_entry, queue_reply, record_attempt
+from rapport.store.outbox import (
+    OutboxEntry,
+    cancel_reply,
+    outbox_entry,
+    queue_reply,
+    record_attempt,
+)
 from rapport.strategy.care_list import CareItem, care_thread, mark_done
 from rapport.workspace import Workspace
 
 if TYPE_CHECKING:
     from rapport.session import Session
 
-__all__ = ["Replied", "refuse_answered", "reply_to_care_item"]
+__all__ = ["Replied", "cancel_queued_reply", "refuse_answered", "reply_to_care_item"]
 
 Waiting = Callable[[str], None]
 _CONNECT = {"bluesky": "rapport connect bluesky", "mastodon": "rapport connect mastodon"}
@@ -120,6 +126,40 @@ def refuse_answered(session: Session, item_id: str) -> OutboxEntry | None:
     return pending
 
 
+def _refuse_other_text(item_id: str, pending: OutboxEntry, text: str) -> None:
+    """A resumed reply is sent as it was queued (with the key chosen for it): other text is
+    refused, saying what was queued and how to send it or drop it."""
+    if text.strip() == pending.text.strip():
+        return
+    earlier = (
+        "its last attempt failed and may or may not have reached "
+        f"{pending.platform.title()}, so check there before writing another"
+        if pending.state == "failed"
+        else "it was written but not known to be sent"
+    )
+    raise UsageError(
+        f"care item {item_id!r}: another reply is already queued for it ({earlier}):\n"
+        f"  {pending.text}\n"
+        "to send it, answer the item again with exactly that text; to drop it and write "
+        "another, cancel the queued reply first",
+        option="cancel",
+    )
+
+
+def cancel_queued_reply(
+    *, workspace: Workspace, item_id: str, on_wait: Waiting | None = None
+) -> OutboxEntry:
+    """Drop the queued (or failed) reply of the care item ``item_id``, so that another text
+    can be sent; refused when none is waiting or when it was sent."""
+    wanted = item_id.strip().lower()
+    with workspace.session(read_only=False, purpose="a reply", on_wait=on_wait) as session:
+        refuse_answered(session, wanted)
+        dropped = cancel_reply(session.store, wanted)
+    if dropped is None:
+        raise UsageError(f"care item {wanted!r} has no reply waiting to be sent: nothing to cancel")
+    return dropped
+
+
 def reply_to_care_item(
     *,
     workspace: Workspace,
@@ -133,7 +173,8 @@ def reply_to_care_item(
 
     Refused (:class:`~rapport.errors.UsageError`, nothing sent or stored): an unknown item,
     an item that is not an answer, empty or too long text, no connection for the platform,
-    an item already answered. A failed send is a :class:`~rapport.errors.ReplyNotSent`; the
+    an item already answered, text other than the reply already queued for the item. A failed
+    send is a :class:`~rapport.errors.ReplyNotSent`; the
     same call resumes it."""
     wanted = item_id.strip().lower()
     with workspace.session(on_wait=on_wait) as session:
@@ -152,6 +193,8 @@ def reply_to_care_item(
             f"care item {wanted!r} is on {platform}: rapport answers only on Bluesky and "
             "Mastodon; answer there and run `rapport care done ID`"
         )
+    if pending is not None:
+        _refuse_other_text(wanted, pending, text)
     body = (pending.text if pending is not None else text).strip()
     if not body:
         raise UsageError("the reply is empty: write what to answer", option="text")

@@ -360,6 +360,9 @@ def care_reply(
     connection: Annotated[
         str | None, typer.Option("--connection", help="The connection that answers.")
     ] = None,
+    cancel: Annotated[
+        bool, typer.Option("--cancel", help="Drop the reply queued for the item, unsent.")
+    ] = False,
     quiet: bool = False,
     on_wait: Waiting | None = None,
 ) -> api.Replied | None:
@@ -371,6 +374,15 @@ def care_reply(
 
     if text is not None and editor:
         raise UsageError("give the reply with --text or write it with --editor, not both")
+    if cancel:
+        if text is not None or editor:
+            raise UsageError("--cancel drops the queued reply: give it without --text or --editor")
+        dropped = api.cancel_queued_reply(workspace=workspace, item_id=item_id, on_wait=on_wait)
+        if not quiet:
+            err.print(
+                f"Dropped the reply queued for care item {dropped.item_id}: {escape(dropped.text)}"
+            )
+        return None
     from rapport.api.replies import refuse_answered
 
     with workspace.session(on_wait=on_wait) as session:

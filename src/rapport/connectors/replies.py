@@ -178,9 +178,12 @@ def post_bluesky_reply(session: Session, *, parent_uri: str, text: str, rkey: st
 def post_mastodon_reply(client: Client, *, status_uri: str, text: str, key: str) -> Posted:
     """Reply to the status ``status_uri`` (its ActivityPub URI, as the store keeps it) with
     the idempotency key ``key``; a repeated key gets the status the server already made."""
+    # exclude_unreviewed=False: it concerns hashtags only, and leaving it on makes Mastodon.py
+    # ask the instance for its version first (GET /api/v1/instance/ and /api/v2/instance/);
+    # when that fails, Mastodon.py recurses until a RecursionError instead of raising.
     found = client.call(
         "GET /api/v2/search", client.api.search_v2, status_uri, resolve=True,
-        result_type="statuses",
+        result_type="statuses", exclude_unreviewed=False,
     )  # fmt: skip
     statuses = found.get("statuses") if hasattr(found, "get") else None
     if not statuses:

@@ -16,7 +16,14 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     from rapport.store.db import Store
 
-__all__ = ["OutboxEntry", "State", "outbox_entry", "queue_reply", "record_attempt"]
+__all__ = [
+    "OutboxEntry",
+    "State",
+    "cancel_reply",
+    "outbox_entry",
+    "queue_reply",
+    "record_attempt",
+]
 
 State = Literal["queued", "sent", "failed"]
 _COLUMNS = (
@@ -125,3 +132,14 @@ def record_attempt(
             "ELSE sent_at END WHERE item_id = ?",
             [state, remote_id, url, error, state, now, item_id],
         )
+
+
+def cancel_reply(store: Store, item_id: str) -> OutboxEntry | None:
+    """Drop the reply to ``item_id`` unless it was sent; the dropped entry (None: none was
+    waiting). A sent reply is kept: it is on the platform."""
+    entry = outbox_entry(store, item_id)
+    if entry is None or entry.state == "sent":
+        return None
+    with store.transaction() as con:
+        con.execute("DELETE FROM outbox WHERE item_id = ? AND state <> 'sent'", [item_id])
+    return entry
