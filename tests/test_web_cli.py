@@ -15,6 +15,7 @@ import httpx
 from typer.testing import CliRunner
 
 from rapport.web.appdb import AppDB
+from rapport.web.auth import hash_password
 from tests.conftest import invoke
 from tests.web_support import csrf_of
 
@@ -111,3 +112,16 @@ def test_user_add_creates_logins_and_roles_for_scripts(tmp_path: Path, cli: CliR
     )  # fmt: skip
     assert weak.returncode == 2 and "at least 10 characters" in weak.stderr
     assert db.user_by_email("bo@example.com") is None
+
+
+def test_lookups_read_fresh_data_and_nest_on_one_thread(tmp_path: Path) -> None:
+    """The server's threads keep one reading connection each: a lookup sees what another
+    connection committed since, and a lookup made inside another does not fail."""
+    db = AppDB(tmp_path)
+    assert db.user_by_email("late@example.com") is None  # opens this thread's reader
+    db.add_user("late@example.com", hash_password("a long enough password"))
+    with db.connect(write=False) as outer:
+        assert db.user_by_email("late@example.com") is not None  # nested, and fresh
+        (count,) = outer.execute("SELECT count(*) FROM users").fetchone()
+    assert count == 1
+    assert not outer.in_transaction  # the outer lookup ended its snapshot, the inner did not

@@ -251,6 +251,9 @@ class AppDB:
             db.execute("PRAGMA foreign_keys = ON")
             db.execute("PRAGMA query_only = ON")  # this connection never writes
             self._local.db = db
+        if db.in_transaction:  # a lookup within a lookup on this thread: the same snapshot
+            yield db
+            return
         db.execute("BEGIN")  # a snapshot of what is committed now
         try:
             yield db
