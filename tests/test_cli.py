@@ -212,6 +212,7 @@ BAD_INPUT: dict[str, list[str]] = {
     "care": [],
     "care done": ["abc"],
     "care show": ["abc"],
+    "care reply": ["abc", "--text", "Hi", "--yes"],
     "calendar": [],
     "whatif": [],
 }

@@ -35,7 +35,8 @@ Hierarchy::
      ├── WorkspaceError               the workspace or its store is missing or unusable (exit 2)
      │    └── WorkspaceBusy           another process holds the store longer than we may wait
      ├── RemoteError                  a service could not be reached or answered nonsense (exit 1)
-     │    └── RemoteNotFound          the service answered 404 (callers decide what it means)
+     │    ├── RemoteNotFound          the service answered 404 (callers decide what it means)
+     │    └── ReplyNotSent            posting a reply failed; the same command resumes it
      ├── NotFittedError               a model asked to predict before ``fit``
      └── StoreError                   the store refused a write (a migration, a broken file)
 
@@ -70,6 +71,7 @@ __all__ = [
     "RecordProblem",
     "RemoteError",
     "RemoteNotFound",
+    "ReplyNotSent",
     "SchemaMismatch",
     "StoreError",
     "TweetProblem",
@@ -291,6 +293,11 @@ class RemoteError(RapportError):
 
     def __str__(self) -> str:
         return f"{self.service}: {self.problem}; {self.fix}"
+
+
+class ReplyNotSent(RemoteError):
+    """An attempt to post a reply failed; it may or may not have reached the server. Running
+    the same command again checks what was posted and resumes with the same key."""
 
 
 class NotFittedError(RapportError):

@@ -2,6 +2,7 @@
 
 - :mod:`rapport.api.data`: imports, live pulls, exports, erasure, status, the demo;
 - :mod:`rapport.api.connections`: syncing a connected account with its stored credentials;
+- :mod:`rapport.api.replies`: answering a person from the care list, at most once;
 - :mod:`rapport.api.metrics`: metrics, findings and the rows behind them;
 - :mod:`rapport.api.report`: the offline HTML report;
 - :mod:`rapport.api.analyses`: forecasts and backtests, who to care for first, the odds of
@@ -65,6 +66,9 @@ _EXPORTS = {
     "pull_competitors": "rapport.api.data",
     "pull_mastodon": "rapport.api.data",
     "render_report": "rapport.api.report",
+    "Replied": "rapport.api.replies",
+    "reply_to_care_item": "rapport.api.replies",
+    "cancel_queued_reply": "rapport.api.replies",
     "Rendered": "rapport.api.report",
     "Report": "rapport.api.report",
     "run_demo": "rapport.api.data",
@@ -141,6 +145,7 @@ if TYPE_CHECKING:
         metric_tables,
         run_metrics,
     )
+    from rapport.api.replies import Replied, cancel_queued_reply, reply_to_care_item
     from rapport.api.report import (
         Rendered,
         Report,
@@ -188,6 +193,7 @@ __all__ = [
     "PlanResult",
     "Progress",
     "Rendered",
+    "Replied",
     "Report",
     "Said",
     "SeedChoice",
@@ -201,6 +207,7 @@ __all__ = [
     "account_odds",
     "audit_spikes",
     "backtest_folder",
+    "cancel_queued_reply",
     "care_first",
     "care_list",
     "care_thread",
@@ -223,6 +230,7 @@ __all__ = [
     "pull_competitors",
     "pull_mastodon",
     "render_report",
+    "reply_to_care_item",
     "run_demo",
     "run_metrics",
     "seeds_from_graph",

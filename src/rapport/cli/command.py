@@ -288,6 +288,9 @@ FLAGS = {
     "table": "--table",
     "k": "--k",
     "end": "--end",
+    "text": "--text",
+    "cancel": "--cancel",
+    "connection_id": "--connection ID",
 }
 """The command line's flag for each API option an error can point at (``error.option``)."""
 

@@ -9,13 +9,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo
 
+import click
 import typer
 from rich.markup import escape
 from rich.table import Table
 
 from rapport import api
 from rapport.cli.app import app, care_app
-from rapport.cli.command import Waiting, command, out, progress_bar
+from rapport.cli.command import Waiting, asking, command, err, out, progress_bar
 
 if TYPE_CHECKING:
     from rapport.session import Session
@@ -321,6 +322,88 @@ def care_show(
     """The context of a care item: the exchange a reply belongs to, from the first post, and
     what the person did lately."""
     return api.care_thread(session, item_id)
+
+
+_EDITOR_NOTE = "# Lines starting with # are dropped. Write your reply above them.\n"
+
+
+def _from_editor(thread: api.Thread) -> str:
+    """Open ``$EDITOR`` on the context (as comments); the text without the comments."""
+    lines = ["", _EDITOR_NOTE.rstrip("\n")]
+    lines += [f"# {s.who or 'you' if s.own else s.who or 'someone'}: {s.text or ''}"
+              for s in thread.chain]  # fmt: skip
+    with asking():
+        written = click.edit("\n".join(lines) + "\n", require_save=True)
+    if written is None:
+        return ""
+    return "\n".join(line for line in written.splitlines() if not line.startswith("#")).strip()
+
+
+def _show_replied(replied: api.Replied) -> None:
+    where = replied.url or replied.remote_id
+    again = " (an earlier attempt had posted it)" if replied.resumed else ""
+    out.print(
+        f"Answered on {replied.platform}{again}: [link={escape(where)}]{escape(where)}[/link]"
+    )
+    out.print(f"Care item {replied.item.id} is done.")
+
+
+@command(care_app, "reply", show=_show_replied, working="rapport care reply: sending…")
+def care_reply(
+    workspace: Workspace,
+    item_id: Annotated[str, typer.Argument(help="The item's id, as `rapport care` lists it.")],
+    text: Annotated[str | None, typer.Option("--text", help="The reply, as you wrote it.")] = None,
+    editor: Annotated[
+        bool, typer.Option("--editor", help="Write the reply in $EDITOR, with the context.")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Send without asking.")] = False,
+    connection: Annotated[
+        str | None, typer.Option("--connection", help="The connection that answers.")
+    ] = None,
+    cancel: Annotated[
+        bool, typer.Option("--cancel", help="Drop the reply queued for the item, unsent.")
+    ] = False,
+    quiet: bool = False,
+    on_wait: Waiting | None = None,
+) -> api.Replied | None:
+    """Answer the person of a care item with the text you write: the reply is posted once,
+    even when a retry follows a failure, and the item is marked done."""
+    import sys
+
+    from rapport.errors import UsageError
+
+    if text is not None and editor:
+        raise UsageError("give the reply with --text or write it with --editor, not both")
+    if cancel:
+        if text is not None or editor:
+            raise UsageError("--cancel drops the queued reply: give it without --text or --editor")
+        dropped = api.cancel_queued_reply(workspace=workspace, item_id=item_id, on_wait=on_wait)
+        if not quiet:
+            err.print(
+                f"Dropped the reply queued for care item {dropped.item_id}: {escape(dropped.text)}"
+            )
+        return None
+    from rapport.api.replies import refuse_answered
+
+    with workspace.session(on_wait=on_wait) as session:
+        refuse_answered(session, item_id)
+        thread = api.care_thread(session, item_id)
+    if not quiet:
+        _show_thread(thread)
+    if editor:
+        text = _from_editor(thread)
+    if text is None:
+        raise UsageError('write the reply: --text "…" or --editor', option="text")
+    if not yes:
+        if not sys.stdin.isatty():
+            raise UsageError("not on a terminal, so nobody can confirm: add --yes to send")
+        with asking():
+            err.print(f"\nYour reply:\n{escape(text)}\n")
+            typer.confirm("Send it?", abort=True)
+    return api.reply_to_care_item(
+        workspace=workspace, item_id=item_id, text=text, connection_id=connection,
+        on_wait=on_wait,
+    )  # fmt: skip
 
 
 def _metric_title(metric: str) -> str:

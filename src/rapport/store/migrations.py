@@ -201,3 +201,19 @@ def _whatif_runs(con: Connection) -> None:
             runs INTEGER NOT NULL, seed BIGINT NOT NULL, result VARCHAR NOT NULL
         );
     """)
+
+
+@migration("0007_outbox")
+def _outbox(con: Connection) -> None:
+    """Replies on their way out, each with the key chosen before sending (so a retry never
+    posts twice), and who answered a care item and where."""
+    con.execute("""
+        CREATE TABLE outbox (
+            item_id VARCHAR NOT NULL, platform VARCHAR NOT NULL, connection_id VARCHAR,
+            key VARCHAR NOT NULL, text VARCHAR NOT NULL, in_reply_to VARCHAR NOT NULL,
+            state VARCHAR NOT NULL, remote_id VARCHAR, url VARCHAR, error VARCHAR,
+            created_at TIMESTAMPTZ NOT NULL, sent_at TIMESTAMPTZ
+        );
+        ALTER TABLE care_done ADD COLUMN answered_by VARCHAR;
+        ALTER TABLE care_done ADD COLUMN url VARCHAR;
+    """)

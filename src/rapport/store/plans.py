@@ -102,13 +102,21 @@ def care_done_ids(store: Store) -> dict[str, str]:
 
 
 def record_care_done(
-    store: Store, *, item_id: str, action: str, person_id: str | None, done_at: dt.datetime
+    store: Store,
+    *,
+    item_id: str,
+    action: str,
+    person_id: str | None,
+    done_at: dt.datetime,
+    by: str | None = None,
+    url: str | None = None,
 ) -> None:
-    """Record that a care item was handled."""
+    """Record that a care item was handled (``by`` whom, and the answer's ``url``)."""
     with store.transaction() as con:
         con.execute(
-            "INSERT INTO care_done (item_id, action, person_id, done_at) VALUES (?, ?, ?, ?)",
-            [item_id, action, person_id, done_at],
+            "INSERT INTO care_done (item_id, action, person_id, done_at, answered_by, url) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [item_id, action, person_id, done_at, by, url],
         )
 
 

@@ -391,8 +391,16 @@ def care_list(session: Session, *, today: dt.datetime | None = None) -> CareList
     )
 
 
-def mark_done(session: Session, item_id: str, *, today: dt.datetime | None = None) -> CareItem:
-    """Record that the item was handled; it never comes back. Returns the item.
+def mark_done(
+    session: Session,
+    item_id: str,
+    *,
+    today: dt.datetime | None = None,
+    by: str | None = None,
+    url: str | None = None,
+) -> CareItem:
+    """Record that the item was handled (``by`` whom, with the answer's ``url`` when it was
+    answered from rapport); it never comes back. Returns the item.
 
     ``session`` must be open for writing. An id that is on no current list, or that was
     already marked done, is a :class:`~rapport.errors.UsageError`.
@@ -418,6 +426,7 @@ def mark_done(session: Session, item_id: str, *, today: dt.datetime | None = Non
             "the current ids"
         )
     record_care_done(
-        session.store, item_id=found.id, action=found.action, person_id=found.person, done_at=now
-    )
+        session.store, item_id=found.id, action=found.action, person_id=found.person,
+        done_at=now, by=by, url=url,
+    )  # fmt: skip
     return found
