@@ -14,7 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from rapport.api.data import Progress, Waiting, pull_bluesky, pull_mastodon
-from rapport.credentials import Connection, Connections, Credentials, MastodonCredentials
+from rapport.credentials import (
+    BlueskyCredentials,
+    Connection,
+    Connections,
+    Credentials,
+    MastodonCredentials,
+)
 from rapport.errors import RapportError, RemoteError
 from rapport.store import ImportSummary
 from rapport.workspace import Workspace
@@ -55,9 +61,22 @@ def _mastodon_handle(workspace: Workspace, instance: str, on_wait: Waiting | Non
     return found[0] if len(found) == 1 else None
 
 
+def session_keeping(
+    workspace: Workspace, connection_id: str, credentials: BlueskyCredentials
+) -> dict[str, Any]:
+    """The ``saved``/``keep`` arguments that make a Bluesky login reuse the connection's
+    session and keep the refreshed one (logins are limited per account per day)."""
+    connections = Connections(workspace)
+    return {
+        "saved": credentials.session.reveal() if credentials.session else None,
+        "keep": lambda session: connections.keep_session(connection_id, session),
+    }
+
+
 def _pull(
     credentials: Credentials,
     *,
+    connection_id: str,
     workspace: Workspace,
     progress: Progress | None,
     on_wait: Waiting | None,
@@ -71,6 +90,7 @@ def _pull(
         workspace=workspace, handle=credentials.handle,
         app_password=credentials.app_password.reveal(), service=credentials.service,
         progress=progress, on_wait=on_wait,
+        **session_keeping(workspace, connection_id, credentials),
     )  # fmt: skip
 
 
@@ -95,7 +115,13 @@ def sync_connection(
         connections.record_sync(connection_id, error=str(error))
         raise
     try:
-        summary = _pull(credentials, workspace=workspace, progress=progress, on_wait=on_wait)
+        summary = _pull(
+            credentials,
+            connection_id=connection_id,
+            workspace=workspace,
+            progress=progress,
+            on_wait=on_wait,
+        )
     except RapportError as error:
         message = _hidden(str(error), credentials)
         connections.record_sync(connection_id, error=message)

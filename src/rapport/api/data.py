@@ -164,8 +164,11 @@ def pull_bluesky(
     service: str,
     progress: Progress | None = None,
     on_wait: Waiting | None = None,
+    saved: str | None = None,
+    keep: Callable[[str], None] | None = None,
 ) -> ImportSummary:
-    """Pull an own Bluesky account (incremental after the first)."""
+    """Pull an own Bluesky account (incremental after the first); ``saved`` and ``keep``:
+    a session to reuse instead of logging in, and where to keep the session afterwards."""
     from rapport.connectors import bluesky
 
     return _pull(
@@ -177,6 +180,8 @@ def pull_bluesky(
             service=service,
             state=state,
             progress=progress,
+            saved=saved,
+            keep=keep,
         ),
         progress,
         on_wait,

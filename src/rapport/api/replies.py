@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from rapport.api.connections import session_keeping
 from rapport.canonical.ids import native_part
 from rapport.connectors.replies import (
     Posted,
@@ -105,6 +106,7 @@ def _send(workspace: Workspace, connection: Connection, entry: OutboxEntry) -> P
             service=credentials.service, handle=credentials.handle,
             app_password=credentials.app_password.reveal(),
             parent_uri=native_part(entry.in_reply_to), text=entry.text, rkey=entry.key,
+            **session_keeping(workspace, connection.connection_id, credentials),
         )  # fmt: skip
     assert isinstance(credentials, MastodonCredentials)
     return send_mastodon_reply(

@@ -166,18 +166,44 @@ class Session:
     handle: str
 
 
+def _resumed(api: Api, client: Any, saved: str) -> Any | None:
+    """The session ``saved`` (a session string an earlier login kept) brought back to life:
+    the SDK refreshes its access token when it is about to expire. None when the server no
+    longer takes it (its refresh token expired or was revoked): then log in again."""
+    try:
+        client.login(session_string=saved, fetch_bsky_profile=False)
+        return api.call("resuming the saved session", client.com.atproto.server.get_session)
+    except (AtProtocolError, AuthenticationError, RemoteError, ValueError):
+        return None
+
+
 def login(
     service: str,
     handle: str,
     app_password: str,
     *,
     sleep: Callable[[float], None] = time.sleep,
+    saved: str | None = None,
+    keep: Callable[[str], None] | None = None,
 ) -> Session:
-    """Log in with an app password; the session's DID and handle come from the server."""
+    """A session for the account: the ``saved`` one when the server still takes it, else a
+    login with the app password (logins are limited per account per day, so a caller that
+    can keep sessions passes ``keep``: it gets the session string after a login and after
+    every refresh). The session's DID and handle come from the server."""
     client = _client(service)
+    api = Api(client, service, sleep=sleep)
+    if saved:
+        found = _resumed(api, client, saved)
+        if found is not None:
+            if keep is not None:
+                client.on_session_change(lambda _e, _s: keep(client.export_session_string()))
+                if client.export_session_string() != saved:
+                    keep(client.export_session_string())
+            return Session(api, str(found.did), str(found.handle))
+        client = _client(service)
+        api = Api(client, service, sleep=sleep)
     sessions: list[Any] = []
     client.on_session_change(lambda _event, session: sessions.append(session))
-    api = Api(client, service, sleep=sleep)
 
     def create() -> Any:
         # fetch_bsky_profile=False: the SDK's own profile lookup fails for an account the
@@ -195,6 +221,9 @@ def login(
     api.call("login", create)
     if not sessions:
         raise RemoteError(service, problem="login answered without a session")
+    if keep is not None:
+        keep(client.export_session_string())
+        client.on_session_change(lambda _e, _s: keep(client.export_session_string()))
     return Session(api, str(sessions[-1].did), str(sessions[-1].handle))
 
 

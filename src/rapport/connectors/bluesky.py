@@ -250,11 +250,15 @@ def pull_account(
     service: str,
     state: Mapping[str, str],
     progress: Progress | None = None,
+    saved: str | None = None,
+    keep: Callable[[str], None] | None = None,
 ) -> Batch:
-    """Pull an own account (incremental when ``state`` holds an earlier pull's marks)."""
+    """Pull an own account (incremental when ``state`` holds an earlier pull's marks);
+    ``saved`` and ``keep``: a session to reuse and where to keep the new one (see
+    :func:`~rapport.connectors._bluesky_client.login`)."""
     say = progress or (lambda _label: None)
     say("login")
-    session = login(service, handle, app_password)
+    session = login(service, handle, app_password, saved=saved, keep=keep)
     collector = Collector(_now(), own_did=session.did)
     pull = _Pull(session.api, collector, state, progress)
     prefix = f"bluesky:{session.did}:"

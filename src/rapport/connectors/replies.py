@@ -23,6 +23,7 @@ import secrets
 import time
 import unicodedata
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -208,10 +209,18 @@ def post_mastodon_reply(client: Client, *, status_uri: str, text: str, key: str)
 
 
 def send_bluesky_reply(
-    *, service: str, handle: str, app_password: str, parent_uri: str, text: str, rkey: str
+    *,
+    service: str,
+    handle: str,
+    app_password: str,
+    parent_uri: str,
+    text: str,
+    rkey: str,
+    saved: str | None = None,
+    keep: Callable[[str], None] | None = None,
 ) -> Posted:
-    """Log in and :func:`post_bluesky_reply`."""
-    session = login(service, handle, app_password)
+    """Log in (or reuse the ``saved`` session) and :func:`post_bluesky_reply`."""
+    session = login(service, handle, app_password, saved=saved, keep=keep)
     try:
         return post_bluesky_reply(session, parent_uri=parent_uri, text=text, rkey=rkey)
     finally:

@@ -342,6 +342,59 @@ class Connections:
             self._write([*entries, entry])
         return connection
 
+    def replace(self, connection_id: str, credentials: Credentials) -> Connection:
+        """Give the connection new credentials (a new token or app password after the old
+        one was revoked, or a Bluesky session to reuse): its id, schedule and history stay,
+        its last error goes. Refused for another platform's or another account's
+        credentials."""
+        key = load_key()
+        if key is None:
+            raise WrongKey(key_location(), path=self.path, detail="there is no key there")
+        current = self.get(connection_id)
+        if credentials.platform != current.platform or current.address != credentials.address:
+            raise UsageError(
+                f"connection {connection_id} is {current.title} on {current.address}: new "
+                "credentials must be for the same account; connect another one instead",
+                option=_ACCOUNT_OPTION[credentials.platform],
+            )
+        if credentials.account and current.account.lower() != credentials.account:
+            raise UsageError(
+                f"connection {connection_id} is {current.title}, not {credentials.account}",
+                option=_ACCOUNT_OPTION[credentials.platform],
+            )
+
+        def seal(entry: dict[str, Any]) -> dict[str, Any]:
+            secret = {"id": connection_id, "platform": credentials.platform}
+            secret |= credentials.secrets()
+            sealed = key.fernet.encrypt(json.dumps(secret).encode("utf-8")).decode("ascii")
+            return entry | {"secret": sealed, "last_error": None}
+
+        changed = self._change(connection_id, seal)
+        return changed if changed is not None else self.get(connection_id)
+
+    def keep_session(self, connection_id: str, session: str) -> None:
+        """Keep a Bluesky session (encrypted with the app password) to reuse next time,
+        instead of logging in again; nothing when the connection was removed meanwhile."""
+        if self.find(connection_id) is None:
+            return
+        credentials = self.credentials(connection_id)
+        if not isinstance(credentials, BlueskyCredentials):
+            raise UsageError(f"connection {connection_id} is not a Bluesky account")
+        if credentials.session is not None and credentials.session.reveal() == session:
+            return
+        key = load_key()
+        assert key is not None
+        kept = BlueskyCredentials(
+            credentials.handle, credentials.app_password, credentials.service, Secret(session)
+        )
+
+        def seal(entry: dict[str, Any]) -> dict[str, Any]:
+            secret = {"id": connection_id, "platform": "bluesky"} | kept.secrets()
+            sealed = key.fernet.encrypt(json.dumps(secret).encode("utf-8")).decode("ascii")
+            return entry | {"secret": sealed}
+
+        self._change(connection_id, seal)
+
     def remove(self, connection_id: str) -> Connection:
         """Forget the connection and its secret (the file goes with the last one)."""
         gone = self._change(connection_id, lambda entry: None)
