@@ -50,13 +50,18 @@ pytestmark = pytest.mark.at_most_once
 
 class Proxy:
     """A loopback HTTP proxy in front of the PDS. ``mode`` for createRecord: ``pass``,
-    ``drop`` (forward it, then close without answering) or ``fail`` (answer 503 without
-    forwarding)."""
+    ``drop`` (forward it, then close without answering), ``fail`` (answer 503 without
+    forwarding), ``limit`` (answer 429 with ``Retry-After: 1`` without forwarding, ``limits``
+    times, then pass) or ``hang`` (forward it, then hold the answer for ``hang_s`` seconds and
+    close: the client times out). ``seen`` keeps every request line."""
 
     def __init__(self, upstream: str) -> None:
         host, port = upstream.removeprefix("http://").split(":")
         self.upstream = (host, int(port))
         self.mode = "pass"
+        self.limits = 1
+        self.hang_s = 4.0
+        self.seen: list[str] = []
         self.server = socket.create_server(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self.server.getsockname()[1]}"
         threading.Thread(target=self._serve, daemon=True).start()
@@ -97,7 +102,17 @@ class Proxy:
             request = self._request(client)
             if not request:
                 return
-            creating = b"com.atproto.repo.createRecord" in request.split(b"\r\n", 1)[0]
+            line = request.split(b"\r\n", 1)[0]
+            self.seen.append(line.decode("latin-1"))
+            creating = b"com.atproto.repo.createRecord" in line
+            if creating and self.mode == "limit" and self.limits > 0:
+                self.limits -= 1
+                client.sendall(
+                    b"HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\n"
+                    b"Retry-After: 1\r\nContent-Length: 61\r\nConnection: close\r\n\r\n"
+                    b'{"error":"RateLimitExceeded","message":"Rate Limit Exceeded"}'
+                )
+                return
             if creating and self.mode == "fail":
                 client.sendall(
                     b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
@@ -111,6 +126,9 @@ class Proxy:
                     answer += chunk
             if creating and self.mode == "drop":
                 return  # the PDS made the record; its answer is lost
+            if creating and self.mode == "hang":
+                threading.Event().wait(self.hang_s)
+                return  # the PDS made the record; the client gave up waiting
             client.sendall(answer)
 
     def close(self) -> None:
@@ -148,6 +166,20 @@ class Shop:
                         self.proxy.url, "--app-password-stdin", "--workspace", self.ws,
                         input=password + "\n")  # fmt: skip
         assert connected.exit_code == 0, connected.stdout + connected.stderr
+
+    def ask(self, text: str) -> int:
+        """A new customer replies to the shop's post and the shop pulls it: its index."""
+        tag = uuid.uuid4().hex[:6]
+        asker = new_account(self.network.pds, f"ask{tag}")
+        ref = models.create_strong_ref(self.post)
+        reply = asker.client.send_post(
+            text, reply_to=models.AppBskyFeedPost.ReplyRef(parent=ref, root=ref)
+        )
+        self.replies.append(reply)
+        visible(self.shop.client, [reply.uri])
+        pulled = run("pull", "bluesky", "--workspace", self.ws)
+        assert pulled.exit_code == 0, pulled.stdout + pulled.stderr
+        return len(self.replies) - 1
 
     def item(self, n: int) -> str:
         listed = run("care", "--workspace", self.ws, "--json")
@@ -229,6 +261,101 @@ def test_a_failed_send_resumes_with_the_same_key_and_posts_once(
     assert len(answers) == 1 and answers[0]["uri"].endswith(f"/{pending.key}")
 
 
+def _rate(workspace: Path) -> tuple[float, int]:
+    rows = {
+        m["id"]: m for m in json.loads(run("metrics", "--workspace", workspace, "--json").stdout)
+    }
+    return float(rows["reply_rate"]["value"]), int(rows["reply_rate"]["n"])
+
+
+def test_the_next_pull_sees_the_reply_and_reply_metrics_count_it(shop: Shop) -> None:
+    n = shop.ask("Do you deliver on Sundays?")
+    item = shop.item(n)
+    rate, asked = _rate(shop.ws)
+    sent = run("care", "reply", item, "--text", "We do, until noon.", "--yes",
+               "--workspace", shop.ws, "--json")  # fmt: skip
+    assert sent.exit_code == 0, sent.stdout + sent.stderr
+    uri = json.loads(sent.stdout)["remote_id"]
+    assert run("pull", "bluesky", "--workspace", shop.ws).exit_code == 0
+    with Workspace(shop.ws).session() as session:
+        rows = session.store.connection.execute(
+            "SELECT in_reply_to_id FROM posts WHERE post_id = ?", [post_id(uri)]
+        ).fetchall()
+    assert rows == [(post_id(shop.replies[n].uri),)]  # pulled like any other own post
+    after, asked_after = _rate(shop.ws)
+    assert asked_after == asked  # the same people asked …
+    assert after == pytest.approx(rate + 1 / asked)  # … and one more of them was answered
+
+
+def test_a_429_is_waited_out_and_the_reply_posted_once_reusing_the_session(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(SessionMethodsMixin, "_update_pds_endpoint", lambda self, pds: None)
+    n = shop.ask("Can I order for Friday?")
+    item = shop.item(n)
+    shop.proxy.seen.clear()
+    shop.proxy.mode, shop.proxy.limits = "limit", 2
+    try:
+        sent = run("care", "reply", item, "--text", "Yes, order by Thursday.", "--yes",
+                   "--workspace", shop.ws, "--json")  # fmt: skip
+    finally:
+        shop.proxy.mode = "pass"
+    assert sent.exit_code == 0, sent.stdout + sent.stderr
+    assert shop.proxy.limits == 0  # both 429s were met, and waited out
+    creates = [line for line in shop.proxy.seen if "createRecord" in line]
+    assert len(creates) == 3
+    answers = shop.answers_to(n)
+    assert len(answers) == 1 and answers[0]["uri"] == json.loads(sent.stdout)["remote_id"]
+    # The session kept by the connection's first sync was reused: no login.
+    assert not [line for line in shop.proxy.seen if "createSession" in line], shop.proxy.seen
+    assert [line for line in shop.proxy.seen if "getSession" in line]
+
+
+@pytest.mark.parametrize("saved", ["not a session", "h:::did:plc:x:::e30.e30.x:::e30.e30.x:::"])
+def test_a_session_the_server_no_longer_takes_means_one_new_login(
+    shop: Shop, saved: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(SessionMethodsMixin, "_update_pds_endpoint", lambda self, pds: None)
+    connections = Connections(Workspace(shop.ws))
+    (connection,) = connections.all()
+    connections.keep_session(connection.connection_id, saved)
+    n = shop.ask("Do you have rye bread?")
+    item = shop.item(n)  # the pull above logged in once and kept a good session again
+    kept = connections.credentials(connection.connection_id)
+    assert kept.session is not None and kept.session.reveal() != saved  # type: ignore[union-attr]
+    connections.keep_session(connection.connection_id, saved)
+    shop.proxy.seen.clear()
+    sent = run("care", "reply", item, "--text", "On Saturdays.", "--yes", "--workspace", shop.ws)
+    assert sent.exit_code == 0, sent.stdout + sent.stderr
+    assert len([line for line in shop.proxy.seen if "createSession" in line]) == 1
+    assert len(shop.answers_to(n)) == 1
+
+
+def test_a_timeout_after_the_server_accepted_resumes_without_posting_twice(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rapport.connectors import _bluesky_client
+
+    monkeypatch.setattr(SessionMethodsMixin, "_update_pds_endpoint", lambda self, pds: None)
+    monkeypatch.setattr(_bluesky_client, "TIMEOUT_S", 1.5)
+    n = shop.ask("Is the shop open on holidays?")
+    item = shop.item(n)
+    shop.proxy.mode, shop.proxy.hang_s = "hang", 4.0
+    try:
+        failed = run("care", "reply", item, "--text", "Closed on the 25th only.", "--yes",
+                     "--workspace", shop.ws)  # fmt: skip
+    finally:
+        shop.proxy.mode = "pass"
+    assert failed.exit_code == 1, failed.stdout + failed.stderr
+    assert "run the same command again" in failed.stderr
+    assert "Traceback" not in failed.stderr
+    resumed = run("care", "reply", item, "--text", "Closed on the 25th only.", "--yes",
+                  "--workspace", shop.ws, "--json")  # fmt: skip
+    assert resumed.exit_code == 0, resumed.stdout + resumed.stderr
+    assert json.loads(resumed.stdout)["resumed"] is True
+    assert len(shop.answers_to(n)) == 1
+
+
 def test_bad_input_is_refused_before_anything_is_sent(shop: Shop, tmp_path: Path) -> None:
     before = len(shop.answers_to(1)) + len(shop.answers_to(2))
     unknown = run("care", "reply", "0000000000", "--text", "Hi", "--yes", "--workspace", shop.ws)
@@ -243,23 +370,15 @@ def test_bad_input_is_refused_before_anything_is_sent(shop: Shop, tmp_path: Path
 
 
 def test_text_is_checked_before_sending(shop: Shop) -> None:
-    tag = uuid.uuid4().hex[:6]
-    late = new_account(shop.network.pds, f"late{tag}")
-    ref = models.create_strong_ref(shop.post)
-    reply = late.client.send_post(
-        "And gluten?", reply_to=models.AppBskyFeedPost.ReplyRef(parent=ref, root=ref)
-    )
-    shop.replies.append(reply)
-    visible(shop.shop.client, [reply.uri])
-    assert run("pull", "bluesky", "--workspace", shop.ws).exit_code == 0
-    item = shop.item(3)
+    n = shop.ask("And gluten?")
+    item = shop.item(n)
     empty = run("care", "reply", item, "--text", "   ", "--yes", "--workspace", shop.ws)
     assert empty.exit_code == 2 and "empty" in empty.stderr
     long = run("care", "reply", item, "--text", "é" * 301, "--yes", "--workspace", shop.ws)
     assert long.exit_code == 2 and "at most 300" in long.stderr
     with Workspace(shop.ws).session() as session:
         assert outbox_entry(session.store, item) is None
-    assert shop.answers_to(3) == []
+    assert shop.answers_to(n) == []
 
 
 def test_no_connection_for_the_platform_says_how_to_connect(
@@ -267,7 +386,7 @@ def test_no_connection_for_the_platform_says_how_to_connect(
 ) -> None:
     from rapport.credentials import Connections
 
-    item = shop.item(3)
+    item = shop.item(len(shop.replies) - 1)  # the question of the test above, unanswered
     assert Connections(Workspace(shop.ws)).all()
     monkeypatch.setattr(Connections, "all", lambda self: ())
     refused = run("care", "reply", item, "--text", "No gluten-free yet.", "--yes",

@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 import yaml
-from atproto import models
+from atproto import Client, models
 from typer.testing import CliRunner
 
 from rapport.cli import app
@@ -251,6 +251,9 @@ def test_a_revoked_app_password_names_the_connection_and_the_fix(
     biz.com.atproto.server.revoke_app_password(
         models.ComAtprotoServerRevokeAppPassword.Data(name=name)
     )
+    # The kept session's access token stays valid until it expires (the PDS checks it
+    # without a lookup); make it due for a refresh, which the revocation refuses.
+    monkeypatch.setattr(Client, "_should_refresh_session", lambda self: True)
     refused = outputs.run("pull", "bluesky", "--workspace", ws)
     assert refused.exit_code == 2, refused.stderr
     message = " ".join(refused.stderr.split())
@@ -259,7 +262,7 @@ def test_a_revoked_app_password_names_the_connection_and_the_fix(
         in message
     )
     assert "revoked or have expired" in message
-    assert f"rapport connect --remove {connection.connection_id}" in message
+    assert f"--reconnect {connection.connection_id}" in message
     assert f"rapport connect bluesky --handle biz.test --service {bluesky_network.pds}" in message
     assert "Data page" in message
     (after,) = _connections(ws)
@@ -354,7 +357,7 @@ def test_mastodon_connects_from_recorded_responses(
     message = " ".join(refused.stderr.split())
     assert f"connection {connection.connection_id}" in message
     assert "The access token was revoked" in message and "revoked or have expired" in message
-    assert f"rapport connect mastodon --instance {INSTANCE}" in message
+    assert f"rapport connect mastodon --reconnect {connection.connection_id}" in message
     outputs.assert_clean(MASTODON_TOKEN)
     _files_hold_no_secret(ws, MASTODON_TOKEN)
 
@@ -428,3 +431,36 @@ def test_pull_without_a_secret_and_no_connection_says_what_to_do(tmp_path: Path)
     result = outputs.run("pull", "bluesky", "--workspace", ws)
     assert result.exit_code == 2 and "2 Bluesky accounts are connected" in result.stderr
     assert "choose one with --handle" in " ".join(result.stderr.split())
+
+
+@pytest.mark.credential_leak
+def test_reconnect_gives_new_credentials_and_keeps_the_connection(
+    bluesky_network: BlueskyNetwork, tmp_path: Path
+) -> None:
+    ws, outputs = tmp_path / "ws", Outputs()
+    password = bluesky_network.seeded.app_password + "\n"
+    made = outputs.run("connect", "bluesky", "--handle", "biz.test", "--service",
+                       bluesky_network.pds, "--every", "12", "--app-password-stdin",
+                       "--workspace", ws, input=password)  # fmt: skip
+    assert made.exit_code == 0, made.stderr
+    (before,) = _connections(ws)
+    connections = Connections(Workspace(ws))
+    good = connections.credentials(before.connection_id)
+    args = ("connect", "bluesky", "--handle", "biz.test", "--service", bluesky_network.pds,
+            "--app-password-stdin", "--workspace", ws,
+            "--reconnect", before.connection_id)  # fmt: skip
+    wrong = outputs.run(*args, input=WRONG_PASSWORD + "\n")
+    assert wrong.exit_code == 2, wrong.stderr
+    assert "the connection keeps its old credentials" in " ".join(wrong.stderr.split())
+    assert connections.credentials(before.connection_id) == good
+    other = outputs.run("connect", "bluesky", "--handle", "alice.test", "--service",
+                        bluesky_network.pds, "--app-password-stdin", "--workspace", ws,
+                        "--reconnect", before.connection_id, input="x\n")  # fmt: skip
+    assert other.exit_code == 2 and "not alice.test" in other.stderr
+    right = outputs.run(*args, input=bluesky_network.seeded.app_password + "\n")
+    assert right.exit_code == 0, right.stderr
+    (after,) = _connections(ws)
+    assert after.connection_id == before.connection_id
+    assert after.created_at == before.created_at and after.every_hours == before.every_hours
+    assert after.last_error is None
+    outputs.assert_clean(bluesky_network.seeded.app_password)

@@ -36,8 +36,9 @@ from rapport.store.outbox import (
     outbox_entry,
     queue_reply,
     record_attempt,
+    record_sent,
 )
-from rapport.strategy.care_list import CareItem, care_thread, mark_done
+from rapport.strategy.care_list import CareItem, care_thread
 from rapport.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -220,9 +221,8 @@ def reply_to_care_item(
         raise
     sent = dt.datetime.now(dt.UTC)
     with workspace.session(read_only=False, purpose="a reply", on_wait=on_wait) as session:
-        record_attempt(
-            session.store, wanted, state="sent", remote_id=posted.remote_id, url=posted.url,
-            now=sent,
+        record_sent(
+            session.store, wanted, remote_id=posted.remote_id, url=posted.url,
+            action=item.action, person_id=item.person, by=by or connection.account, now=sent,
         )  # fmt: skip
-        mark_done(session, wanted, by=by or connection.account, url=posted.url)
     return Replied(item, platform, posted.remote_id, posted.url, key, posted.earlier)

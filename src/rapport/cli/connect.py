@@ -64,14 +64,15 @@ _EVERY_HELP = (
 def reconnect_hint(connection: Connection) -> str:
     """How to give a connection new credentials, from the command line or the web."""
     if connection.platform == "mastodon":
-        again = f"rapport connect mastodon --instance {connection.address}"
+        again = f"rapport connect mastodon --reconnect {connection.connection_id}"
     else:
         again = f"rapport connect bluesky --handle {connection.account}"
         if connection.address != "https://bsky.social":
             again += f" --service {connection.address}"
+        again += f" --reconnect {connection.connection_id}"
     return (
-        f"remove it (`rapport connect --remove {connection.connection_id}`) and connect it "
-        f"again with new credentials (`{again}`), or do both on the web workplace's Data page"
+        f'give it new credentials with `{again}`, or with "Reconnect" on the web '
+        "workplace's Data page"
     )
 
 
@@ -136,6 +137,38 @@ def _show_connected(connected: Connected) -> None:
     )  # fmt: skip
 
 
+def _reconnect(
+    workspace: Workspace,
+    connection_id: str,
+    credentials: Credentials,
+    *,
+    quiet: bool,
+    on_wait: Waiting,
+) -> Connected:
+    """New credentials for a connection (its token was revoked, its app password changed):
+    checked by a sync first; refused ones leave the connection as it was."""
+    from rapport import api
+
+    connections = Connections(workspace)
+    connection = connections.get(connection_id.strip())
+    before = connections.credentials(connection.connection_id)
+    connections.replace(connection.connection_id, credentials)
+    try:
+        with progress_bar(not quiet, f"Checking {connection.title}") as step:
+            result = api.sync_connection(
+                connection.connection_id, workspace=workspace,
+                progress=lambda label: step(label), on_wait=on_wait,
+            )  # fmt: skip
+    except AuthenticationError as error:
+        connections.replace(connection.connection_id, before)
+        raise AuthenticationError(
+            f"{connection.title} ({connection.address})",
+            problem=f"{error.problem}; the connection keeps its old credentials",
+            fix=error.fix,
+        ) from None
+    return Connected(result)
+
+
 def _connect(
     workspace: Workspace,
     credentials: Credentials,
@@ -143,6 +176,7 @@ def _connect(
     every: int | None,
     quiet: bool,
     on_wait: Waiting,
+    reconnect: str | None = None,
 ) -> Connected:
     from rapport import api
 
@@ -150,6 +184,8 @@ def _connect(
         raise UsageError(f"--every {every}: choose 1, 3, 6, 12 or 24 hours")
     workspace.create()  # as a first pull does: the folder and a rapport.toml if missing
     connections = Connections(workspace)
+    if reconnect is not None:
+        return _reconnect(workspace, reconnect, credentials, quiet=quiet, on_wait=on_wait)
     connection = connections.add(credentials, every_hours=every)
     try:
         with progress_bar(not quiet, f"Checking {connection.title}") as step:
@@ -185,7 +221,7 @@ def connect_mastodon(
     workspace: Workspace,
     quiet: bool,
     on_wait: Waiting,
-    instance: Annotated[str, typer.Option(help="The instance, e.g. https://mastodon.social.")],
+    instance: Annotated[str, typer.Option(help="The instance, e.g. https://mastodon.social.")] = "",
     token_stdin: Annotated[
         bool,
         typer.Option(
@@ -196,6 +232,15 @@ def connect_mastodon(
         ),
     ] = False,
     every: Annotated[int | None, typer.Option("--every", help=_EVERY_HELP)] = None,
+    reconnect: Annotated[
+        str | None,
+        typer.Option(
+            "--reconnect",
+            metavar="ID",
+            help="Give the connection ID new credentials (after a revoked token or a changed "
+            "password): its schedule and history stay. Checked by a sync first.",
+        ),
+    ] = None,
 ) -> Connected:
     """Connect a Mastodon account: its access token is kept encrypted in the workspace, and
     checked at once by a first pull. A refused token is not kept; an unreachable instance
@@ -203,8 +248,13 @@ def connect_mastodon(
     _usable(workspace)
     token = _secret("access token", from_stdin=token_stdin, variable=TOKEN_VAR,
                     flag="--token-stdin")  # fmt: skip
+    if not instance.strip():
+        if reconnect is None:
+            raise UsageError("give the instance: --instance https://mastodon.social")
+        instance = Connections(workspace).get(reconnect.strip()).address
     credentials = MastodonCredentials.of(instance=instance, token=token)
-    return _connect(workspace, credentials, every=every, quiet=quiet, on_wait=on_wait)
+    return _connect(workspace, credentials, every=every, quiet=quiet, on_wait=on_wait,
+                    reconnect=reconnect)  # fmt: skip
 
 
 @command(connect_app, "bluesky", show=_show_connected, purpose="a first sync")
@@ -224,6 +274,15 @@ def connect_bluesky(
         ),
     ] = False,
     every: Annotated[int | None, typer.Option("--every", help=_EVERY_HELP)] = None,
+    reconnect: Annotated[
+        str | None,
+        typer.Option(
+            "--reconnect",
+            metavar="ID",
+            help="Give the connection ID new credentials (after a revoked token or a changed "
+            "password): its schedule and history stay. Checked by a sync first.",
+        ),
+    ] = None,
 ) -> Connected:
     """Connect a Bluesky account: its app password is kept encrypted in the workspace, and
     checked at once by a first pull. A refused app password is not kept; an unreachable
@@ -232,7 +291,8 @@ def connect_bluesky(
     password = _secret("app password", from_stdin=app_password_stdin,
                        variable=APP_PASSWORD_VAR, flag="--app-password-stdin")  # fmt: skip
     credentials = BlueskyCredentials.of(handle=handle, app_password=password, service=service)
-    return _connect(workspace, credentials, every=every, quiet=quiet, on_wait=on_wait)
+    return _connect(workspace, credentials, every=every, quiet=quiet, on_wait=on_wait,
+                    reconnect=reconnect)  # fmt: skip
 
 
 # -- listing and removing --------------------------------------------------------------------

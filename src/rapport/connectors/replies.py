@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from atproto_client.exceptions import AtProtocolError
+from atproto_client.exceptions import AtProtocolError, RateLimitExceededError
 from atproto_client.models.utils import get_model_as_dict
 
 from rapport.connectors import _mastodon_client
@@ -133,6 +133,32 @@ def _own_record(session: Session, rkey: str) -> Any:
     )
 
 
+MAX_WRITE_WAIT_S = 60.0
+"""Wait at most this long for a write the server refused with 429 (not accepted, so the same
+request is safe to repeat); beyond it, the command stops and says when to run it again."""
+
+
+def _create(session: Session, rkey: str, record: dict[str, Any]) -> Any:
+    """``createRecord`` under ``rkey``; a 429 (the server did not accept it) is waited out
+    and sent again with the same key, at most a few times within :data:`MAX_WRITE_WAIT_S`."""
+    waited = 0.0
+    while True:
+        try:
+            return session.api.client.com.atproto.repo.create_record(
+                data={"repo": session.did, "collection": POST, "rkey": rkey, "record": record}
+            )
+        except RateLimitExceededError as exc:
+            wait = exc.retry_after
+            if wait is None and exc.reset_at is not None:
+                wait = exc.reset_at.timestamp() - session.api.clock()
+            wait = max(1.0 if wait is None else float(wait), 0.0)
+            if waited + wait > MAX_WRITE_WAIT_S:
+                raise
+            waited += wait
+            session.api.waited_s += wait
+            session.api.sleep(wait)
+
+
 def post_bluesky_reply(session: Session, *, parent_uri: str, text: str, rkey: str) -> Posted:
     """Reply to the post ``parent_uri`` under the record key ``rkey``, unless a record with
     that key exists already (then it is the reply, posted by an earlier attempt)."""
@@ -161,9 +187,7 @@ def post_bluesky_reply(session: Session, *, parent_uri: str, text: str, rkey: st
         "reply": {"root": {"uri": root["uri"], "cid": root["cid"]}, "parent": parent_ref},
     }
     try:
-        created = session.api.client.com.atproto.repo.create_record(
-            data={"repo": session.did, "collection": POST, "rkey": rkey, "record": record}
-        )
+        created = _create(session, rkey, record)
     except (AtProtocolError, httpx.HTTPError, OSError) as exc:
         raise ReplyNotSent(
             session.api.service,

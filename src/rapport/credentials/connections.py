@@ -323,8 +323,9 @@ class Connections:
                 mine = (credentials.platform, credentials.address, credentials.account)
                 if credentials.account and same == mine:
                     raise UsageError(
-                        f"{other.title} ({other.address}) is connected already; remove it "
-                        "first to connect it again with new credentials",
+                        f"{other.title} ({other.address}) is connected already, as "
+                        f"{other.connection_id}; to give it new credentials, reconnect it "
+                        f"(--reconnect {other.connection_id}, or Reconnect on the Data page)",
                         option=_ACCOUNT_OPTION[credentials.platform],
                     )
             taken = {c.connection_id for c in existing}

@@ -23,6 +23,7 @@ __all__ = [
     "outbox_entry",
     "queue_reply",
     "record_attempt",
+    "record_sent",
 ]
 
 State = Literal["queued", "sent", "failed"]
@@ -132,6 +133,35 @@ def record_attempt(
             "ELSE sent_at END WHERE item_id = ?",
             [state, remote_id, url, error, state, now, item_id],
         )
+
+
+def record_sent(
+    store: Store,
+    item_id: str,
+    *,
+    remote_id: str,
+    url: str | None,
+    action: str,
+    person_id: str | None,
+    by: str | None,
+    now: dt.datetime,
+) -> None:
+    """The reply was posted: the outbox row says where, and the care item is done (by whom,
+    with the reply's address), in one transaction, so that a reply on the platform never
+    leaves its item on the list, whatever happens next."""
+    with store.transaction() as con:
+        con.execute(
+            "UPDATE outbox SET state = 'sent', remote_id = ?, url = ?, error = NULL, "
+            "sent_at = ? WHERE item_id = ?",
+            [remote_id, url, now, item_id],
+        )
+        done = con.execute("SELECT 1 FROM care_done WHERE item_id = ?", [item_id]).fetchall()
+        if not done:
+            con.execute(
+                "INSERT INTO care_done (item_id, action, person_id, done_at, answered_by, url) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [item_id, action, person_id, now, by, url],
+            )
 
 
 def cancel_reply(store: Store, item_id: str) -> OutboxEntry | None:
