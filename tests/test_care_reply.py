@@ -604,3 +604,53 @@ def test_a_queued_reply_is_sent_as_queued_or_cancelled(shared: Path, tmp_path: P
         assert outbox_entry(session.store, item) is None
     again = run("care", "reply", item, "--cancel", "--workspace", ws.root)
     assert again.exit_code == 2 and "nothing to cancel" in again.stderr
+
+
+def test_a_mastodon_reply_after_a_429_is_sent_again_with_the_same_key(
+    shared: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import mastodon.internals
+
+    waits: list[float] = []
+    monkeypatch.setattr(mastodon.internals.time, "sleep", waits.append)
+    ws, item = _mastodon_workspace(shared, tmp_path)
+    limited = constructed(  # NOT recorded (no cassette holds a 429 for a post), built here
+        "POST", f"{INSTANCE}/api/v1/statuses", 429, {"error": "Too many requests"},
+        headers={"retry-after": ["2"], "x-ratelimit-limit": ["300"],
+                 "x-ratelimit-remaining": ["0"]},
+    )  # fmt: skip
+    with _replay(
+        tmp_path, _search(shared), recorded(shared, REPLY_CASSETTE, 1), limited,
+        recorded(shared, REPLY_CASSETTE, 2),
+    ) as made:  # fmt: skip
+        replied = reply_to_care_item(workspace=ws, item_id=item, text="same!")
+    posts = _posts(made)
+    assert len(posts) == 2 and {_key(p) for p in posts} == {replied.key}
+    assert waits and all(0 < w <= 300 for w in waits)  # waited before sending it again
+    assert replied.remote_id == "117020583258292382"
+
+
+def test_a_mastodon_reply_whose_answer_timed_out_is_sent_again_with_the_same_key(
+    shared: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_mastodon_client, "sleep", lambda seconds: None)
+    ws, item = _mastodon_workspace(shared, tmp_path)
+    timed_out: list[Any] = []
+    send = requests.Session.send
+
+    def lose_first_answer(self: requests.Session, request: Any, **kwargs: Any) -> Any:
+        if request.method == "POST" and not timed_out:
+            timed_out.append(request)  # as if the server took it and the answer never came
+            raise requests.exceptions.ReadTimeout("read timed out (injected)")
+        return send(self, request, **kwargs)
+
+    monkeypatch.setattr(requests.Session, "send", lose_first_answer)
+    with _replay(
+        tmp_path, _search(shared), recorded(shared, REPLY_CASSETTE, 1),
+        recorded(shared, REPLY_CASSETTE, 2),
+    ) as made:  # fmt: skip
+        replied = reply_to_care_item(workspace=ws, item_id=item, text="same!")
+    posts = _posts(made)  # the one whose answer was lost, then the one answered
+    assert len(timed_out) == 1 and len(posts) == 2 and posts[0] is timed_out[0]
+    assert {_key(p) for p in posts} == {replied.key}  # the server makes one status of them
+    assert replied.url == ANSWER_URL
