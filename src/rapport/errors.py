@@ -36,7 +36,9 @@ Hierarchy::
      │    └── WorkspaceBusy           another process holds the store longer than we may wait
      ├── RemoteError                  a service could not be reached or answered nonsense (exit 1)
      │    ├── RemoteNotFound          the service answered 404 (callers decide what it means)
-     │    └── ReplyNotSent            posting a reply failed; the same command resumes it
+     │    ├── ReplyNotSent            posting a reply failed; the same command resumes it
+     │    └── PostNotSent             posting or scheduling a status failed; the same call
+     │                                with the same key is safe to repeat
      ├── NotFittedError               a model asked to predict before ``fit``
      └── StoreError                   the store refused a write (a migration, a broken file)
 
@@ -66,6 +68,7 @@ __all__ = [
     "InvalidWorldParameter",
     "MalformedCascadeFile",
     "NotFittedError",
+    "PostNotSent",
     "RapportError",
     "RecordError",
     "RecordProblem",
@@ -298,6 +301,13 @@ class RemoteError(RapportError):
 class ReplyNotSent(RemoteError):
     """An attempt to post a reply failed; it may or may not have reached the server. Running
     the same command again checks what was posted and resumes with the same key."""
+
+
+class PostNotSent(RemoteError):
+    """An attempt to post or schedule a status failed after it may have been sent (a 5xx, a
+    dropped connection, a timeout) or was not accepted yet (a rate limit). Repeating the same
+    call with the same idempotency key is safe: the platform answers a repeated key with what
+    it already made, so the post exists at most once."""
 
 
 class NotFittedError(RapportError):
