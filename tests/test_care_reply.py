@@ -135,8 +135,14 @@ class Proxy:
         self.server.close()
 
 
+OUTPUTS: list[str] = []
+"""Everything the commands of this module printed, searched for credentials at the end."""
+
+
 def run(*args: str | Path, input: str | None = None) -> Any:
-    return CliRunner().invoke(app, [str(a) for a in args], input=input, catch_exceptions=False)
+    result = CliRunner().invoke(app, [str(a) for a in args], input=input, catch_exceptions=False)
+    OUTPUTS.extend([result.stdout, result.stderr])
+    return result
 
 
 class Shop:
@@ -166,6 +172,7 @@ class Shop:
                         self.proxy.url, "--app-password-stdin", "--workspace", self.ws,
                         input=password + "\n")  # fmt: skip
         assert connected.exit_code == 0, connected.stdout + connected.stderr
+        self.password = password
 
     def ask(self, text: str) -> int:
         """A new customer replies to the shop's post and the shop pulls it: its index."""
@@ -401,6 +408,29 @@ def test_record_keys_are_tids_and_graphemes_count_what_people_see() -> None:
     assert graphemes("e\u0301") == 1
     assert graphemes("\N{WOMAN}\u200d\N{PERSONAL COMPUTER}") == 1
     assert graphemes("hi \N{BREAD}") == 4
+
+
+@pytest.mark.credential_leak
+def test_no_credential_in_any_output_or_file(shop: Shop) -> None:
+    """The app password and the kept session's tokens: in no output of this module's commands
+    and in no file of the workspace (the connections file holds them encrypted)."""
+    connections = Connections(Workspace(shop.ws))
+    (connection,) = connections.all()
+    kept = connections.credentials(connection.connection_id)
+    session = getattr(kept, "session", None)
+    assert session is not None  # the session is kept …
+    tokens = [t for t in session.reveal().split(":::") if t.count(".") == 2]
+    assert len(tokens) == 2  # … with its access and refresh tokens
+    secrets = [shop.password, *tokens]
+    assert len(OUTPUTS) > 20
+    for text in OUTPUTS:
+        for secret in secrets:
+            assert secret not in text
+    for path in shop.ws.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            for secret in secrets:
+                assert secret.encode() not in data, path
 
 
 # -- Mastodon, replayed from recorded responses ---------------------------------------------------
