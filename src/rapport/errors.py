@@ -66,6 +66,7 @@ __all__ = [
     "InvalidWorldParameter",
     "MalformedCascadeFile",
     "NotFittedError",
+    "PostNotSent",
     "RapportError",
     "RecordError",
     "RecordProblem",
@@ -298,6 +299,11 @@ class RemoteError(RapportError):
 class ReplyNotSent(RemoteError):
     """An attempt to post a reply failed; it may or may not have reached the server. Running
     the same command again checks what was posted and resumes with the same key."""
+
+
+class PostNotSent(RemoteError):
+    """An attempt to publish a planned post failed; it may or may not have reached the
+    platform. The next run looks for it first and resumes with the same key."""
 
 
 class NotFittedError(RapportError):
