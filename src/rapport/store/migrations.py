@@ -237,7 +237,7 @@ def _scheduled_posts(con: Connection) -> None:
             published_at TIMESTAMPTZ
         );
         CREATE TABLE audit (
-            at TIMESTAMPTZ NOT NULL, action VARCHAR NOT NULL, subject VARCHAR,
+            occurred_at TIMESTAMPTZ NOT NULL, action VARCHAR NOT NULL, subject VARCHAR,
             actor VARCHAR, detail VARCHAR
         );
     """)

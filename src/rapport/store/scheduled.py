@@ -259,7 +259,7 @@ def audit(
     """Record a decision (``post override``, ``post cancelled``, ``post published`` …)."""
     with store.transaction() as con:
         con.execute(
-            "INSERT INTO audit (at, action, subject, actor, detail) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO audit (occurred_at, action, subject, actor, detail) VALUES (?, ?, ?, ?, ?)",
             [at, action, subject, actor, detail],
         )
 
@@ -268,8 +268,9 @@ def audit_log(store: Store, *, subject: str | None = None, limit: int = 100) -> 
     """The latest entries (of ``subject`` only, when given), oldest first."""
     where = "" if subject is None else "WHERE subject = ?"
     rows = store.connection.execute(
-        f"SELECT at, action, subject, actor, detail FROM (SELECT *, row_number() OVER () AS n "
-        f"FROM audit {where} ORDER BY at DESC, n DESC LIMIT ?) ORDER BY at, n",
+        f"SELECT occurred_at, action, subject, actor, detail FROM (SELECT *, row_number() "
+        f"OVER () AS n FROM audit {where} ORDER BY occurred_at DESC, n DESC LIMIT ?) "
+        "ORDER BY occurred_at, n",
         [*([subject] if subject is not None else []), limit],
     ).fetchall()
     return [
