@@ -215,7 +215,8 @@ def test_a_failed_attempt_found_late_is_published_if_it_got_through(shop: Shop) 
         shop.proxy.mode = "pass"
     late = shop.due(when + dt.timedelta(hours=3))  # it is out there: published, not held
     assert [p["id"] for p in late["published"]] == [ident] and late["resumed"] == [ident]
-    assert len(shop.records(text)) == 1
+    records = shop.records(text)
+    assert len(records) == 1 and records[0].uri.endswith(f"/{key}")
 
 
 def test_rules_refuse_and_an_override_is_audited(shop: Shop) -> None:

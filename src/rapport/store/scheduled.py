@@ -259,7 +259,8 @@ def audit(
     """Record a decision (``post override``, ``post cancelled``, ``post published`` …)."""
     with store.transaction() as con:
         con.execute(
-            "INSERT INTO audit (occurred_at, action, subject, actor, detail) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO audit (occurred_at, action, subject, actor, detail) "
+            "VALUES (?, ?, ?, ?, ?)",
             [at, action, subject, actor, detail],
         )
 
