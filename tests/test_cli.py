@@ -228,7 +228,11 @@ every command that reads the workspace refuses it before anything else."""
 
 
 def test_every_command_is_listed_for_bad_input() -> None:
-    assert set(COMMANDS) - FOLDER_COMMANDS <= set(BAD_INPUT) <= {*COMMANDS, "care", "connect", "publish"}
+    assert (
+        set(COMMANDS) - FOLDER_COMMANDS
+        <= set(BAD_INPUT)
+        <= {*COMMANDS, "care", "connect", "publish"}
+    )
 
 
 @pytest.mark.parametrize("name", sorted(BAD_INPUT))
