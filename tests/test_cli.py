@@ -215,13 +215,24 @@ BAD_INPUT: dict[str, list[str]] = {
     "care reply": ["abc", "--text", "Hi", "--yes"],
     "calendar": [],
     "whatif": [],
+    "publish": ["--due"],
+    "publish draft": ["--platform", "bluesky", "--at", "2030-01-01T10:00", "--text", "Hi"],
+    "publish schedule": ["1"],
+    "publish list": [],
+    "publish edit": ["1", "--text", "Hi"],
+    "publish cancel": ["1"],
+    "publish release": ["1"],
 }
 """For each command, input it must refuse; with a broken rapport.toml in the workspace,
 every command that reads the workspace refuses it before anything else."""
 
 
 def test_every_command_is_listed_for_bad_input() -> None:
-    assert set(COMMANDS) - FOLDER_COMMANDS <= set(BAD_INPUT) <= {*COMMANDS, "care", "connect"}
+    assert (
+        set(COMMANDS) - FOLDER_COMMANDS
+        <= set(BAD_INPUT)
+        <= {*COMMANDS, "care", "connect", "publish"}
+    )
 
 
 @pytest.mark.parametrize("name", sorted(BAD_INPUT))

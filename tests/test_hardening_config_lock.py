@@ -139,7 +139,7 @@ def test_an_oversized_rapport_toml_is_refused_before_it_is_read(
 
 def test_every_number_has_a_documented_range() -> None:
     numbers = [s for s in settings() if s.kind in ("number", "whole number")]
-    assert len(numbers) == 16  # targets 6, community 2, costs 6, care 2
+    assert len(numbers) == 17  # targets 7, community 2, costs 6, care 2
     for setting in numbers:
         assert setting.minimum is not None and setting.maximum is not None, setting.key
         assert setting.maximum <= 2**31, setting.key  # far inside int64 and dates

@@ -125,6 +125,13 @@ class Targets(_Strict):
     max_gap_days: int = Field(
         10, ge=1, le=365, description="Warn when no post went out for this many days."
     )
+    min_gap_hours: float = Field(
+        3.0,
+        ge=0,
+        le=168,
+        description="Leave at least this many hours between two posts: `rapport publish` "
+        "refuses a post closer to another one (0: no gap).",
+    )
     weekly_hours: float = Field(
         5.0,
         ge=0.25,

@@ -304,10 +304,11 @@ class ReplyNotSent(RemoteError):
 
 
 class PostNotSent(RemoteError):
-    """An attempt to post or schedule a status failed after it may have been sent (a 5xx, a
-    dropped connection, a timeout) or was not accepted yet (a rate limit). Repeating the same
-    call with the same idempotency key is safe: the platform answers a repeated key with what
-    it already made, so the post exists at most once."""
+    """An attempt to post, schedule or publish a planned post failed after it may have been
+    sent (a 5xx, a dropped connection, a timeout) or was not accepted yet (a rate limit).
+    Repeating it is safe: it goes with the same key (a Bluesky record key, looked up first;
+    a Mastodon idempotency key, which the server answers with what it already made), so the
+    post exists at most once."""
 
 
 class NotFittedError(RapportError):

@@ -4,14 +4,22 @@ The commands live by domain, as the API does: :mod:`rapport.cli.data` (init, dem
 export, status, forget, pull, utm), :mod:`rapport.cli.connect` (connect),
 :mod:`rapport.cli.metrics` (metrics, report), :mod:`rapport.cli.analyses` (forecast,
 backtest, seeds, odds, spikes) and :mod:`rapport.cli.strategy` (benchmark, plan, care,
-calendar, whatif). Every one goes through :func:`rapport.cli.command.command`, the only
-place where errors become messages and exit codes.
+calendar, whatif) and :mod:`rapport.cli.publish` (publish). Every one goes through
+:func:`rapport.cli.command.command`, the only place where errors become messages and exit codes.
 """
 
 from __future__ import annotations
 
-from rapport.cli import analyses, connect, data, metrics, serve, strategy
-from rapport.cli.app import app, care_app, connect_app, forecast_app, pull_app, user_app
+from rapport.cli import analyses, connect, data, metrics, publish, serve, strategy
+from rapport.cli.app import (
+    app,
+    care_app,
+    connect_app,
+    forecast_app,
+    publish_app,
+    pull_app,
+    user_app,
+)
 
 __all__ = ["app", "main"]
 
@@ -21,6 +29,7 @@ _COMMANDS = (
     metrics,
     analyses,
     strategy,
+    publish,
     serve,
 )  # imported for the commands they register
 _ORDER = (
@@ -33,6 +42,7 @@ app.add_typer(connect_app, name="connect")
 app.add_typer(pull_app, name="pull")
 app.add_typer(forecast_app, name="forecast")
 app.add_typer(care_app, name="care")
+app.add_typer(publish_app, name="publish")
 app.add_typer(user_app, name="user")
 
 

@@ -12,7 +12,15 @@ import typer.core
 from rapport._version import __version__
 from rapport.cli.command import out, print_json
 
-__all__ = ["app", "care_app", "connect_app", "forecast_app", "pull_app", "user_app"]
+__all__ = [
+    "app",
+    "care_app",
+    "connect_app",
+    "forecast_app",
+    "publish_app",
+    "pull_app",
+    "user_app",
+]
 
 
 class RapportGroup(typer.core.TyperGroup):
@@ -103,6 +111,11 @@ forecast_app = typer.Typer(
 care_app = typer.Typer(
     help="The daily care list: who to answer, welcome, thank and re-engage today, with links "
     "and reasons, capped at the minutes a day set in rapport.toml [care].",
+)
+publish_app = typer.Typer(
+    help="Posts from the content calendar, written by you, checked against your rules "
+    "(promotion ceiling, cadence, gap) and published at most once: Mastodon keeps its own "
+    "schedule; Bluesky posts go out with `rapport publish --due` (run it from cron).",
 )
 user_app = typer.Typer(
     help="The people who use the web workplace (`rapport serve`) and their roles.",

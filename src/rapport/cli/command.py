@@ -291,6 +291,10 @@ FLAGS = {
     "text": "--text",
     "cancel": "--cancel",
     "connection_id": "--connection ID",
+    "at": "--at",
+    "slot": "--slot",
+    "override": "--override",
+    "reason": "--reason",
 }
 """The command line's flag for each API option an error can point at (``error.option``)."""
 

@@ -3,7 +3,8 @@
 A conversion without a ``post_id`` is attributed when exactly one tracked post matches it:
 
 1. by ``utm_content``: equal to the post's canonical id, its native id, or its URL (the
-   links `rapport utm` builds carry the canonical id);
+   links `rapport utm` builds carry the canonical id), or ``rapport-post-<id>`` of a post
+   `rapport publish` published (its row in ``scheduled_posts`` names the post);
 2. else by landing page: the most recent own post, published within 30 days before the
    conversion, whose links lead to the same page (scheme, query and trailing slash ignored).
 
@@ -38,6 +39,15 @@ def attribute_conversions(con: duckdb.DuckDBPyConnection) -> int:
             HAVING count(DISTINCT p.post_id) = 1
         ) AS matched
         WHERE conversions.conversion_id = matched.conversion_id
+    """)
+    # Links of posts rapport published carry utm_content = rapport-post-<id> (their id in
+    # scheduled_posts, chosen before the platform's id was known).
+    con.execute("""
+        UPDATE conversions SET post_id = s.post_id
+        FROM scheduled_posts s
+        WHERE conversions.post_id IS NULL
+          AND conversions.utm_content = 'rapport-post-' || CAST(s.id AS VARCHAR)
+          AND s.post_id IN (SELECT post_id FROM posts)
     """)
     page_c = _PAGE.format("c.landing_url")
     page_l = _PAGE.format("l.link")

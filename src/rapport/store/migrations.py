@@ -217,3 +217,27 @@ def _outbox(con: Connection) -> None:
         ALTER TABLE care_done ADD COLUMN answered_by VARCHAR;
         ALTER TABLE care_done ADD COLUMN url VARCHAR;
     """)
+
+
+@migration("0008_scheduled_posts")
+def _scheduled_posts(con: Connection) -> None:
+    """Posts planned from the calendar, each with the key chosen before it is sent (a TID
+    record key on Bluesky, an Idempotency-Key on Mastodon), and the workspace's audit log
+    (overrides of the publishing rules, cancels, publishes: who and when)."""
+    con.execute("""
+        CREATE TABLE scheduled_posts (
+            id BIGINT NOT NULL, platform VARCHAR NOT NULL, connection_id VARCHAR,
+            slot_start TIMESTAMPTZ, slot_kind VARCHAR, slot_title VARCHAR,
+            text VARCHAR NOT NULL, links VARCHAR[], scheduled_at TIMESTAMPTZ NOT NULL,
+            key VARCHAR NOT NULL, state VARCHAR NOT NULL, remote_id VARCHAR, url VARCHAR,
+            post_id VARCHAR, remote_scheduled_id VARCHAR, error VARCHAR, kind VARCHAR,
+            promotion BOOLEAN NOT NULL, created_by VARCHAR, override_rules VARCHAR,
+            override_reason VARCHAR, override_by VARCHAR, override_at TIMESTAMPTZ,
+            created_at TIMESTAMPTZ NOT NULL, updated_at TIMESTAMPTZ NOT NULL,
+            published_at TIMESTAMPTZ
+        );
+        CREATE TABLE audit (
+            occurred_at TIMESTAMPTZ NOT NULL, action VARCHAR NOT NULL, subject VARCHAR,
+            actor VARCHAR, detail VARCHAR
+        );
+    """)
