@@ -60,6 +60,7 @@ PARAM_EXAMPLES: dict[str, str] = {
 """An example value for each path parameter of the app's routes other than ``workspace`` and
 ``item_id`` (the access test fills them in; an id of alpha where the route reads one)."""
 PARAM_EXAMPLES["section"] = "engagement"  # a section of the report (pages_report)
+PARAM_EXAMPLES["post"] = "999999"  # no such planned post (pages_publish): a 400 or 404 page
 
 
 def email(role: Role, workspace: str = "alpha") -> str:

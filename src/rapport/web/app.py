@@ -26,10 +26,12 @@ from rapport.web import (
     pages,
     pages_connections,
     pages_data,
+    pages_publish,
     pages_report,
     pages_settings,
     pages_strategy,
     pages_whatif,
+    publisher,
 )
 from rapport.web.appdb import AppDB
 from rapport.web.auth import COOKIE, SESSION_LIFETIME, LoginRefused, hash_password, log_in
@@ -76,7 +78,7 @@ def create_app(root: Path) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         """While the server runs: the syncs that are due start by themselves."""
-        async with pages_connections.scheduled(app):
+        async with pages_connections.scheduled(app), publisher.scheduled(app):
             yield
 
     app = FastAPI(
@@ -212,5 +214,6 @@ def create_app(root: Path) -> FastAPI:
     pages_connections.register(app)
     pages_strategy.register(app)
     pages_whatif.register(app)
+    pages_publish.register(app)
     pages_report.register(app)
     return app
