@@ -223,7 +223,7 @@ def register(app: FastAPI) -> None:
         if error or not code:
             return _failed(
                 request, who,
-                f"rapport was not allowed on {pending.instance}: nothing was connected",
+                f"you did not allow rapport on {pending.instance}: nothing was connected",
                 pending.instance,
             )  # fmt: skip
         folder = Workspace(served_of(request).root / workspace)
