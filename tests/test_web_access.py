@@ -94,6 +94,50 @@ def test_every_route_declares_its_access(web: Web) -> None:
     assert workspace_routes and all(_access(r) in PERMISSIONS["owner"] for r in workspace_routes)
 
 
+ANSWER_AND_CONNECT_ROUTES = {
+    ("POST", "/w/{workspace}/care/{item_id}/reply"): "write",
+    ("POST", "/w/{workspace}/care/{item_id}/reply/cancel"): "write",
+    ("GET", "/w/{workspace}/care/{item_id}/reply"): "care",
+    ("POST", "/w/{workspace}/connections/mastodon/authorize"): "write",
+    ("GET", "/w/{workspace}/connections/mastodon/callback"): "write",
+    ("POST", "/w/{workspace}/connections/{connection_id}/reconnect"): "write",
+}
+"""Answering from the care item page, connecting Mastodon by OAuth, reconnecting: owners and
+managers only (an analyst sees a reply's page, never its buttons). The tests below request
+them with every other route: anonymously, across workspaces and for every role."""
+
+
+def test_answering_and_connecting_routes_declare_owners_and_managers(web: Web) -> None:
+    declared = {(m, r.path): _access(r) for r in _routes(web) for m in (r.methods or ())}
+    assert {key: declared.get(key) for key in ANSWER_AND_CONNECT_ROUTES} == (
+        ANSWER_AND_CONNECT_ROUTES
+    )
+    assert [role for role in ROLES if "write" in PERMISSIONS[role]] == ["owner", "manager"]
+
+
+def test_answering_and_connecting_for_each_role_and_across_workspaces(
+    web: Web, alpha_items: list[str], secrets_of_alpha: list[str]
+) -> None:
+    routes = {(sorted(r.methods or ())[0], r.path): r for r in _routes(web)}
+    chosen = [routes[key] for key in ANSWER_AND_CONNECT_ROUTES]
+    item = alpha_items[3]
+    for who in (*(email(role) for role in ROLES), email("owner", "beta"), ADMIN):
+        client = web.login(who)
+        csrf = _csrf(client)
+        for route in chosen:
+            answer = _request(client, route, _url(route, workspace="alpha", item=item), csrf)
+            role = next((r for r in ROLES if who == email(r)), None)
+            if role is None:  # no member of alpha: as if it did not exist
+                assert answer.status_code == 404, (who, route.path)
+                assert not any(s in answer.text for s in secrets_of_alpha), (who, route.path)
+            elif _access(route) in PERMISSIONS[role]:  # a page, or the form's own complaint
+                assert answer.status_code in (200, 303, 400), (who, route.path, answer.text[:300])
+            else:
+                assert answer.status_code == 403, (who, route.path)
+        forged = client.post(f"/w/alpha/care/{item}/reply", data={"text": "Hi"})
+        assert forged.status_code in (403, 404), who  # no CSRF token: never sent
+
+
 def test_nobody_signed_in_gets_the_login_form_or_403(web: Web, secrets_of_alpha: list[str]) -> None:
     client = web.client()
     for route in _routes(web):

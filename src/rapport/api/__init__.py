@@ -79,6 +79,7 @@ _EXPORTS = {
     "StoreStatus": "rapport.api.data",
     "sync_connection": "rapport.api.connections",
     "SyncResult": "rapport.api.connections",
+    "sync_new_credentials": "rapport.api.connections",
     "what_if": "rapport.api.strategy",
     "WhatIf": "rapport.api.strategy",
     "WhatIfResult": "rapport.api.strategy",
@@ -119,7 +120,7 @@ if TYPE_CHECKING:
         forecast_posts,
         seeds_from_graph,
     )
-    from rapport.api.connections import SyncResult, sync_connection
+    from rapport.api.connections import SyncResult, sync_connection, sync_new_credentials
     from rapport.api.data import (
         AccountStatus,
         DemoResult,
@@ -235,6 +236,7 @@ __all__ = [
     "run_metrics",
     "seeds_from_graph",
     "sync_connection",
+    "sync_new_credentials",
     "what_if",
     "workspace_benchmark",
     "workspace_status",

@@ -21,11 +21,11 @@ from rapport.credentials import (
     Credentials,
     MastodonCredentials,
 )
-from rapport.errors import RapportError, RemoteError
+from rapport.errors import RapportError, RemoteError, UsageError
 from rapport.store import ImportSummary
 from rapport.workspace import Workspace
 
-__all__ = ["SyncResult", "sync_connection"]
+__all__ = ["SyncResult", "sync_connection", "sync_new_credentials"]
 
 UNEXPECTED = "the sync stopped on an unexpected error (the log has the details); nothing was stored"
 
@@ -136,5 +136,75 @@ def sync_connection(
         account = _mastodon_handle(workspace, credentials.instance, on_wait)
     noted = connections.record_sync(
         connection_id, error=None, summary=_line(summary), account=account
+    )
+    return SyncResult(noted or connection, summary)
+
+
+def sync_new_credentials(
+    credentials: Credentials,
+    *,
+    workspace: Workspace,
+    replace: str | None = None,
+    every_hours: int | None = None,
+    progress: Progress | None = None,
+    on_wait: Waiting | None = None,
+) -> SyncResult:
+    """Check new credentials by a first sync, and keep them only when it went well.
+
+    With ``replace`` (a connection's id, after its token or app password was refused or
+    revoked), the connection gets them (:meth:`~rapport.credentials.Connections.replace`:
+    its id, schedule and history stay, its last error goes); otherwise they make a new
+    connection (a Mastodon account connected already gets them instead). A refused token or
+    app password, an unreachable service: the error is raised, nothing of the credentials is
+    kept, and a connection being replaced stays as it was."""
+    connections = Connections(workspace)
+    current = connections.get(replace) if replace is not None else None
+    if current is not None and (
+        current.platform != credentials.platform or current.address != credentials.address
+    ):
+        raise UsageError(
+            f"connection {current.connection_id} is {current.title} on {current.address}: new "
+            "credentials must be for the same account; connect another one instead"
+        )
+    try:
+        if isinstance(credentials, MastodonCredentials):
+            summary = pull_mastodon(
+                workspace=workspace, instance=credentials.instance,
+                token=credentials.token.reveal(), progress=progress, on_wait=on_wait,
+            )  # fmt: skip
+        else:
+            summary = pull_bluesky(
+                workspace=workspace, handle=credentials.handle,
+                app_password=credentials.app_password.reveal(), service=credentials.service,
+                progress=progress, on_wait=on_wait,
+            )  # fmt: skip
+    except RapportError as error:
+        message = _hidden(str(error), credentials)
+        if message != str(error):  # never seen from the connectors; never let it through
+            raise RemoteError(credentials.address, problem=message, fix="try again") from None
+        raise
+    account = credentials.account or None
+    if isinstance(credentials, MastodonCredentials):
+        account = _mastodon_handle(workspace, credentials.instance, on_wait)
+    if current is None and account:
+        same = [
+            c
+            for c in connections.all()
+            if (c.platform, c.address, c.account.lower()) == (
+                credentials.platform, credentials.address, account.lower(),
+            )
+        ]  # fmt: skip
+        current = same[0] if same else None
+    if current is not None:
+        if current.account and account and current.account.lower() != account.lower():
+            raise UsageError(
+                f"these credentials are @{account}'s, not those of {current.title}: nothing "
+                "was changed; connect that account as a new one instead"
+            )
+        connection = connections.replace(current.connection_id, credentials)
+    else:
+        connection = connections.add(credentials, every_hours=every_hours)
+    noted = connections.record_sync(
+        connection.connection_id, error=None, summary=_line(summary), account=account
     )
     return SyncResult(noted or connection, summary)

@@ -27,11 +27,13 @@ What is here:
 - :class:`Connections`: the file of one workspace (add, list, open, schedule, record a sync,
   remove);
 - :func:`key_location`, :func:`load_key`: where the key is, and the key;
-- :func:`sync_failures`: the connections of a workspace whose last sync failed.
+- :func:`sync_failures`: the connections of a workspace whose last sync failed;
+- :class:`MastodonApps`: rapport's app registrations on Mastodon instances (OAuth), encrypted.
 """
 
 from __future__ import annotations
 
+from rapport.credentials.apps import APPS_FILE, MastodonApp, MastodonApps
 from rapport.credentials.connections import (
     FILE_NAME,
     LOCK_NAME,
@@ -53,6 +55,7 @@ from rapport.credentials.secret import (
 )
 
 __all__ = [
+    "APPS_FILE",
     "DEFAULT_BLUESKY_SERVICE",
     "FILE_NAME",
     "KEY_FILE_VAR",
@@ -65,6 +68,8 @@ __all__ = [
     "Connections",
     "Credentials",
     "Key",
+    "MastodonApp",
+    "MastodonApps",
     "MastodonCredentials",
     "Platform",
     "Secret",

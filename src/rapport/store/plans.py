@@ -17,8 +17,10 @@ from typing import Any
 from rapport.store.db import Store
 
 __all__ = [
+    "CareDone",
     "PlanRow",
     "StoredWhatIf",
+    "care_done_detail",
     "care_done_ids",
     "insert_plan",
     "latest_whatif",
@@ -99,6 +101,30 @@ def care_done_ids(store: Store) -> dict[str, str]:
         "SELECT item_id, strftime(min(done_at), '%Y-%m-%d') FROM care_done GROUP BY 1"
     )
     return {str(item): str(day) for item, day in rows.fetchall()}
+
+
+@dataclass(frozen=True)
+class CareDone:
+    """When a care item was first marked done, by whom, and the answer's address."""
+
+    item_id: str
+    done_at: dt.datetime
+    by: str | None
+    url: str | None
+
+
+def care_done_detail(store: Store, item_id: str) -> CareDone | None:
+    """How the care item ``item_id`` was first marked done; None when it was not."""
+    row = store.connection.execute(
+        "SELECT done_at, answered_by, url FROM care_done WHERE item_id = ? "
+        "ORDER BY done_at LIMIT 1",
+        [item_id],
+    ).fetchone()
+    if row is None:
+        return None
+    moment: dt.datetime = row[0]
+    moment = moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+    return CareDone(item_id, moment, row[1], row[2])
 
 
 def record_care_done(

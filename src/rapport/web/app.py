@@ -26,7 +26,9 @@ from rapport.web import (
     pages,
     pages_connections,
     pages_data,
+    pages_oauth,
     pages_publish,
+    pages_reply,
     pages_report,
     pages_settings,
     pages_strategy,
@@ -209,9 +211,11 @@ def create_app(root: Path) -> FastAPI:
         return RedirectResponse("/login", status_code=303)
 
     pages.register(app)
+    pages_reply.register(app)
     pages_settings.register(app)
     pages_data.register(app)
     pages_connections.register(app)
+    pages_oauth.register(app)
     pages_strategy.register(app)
     pages_whatif.register(app)
     pages_publish.register(app)

@@ -24,13 +24,14 @@ from rapport.strategy.care_list import care_thread, mark_done
 from rapport.web.appdb import SessionRow
 from rapport.web.auth import allowed
 from rapport.web.care_team import SNOOZE_DAYS, assign, snooze, team_states
-from rapport.web.guard import access, check_csrf, db_of, member, served_of, signed_in
+from rapport.web.guard import Member, access, check_csrf, db_of, member, served_of, signed_in
 from rapport.web.render import render
+from rapport.web.reply_view import reply_box
 from rapport.web.served import Served
 from rapport.web.views import Summary, care_page, overview, summary
 from rapport.workspace import Workspace
 
-__all__ = ["register"]
+__all__ = ["care_item_page", "known_item", "register"]
 
 _log = logging.getLogger(__name__)
 JOB_WORDS = {"import": "import", "sync": "sync", "whatif": "what-if run", "check": "check"}
@@ -88,11 +89,40 @@ def _home(
                   job_alerts=job_alerts, synced=synced)  # fmt: skip
 
 
-def _known_item(request: Request, workspace: str, item_id: str) -> None:
+def known_item(request: Request, workspace: str, item_id: str) -> None:
     """404 unless ``item_id`` is on the workspace's care list today (or left over from it)."""
     care = served_of(request).cached(workspace, "care", care_page)
     if item_id not in {i.id for i in [*care.items, *care.left_over]}:
         raise HTTPException(404, f"care item {item_id!r} is not on today's list")
+
+
+def care_item_page(
+    request: Request,
+    who: Member,
+    item_id: str,
+    *,
+    status: int = 200,
+    reply_text: str = "",
+    reply_error: str | None = None,
+) -> Response:
+    """A care item's page: the item, the exchange it belongs to, what the person did lately,
+    and the box to answer them (:mod:`rapport.web.reply_view`); 404 when it is not on the
+    list (done meanwhile, from the CLI or another page)."""
+    workspace = who.workspace
+    known_item(request, workspace, item_id)
+    try:
+        thread = served_of(request).cached(
+            workspace, f"thread {item_id}", lambda s: care_thread(s, item_id)
+        )
+    except UsageError as error:  # done meanwhile, from the CLI or another page
+        raise HTTPException(404, str(error)) from None
+    db = db_of(request)
+    team = [u.email for u, role in db.members(workspace) if allowed(role, "care")]
+    box = reply_box(served_of(request), workspace, thread.item, text=reply_text,
+                    error=reply_error)  # fmt: skip
+    return render(request, "care_item.html.jinja2", status=status, member=who, item=thread.item,
+                  thread=thread, state=team_states(db, workspace).get(item_id), team=team,
+                  snooze_days=SNOOZE_DAYS, reply=box)  # fmt: skip
 
 
 def register(app: FastAPI) -> None:
@@ -162,19 +192,7 @@ def register(app: FastAPI) -> None:
         "/w/{workspace}/care/{item_id}", response_class=HTMLResponse, openapi_extra=access("care")
     )
     def care_item(request: Request, workspace: str, item_id: str) -> Response:
-        who = member(request, workspace)
-        _known_item(request, workspace, item_id)
-        try:
-            thread = served_of(request).cached(
-                workspace, f"thread {item_id}", lambda s: care_thread(s, item_id)
-            )
-        except UsageError as error:  # done meanwhile, from the CLI or another page
-            raise HTTPException(404, str(error)) from None
-        db = db_of(request)
-        team = [u.email for u, role in db.members(workspace) if allowed(role, "care")]
-        return render(request, "care_item.html.jinja2", member=who, item=thread.item,
-                      thread=thread, state=team_states(db, workspace).get(item_id), team=team,
-                      snooze_days=SNOOZE_DAYS)  # fmt: skip
+        return care_item_page(request, member(request, workspace), item_id)
 
     @app.post(
         "/w/{workspace}/care/{item_id}/snooze",
@@ -186,7 +204,7 @@ def register(app: FastAPI) -> None:
     ) -> Response:
         who = member(request, workspace)
         check_csrf(request, who.session, csrf)
-        _known_item(request, workspace, item_id)
+        known_item(request, workspace, item_id)
         try:
             until = snooze(db_of(request), workspace, item_id, days=days,
                            by=who.session.user.user_id)  # fmt: skip
@@ -207,7 +225,7 @@ def register(app: FastAPI) -> None:
     ) -> Response:
         who = member(request, workspace)
         check_csrf(request, who.session, csrf)
-        _known_item(request, workspace, item_id)
+        known_item(request, workspace, item_id)
         try:
             given = assign(db_of(request), workspace, item_id, email=email,
                            by=who.session.user.user_id)  # fmt: skip

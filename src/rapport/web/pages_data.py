@@ -55,6 +55,7 @@ __all__ = [
     "register",
     "safe_file_name",
     "syncs_of",
+    "token_refused",
 ]
 
 UPLOADS = ".rapport-uploads"
@@ -208,6 +209,18 @@ class ConnectionsView:
     items: tuple[Connection, ...]
     syncing: frozenset[str]
     problem: str | None = None
+    refused: frozenset[str] = frozenset()
+    """The connections whose token or app password was refused: they offer "Reconnect"."""
+
+
+REFUSAL_WORDS = ("refused", "not allowed with this token", "revoked", "expired", "invalid_token")
+
+
+def token_refused(connection: Connection) -> bool:
+    """True when the connection's last sync failed because its token or app password was
+    refused (revoked, expired, wrong): the Data page offers "Reconnect"."""
+    error = (connection.last_error or "").lower()
+    return bool(error) and any(word in error for word in REFUSAL_WORDS)
 
 
 def syncs_of(request: Request) -> Syncs:
@@ -220,7 +233,8 @@ def _connections(request: Request, name: str) -> ConnectionsView:
         items = Connections(Workspace(served_of(request).root / name)).all()
     except RapportError as unreadable:
         return ConnectionsView((), frozenset(), str(unreadable))
-    return ConnectionsView(items, frozenset(syncs_of(request).syncing(name)))
+    refused = frozenset(c.connection_id for c in items if token_refused(c))
+    return ConnectionsView(items, frozenset(syncs_of(request).syncing(name)), refused=refused)
 
 
 def data_page(

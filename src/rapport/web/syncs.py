@@ -23,8 +23,8 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from rapport.api.connections import sync_connection
-from rapport.credentials import Connection, Connections
+from rapport.api.connections import sync_connection, sync_new_credentials
+from rapport.credentials import Connection, Connections, Credentials
 from rapport.errors import RapportError, UsageError
 from rapport.web.appdb import AppDB
 from rapport.web.jobs import Job, Jobs, Report
@@ -117,6 +117,42 @@ class Syncs:
                           detail=detail)  # fmt: skip
 
         return self.jobs.start(workspace=workspace, kind="sync", title=f"Sync of {title}",
+                               created_by=user_id, work=work, then=then)  # fmt: skip
+
+    def check(
+        self,
+        workspace: str,
+        credentials: Credentials,
+        *,
+        replace: Connection | None,
+        every_hours: int | None,
+        user_id: int | None,
+        title: str,
+    ) -> Job:
+        """A sync job that checks new credentials before keeping them
+        (:func:`~rapport.api.sync_new_credentials`): a new connection (Mastodon by OAuth),
+        or new credentials for ``replace`` (reconnecting after a refused token). They live in
+        the job's memory only until the sync went well; a failure keeps nothing of them."""
+        folder = Workspace(self.served.root / workspace)
+        replaced = replace.connection_id if replace is not None else None
+
+        def work(report: Report) -> Mapping[str, Any]:
+            report("connecting")
+            result = sync_new_credentials(credentials, workspace=folder, replace=replaced,
+                                          every_hours=every_hours, progress=report)  # fmt: skip
+            connection_id = result.connection.connection_id
+            return result.summary.to_dict() | {"connection_id": connection_id}
+
+        def then(job: Job) -> None:
+            action = "reconnect" if replace is not None else "connect"
+            if job.status == "done":
+                detail = f"{title}: {int((job.result or {}).get('added', 0)):,} added"
+            else:
+                detail = f"{title}: {job.message or job.status}"
+            self.db.audit(user_id=user_id, workspace=workspace, action=f"{action} {job.status}",
+                          detail=detail)  # fmt: skip
+
+        return self.jobs.start(workspace=workspace, kind="sync", title=title,
                                created_by=user_id, work=work, then=then)  # fmt: skip
 
     def due(self, now: dt.datetime | None = None) -> list[Job]:
