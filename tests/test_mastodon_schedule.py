@@ -456,7 +456,9 @@ def test_a_status_is_posted_now_with_its_key(
         "117020585846976096",
         "http://localhost:3000/@mastodonpy_test/117020585846976096",
         dt.datetime(2026, 8, 1, 13, 53, 55, 410000, tzinfo=UTC),
+        "http://localhost:3000/ap/users/117020565966271181/statuses/117020585846976096",
     )
+    assert result.status["content"] == "<p>Toot!</p>"  # the entity, for the store
     assert len(posts(made)) == 2 and {key_of(r) for r in posts(made)} == {KEY}
     assert all(form(r) == recorded_form(toot) for r in posts(made))
     public = written(shared, "test_status_post[None-public].yaml", 0)

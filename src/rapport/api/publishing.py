@@ -12,10 +12,13 @@ Bluesky has no scheduled posts: :func:`publish_due` (run by the web workplace's 
 or ``rapport publish --due`` from cron) creates each due record under its key, after looking
 whether an earlier attempt created it. A post whose time passed more than :data:`GRACE` ago
 while nothing ran is not backdated: it is ``held`` until a person releases it
-(:func:`release_held`). Mastodon keeps its own scheduled statuses (at least 5 minutes
-ahead); a post due sooner is posted by :func:`publish_due` with its Idempotency-Key.
+(:func:`release_held`). Mastodon keeps its own scheduled statuses (more than 5 minutes
+ahead; 300 queued and 25 a day per account, checked before sending and reported): a post
+far enough ahead becomes one when it is accepted, one due sooner is posted by
+:func:`publish_due` with its Idempotency-Key, and :func:`reconcile_mastodon` reads the
+instance's queue back (see :mod:`rapport.api._publishing_mastodon`).
 
-A published Bluesky post enters the store as a pull would store it (same ``post_id``; the
+A post rapport published enters the store as a pull would store it (same ``post_id``; the
 import's source is ``rapport_publish``), so a later pull finds it and adds nothing.
 """
 
@@ -23,19 +26,20 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import importlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from rapport.api import _publishing_mastodon as mastodon
+from rapport.api._publishing_mastodon import Queue, Reconciled
 from rapport.api.connections import session_keeping
 from rapport.canonical.builder import BatchBuilder
 from rapport.canonical.schema import CONTENT_KINDS
 from rapport.connectors.publish import Created, send_bluesky_post
 from rapport.connectors.replies import LIMITS, graphemes, new_idempotency_key, new_tid
 from rapport.credentials import BlueskyCredentials, Connection, Connections, MastodonCredentials
-from rapport.errors import PostNotSent, RemoteError, UsageError
+from rapport.errors import InputError, RemoteError, UsageError
 from rapport.platforms.bluesky import account_id, post_fields, post_id, profile_url
 from rapport.store.scheduled import (
     ScheduledPost,
@@ -58,12 +62,15 @@ __all__ = [
     "PLATFORMS",
     "Draft",
     "DueRun",
+    "Queue",
+    "Reconciled",
     "Scheduled",
     "cancel_post",
     "draft_post",
     "edit_post",
     "list_posts",
     "publish_due",
+    "reconcile_mastodon",
     "release_held",
     "schedule_post",
 ]
@@ -92,25 +99,34 @@ class Draft:
 
 @dataclass(frozen=True)
 class Scheduled:
-    """A post accepted (or edited), and the rules a person overrode for it."""
+    """A post accepted (or edited), the rules a person overrode for it, and, when it is a
+    scheduled status on Mastodon, that account's queue after it ("12 of 300 queued; 3 of 25
+    on 2026-08-02")."""
 
     post: ScheduledPost
     overridden: tuple[RuleBreak, ...] = ()
+    queue: Queue | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"post": self.post.to_dict(), "overridden": [b.to_dict() for b in self.overridden]}
+        return {
+            "post": self.post.to_dict(),
+            "overridden": [b.to_dict() for b in self.overridden],
+            "queue": None if self.queue is None else self.queue.to_dict(),
+        }
 
 
 @dataclass(frozen=True)
 class DueRun:
     """What one run of the scheduler did: published (``resumed``: ids an earlier attempt had
-    already posted), held (late: a person decides), failed (with the message)."""
+    already posted), held (late: a person decides), failed (with the message), and what the
+    Mastodon queues said of the scheduled statuses (``reconciled``)."""
 
     now: dt.datetime
     published: tuple[ScheduledPost, ...] = ()
     resumed: tuple[int, ...] = ()
     held: tuple[ScheduledPost, ...] = ()
     failed: tuple[tuple[ScheduledPost, str], ...] = ()
+    reconciled: Reconciled | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -119,6 +135,7 @@ class DueRun:
             "resumed": list(self.resumed),
             "held": [p.to_dict() for p in self.held],
             "failed": [{"post": p.to_dict(), "error": e} for p, e in self.failed],
+            "reconciled": None if self.reconciled is None else self.reconciled.to_dict(),
         }
 
 
@@ -308,15 +325,18 @@ def schedule_post(
         _check_future(found.scheduled_at, moment)
         breaks = _refuse_or_override(found, _rule_breaks(session, found, found.scheduled_at),
                                      override=override, reason=reason)  # fmt: skip
-    remote = _mastodon_schedule(workspace, found, now=moment)
+    native = mastodon.schedule(workspace, found, now=moment) if mastodon.is_native(
+        found, now=moment) else None  # fmt: skip
     with _writing(workspace, on_wait) as session:
         changes = _record_override(session, post, breaks, reason, by, moment)
-        done = update_post(session.store, post, now=moment, state="scheduled",
-                           remote_scheduled_id=remote, **changes)  # fmt: skip
+        done = update_post(session.store, post, now=moment, state="scheduled", error=None,
+                           remote_scheduled_id=None if native is None else native.scheduled_id,
+                           **changes)  # fmt: skip
+        where = f"; scheduled status {native.scheduled_id}, {native.queue}" if native else ""
         audit(session.store, action="post scheduled", subject=f"post {post}", actor=by,
-              detail=f"{found.platform} at {found.scheduled_at:%Y-%m-%d %H:%M} UTC",
+              detail=f"{found.platform} at {found.scheduled_at:%Y-%m-%d %H:%M} UTC{where}",
               at=moment)  # fmt: skip
-    return Scheduled(done, breaks)
+    return Scheduled(done, breaks, None if native is None else native.queue)
 
 
 def list_posts(session: Session, *, states: tuple[str, ...] | None = None) -> list[ScheduledPost]:
@@ -356,11 +376,11 @@ def edit_post(
                                          override=override, reason=reason)  # fmt: skip
     links = tag_links(body, platform=found.platform, post=post, campaign=found.slot_kind)
     changes: dict[str, Any] = {"text": body, "links": links, "scheduled_at": when}
-    if found.remote_scheduled_id is not None:  # Mastodon: its scheduled status changes too
-        _mastodon_cancel(workspace, found)
-        changes["key"] = new_idempotency_key()  # a new status: the old key named the old one
-        replaced = dataclasses.replace(found, **changes)
-        changes["remote_scheduled_id"] = _mastodon_schedule(workspace, replaced, now=moment)
+    # Mastodon: the scheduled status follows (moved; or, for new text, cancelled and made
+    # again under a NEW key, since the old key belongs to the cancelled status)
+    remote, queue = mastodon.follow_edit(workspace, found, dataclasses.replace(found, **changes),
+                                         now=moment, on_wait=on_wait)  # fmt: skip
+    changes.update(remote)
     if found.state == "held":
         changes["state"] = "scheduled"
     with _writing(workspace, on_wait) as session:
@@ -369,7 +389,7 @@ def edit_post(
         audit(session.store, action="post edited", subject=f"post {post}", actor=by,
               detail=", ".join(k for k, v in (("text", text), ("time", at)) if v is not None),
               at=moment)  # fmt: skip
-    return Scheduled(done, breaks)
+    return Scheduled(done, breaks, queue)
 
 
 def cancel_post(
@@ -380,7 +400,9 @@ def cancel_post(
     now: dt.datetime | None = None,
     on_wait: Waiting | None = None,
 ) -> ScheduledPost:
-    """Drop a draft, scheduled or held post (Mastodon: its scheduled status too)."""
+    """Drop a draft, scheduled or held post (Mastodon: its scheduled status too). A scheduled
+    status the instance no longer has corrects the post: cancelled (it was cancelled there),
+    or published (its time passed: the instance posted it; a UsageError says so)."""
     moment = _now(now)
     with workspace.session(on_wait=on_wait) as session:
         found = _post(session, post)
@@ -389,7 +411,9 @@ def cancel_post(
                 "--due` first)") if found.state in ("sending", "failed") else ""  # fmt: skip
         raise UsageError(f"post {post} is {found.state}: it can't be cancelled{hint}")
     if found.remote_scheduled_id is not None:
-        _mastodon_cancel(workspace, found)
+        settled = mastodon.cancel(workspace, found, now=moment, on_wait=on_wait)
+        if settled is not None:
+            return settled  # it was already cancelled on the instance
     with _writing(workspace, on_wait) as session:
         done = update_post(session.store, post, now=moment, state="cancelled")
         audit(session.store, action="post cancelled", subject=f"post {post}", actor=by,
@@ -409,8 +433,10 @@ def publish_due(
 ) -> DueRun:
     """Publish every post whose time has come; hold those more than ``grace`` late (a
     person decides: :func:`release_held`); resume those an attempt left ``sending`` or
-    ``failed`` (looking on the platform first)."""
+    ``failed`` (looking on the platform first). Mastodon's scheduled statuses are the
+    instance's to publish: their queue is read back (:func:`reconcile_mastodon`)."""
     moment = _now(now)
+    reconciled = reconcile_mastodon(workspace=workspace, now=moment, on_wait=on_wait)
     with workspace.session(on_wait=on_wait) as session:
         due = [
             p for p in scheduled_posts(session.store, states=("scheduled", "sending", "failed"))
@@ -431,6 +457,9 @@ def publish_due(
         except RemoteError as error:
             failed.append((_failed(workspace, post, str(error), on_wait), str(error)))
             continue
+        except InputError as error:  # refused before anything was made (a revoked token)
+            failed.append((post, str(error)))
+            continue
         if outcome is None:  # late, and the earlier attempt did not get through
             held.append(_hold(workspace, post, moment, on_wait))
             continue
@@ -438,7 +467,18 @@ def publish_due(
         published.append(done)
         if earlier:
             resumed.append(done.id)
-    return DueRun(moment, tuple(published), tuple(resumed), tuple(held), tuple(failed))
+    return DueRun(moment, tuple(published), tuple(resumed), tuple(held), tuple(failed),
+                  reconciled)  # fmt: skip
+
+
+def reconcile_mastodon(
+    *, workspace: Workspace, now: dt.datetime | None = None, on_wait: Waiting | None = None
+) -> Reconciled:
+    """Read the queue of each Mastodon account with scheduled statuses from rapport: a post
+    whose status left the queue after its time was published by the instance (the next pull
+    brings the status in); one that left before its time was cancelled on the instance.
+    Nothing is asked of an instance when no post waits there."""
+    return mastodon.reconcile(workspace, now=_now(now), on_wait=on_wait)
 
 
 def release_held(
@@ -515,27 +555,35 @@ def _publish(
     the post as stored after it and whether an earlier attempt had published it."""
     assert post.connection_id is not None
     credentials = Connections(workspace).credentials(post.connection_id)
+    if isinstance(credentials, MastodonCredentials) and not create:
+        return None  # Mastodon: a late post is held (the Idempotency-Key expires)
     started = dt.datetime.now(dt.UTC)
     if create:  # the key is stored already; "sending" says an attempt may be out there
         with _writing(workspace, on_wait) as session:
             update_post(session.store, post.id, now=started, state="sending", error=None)
-    if isinstance(credentials, MastodonCredentials):
-        if not create:
-            return None  # Mastodon: a late post is held (the Idempotency-Key expires)
-        remote, url = _mastodon_post(credentials, post)
-        earlier, post_key, created = False, None, None
-    else:
-        assert isinstance(credentials, BlueskyCredentials)
-        created = send_bluesky_post(
-            service=credentials.service, handle=credentials.handle,
-            app_password=credentials.app_password.reveal(), text=post.text,
-            links=post.links, rkey=post.key, sleep=sleep, create=create,
-            **session_keeping(workspace, post.connection_id, credentials),
-        )  # fmt: skip
-        if created is None:
-            return None
+    created, sent = None, None
+    try:
+        if isinstance(credentials, MastodonCredentials):
+            sent = mastodon.post_now(workspace, post)
+        else:
+            assert isinstance(credentials, BlueskyCredentials)
+            created = send_bluesky_post(
+                service=credentials.service, handle=credentials.handle,
+                app_password=credentials.app_password.reveal(), text=post.text,
+                links=post.links, rkey=post.key, sleep=sleep, create=create,
+                **session_keeping(workspace, post.connection_id, credentials),
+            )  # fmt: skip
+    except InputError:  # refused before anything was made: the post stays as it was
+        with _writing(workspace, on_wait) as session:
+            update_post(session.store, post.id, now=started, state=post.state, error=post.error)
+        raise
+    if created is not None:
         remote, url, earlier = created.uri, created.url, created.earlier
         post_key = post_id(created.uri)
+    elif sent is not None:
+        remote, url, earlier, post_key = sent.status_id, sent.url, False, sent.post_id
+    else:
+        return None
     done_at = dt.datetime.now(dt.UTC)
     with _writing(workspace, on_wait) as session:
         done = update_post(session.store, post.id, now=done_at, state="published",
@@ -545,6 +593,8 @@ def _publish(
               detail=url or remote, at=done_at)  # fmt: skip
         if created is not None:
             session.store.apply(_batch(created, post))
+        elif sent is not None:
+            mastodon.store_status(session.store, post, sent, source=SOURCE)
     return done, earlier
 
 
@@ -562,65 +612,3 @@ def _batch(created: Created, post: ScheduledPost) -> Any:
                           "url": created.url, "content_kind": kind},
                 locator=f"post {post.id}")  # fmt: skip
     return builder.build()
-
-
-# -- Mastodon: through rapport.connectors.mastodon_schedule ------------------------------------
-def _native() -> Any:
-    """rapport.connectors.mastodon_schedule (imported when a Mastodon post needs it)."""
-    return importlib.import_module("rapport.connectors.mastodon_schedule")
-
-
-def _mastodon_client(workspace: Workspace, post: ScheduledPost) -> Any:
-    from rapport.connectors import _mastodon_client
-
-    assert post.connection_id is not None
-    credentials = Connections(workspace).credentials(post.connection_id)
-    assert isinstance(credentials, MastodonCredentials)
-    return _mastodon_client.connect(_mastodon_client.instance_url(credentials.instance),
-                                    token=credentials.token.reveal())  # fmt: skip
-
-
-def _mastodon_text(post: ScheduledPost) -> str:
-    from rapport.strategy.publishing.drafts import tagged_text
-
-    return tagged_text(post.text, post.links)
-
-
-def _mastodon_schedule(
-    workspace: Workspace, post: ScheduledPost, *, now: dt.datetime
-) -> str | None:
-    """A native scheduled status for a Mastodon post at least ``MIN_LEAD`` ahead (its id);
-    None for Bluesky, or for a post due sooner (:func:`publish_due` posts it)."""
-    if post.platform != "mastodon":
-        return None
-    native = _native()
-    if post.scheduled_at - now < native.MIN_LEAD:
-        return None
-    client = _mastodon_client(workspace, post)
-    native.check_limits(native.scheduled_statuses(client), at=post.scheduled_at)
-    status = native.schedule_status(client, text=_mastodon_text(post), at=post.scheduled_at,
-                                    key=post.key, now=now)  # fmt: skip
-    return str(status.scheduled_id)
-
-
-def _mastodon_cancel(workspace: Workspace, post: ScheduledPost) -> None:
-    native = _native()
-    native.cancel_scheduled(_mastodon_client(workspace, post), post.remote_scheduled_id)
-
-
-def _mastodon_post(credentials: MastodonCredentials, post: ScheduledPost) -> tuple[str, str | None]:
-    from rapport.connectors import _mastodon_client
-
-    native = _native()
-    client = _mastodon_client.connect(_mastodon_client.instance_url(credentials.instance),
-                                      token=credentials.token.reveal())  # fmt: skip
-    try:
-        status = native.post_status(client, text=_mastodon_text(post), key=post.key)
-    except RemoteError as error:
-        raise PostNotSent(
-            client.service,
-            problem=error.problem,
-            fix="run `rapport publish --due` again: it sends the same "
-            "Idempotency-Key, so the server does not post it twice",
-        ) from None
-    return str(status.status_id), status.url

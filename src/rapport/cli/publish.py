@@ -15,8 +15,7 @@ from rapport.cli.app import publish_app
 from rapport.cli.command import Waiting, asking, command, err, out
 
 if TYPE_CHECKING:
-    from rapport.api.publishing import Draft, DueRun, Scheduled
-    from rapport.session import Session
+    from rapport.api.publishing import Draft, DueRun, Reconciled, Scheduled
     from rapport.store.scheduled import ScheduledPost
     from rapport.workspace import Workspace
 
@@ -90,8 +89,23 @@ def _show_due(run: DueRun) -> None:
         )
     for post, error in run.failed:
         out.print(f"[red]Not published[/red] post {post.id}: {escape(error)}")
-    if not (run.published or run.held or run.failed):
+    settled = _show_reconciled(run.reconciled) if run.reconciled is not None else False
+    if not (run.published or run.held or run.failed or settled):
         out.print("Nothing is due.")
+
+
+def _show_reconciled(done: Reconciled) -> bool:
+    """What the Mastodon queues said; whether there was anything to say."""
+    for post in done.published:
+        out.print(
+            f"Post {post.id} was published by Mastodon at {post.scheduled_at:%Y-%m-%d %H:%M} "
+            "UTC (its scheduled status left the queue; the next pull brings it in)."
+        )
+    for post in done.cancelled:
+        out.print(f"[yellow]Cancelled[/yellow] post {post.id}: {escape(post.error or '')}")
+    for problem in done.unread:
+        err.print(f"[yellow]Mastodon queue not read[/yellow] {escape(problem)}")
+    return bool(done.published or done.cancelled or done.unread)
 
 
 @command(publish_app, show=_show_due, callback=True, working="rapport publish: publishing…")
@@ -111,7 +125,8 @@ def publish(
 ) -> DueRun | None:
     """Posts from the content calendar: you write each one, rapport checks your rules,
     tags its links and publishes it once. Bluesky posts are published by `rapport publish
-    --due` (run it from cron every few minutes); Mastodon keeps its own schedule."""
+    --due` (run it from cron every few minutes); Mastodon keeps its own schedule (a post
+    more than 5 minutes ahead; `--due` posts those due sooner and reads the queue back)."""
     from rapport.api.publishing import publish_due
     from rapport.errors import UsageError
 
@@ -205,8 +220,14 @@ def draft(
 
 def _show_scheduled(done: Scheduled) -> None:
     post = done.post
-    where = " (a scheduled status on Mastodon)" if post.remote_scheduled_id else ""
+    where = ""
+    if post.remote_scheduled_id:
+        where = f" (scheduled status {post.remote_scheduled_id} on Mastodon)"
+    elif post.platform == "mastodon" and post.state == "scheduled":
+        where = " (due within 5 minutes: `rapport publish --due` posts it)"
     out.print(f"Post {post.id} is {post.state} for {post.scheduled_at:%Y-%m-%d %H:%M} UTC{where}.")
+    if done.queue is not None:
+        out.print(f"Mastodon queue: {done.queue}.")
     for rule in done.overridden:
         err.print(f"[yellow]Overridden ({rule.rule}):[/yellow] {escape(rule.reason)}")
 
@@ -232,15 +253,32 @@ def schedule(
 
 
 class _Listed:
-    def __init__(self, posts: list[ScheduledPost], workspace: Workspace) -> None:
+    def __init__(
+        self, posts: list[ScheduledPost], workspace: Workspace, remote: Reconciled | None
+    ) -> None:
         self.posts = posts
         self.workspace = workspace
+        self.remote = remote
 
     def to_dict(self) -> dict[str, object]:
-        return {"posts": [p.to_dict() for p in self.posts]}
+        return {
+            "posts": [p.to_dict() for p in self.posts],
+            "remote": None if self.remote is None else self.remote.to_dict(),
+        }
+
+
+def _state(post: ScheduledPost) -> str:
+    state = post.state + (" (override)" if post.override_rules else "")
+    if post.remote_scheduled_id:
+        state += f"\n[dim]Mastodon #{post.remote_scheduled_id}[/dim]"
+    if post.error and post.state in ("cancelled", "held", "failed"):
+        state += f"\n[dim]{escape(post.error)}[/dim]"
+    return state
 
 
 def _show_list(listed: _Listed) -> None:
+    if listed.remote is not None:
+        _show_reconciled(listed.remote)
     if not listed.posts:
         out.print("No posts yet: `rapport publish draft --slot 1 --platform bluesky --text …`.")
         return
@@ -249,19 +287,37 @@ def _show_list(listed: _Listed) -> None:
         table.add_column(column)
     for post in listed.posts:
         text = post.text if len(post.text) <= 60 else post.text[:59] + "…"
-        state = post.state + (" (override)" if post.override_rules else "")
         table.add_row(
-            str(post.id), _local(post, listed.workspace), post.platform, state, escape(text)
-        )
+            str(post.id), _local(post, listed.workspace), post.platform, _state(post),
+            escape(text),
+        )  # fmt: skip
     out.print(table)
 
 
 @command(publish_app, "list", show=_show_list)
-def list_(workspace: Workspace, session: Session) -> _Listed:
-    """The planned posts: drafts, scheduled, held, published and cancelled, by time."""
-    from rapport.api.publishing import list_posts
+def list_(
+    workspace: Workspace,
+    remote: Annotated[
+        bool,
+        typer.Option(
+            "--remote",
+            help="First read the Mastodon queues: a scheduled status that left its queue "
+            "after its time was published there, one that left before was cancelled there.",
+        ),
+    ] = False,
+    now: NowOption = None,
+    on_wait: Waiting | None = None,
+) -> _Listed:
+    """The planned posts: drafts, scheduled, held, published and cancelled, by time (a
+    Mastodon post scheduled on the instance shows its scheduled status's id)."""
+    from rapport.api.publishing import list_posts, reconcile_mastodon
 
-    return _Listed(list_posts(session), workspace)
+    read = None
+    if remote:
+        moment = _moment(now, workspace, "--now")
+        read = reconcile_mastodon(workspace=workspace, now=moment, on_wait=on_wait)
+    with workspace.session(on_wait=on_wait) as session:
+        return _Listed(list_posts(session), workspace, read)
 
 
 @command(publish_app, "edit", show=_show_scheduled)

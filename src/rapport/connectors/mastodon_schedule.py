@@ -39,6 +39,7 @@ from mastodon.errors import (
 
 from rapport.connectors import _mastodon_client
 from rapport.connectors._mastodon_client import Client
+from rapport.connectors._mastodon_records import status_post, tracked
 from rapport.errors import (
     AuthenticationError,
     PostNotSent,
@@ -52,15 +53,18 @@ __all__ = [
     "MAX_PER_DAY",
     "MAX_QUEUED",
     "MIN_LEAD",
+    "Client",
     "PublishedStatus",
     "ScheduledStatus",
     "cancel_scheduled",
     "check_limits",
+    "connect_account",
     "find_scheduled",
     "post_status",
     "reschedule",
     "schedule_status",
     "scheduled_statuses",
+    "status_rows",
 ]
 
 MIN_LEAD = dt.timedelta(minutes=5)
@@ -106,6 +110,24 @@ class PublishedStatus:
     status_id: str
     url: str | None
     created_at: dt.datetime
+    uri: str | None = None
+    """The status's ActivityPub URI: what a pull knows it by (``mastodon:<uri>``)."""
+    status: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """The Status entity as the instance answered it (for the store)."""
+
+
+def connect_account(instance: str, *, token: str) -> Client:
+    """A client for the account of ``token`` on ``instance`` (``https://host`` or a host)."""
+    return _mastodon_client.connect(_mastodon_client.instance_url(instance), token=token)
+
+
+def status_rows(status: PublishedStatus, *, domain: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The ``accounts`` row of the status's author and the ``posts`` row of the status, as a
+    pull stores them (ids from the URIs); ``domain`` completes local handles. A
+    :class:`~rapport.errors.RecordProblem` when the entity can't be used."""
+    account, own = tracked(status.status.get("account"), domain=domain, role="own")
+    post, _ = status_post(status.status, account_id=own.account_id)
+    return account, post
 
 
 def check_limits(queued: Sequence[ScheduledStatus], *, at: dt.datetime) -> None:
@@ -165,19 +187,22 @@ def schedule_status(
     key: str,
     now: dt.datetime | None = None,
     visibility: str | None = None,
+    queued: Sequence[ScheduledStatus] | None = None,
 ) -> ScheduledStatus:
     """Queue ``text`` to be published at ``at``, sent with the idempotency key ``key``.
 
     Refused before anything is sent: ``at`` not more than :data:`MIN_LEAD` after ``now``
     (default: the client's clock), a text Mastodon would refuse, a full queue
     (:func:`check_limits`). When the queue already holds a status the instance says was sent
-    with ``key``, that one is returned and nothing is sent.
+    with ``key``, that one is returned and nothing is sent. ``queued``: the queue as the
+    caller just read it (:func:`scheduled_statuses`), instead of reading it again.
     """
     _check_text(text)
     _check_visibility(visibility)
     _check_key(key)
     moment = _check_lead(at, now=now if now is not None else client.clock())
-    queued = scheduled_statuses(client)
+    if queued is None:
+        queued = scheduled_statuses(client)
     earlier = next((q for q in queued if q.idempotency_key == key), None)
     if earlier is not None:
         return earlier
@@ -212,6 +237,8 @@ def post_status(
         status_id=str(answer["id"]),
         url=answer.get("url") or answer.get("uri"),
         created_at=_moment(answer["created_at"]),
+        uri=None if answer.get("uri") is None else str(answer["uri"]),
+        status=answer,
     )
 
 
