@@ -228,7 +228,8 @@ def connect_mastodon(
             "--token-stdin",
             help=f"Read the access token from stdin. Else ${TOKEN_VAR}, else it is asked for "
             "without echo. Create it under Preferences > Development > New application with the "
-            "read scope.",
+            "read and write:statuses scopes (write:statuses only to answer and publish from "
+            "rapport).",
         ),
     ] = False,
     every: Annotated[int | None, typer.Option("--every", help=_EVERY_HELP)] = None,
