@@ -283,6 +283,7 @@ def test_the_next_pull_sees_the_reply_and_reply_metrics_count_it(shop: Shop) -> 
                "--workspace", shop.ws, "--json")  # fmt: skip
     assert sent.exit_code == 0, sent.stdout + sent.stderr
     uri = json.loads(sent.stdout)["remote_id"]
+    visible(shop.shop.client, [uri])  # the pull reads the AppView, which indexes it a moment later
     assert run("pull", "bluesky", "--workspace", shop.ws).exit_code == 0
     with Workspace(shop.ws).session() as session:
         rows = session.store.connection.execute(

@@ -49,6 +49,7 @@ from rapport.connectors.mastodon_schedule import (
     MIN_LEAD,
     PublishedStatus,
     ScheduledStatus,
+    ScheduledStatusGone,
     cancel_scheduled,
     check_limits,
     find_scheduled,
@@ -477,7 +478,7 @@ def test_a_revoked_token_says_to_reconnect(shared: Path, tmp_path: Path) -> None
         post_status(client(), text="illegal access detected", key=KEY)
     said = str(refused.value)
     assert "HTTP 401" in said and "revoked" in said
-    assert "rapport connect mastodon --reconnect ID" in said and "Data page" in said
+    assert "`rapport connect mastodon` with the connection's id" in said and "Data page" in said
     invalid = moved(  # the recorded 401 of an invalid token, served at the list
         written(shared, "test_unauthed_home_tl_throws.yaml", 1), "GET",
         f"{INSTANCE}/api/v1/scheduled_statuses",
@@ -500,7 +501,7 @@ def test_cancelling_what_is_gone_says_so(shared: Path, tmp_path: Path) -> None:
     assert str(cancelled.value).startswith(
         "scheduled status 1 is not on the instance: it was already published or cancelled"
     )
-    assert cancelled.value.option == "scheduled_id"
+    assert isinstance(cancelled.value, ScheduledStatusGone)
 
 
 def test_a_post_the_instance_refuses_is_not_retried(shared: Path, tmp_path: Path) -> None:

@@ -173,7 +173,7 @@ def test_after_a_fault_a_rerun_publishes_exactly_one_record(shop: Shop, fault: s
         assert shop.proxy.created - before == 2
     else:
         assert [f["post"]["id"] for f in first["failed"]] == [ident]
-        assert "publish --due" in first["failed"][0]["error"]
+        assert "publish the due posts again" in first["failed"][0]["error"]
         assert len(shop.records(text)) == (0 if fault == "fail" else 1)
     again = shop.due(when + dt.timedelta(minutes=5))
     if fault != "limit":

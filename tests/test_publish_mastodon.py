@@ -365,7 +365,7 @@ def test_a_post_whose_attempts_all_failed_is_sent_again_with_the_same_key(
     assert failed.exit_code == 0, failed.stdout + failed.stderr
     said = " ".join(failed.stdout.split())
     assert f"Not published post {draft.id}" in said and "may or may not have reached" in said
-    assert "run `rapport publish --due` again" in said
+    assert "repeat it (publishing the due posts)" in said
     assert stored(ws, draft.id).state == "failed"
     toot = written(shared, "test_toot.yaml", 0)
     with replay(tmp_path, toot) as second:
@@ -389,7 +389,7 @@ def test_a_revoked_token_says_to_reconnect_and_changes_nothing(
     with replay(tmp_path, invalid) as made, pytest.raises(AuthenticationError) as refused:
         schedule_post(workspace=ws, post=far.id, now=NOW)
     said = str(refused.value)
-    assert "HTTP 401" in said and "rapport connect mastodon --reconnect ID" in said
+    assert "HTTP 401" in said and "`rapport connect mastodon` with the connection's id" in said
     assert posts(made) == [] and stored(ws, far.id).state == "draft"
     assert actions(ws, far.id) == []
     soon = drafted(ws, "illegal access detected", NOW + dt.timedelta(minutes=2))
@@ -398,7 +398,7 @@ def test_a_revoked_token_says_to_reconnect_and_changes_nothing(
     with replay(tmp_path, revoked) as made:
         due = publish_due(workspace=ws, now=NOW + dt.timedelta(minutes=3))
     ((post, error),) = due.failed
-    assert post.id == soon.id and "HTTP 401" in error and "--reconnect" in error
+    assert post.id == soon.id and "HTTP 401" in error and "Reconnect" in error
     assert len(posts(made)) == 1 and key_of(posts(made)[0]) == soon.key
     kept = stored(ws, soon.id)
     assert (kept.state, kept.error, kept.remote_id) == ("scheduled", None, None)

@@ -38,6 +38,7 @@ from rapport.connectors.mastodon_schedule import (
     Client,
     PublishedStatus,
     ScheduledStatus,
+    ScheduledStatusGone,
     cancel_scheduled,
     check_limits,
     connect_account,
@@ -184,7 +185,7 @@ def _again(error: PostNotSent, command: str) -> PostNotSent:
     return PostNotSent(
         error.service,
         problem=error.problem,
-        fix=f"run `{command}` again: it sends the same Idempotency-Key, so Mastodon makes it once",
+        fix=f"repeat it ({command}): it sends the same Idempotency-Key, so Mastodon makes it once",
     )
 
 
@@ -194,7 +195,7 @@ def _writing(workspace: Workspace, on_wait: Waiting | None) -> Session:
 
 def _missing(error: UsageError) -> bool:
     """Whether ``error`` is the connector's 404 of a scheduled status (published or gone)."""
-    return error.option == "scheduled_id"
+    return isinstance(error, ScheduledStatusGone)
 
 
 # -- scheduling --------------------------------------------------------------------------------
@@ -385,13 +386,13 @@ def reconcile(workspace: Workspace, *, now: dt.datetime, on_wait: Waiting | None
 # -- posting now -------------------------------------------------------------------------------
 def post_now(workspace: Workspace, post: ScheduledPost) -> Sent:
     """Post ``post`` now with its key. A failure that may have reached the instance is a
-    :class:`PostNotSent` saying to run ``publish --due`` again (the same key goes, so the
+    :class:`PostNotSent` saying to publish the due posts again (the same key goes, so the
     instance posts it once); a revoked token the connector's AuthenticationError."""
     credentials = _credentials(workspace, post)
     try:
         status = post_status(_client(credentials), text=_text(post), key=post.key)
     except PostNotSent as error:
-        raise _again(error, "rapport publish --due") from None
+        raise _again(error, "publishing the due posts") from None
     if status.uri is None:  # every Mastodon status has one; without it, no canonical id
         raise UsageError(f"the instance answered post {post.id} without the status's uri")
     domain = urlsplit(credentials.instance).netloc or credentials.instance

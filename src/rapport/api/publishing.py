@@ -225,14 +225,12 @@ def _refuse_or_override(
         listed = "\n".join(f"  - {b.reason}" for b in breaks)
         raise UsageError(
             f"post {post.id} breaks your publishing rules:\n{listed}\nchoose another time "
-            f"(rapport publish edit {post.id} --at …), or accept it anyway with --override "
-            '--reason "…" (recorded in the audit log)',
+            "for it, or accept it anyway: an override, with the reason (recorded in the audit "
+            "log)",
             option="override",
         )
     if not (reason or "").strip():
-        raise UsageError(
-            'an override needs the reason, for the audit log: --reason "…"', option="reason"
-        )
+        raise UsageError("an override needs the reason, for the audit log", option="reason")
     return breaks
 
 
@@ -272,7 +270,7 @@ def draft_post(
         raise UsageError(f"platform {platform!r}: rapport publishes on Bluesky and Mastodon",
                          option="platform")  # fmt: skip
     if (slot is None) == (at is None):
-        raise UsageError("say when: a calendar slot (--slot N) or a time (--at), one of them")
+        raise UsageError("say when: a calendar slot or a time, one of them", option="slot")
     body = _check_text(platform, text)
     connection = _connection(workspace, platform, connection_id)
     chosen = None
@@ -360,7 +358,7 @@ def edit_post(
     checked against the rules again (see :func:`schedule_post`)."""
     moment = _now(now)
     if text is None and at is None:
-        raise UsageError("say what changes: --text or --at", option="text")
+        raise UsageError("say what changes: the text or the time", option="text")
     with workspace.session(on_wait=on_wait) as session:
         found = _post(session, post)
         if found.state not in _EDITABLE:

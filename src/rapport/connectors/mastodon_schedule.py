@@ -56,6 +56,7 @@ __all__ = [
     "Client",
     "PublishedStatus",
     "ScheduledStatus",
+    "ScheduledStatusGone",
     "cancel_scheduled",
     "check_limits",
     "connect_account",
@@ -66,6 +67,11 @@ __all__ = [
     "scheduled_statuses",
     "status_rows",
 ]
+
+
+class ScheduledStatusGone(UsageError):
+    """A scheduled status the instance no longer has (404): published, or cancelled."""
+
 
 MIN_LEAD = dt.timedelta(minutes=5)
 """Mastodon refuses a ``scheduled_at`` that is not more than 5 minutes ahead."""
@@ -86,7 +92,8 @@ _DEFAULTS: dict[str, Any] = {"sensitive": None}
 ``sensitive=0`` unless told otherwise, overriding the account's "mark media as sensitive")."""
 _RECONNECT = (
     "reconnect the account with a token that may write statuses (scope write:statuses): "
-    "`rapport connect mastodon --reconnect ID`, or the Reconnect action on the Data page"
+    "Reconnect on the web workplace's Data page, or `rapport connect mastodon` with the "
+    "connection's id to reconnect"
 )
 
 
@@ -327,10 +334,9 @@ def _send(
     except AuthenticationError as error:
         raise _reconnect(error) from None
     except RemoteNotFound:
-        raise UsageError(
+        raise ScheduledStatusGone(
             f"scheduled status {missing} is not on the instance: it was already published or "
             "cancelled; list the scheduled statuses to see what is queued",
-            option="scheduled_id",
         ) from None
     except RemoteError as error:
         repeat = (
@@ -414,7 +420,6 @@ def _check_key(key: str) -> None:
         raise UsageError(
             "the idempotency key is empty; choose one before sending and keep it, so that a "
             "repeated call is recognised",
-            option="key",
         )
 
 
@@ -422,7 +427,6 @@ def _check_visibility(visibility: str | None) -> None:
     if visibility is not None and visibility not in VISIBILITIES:
         raise UsageError(
             f"visibility {visibility!r} is not one of {', '.join(VISIBILITIES)}",
-            option="visibility",
         )
 
 

@@ -103,8 +103,9 @@ def _not_sent(session: Session, rkey: str, problem: str) -> PostNotSent:
     return PostNotSent(
         session.api.service,
         problem=problem,
-        fix="run `rapport publish --due` again: rapport looks for the post (record key "
-        f"{rkey}) before sending it again, so it is never posted twice",
+        fix="publish the due posts again (the web workplace's scheduler does by itself): rapport "
+        f"looks for the post (record key {rkey}) before sending it again, so it is never posted "
+        "twice",
     )
 
 

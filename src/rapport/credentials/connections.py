@@ -324,8 +324,8 @@ class Connections:
                 if credentials.account and same == mine:
                     raise UsageError(
                         f"{other.title} ({other.address}) is connected already, as "
-                        f"{other.connection_id}; to give it new credentials, reconnect it "
-                        f"(--reconnect {other.connection_id}, or Reconnect on the Data page)",
+                        f"{other.connection_id}; to give it new credentials, reconnect that "
+                        "connection (Reconnect on the Data page, or from the command line)",
                         option=_ACCOUNT_OPTION[credentials.platform],
                     )
             taken = {c.connection_id for c in existing}
