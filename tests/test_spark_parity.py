@@ -151,6 +151,13 @@ def _both(spark: Any, session: Session, target: Path) -> tuple[list[MetricResult
     return duck, found
 
 
+WITHOUT_FEATURES = {name: None for name in FEATURE_SCHEMAS}
+TEXT_FALLBACKS = ("question_answer_rate", "promotional_share", "top_content_kind",
+                  "answers_per_question", "reply_sentiment", "relevant_engager_share")  # fmt: skip
+"""Metrics that read the text features, or fall back without them (a question is a reply
+ending in '?', a post's kind only the source's)."""
+
+
 # -- comparing --------------------------------------------------------------------------------
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, bool) or isinstance(b, bool):
@@ -211,3 +218,30 @@ def test_edge_world_same_on_spark_but_the_accepted(
     assert not unexpected, "DuckDB and Spark differ on the edge-case set:\n" + _shown(unexpected)
     stale = sorted(set(ACCEPTED) - set(diff))
     assert not stale, f"accepted differences that no longer occur (drop them): {stale}"
+
+
+def test_edge_world_without_text_features_same_on_spark(
+    spark: Any, edge_session: Session, tmp_path: Path
+) -> None:
+    """An engine reading only the canonical tables falls back the same way on both: a
+    question is a reply whose trimmed text ends in '?' (non-BMP text, trailing spaces and
+    newlines included), kinds are the source's, the scored metrics are not computable."""
+    session = edge_session
+    plain = dataclasses.replace(session.tables, **WITHOUT_FEATURES)
+    settings = {"config": session.config, "zone": session.zone.name}
+    duck_context = build_context(session.backend, tables=plain, settings=settings)
+    duck = evaluate(session.backend, plain, duck_context, ids=TEXT_FALLBACKS)
+    duck_context.release()
+    engine = _on_spark(spark, session, tmp_path)
+    tables = dataclasses.replace(engine.tables, **WITHOUT_FEATURES)
+    context = build_context(engine.backend, tables=tables, settings=settings)
+    try:
+        found = evaluate(engine.backend, tables, context, ids=TEXT_FALLBACKS)
+    finally:
+        context.release()
+        engine.context.release()
+    by_id = {r.id: r for r in duck}
+    assert by_id["question_answer_rate"].n == 6, "the fallback is exercised"
+    assert by_id["reply_sentiment"].status == "not_computable"
+    diff = differences(duck, found)
+    assert not diff, "DuckDB and Spark differ without the text features:\n" + _shown(diff)
