@@ -33,6 +33,7 @@ This is a script, not a test: nothing asserts a duration.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import math
@@ -58,23 +59,19 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 def _tree_rss(root: int) -> int:
     """Resident bytes of ``root`` and all its descendants (from /proc)."""
     children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
             continue
         try:
-            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
+            stat = (entry / "stat").read_text(encoding="ascii", errors="replace")
         except OSError:
             continue
-        children.setdefault(int(fields[1]), []).append(int(entry))
+        children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry.name))
     total, todo = 0, [root]
     while todo:
         pid = todo.pop()
-        try:
-            with open(f"/proc/{pid}/statm", encoding="ascii") as statm:
-                total += int(statm.read().split()[1]) * PAGE
-        except OSError:
-            pass
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            total += int(Path(f"/proc/{pid}/statm").read_text(encoding="ascii").split()[1]) * PAGE
         todo.extend(children.get(pid, []))
     return total
 
@@ -154,18 +151,17 @@ def _evaluate(backend: Any, engine: str, folder: Path, own: list[str]) -> dict[s
                   "config": Config()},
     )  # fmt: skip
     specs = metrics()
-    try:
+    with contextlib.suppress(Exception):  # the per-metric calls below report it
         _needs_met(backend, specs, tables, context)  # one query for every need, as run_metrics
-    except Exception:  # noqa: BLE001 - the per-metric calls below report it
-        pass
     values: dict[str, Any] = {}
     for spec in specs:
         try:
             (result,) = evaluate(backend, tables, context, ids=[spec.id])
             values[spec.id] = {"status": result.status, "value": _plain(result.value),
                                "n": result.n}  # fmt: skip
-        except Exception as error:  # noqa: BLE001 - a metric the engine can't run yet
-            values[spec.id] = {"status": "error", "error": f"{type(error).__name__}: {error}"[:300]}
+        except Exception as error:  # a metric the engine can't run yet
+            message = f"{type(error).__name__}: {error}"
+            values[spec.id] = {"status": "error", "error": message[:300]}
     context.release()
     return values
 
@@ -203,7 +199,7 @@ def _child(engine: str, folder: Path, runs: int) -> None:
 
 # -- the parent ------------------------------------------------------------------------------
 def _label(size: float) -> str:
-    exponent = int(round(math.log10(size)))
+    exponent = round(math.log10(size))
     return f"1e{exponent}" if 10**exponent == size else f"{int(size)}"
 
 
@@ -286,7 +282,8 @@ def main() -> None:
             measured[engine].append((result["interactions"], warm, peak))
             line = (f"{_label(size):>6} {engine:>7} {result['interactions']:>12,} "
                     f"{result['start']:>8.2f} {times[0]:>8.2f} {warm:>8.2f} "
-                    f"{peak / 2**20:>9,.0f} {ok:>3}/{len(result['values']):<2} {ratio:>22}")  # fmt: skip
+                    f"{peak / 2**20:>9,.0f} {ok:>3}/{len(result['values']):<2} "
+                    f"{ratio:>22}")  # fmt: skip
             if failed:
                 line += f"  ({failed} failed)"
             lines.append(line)
@@ -304,7 +301,7 @@ def main() -> None:
             points = sorted(points)
             if len(points) < 2 or any(p[0] >= target for p in points):
                 continue
-            (n1, t1, _), (n2, t2, m2) = points[-2], points[-1]
+            (n1, t1, _), (n2, t2, _) = points[-2], points[-1]
             slope = (t2 - t1) / (n2 - n1)
             estimate = t2 + slope * (target - n2)
             print(f"extrapolated, not measured: {engine} at {target:,.0f} interactions ≈ "
