@@ -218,19 +218,14 @@ def _generate(folder: Path, size: float) -> dict[str, Any]:
             "files": result["files"]}  # fmt: skip
 
 
-def _same(a: dict[str, Any], b: dict[str, Any]) -> tuple[int, int]:
-    """How many metrics have the same status and value (1e-9 relative) on both engines."""
-    same = 0
-    for key, left in a.items():
-        right = b.get(key, {})
-        x, y = left.get("value"), right.get("value")
-        if left.get("status") != right.get("status"):
-            continue
-        if isinstance(x, float | int) and isinstance(y, float | int):
-            same += math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-12)
-        else:
-            same += x == y
-    return same, len(a)
+def _agree(left: dict[str, Any], right: dict[str, Any]) -> bool:
+    """The same status and value (numbers to 1e-9 relative) on both engines."""
+    x, y = left.get("value"), right.get("value")
+    if left.get("status") != right.get("status"):
+        return False
+    if isinstance(x, float | int) and isinstance(y, float | int):
+        return math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-12)
+    return bool(x == y)
 
 
 def main() -> None:
@@ -289,11 +284,11 @@ def main() -> None:
             lines.append(line)
             print(line, flush=True)
         if "duckdb" in results and "spark" in results:
-            same, total = _same(results["duckdb"]["values"], results["spark"]["values"])
-            differing = [k for k, v in results["duckdb"]["values"].items()
-                         if v != results["spark"]["values"].get(k)]  # fmt: skip
-            print(f"{_label(size)}: {same}/{total} metrics agree; differing or failing: "
-                  f"{', '.join(differing[:12])}", flush=True)  # fmt: skip
+            left, right = results["duckdb"]["values"], results["spark"]["values"]
+            differing = [k for k in left if not _agree(left[k], right.get(k, {}))]
+            print(f"{_label(size)}: {len(left) - len(differing)}/{len(left)} metrics agree "
+                  f"(1e-9 relative); differing: {', '.join(differing) or 'none'}",
+                  flush=True)  # fmt: skip
     print()
     print("\n".join(lines))
     for target in (float(s) for s in args.extrapolate.split(",") if s):
