@@ -253,6 +253,9 @@ class ExportResult:
     files: list[Path]
     rows: dict[str, int]
     pseudonymised: bool
+    partitioned: bool = False
+    """Whether it is the partitioned dataset (``--partitioned``): then ``files`` are
+    ``meta.json`` and one folder per table."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -261,6 +264,7 @@ class ExportResult:
             "files": [str(f) for f in self.files],
             "rows": self.rows,
             "pseudonymised": self.pseudonymised,
+            "partitioned": self.partitioned,
         }
 
 
@@ -270,9 +274,22 @@ def export_workspace(
     workspace: Workspace,
     format: ExportFormat = "parquet",
     pseudonymised: bool = False,
+    partitioned: bool = False,
     on_wait: Waiting | None = None,
 ) -> ExportResult:
-    """Write the workspace's data in the canonical format."""
+    """Write the workspace's data in the canonical format; ``partitioned``: as the
+    partitioned Parquet dataset DuckDB and Spark read lazily, with the text features and
+    ``meta.json`` (see :mod:`rapport.engines.dataset`)."""
+    if partitioned:
+        if format != "parquet":
+            raise UsageError("--partitioned writes Parquet: leave out --format jsonl")
+        from rapport.engines.dataset import META_FILE
+        from rapport.engines.export import export_partitioned
+
+        with workspace.session(on_wait=on_wait) as session:
+            meta = export_partitioned(session, target, pseudonymise=pseudonymised)
+        files = [target / META_FILE, *(target / name for name in meta.rows)]
+        return ExportResult(target, format, files, dict(meta.rows), pseudonymised, True)
     with workspace.session(on_wait=on_wait) as session:
         tables = session.store.export_tables()
         if pseudonymised:
