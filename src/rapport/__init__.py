@@ -93,11 +93,12 @@ def open(
     from rapport.workspace import Workspace
 
     if check_engine(engine) == "spark":
-        from rapport.engines.spark_engine import is_uri, open_dataset
+        from rapport.engines.spark_engine import is_uri
+        from rapport.session import Session
 
         folder = None if is_uri(path) else Path(path).expanduser()
         if folder is None or _is_dataset(folder):
-            return open_dataset(path, master=spark_master, since=since, until=until)
+            return Session.on_dataset(path, master=spark_master, since=since, until=until)
     return Workspace(Path(path).expanduser()).session(
         snapshot=snapshot,
         since=since,

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -93,6 +94,42 @@ class Session:
         manage their own connection); closing the session leaves the store open."""
         return cls(None, store, config=config or Config(), since=since, until=until,
                    owns_store=False)  # fmt: skip
+
+    @classmethod
+    def on_dataset(
+        cls,
+        location: str | Path,
+        *,
+        master: str = "local[2]",
+        config: Config | None = None,
+        workspace: Workspace | None = None,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        on_progress: Callable[[str], None] | None = None,
+    ) -> Session:
+        """A session on Spark (``master``: ``local[N]``, ``spark://…``, ``sc://…``) over
+        the partitioned dataset at ``location`` (a folder, or any URI Spark reads);
+        ``config`` defaults to the settings the dataset was written with."""
+        from rapport.engines.spark_engine import dataset_engine
+
+        engine = dataset_engine(location, master=master, on_progress=on_progress)
+        return cls(workspace, None, config=config or engine.settings(), since=since,
+                   until=until, engine=engine)  # fmt: skip
+
+    def on_spark(
+        self, *, master: str = "local[2]", on_progress: Callable[[str], None] | None = None
+    ) -> Session:
+        """The same workspace and period on Spark: its dataset (in
+        ``<workspace>/.rapport/spark-dataset/``) is written or refreshed from this
+        session's store first, when the store changed since. Close both when done."""
+        from rapport.engines.export import refresh_dataset
+        from rapport.engines.spark import check_master
+
+        check_master(master)
+        folder, _, _ = refresh_dataset(self, on_progress=on_progress)
+        return Session.on_dataset(folder, master=master, config=self.config,
+                                  workspace=self.workspace, since=self.since, until=self.until,
+                                  on_progress=on_progress)  # fmt: skip
 
     # -- what it holds ---------------------------------------------------------------------
     @property

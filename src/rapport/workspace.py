@@ -134,10 +134,8 @@ class Workspace:
         if check_engine(engine) == "spark":
             if not read_only:
                 raise ValueError("a session on Spark only reads")
-            from rapport.engines.spark_engine import spark_over
-
             with self.session(since=since, until=until, wait=wait, on_wait=on_wait) as reader:
-                return spark_over(reader, master=spark_master, on_progress=on_progress)
+                return reader.on_spark(master=spark_master, on_progress=on_progress)
         config = self.config()  # a broken rapport.toml is reported before anything is opened
         if create and read_only:
             raise ValueError("create=True needs read_only=False")

@@ -132,11 +132,7 @@ def metrics(
     from rapport.engines import check_engine
 
     if check_engine(engine) == "spark":
-        from rapport.engines.spark import check_master
-        from rapport.engines.spark_engine import spark_over
-
-        check_master(spark_master)
-        on_spark = spark_over(session, master=spark_master, on_progress=_progress)
+        on_spark = session.on_spark(master=spark_master, on_progress=_progress)
         session.close()  # the dataset is written: the store is free for writers again
         with on_spark:
             return _metrics(on_spark, table=table, format=format, quiet=quiet)

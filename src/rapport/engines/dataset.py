@@ -2,7 +2,7 @@
 
 ``rapport export DIR --partitioned`` (and the Spark engine, for a workspace) writes::
 
-    DIR/meta.json                                 format version, zone, own accounts, audience
+    DIR/meta.json                    format version, zone, own accounts, audience, settings
     DIR/posts/platform=bluesky/month=2026-01/part-0.parquet
     DIR/interactions/platform=…/month=…/part-0.parquet
     DIR/post_stats/…  DIR/follower_counts/…  DIR/conversions/…
@@ -94,6 +94,9 @@ class DatasetMeta:
     pseudonymised: bool = False
     stamp: Mapping[str, Any] = field(default_factory=dict)
     """What the store looked like when written (to know when to write it again)."""
+    config: Mapping[str, Any] = field(default_factory=dict)
+    """The workspace's settings (rapport.toml: goal, accounts, targets …; no credentials),
+    so that a session over the dataset alone computes the metrics as the workspace does."""
 
     @property
     def tables(self) -> tuple[str, ...]:
@@ -125,6 +128,7 @@ class DatasetMeta:
             rows={str(k): int(v) for k, v in (data.get("rows") or {}).items()},
             pseudonymised=bool(data.get("pseudonymised", False)),
             stamp=dict(data.get("stamp") or {}),
+            config=dict(data.get("config") or {}),
         )
 
     @classmethod
@@ -233,6 +237,7 @@ def write_dataset(
     audience_hash: str | None,
     pseudonymised: bool = False,
     stamp: Mapping[str, Any] | None = None,
+    config: Mapping[str, Any] | None = None,
 ) -> DatasetMeta:
     """Write the dataset (tables, then ``meta.json``) into ``target`` and return its meta."""
     target.mkdir(parents=True, exist_ok=True)
@@ -247,6 +252,7 @@ def write_dataset(
         rows=rows,
         pseudonymised=pseudonymised,
         stamp=dict(stamp or {}),
+        config=dict(config or {}),
     )
     (target / META_FILE).write_text(json.dumps(meta.to_dict(), indent=2) + "\n", encoding="utf-8")
     return meta

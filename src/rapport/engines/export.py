@@ -71,6 +71,7 @@ def store_stamp(session: Session) -> dict[str, Any]:
         "files": files,
         "zone": session.zone.name,
         "audience_hash": _audience_hash(session),
+        "config": session.config.model_dump(mode="json"),
     }
 
 
@@ -85,6 +86,7 @@ def _write(
         "own_account_ids": own,
         "audience_hash": _audience_hash(session),
         "stamp": stamp,
+        "config": session.config.model_dump(mode="json"),
     }
     sources = _store_sources(session)
     if not pseudonymise:

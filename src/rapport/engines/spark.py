@@ -149,25 +149,28 @@ def _classic(sql: Any, master: str) -> Any:
 
 
 def _connect(sql: Any, master: str) -> Any:
+    """A Spark Connect client session (its own, even beside a classic session in this
+    process: ``SparkSession.builder.remote`` refuses that, the Connect builder does not)."""
     try:
-        import pyspark.sql.connect.session  # noqa: F401  (needs grpcio: the [connect] extra)
-    except ImportError as exc:
+        from pyspark.sql.connect.session import SparkSession as RemoteSession
+    except ImportError as exc:  # grpcio and friends come with pyspark[connect]
         raise UsageError(
             f"Spark Connect needs pyspark[connect] ({exc.name} is missing): {INSTALL_HINT}"
         ) from None
-    session = sql.SparkSession.builder.remote(master).getOrCreate()
+    session = RemoteSession.builder.remote(master).create()
     for key, value in SETTINGS.items():
         if key.startswith("spark.sql."):
             session.conf.set(key, value)
     return session
 
 
-def stop_spark() -> None:
-    """Stop every Spark session this module started (tests, long-lived servers)."""
+def stop_spark(*, master: str | None = None) -> None:
+    """Stop the Spark sessions this module started (only ``master``'s when given): for
+    tests and long-lived servers."""
     with _lock:
-        for session in _sessions.values():
+        for name in [m for m in _sessions if master is None or m == master]:
+            session = _sessions.pop(name)
             try:
                 session.stop()
             except Exception:  # already stopped, or its server is gone
                 continue
-        _sessions.clear()

@@ -1,15 +1,13 @@
-"""Sessions on Spark: the partitioned dataset as Ibis tables over ``ibis.pyspark``.
+"""The Spark engine: the partitioned dataset as Ibis tables over ``ibis.pyspark``.
 
 :class:`SparkEngine` reads a dataset folder (or any location Spark reads, ``s3a://…``) as
-temporary views, one per table, in the canonical columns and types; a
-:class:`~rapport.session.Session` over it has the same API as one over the store, and its
-context says ``backend == "pyspark"``. :func:`open_dataset` opens a dataset;
-:func:`spark_over` opens a workspace's, writing or refreshing it from an open store first.
+temporary views, one per table, in the canonical columns and types. A
+:class:`~rapport.session.Session` over it (:meth:`Session.on_dataset`, :meth:`Session.on_spark`)
+has the same API as one over the store, and its context says ``backend == "pyspark"``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import uuid
 from collections.abc import Callable
@@ -31,10 +29,8 @@ from rapport.query.tables import Tables
 
 if TYPE_CHECKING:
     from rapport.config import Config
-    from rapport.session import Session
-    from rapport.workspace import Workspace
 
-__all__ = ["SparkEngine", "is_uri", "open_dataset", "spark_over"]
+__all__ = ["SparkEngine", "dataset_engine", "is_uri"]
 
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 
@@ -114,6 +110,20 @@ class SparkEngine:
         known = source if source in ("rapport.toml", "export", "machine") else "export"
         return LocalZone(self.meta.zone, known)  # type: ignore[arg-type]
 
+    def settings(self) -> Config:
+        """The workspace settings the dataset was written with (the defaults, if none)."""
+        from pydantic import ValidationError
+
+        from rapport.config import Config
+        from rapport.errors import WrongFormat
+
+        try:
+            return Config.model_validate(dict(self.meta.config))
+        except ValidationError as exc:
+            raise WrongFormat(f"{self.location}/{META_FILE}",
+                              expected="rapport.toml's settings under 'config'",
+                              found=str(exc).splitlines()[0]) from None  # fmt: skip
+
     def close(self) -> None:
         for view in self._views:
             try:
@@ -126,51 +136,16 @@ class SparkEngine:
         return f"<SparkEngine {self.master} reading {self.location}>"
 
 
-def open_dataset(
+def dataset_engine(
     location: str | Path,
     *,
     master: str = "local[2]",
-    config: Config | None = None,
-    workspace: Workspace | None = None,
-    since: dt.datetime | None = None,
-    until: dt.datetime | None = None,
     on_progress: Callable[[str], None] | None = None,
-) -> Session:
-    """A session on Spark over the partitioned dataset at ``location`` (a folder, or any
-    URI Spark reads, as given)."""
-    from rapport.config import Config
-    from rapport.session import Session
-
-    where = location if is_uri(location) else str(Path(location).expanduser().resolve())
+) -> SparkEngine:
+    """Spark (started if needed) over the partitioned dataset at ``location``: a folder,
+    or any URI Spark reads, as given. A missing or wrong folder is said before Spark starts."""
+    where = str(location) if is_uri(location) else str(Path(location).expanduser().resolve())
     if not is_uri(where):
-        DatasetMeta.read(Path(where))  # a missing or wrong folder is said before Spark starts
+        DatasetMeta.read(Path(where))
     spark = spark_session(master=master, on_progress=on_progress)
-    meta = _read_meta(spark, str(where))
-    engine = SparkEngine(spark, location=str(where), meta=meta, master=master)
-    return Session(workspace, None, config=config or Config(), since=since, until=until,
-                   engine=engine)  # fmt: skip
-
-
-def spark_over(
-    session: Session,
-    *,
-    master: str = "local[2]",
-    on_progress: Callable[[str], None] | None = None,
-) -> Session:
-    """A session on Spark for the workspace of ``session`` (open on its store): its
-    dataset is written or refreshed from the store first (see
-    :func:`rapport.engines.export.refresh_dataset`), for the same period."""
-    from rapport.engines.export import refresh_dataset
-    from rapport.engines.spark import check_master
-
-    check_master(master)
-    folder, _, _ = refresh_dataset(session, on_progress=on_progress)
-    return open_dataset(
-        folder,
-        master=master,
-        config=session.config,
-        workspace=session.workspace,
-        since=session.since,
-        until=session.until,
-        on_progress=on_progress,
-    )
+    return SparkEngine(spark, location=where, meta=_read_meta(spark, where), master=master)
