@@ -263,3 +263,17 @@ def test_spark_connect_on_loopback(spark: Any, workspace: Path, exported: Path) 
             got = [r.to_dict() for r in remote.metrics(ids=CONNECT_METRICS)]
         stop_spark(master=address)  # the server goes next: the client first
     assert _differences(expected, got) == {}
+
+
+def test_partitioned_export_of_an_empty_store(tmp_path: Path) -> None:
+    from rapport.engines.export import export_partitioned
+    from rapport.session import Session
+
+    with Store(tmp_path / "rapport.duckdb") as store, Session.over(store) as session:
+        meta = export_partitioned(session, tmp_path / "out")
+    assert set(meta.rows.values()) == {0}
+    con = duckdb.connect()
+    for name in meta.rows:  # an empty table is one file with its columns, readable as such
+        assert con.sql(
+            f"SELECT count(*) FROM ({duckdb_read_sql(tmp_path / 'out', name)})"
+        ).fetchall() == [(0,)]
