@@ -277,3 +277,14 @@ def test_partitioned_export_of_an_empty_store(tmp_path: Path) -> None:
         assert con.sql(
             f"SELECT count(*) FROM ({duckdb_read_sql(tmp_path / 'out', name)})"
         ).fetchall() == [(0,)]
+
+
+def test_forget_removes_the_spark_dataset(demo_workspace: Path, tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    shutil.copytree(demo_workspace, root)
+    invoke_json("export", root / DATASET_FOLDER, "--partitioned", "--workspace", root)
+    with Store(root / "rapport.duckdb", read_only=True) as store:
+        person = store.connection.sql("SELECT min(person_id) FROM people").fetchall()[0][0]
+    result = invoke_json("forget", person, "--yes", "--workspace", root)
+    assert str(root / DATASET_FOLDER) in result["files_removed"]
+    assert not (root / DATASET_FOLDER).exists()  # it held the person: written again when needed

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from rapport.analyses.coverage import KINDS, Coverage, DataKind, coverage
 from rapport.canonical.batch import Batch
 from rapport.canonical.io import ExportFormat, write_canonical
 from rapport.config import AccountRef, Accounts, Config, Goal, Targets
+from rapport.engines.export import DATASET_FOLDER
 from rapport.errors import InputNotFound, UsageError
 from rapport.importers import ImportOptions, KnownAccount
 from rapport.importers import run as run_importer
@@ -318,9 +320,14 @@ def forget_person(
     companions |= {store.with_name(store.name + suffix) for suffix in (".wal", ".writer")}
     companions |= {workspace.root / credentials.FILE_NAME, workspace.root / credentials.LOCK_NAME}
     files = erasure.outputs_naming(workspace.root, identity, keep=companions)
+    removed = [str(p) for p in files.removed]
+    dataset = workspace.root / DATASET_FOLDER  # the Spark engine's copy holds everyone
+    if dataset.exists():
+        shutil.rmtree(dataset, ignore_errors=True)
+        removed.append(str(dataset))
     return dataclasses.replace(
         summary,
-        files_removed=tuple(str(p) for p in files.removed),
+        files_removed=tuple(removed),
         files_naming_them=tuple(str(p) for p in files.kept),
     )
 
