@@ -6,35 +6,34 @@ reason, also written in docs/scale.md, "Parity with DuckDB"). Floats agree to 1e
 (1e-12 absolute around 0); everything else (status, n, basis, reason, texts, flags, counts,
 whether a number is an integer or a float) exactly.
 
-Spark runs in one session for the module. Without pyspark or Java the module is skipped with
-the reason, unless ``RAPPORT_REQUIRE_SPARK=1`` (CI), where that is a failure.
+Spark is the engine's (``Session.on_dataset`` over the store written as the partitioned
+dataset), in the test run's one Spark session (the ``spark`` fixture of tests/spark_support.py).
+Without pyspark or Java the module is skipped with the reason, unless
+``RAPPORT_REQUIRE_SPARK=1`` (CI), where that is a failure.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
 import pytest
 
 import rapport
-from rapport.canonical import TABLE_ORDER
-from rapport.canonical.io import write_canonical
+from rapport.engines.export import export_partitioned
 from rapport.metrics.run import MetricResult, evaluate, run_metrics
-from rapport.query import FEATURE_SCHEMAS, Context, Tables, build_context
+from rapport.query import FEATURE_SCHEMAS, build_context
 from rapport.session import Session
 from rapport.store import Store
 from tests.conftest import batch_of
 from tests.edge_world import edge_config, edge_world
+from tests.spark_support import spark_fixture
 
 pytestmark = pytest.mark.spark
+__all__ = ["spark_fixture"]  # the session's `spark` fixture, imported so pytest finds it
 
 REL, ABS = 1e-9, 1e-12
 
@@ -43,111 +42,21 @@ ACCEPTED: dict[tuple[str, str], str] = {}
 short; the same list, with the same reasons, is in docs/scale.md."""
 
 
-def _spark_missing() -> str | None:
-    try:
-        import pyspark  # noqa: F401
-    except ImportError:
-        return "pyspark is not installed (pip install 'rapport[spark]')"
-    if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
-        return (
-            "Java is not installed (apt-get install openjdk-17-jre-headless); .ci/run installs it"
-        )
-    return None
+# -- the engines ------------------------------------------------------------------------------
+def _on_spark(session: Session, target: Path) -> Session:
+    """The session's data on Spark through the engine: the store written as the partitioned
+    dataset (``rapport export --partitioned``), read by a Spark session with the same
+    config and period."""
+    export_partitioned(session, target)
+    return Session.on_dataset(target, config=session.config, since=session.since,
+                              until=session.until)  # fmt: skip
 
 
-# -- a minimal Spark engine -------------------------------------------------------------------
-# TO BE REPLACED by rapport.open(..., engine="spark") and the `spark` fixture of
-# tests/spark_support.py when the engine lands: this harness only exports a store to Parquet,
-# reads it on Spark through Ibis and builds the context as Session.context does.
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    """One SparkSession (local[2]) for the module, set up as the engine will set it up."""
-    missing = _spark_missing()
-    if missing is not None:
-        if os.environ.get("RAPPORT_REQUIRE_SPARK") == "1":
-            pytest.fail(missing)
-        pytest.skip(missing)
-    from pyspark.sql import SparkSession
-
-    saved = os.environ.get("SPARK_LOCAL_IP")
-    os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
-    warehouse = tempfile.mkdtemp(prefix="rapport-spark-warehouse-")
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("rapport-parity")
-        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.warehouse.dir", warehouse)
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.driver.memory", "2g")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    try:
-        yield session
-    finally:
-        session.stop()
-        shutil.rmtree(warehouse, ignore_errors=True)
-        if saved is None:
-            os.environ.pop("SPARK_LOCAL_IP", None)
-        else:
-            os.environ["SPARK_LOCAL_IP"] = saved
-
-
-@dataclasses.dataclass
-class SparkSessionLike:
-    """What :func:`run_metrics` reads of a :class:`Session`: a backend, tables, a context.
-    To be replaced by ``rapport.open(..., engine="spark")``."""
-
-    backend: Any
-    tables: Tables
-    context: Context
-
-
-def _export(session: Session, target: Path) -> None:
-    """The store's canonical tables through the exporter, and the text features it holds
-    (what the DuckDB metrics read), as Parquet files."""
-    write_canonical(session.store.export_tables(), target)
-    for name in FEATURE_SCHEMAS:
-        table = getattr(session.tables, name)
-        if table is not None:
-            pq.write_table(session.backend.to_pyarrow(table), target / f"{name}.parquet")
-
-
-def _on_spark(spark: Any, session: Session, target: Path) -> SparkSessionLike:
-    """The session's data on Spark: exported, read back lazily, with the same settings."""
-    import ibis
-
-    _export(session, target)
-    con = ibis.pyspark.connect(spark)
-    read = {
-        name: con.read_parquet(str(target / f"{name}.parquet"))
-        for name in (*TABLE_ORDER, *FEATURE_SCHEMAS)
-        if (target / f"{name}.parquet").exists()
-    }
-    tables = Tables(**read)
-    context = build_context(
-        con,
-        tables=tables,
-        since=session.since,
-        until=session.until,
-        settings={"config": session.config, "zone": session.zone.name},
-    )
-    assert context.settings["backend"] == "pyspark"
-    return SparkSessionLike(con, tables, context)
-
-
-def _both(spark: Any, session: Session, target: Path) -> tuple[list[MetricResult], ...]:
+def _both(session: Session, target: Path) -> tuple[list[MetricResult], list[MetricResult]]:
     duck = run_metrics(session)
-    engine = _on_spark(spark, session, target)
-    try:
-        found = evaluate(engine.backend, engine.tables, engine.context)
-    finally:
-        engine.context.release()
+    with _on_spark(session, target) as on_spark:
+        assert on_spark.context.settings["backend"] == "pyspark"
+        found = on_spark.metrics()
     return duck, found
 
 
@@ -201,7 +110,7 @@ def edge_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
 
 def test_demo_world_same_on_spark(spark: Any, demo_workspace: Path, tmp_path: Path) -> None:
     with rapport.open(demo_workspace) as session:
-        duck, found = _both(spark, session, tmp_path)
+        duck, found = _both(session, tmp_path / "dataset")
     assert any(r.ok for r in duck)
     diff = differences(duck, found)
     assert not diff, "DuckDB and Spark differ on the demo world:\n" + _shown(diff)
@@ -211,7 +120,7 @@ def test_edge_world_same_on_spark_but_the_accepted(
     spark: Any, edge_session: Session, tmp_path: Path
 ) -> None:
     assert edge_session.zone.name == "Europe/Paris"
-    duck, found = _both(spark, edge_session, tmp_path)
+    duck, found = _both(edge_session, tmp_path / "dataset")
     assert sum(r.ok for r in duck) >= 40, [r.id for r in duck if not r.ok]
     diff = differences(duck, found)
     unexpected = {key: pair for key, pair in diff.items() if key not in ACCEPTED}
@@ -232,14 +141,13 @@ def test_edge_world_without_text_features_same_on_spark(
     duck_context = build_context(session.backend, tables=plain, settings=settings)
     duck = evaluate(session.backend, plain, duck_context, ids=TEXT_FALLBACKS)
     duck_context.release()
-    engine = _on_spark(spark, session, tmp_path)
-    tables = dataclasses.replace(engine.tables, **WITHOUT_FEATURES)
-    context = build_context(engine.backend, tables=tables, settings=settings)
-    try:
-        found = evaluate(engine.backend, tables, context, ids=TEXT_FALLBACKS)
-    finally:
-        context.release()
-        engine.context.release()
+    with _on_spark(session, tmp_path / "dataset") as on_spark:
+        tables = dataclasses.replace(on_spark.tables, **WITHOUT_FEATURES)
+        context = build_context(on_spark.backend, tables=tables, settings=settings)
+        try:
+            found = evaluate(on_spark.backend, tables, context, ids=TEXT_FALLBACKS)
+        finally:
+            context.release()
     by_id = {r.id: r for r in duck}
     # five replies end in '?' once trimmed (one after 𝔰𝔭𝔢𝔩𝔱 and a space); the stored
     # feature also counts the one ending "? 🕑"
