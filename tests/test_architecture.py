@@ -24,7 +24,7 @@ LAYERS: dict[str, int] = {
     "config": 2, "models": 2, "platforms": 2, "simulate": 2, "utm": 2,
     "text": 3, "query": 3, "importers": 3, "connectors": 3,
     "store": 4,
-    "charts": 5, "metrics": 6,
+    "charts": 5, "engines": 5, "metrics": 6,
     "session": 7, "workspace": 8,
     "analyses": 9, "credentials": 9, "strategy": 10, "report": 11,
     "api": 12,

@@ -70,6 +70,8 @@ def open(
     until: _dt.datetime | None = None,
     wait: float | None = None,
     on_wait: Callable[[str], None] | None = None,
+    engine: str = "duckdb",
+    spark_master: str = "local[2]",
 ) -> Session:
     """Open the workspace at ``path`` for reading and return its :class:`Session`.
 
@@ -79,12 +81,41 @@ def open(
     blocks nothing, at the cost of not seeing what is imported meanwhile. ``since`` and
     ``until`` set the period the metrics cover; ``wait`` is how long to wait for a writer
     that holds the store (default ``$RAPPORT_WAIT_SECONDS`` or 120 s).
+
+    ``engine="spark"`` computes on Spark (``spark_master``: ``local[N]``, the default
+    ``local[2]``, ``spark://HOST:PORT`` or ``sc://HOST:PORT``; needs ``rapport[spark]`` and
+    Java 17): over the workspace's partitioned dataset, which rapport writes or refreshes
+    first, or, when ``path`` is a partitioned dataset (a folder with ``meta.json``, or any
+    URI Spark reads such as ``s3a://bucket/data``), over that dataset. The session is the
+    same; see docs/scale.md.
     """
+    from rapport.engines import check_engine
     from rapport.workspace import Workspace
 
+    if check_engine(engine) == "spark":
+        from rapport.engines.spark_engine import is_uri
+        from rapport.session import Session
+
+        folder = None if is_uri(path) else Path(path).expanduser()
+        if folder is None or _is_dataset(folder):
+            return Session.on_dataset(path, master=spark_master, since=since, until=until)
     return Workspace(Path(path).expanduser()).session(
-        snapshot=snapshot, since=since, until=until, wait=wait, on_wait=on_wait
+        snapshot=snapshot,
+        since=since,
+        until=until,
+        wait=wait,
+        on_wait=on_wait,
+        engine=engine,
+        spark_master=spark_master,
     )
+
+
+def _is_dataset(folder: Path) -> bool:
+    """Whether ``folder`` is a partitioned dataset rather than a workspace."""
+    from rapport.config import CONFIG_FILE
+    from rapport.engines.dataset import META_FILE
+
+    return (folder / META_FILE).is_file() and not (folder / CONFIG_FILE).exists()
 
 
 def __getattr__(name: str) -> Any:

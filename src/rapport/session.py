@@ -17,10 +17,10 @@ and blocks nothing.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -28,8 +28,9 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from rapport.config import Config
+from rapport.engines.base import Engine, StoreEngine
 from rapport.errors import UsageError
-from rapport.localtime import EXPORT_KEY, LocalZone, resolve
+from rapport.localtime import LocalZone
 from rapport.query.context import Context, build_context
 from rapport.query.tables import Tables
 from rapport.store import Store
@@ -53,21 +54,28 @@ class Session:
     def __init__(
         self,
         workspace: Workspace | None,
-        store: Store,
+        store: Store | None,
         *,
         config: Config,
         since: dt.datetime | None = None,
         until: dt.datetime | None = None,
         snapshot: Path | None = None,
         owns_store: bool = True,
+        engine: Engine | None = None,
     ) -> None:
+        """A session over ``store`` (the DuckDB engine), or over ``engine`` (another
+        engine, e.g. Spark: then ``store`` is None)."""
+        if engine is None:
+            if store is None:
+                raise ValueError("a session needs a store or an engine")
+            engine = StoreEngine(store, owns=owns_store)
         self.workspace = workspace
-        self.store = store
+        self._store = store
+        self.engine: Engine = engine
         self.config = config
         self.since = since
         self.until = until
         self._snapshot = snapshot
-        self._owns_store = owns_store
         self._tables: Tables | None = None
         self._context: Context | None = None
         self._zone: LocalZone | None = None
@@ -87,11 +95,58 @@ class Session:
         return cls(None, store, config=config or Config(), since=since, until=until,
                    owns_store=False)  # fmt: skip
 
+    @classmethod
+    def on_dataset(
+        cls,
+        location: str | Path,
+        *,
+        master: str = "local[2]",
+        config: Config | None = None,
+        workspace: Workspace | None = None,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        on_progress: Callable[[str], None] | None = None,
+    ) -> Session:
+        """A session on Spark (``master``: ``local[N]``, ``spark://…``, ``sc://…``) over
+        the partitioned dataset at ``location`` (a folder, or any URI Spark reads);
+        ``config`` defaults to the settings the dataset was written with."""
+        from rapport.engines.spark_engine import dataset_engine
+
+        engine = dataset_engine(location, master=master, on_progress=on_progress)
+        return cls(workspace, None, config=config or engine.settings(), since=since,
+                   until=until, engine=engine)  # fmt: skip
+
+    def on_spark(
+        self, *, master: str = "local[2]", on_progress: Callable[[str], None] | None = None
+    ) -> Session:
+        """The same workspace and period on Spark: its dataset (in
+        ``<workspace>/.rapport/spark-dataset/``) is written or refreshed from this
+        session's store first, when the store changed since. Close both when done."""
+        from rapport.engines.export import refresh_dataset
+        from rapport.engines.spark import check_master
+
+        check_master(master)
+        folder, _, _ = refresh_dataset(self, on_progress=on_progress)
+        return Session.on_dataset(folder, master=master, config=self.config,
+                                  workspace=self.workspace, since=self.since, until=self.until,
+                                  on_progress=on_progress)  # fmt: skip
+
     # -- what it holds ---------------------------------------------------------------------
     @property
+    def store(self) -> Store:
+        """The workspace's store (a session on the DuckDB engine only)."""
+        if self._store is None:
+            raise UsageError(
+                f"this session computes on the {self.engine.name} engine and has no store "
+                "open; use the default engine (duckdb) for this"
+            )
+        return self._store
+
+    @property
     def read_only(self) -> bool:
-        """Whether the store is open for reading only (every session but a writer's)."""
-        return self.store.read_only
+        """Whether the store is open for reading only (every session but a writer's; a
+        session on another engine only reads)."""
+        return True if self._store is None else self._store.read_only
 
     @property
     def snapshot(self) -> bool:
@@ -100,9 +155,9 @@ class Session:
 
     @property
     def backend(self) -> Any:
-        """The Ibis DuckDB backend over the store."""
+        """The Ibis backend the queries run on: DuckDB over the store by default."""
         self._check_open()
-        return self.store.ibis
+        return self.engine.backend
 
     @property
     def tables(self) -> Tables:
@@ -115,11 +170,7 @@ class Session:
         """
         self._check_open()
         if self._tables is None:
-            tables = self.store.tables()
-            name = self.store.current_relevance(self.config.goal.target_audience)
-            if name is not None:
-                tables = dataclasses.replace(tables, relevance=self.backend.table(name))
-            self._tables = tables
+            self._tables = self.engine.tables(audience=self.config.goal.target_audience)
         return self._tables
 
     @property
@@ -128,7 +179,7 @@ class Session:
         imported export names, else the machine's (see :mod:`rapport.localtime`)."""
         self._check_open()
         if self._zone is None:
-            self._zone = resolve(self.config.timezone, self.store.sync_state(EXPORT_KEY))
+            self._zone = self.engine.zone(self.config.timezone)
         return self._zone
 
     @property
@@ -189,8 +240,7 @@ class Session:
         finally:
             self._context = None
             self._tables = None
-            if self._owns_store:
-                self.store.close()
+            self.engine.close()
             if self._snapshot is not None:
                 shutil.rmtree(self._snapshot, ignore_errors=True)
 
@@ -216,8 +266,16 @@ class Session:
 
     def __repr__(self) -> str:
         mode = "snapshot" if self.snapshot else "read-only" if self.read_only else "writing"
+        if self.engine.name != "duckdb":
+            mode += f", {self.engine.name}"
         state = ", closed" if self._closed else ""
-        where = str(self.workspace.root) if self.workspace else str(self.store.path)
+        where = (
+            str(self.workspace.root)
+            if self.workspace
+            else str(self._store.path)
+            if self._store is not None
+            else repr(self.engine)
+        )
         return f"<rapport Session {where!r} ({mode}{state})>"
 
 

@@ -104,6 +104,9 @@ class Workspace:
         on_wait: Callable[[str], None] | None = None,
         purpose: str = "a rapport command",
         behind_writer: bool | None = None,
+        engine: str = "duckdb",
+        spark_master: str = "local[2]",
+        on_progress: Callable[[str], None] | None = None,
     ) -> Session:
         """Open a :class:`~rapport.session.Session` on this workspace; use it with ``with``
         (or call ``close()``): it holds the store open until then.
@@ -121,7 +124,18 @@ class Workspace:
         - A writer does not wait for another writer: it raises WorkspaceBusy ("the store is
           in use") at once, unless ``behind_writer`` (a short write of a computed result,
           such as a plan, that should not be lost).
+        - ``engine="spark"`` computes on Spark (``spark_master``: ``local[N]``,
+          ``spark://HOST:PORT`` or ``sc://HOST:PORT``) over the workspace's partitioned
+          dataset, written or refreshed from the store first (the store is closed again
+          before the session is returned); ``on_progress`` is told when Spark starts.
         """
+        from rapport.engines import check_engine
+
+        if check_engine(engine) == "spark":
+            if not read_only:
+                raise ValueError("a session on Spark only reads")
+            with self.session(since=since, until=until, wait=wait, on_wait=on_wait) as reader:
+                return reader.on_spark(master=spark_master, on_progress=on_progress)
         config = self.config()  # a broken rapport.toml is reported before anything is opened
         if create and read_only:
             raise ValueError("create=True needs read_only=False")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from rapport.analyses.coverage import KINDS, Coverage, DataKind, coverage
 from rapport.canonical.batch import Batch
 from rapport.canonical.io import ExportFormat, write_canonical
 from rapport.config import AccountRef, Accounts, Config, Goal, Targets
+from rapport.engines.export import DATASET_FOLDER
 from rapport.errors import InputNotFound, UsageError
 from rapport.importers import ImportOptions, KnownAccount
 from rapport.importers import run as run_importer
@@ -253,6 +255,9 @@ class ExportResult:
     files: list[Path]
     rows: dict[str, int]
     pseudonymised: bool
+    partitioned: bool = False
+    """Whether it is the partitioned dataset (``--partitioned``): then ``files`` are
+    ``meta.json`` and one folder per table."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -261,6 +266,7 @@ class ExportResult:
             "files": [str(f) for f in self.files],
             "rows": self.rows,
             "pseudonymised": self.pseudonymised,
+            "partitioned": self.partitioned,
         }
 
 
@@ -270,9 +276,22 @@ def export_workspace(
     workspace: Workspace,
     format: ExportFormat = "parquet",
     pseudonymised: bool = False,
+    partitioned: bool = False,
     on_wait: Waiting | None = None,
 ) -> ExportResult:
-    """Write the workspace's data in the canonical format."""
+    """Write the workspace's data in the canonical format; ``partitioned``: as the
+    partitioned Parquet dataset DuckDB and Spark read lazily, with the text features and
+    ``meta.json`` (see :mod:`rapport.engines.dataset`)."""
+    if partitioned:
+        if format != "parquet":
+            raise UsageError("--partitioned writes Parquet: leave out --format jsonl")
+        from rapport.engines.dataset import META_FILE
+        from rapport.engines.export import export_partitioned
+
+        with workspace.session(on_wait=on_wait) as session:
+            meta = export_partitioned(session, target, pseudonymise=pseudonymised)
+        files = [target / META_FILE, *(target / name for name in meta.rows)]
+        return ExportResult(target, format, files, dict(meta.rows), pseudonymised, True)
     with workspace.session(on_wait=on_wait) as session:
         tables = session.store.export_tables()
         if pseudonymised:
@@ -301,9 +320,14 @@ def forget_person(
     companions |= {store.with_name(store.name + suffix) for suffix in (".wal", ".writer")}
     companions |= {workspace.root / credentials.FILE_NAME, workspace.root / credentials.LOCK_NAME}
     files = erasure.outputs_naming(workspace.root, identity, keep=companions)
+    removed = [str(p) for p in files.removed]
+    dataset = workspace.root / DATASET_FOLDER  # the Spark engine's copy holds everyone
+    if dataset.exists():
+        shutil.rmtree(dataset, ignore_errors=True)
+        removed.append(str(dataset))
     return dataclasses.replace(
         summary,
-        files_removed=tuple(str(p) for p in files.removed),
+        files_removed=tuple(removed),
         files_naming_them=tuple(str(p) for p in files.kept),
     )
 

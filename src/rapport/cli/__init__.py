@@ -10,7 +10,7 @@ calendar, whatif) and :mod:`rapport.cli.publish` (publish). Every one goes throu
 
 from __future__ import annotations
 
-from rapport.cli import analyses, connect, data, metrics, publish, serve, strategy
+from rapport.cli import analyses, connect, data, metrics, publish, serve, simulate, strategy
 from rapport.cli.app import (
     app,
     care_app,
@@ -31,9 +31,10 @@ _COMMANDS = (
     strategy,
     publish,
     serve,
+    simulate,
 )  # imported for the commands they register
 _ORDER = (
-    "init", "demo", "import", "export", "report", "metrics", "status", "forget", "utm",
+    "init", "demo", "simulate", "import", "export", "report", "metrics", "status", "forget", "utm",
     "backtest", "seeds", "odds", "spikes", "benchmark", "plan", "calendar", "whatif", "serve",
 )  # fmt: skip
 """The order of ``rapport --help``: first steps, then analyses, then what to do next."""

@@ -285,7 +285,8 @@ def import_(
 
 def _show_export(result: api.ExportResult) -> None:
     rows = ", ".join(f"{n} {name}" for name, n in result.rows.items())
-    kind = f"{result.format}{', pseudonymised' if result.pseudonymised else ''}"
+    kind = result.format + (", partitioned" if result.partitioned else "")
+    kind += ", pseudonymised" if result.pseudonymised else ""
     out.print(f"Exported to {result.path} ({kind}): {rows}.")
 
 
@@ -303,8 +304,17 @@ def export(
             "bios and profile links, and mask @mentions in text.",
         ),
     ] = False,
+    partitioned: Annotated[
+        bool,
+        typer.Option(
+            "--partitioned",
+            help="Write Parquet partitioned by platform and month (with the text features "
+            "and meta.json), which DuckDB and Spark read lazily; see docs/scale.md.",
+        ),
+    ] = False,
 ) -> api.ExportResult:
-    """Export the workspace in the canonical format (manifest.json plus one file per table)."""
+    """Export the workspace in the canonical format (manifest.json plus one file per table),
+    or with --partitioned as the dataset the Spark engine reads."""
     if format not in ("parquet", "jsonl"):
         raise UsageError(f"--format {format!r}: expected parquet or jsonl")
     return api.export_workspace(
@@ -312,6 +322,7 @@ def export(
         workspace=workspace,
         format="jsonl" if format == "jsonl" else "parquet",
         pseudonymised=pseudonymise,
+        partitioned=partitioned,
         on_wait=on_wait,
     )
 

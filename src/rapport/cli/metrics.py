@@ -14,7 +14,7 @@ from rich.table import Table
 from rapport import api
 from rapport.canonical.spreadsheet import safe_cell
 from rapport.cli.app import app
-from rapport.cli.command import command, out, progress_bar
+from rapport.cli.command import command, err, out, progress_bar
 from rapport.cli.terminal import clean, json_text
 from rapport.errors import UsageError
 
@@ -57,12 +57,16 @@ class Metrics:
     results: list[api.MetricResult]
     explanations: dict[str, str]
     """A not-computable metric's id → what would make it computable, in the user's words."""
+    engine: str = "duckdb"
+    """The engine that computed them: ``duckdb`` or ``spark``."""
 
     def to_json(self) -> list[dict[str, Any]]:
         return [
-            {**r.to_dict(), "explanation": self.explanations[r.id]}
-            if r.id in self.explanations
-            else r.to_dict()
+            {
+                **r.to_dict(),
+                **({"explanation": self.explanations[r.id]} if r.id in self.explanations else {}),
+                "engine": self.engine,
+            }
             for r in self.results
         ]
 
@@ -103,19 +107,52 @@ def metrics(
         ),
     ] = None,
     format: Annotated[str, typer.Option(help="For --table: csv or json.")] = "csv",
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="Where to compute: duckdb (the store, the default) or spark (the "
+            "workspace's partitioned dataset, written or refreshed first; needs "
+            "rapport[spark] and Java 17). See docs/scale.md."
+        ),
+    ] = "duckdb",
+    spark_master: Annotated[
+        str,
+        typer.Option(
+            "--spark-master",
+            help="With --engine spark: local[N], spark://HOST:7077 (a standalone cluster) or "
+            "sc://HOST:15002 (Spark Connect).",
+        ),
+    ] = "local[2]",
 ) -> Metrics | None:
     """Compute every metric, each with its denominator, interval and sample size.
 
     With --table ID, write the rows behind the numbers (per post, per person, cohorts, …) as
-    CSV or JSON on stdout.
+    CSV or JSON on stdout. With --engine spark, the same metrics are computed by Spark.
     """
+    from rapport.engines import check_engine
+
+    if check_engine(engine) == "spark":
+        on_spark = session.on_spark(master=spark_master, on_progress=_progress)
+        session.close()  # the dataset is written: the store is free for writers again
+        with on_spark:
+            return _metrics(on_spark, table=table, format=format, quiet=quiet)
+    return _metrics(session, table=table, format=format, quiet=quiet)
+
+
+def _progress(message: str) -> None:
+    err.print(f"[dim]{escape(message)}[/dim]")
+
+
+def _metrics(session: Session, *, table: str | None, format: str, quiet: bool) -> Metrics | None:
     if table is None:
         from rapport.analyses.coverage import coverage, explain
 
         results = api.run_metrics(session)
         where = coverage(session)
         return Metrics(
-            results, {r.id: text for r in results if (text := explain(r, where)) is not None}
+            results,
+            {r.id: text for r in results if (text := explain(r, where)) is not None},
+            engine=session.engine.name,
         )
     if format not in ("csv", "json"):
         raise UsageError(f"--format {format!r}: expected csv or json")

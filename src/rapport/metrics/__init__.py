@@ -4,6 +4,7 @@ Importing this package loads the built-in areas (:mod:`rapport.metrics.builtin`)
 registries of areas, metrics and tables are complete whichever module is imported first.
 """
 
+from rapport.metrics.portability import NOT_ON_SPARK
 from rapport.metrics.run import MetricResult, run_metrics, wilson_interval
 from rapport.metrics.spec import (
     Area,
@@ -19,6 +20,7 @@ from rapport.metrics.spec import (
 )
 
 __all__ = [
+    "NOT_ON_SPARK",
     "Area",
     "Measure",
     "MetricResult",

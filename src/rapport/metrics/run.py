@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import ibis
 import ibis.expr.types as ir
 
+from rapport.metrics.portability import unsupported
 from rapport.metrics.spec import Measure, MetricSpec, get_metric, metrics
 from rapport.query.common import to_python
 from rapport.query.context import Context
@@ -135,6 +136,8 @@ def _pending_needs(
     known: dict[str, bool] = context._memo.setdefault("needs", {})
     pending: dict[str, ir.BooleanScalar] = {}
     for spec in specs:
+        if unsupported(spec.id, context) is not None:
+            continue  # not computed on this engine: its needs are not asked either
         for need in spec.needs:
             if need.label not in known and need.label not in pending:
                 pending[need.label] = need.check(tables, context)
@@ -164,7 +167,12 @@ def _common(spec: MetricSpec) -> dict[str, Any]:
     )
 
 
-def _unmet(spec: MetricSpec, known: dict[str, bool]) -> MetricResult | None:
+def _unmet(spec: MetricSpec, known: dict[str, bool], context: Context) -> MetricResult | None:
+    """The result of a metric that can't be computed here (its engine can't, or data it
+    needs is missing); None when it can."""
+    reason = unsupported(spec.id, context)
+    if reason is not None:
+        return MetricResult(**_common(spec), status="not_computable", reason=reason)
     missing = [need.label for need in spec.needs if not known[need.label]]
     if not missing:
         return None
@@ -209,7 +217,7 @@ def _result(spec: MetricSpec, measure: Measure, values: dict[str, Any]) -> Metri
 
 
 def _run_one(backend: Any, spec: MetricSpec, tables: Tables, context: Context) -> MetricResult:
-    unmet = _unmet(spec, _needs_met(backend, [spec], tables, context))
+    unmet = _unmet(spec, _needs_met(backend, [spec], tables, context), context)
     if unmet is not None:
         return unmet
     measure = spec.compute(tables, context)
@@ -262,7 +270,7 @@ def evaluate_each(
         known = context._memo.setdefault("needs", {})
         row: list[tuple[MetricSpec, Measure | MetricResult]] = []
         for j, spec in enumerate(specs):
-            unmet = _unmet(spec, known)
+            unmet = _unmet(spec, known, context)
             if unmet is not None:
                 row.append((spec, unmet))
                 continue

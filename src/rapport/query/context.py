@@ -50,8 +50,11 @@ class Context:
         return result
 
     def release(self) -> None:
-        """Drop what :meth:`memo` materialised on the backend (call before closing it)."""
-        for key, value in list(self._memo.items()):
+        """Drop what :meth:`memo` materialised on the backend (call before closing it).
+
+        Latest first: a block built on another is dropped before it (Spark Connect
+        re-reads a cached block's plan, which names the blocks it was built on)."""
+        for key, value in reversed(list(self._memo.items())):
             if self.materialise and hasattr(value, "release"):
                 value.release()
             del self._memo[key]

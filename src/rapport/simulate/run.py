@@ -64,11 +64,29 @@ class Run:
     end: int
 
 
-def run_world(params: WorldParams, *, progress: ProgressCallback | None = None) -> Run:
-    """Draw the audience and run the own account's world for ``params.days`` days."""
-    audience = draw_audience(params, stream(params, Stream.AUDIENCE))
-    graph = draw_follow_graph(params, audience, stream(params, Stream.GRAPH))
-    state = PersonState(params, audience, stream(params, Stream.INITIAL))
+def run_world(
+    params: WorldParams,
+    *,
+    progress: ProgressCallback | None = None,
+    people_seed: int | None = None,
+) -> Run:
+    """Draw the audience and run the own account's world for ``params.days`` days.
+
+    ``people_seed`` (default: the world's seed) seeds what is drawn per person (the audience,
+    the graph, the initial state, each day's and each post's draws among people) while the
+    own account's schedule, content kinds and posts' appeal stay those of ``params.seed``:
+    worlds that differ only in ``people_seed`` are disjoint blocks of people who see the same
+    posts (how :mod:`rapport.simulate.partitioned` draws a large world block by block).
+    """
+
+    def people(name: int, *more: int) -> np.random.Generator:
+        if people_seed is None:
+            return stream(params, name, *more)
+        return np.random.default_rng([people_seed, name, *more])
+
+    audience = draw_audience(params, people(Stream.AUDIENCE))
+    graph = draw_follow_graph(params, audience, people(Stream.GRAPH))
+    state = PersonState(params, audience, people(Stream.INITIAL))
     schedule = draw_schedule(params, stream(params, Stream.SCHEDULE))
     kinds = draw_kinds(params.mix, schedule.count, stream(params, Stream.KINDS))
     end = params.days * DAY
@@ -115,9 +133,10 @@ def run_world(params: WorldParams, *, progress: ProgressCallback | None = None) 
                 appeal=float(appeal[index]),
                 has_link=bool(has_link[index]),
             )
-            outcomes.append(spreader.spread(post, rng))
+            spread_rng = rng if people_seed is None else people(Stream.POST, index)
+            outcomes.append(spreader.spread(post, spread_rng))
             state.apply_due(day, events)
-        state.end_of_day(day, stream(params, Stream.DAY, day), events)
+        state.end_of_day(day, people(Stream.DAY, day), events)
         history[day] = state.follower_count
         if progress is not None:
             progress(day + 1, params.days)

@@ -22,7 +22,7 @@ from collections.abc import Callable
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["MENTION_PATTERN", "mask_mentions", "pseudonymise"]
+__all__ = ["MENTION_PATTERN", "mask_mentions", "pseudonymise", "pseudonymise_features"]
 
 MENTION_PATTERN = r"@[A-Za-z0-9_][A-Za-z0-9_.\-]*(?:@[A-Za-z0-9.\-]+)?"
 """An @handle, including Mastodon's @user@instance."""
@@ -234,6 +234,27 @@ def pseudonymise(tables: dict[str, pa.Table], *, salt: str) -> dict[str, pa.Tabl
                     table, field.name, _map_text(table.column(field.name), namer.scrub)
                 )
         result[name] = table
+    return result
+
+
+def pseudonymise_features(
+    features: dict[str, pa.Table], *, salt: str, tracked: frozenset[str] = frozenset()
+) -> dict[str, pa.Table]:
+    """Pseudonymised copies of the text-feature tables, to go with :func:`pseudonymise`'s
+    canonical tables: the reply and person ids they hold become the same pseudonyms (ids of
+    tracked posts, ``tracked``, are kept), and the text hashes are dropped (a hash of a bio
+    or a reply could confirm a guess of its text)."""
+    key = salt.encode("utf-8")
+    result = dict(features)
+    for name, column in (("interaction_text", "interaction_id"), ("relevance", "key")):
+        table = result.get(name)
+        if table is not None:
+            result[name] = _replace(
+                table, column, _map_ids(table.column(column), key, keep=tracked)
+            )
+    for name, table in result.items():
+        if "text_hash" in table.column_names:
+            result[name] = _replace(table, "text_hash", pa.nulls(table.num_rows, pa.string()))
     return result
 
 

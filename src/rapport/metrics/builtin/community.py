@@ -270,7 +270,7 @@ def people_table(t: Tables, c: Context) -> ir.Table:
         "last_engaged_at",
         "days_since_last",
         core=joined.core_id.notnull(),
-    ).order_by(ibis.desc("love_score"))
+    ).order_by([ibis.desc("love_score"), "person_id"])
 
 
 # -- the report's figures --------------------------------------------

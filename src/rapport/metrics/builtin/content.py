@@ -19,6 +19,7 @@ from rapport.metrics.needs import OWN_ORIGINAL_POSTS, has_rows
 from rapport.metrics.spec import Measure, Need, area, metric
 from rapport.metrics.tables import table
 from rapport.query.common import (
+    best_row,
     data_end,
     mean_estimate,
     mean_interval,
@@ -79,7 +80,7 @@ def _kind_performance(t: Tables, c: Context) -> ir.Table:
         high=mean.high,
         small_sample=grouped.posts < SMALL_SAMPLE,
         interval_note=mean.note,
-    ).order_by(ibis.desc("mean_rate"))
+    ).order_by([ibis.desc("mean_rate"), "kind"])
 
 
 _RATED = Need(
@@ -97,14 +98,15 @@ _RATED = Need(
     direction="higher",
     needs=(OWN_ORIGINAL_POSTS, _RATED),
     description="The content kind with the highest mean engagement rate (among kinds with at "
-    "least 5 posts), as a multiple of the overall mean; the kind, its sample size and a "
+    "least 5 posts; of equal ones, the first in alphabetical order), as a multiple of the "
+    "overall mean; the kind, its sample size and a "
     "small-sample warning are shown beside it, and the interval comes from the kind's own "
     "(on the log scale, so never below 0).",
     why="Find what your audience responds to, and do more of it.",
 )
 def top_content_kind(t: Tables, c: Context) -> Measure:
     kinds = kind_performance(t, c)
-    best = kinds.filter(kinds.posts >= 5).order_by(ibis.desc("mean_rate")).limit(1)
+    best = best_row(kinds.filter(kinds.posts >= 5), by="mean_rate", key="kind")
     table, _ = post_engagement(t, c)
     column, _ = engagement_denominator(c)
     overall = (table.engagements / table[column].cast("float64").nullif(0)).mean().as_scalar()
@@ -241,7 +243,7 @@ def content_kinds_table(t: Tables, c: Context) -> ir.Table:
     "Per post: hours to half and to 90 % of its engagement, and its evergreen share.",
 )
 def half_life_table(t: Tables, c: Context) -> ir.Table:
-    return engagement_timing(t, c).order_by(ibis.desc("evergreen"))
+    return engagement_timing(t, c).order_by([ibis.desc("evergreen"), "post_id"])
 
 
 # -- the report's figures --------------------------------------------

@@ -184,7 +184,7 @@ def posts_table(t: Tables, c: Context) -> ir.Table:
         "conversions",
         "value",
         "currency",
-    ).order_by(ibis.desc("created_at"))
+    ).order_by([ibis.desc("created_at"), "post_id"])
 
 
 # -- the report's figures --------------------------------------------

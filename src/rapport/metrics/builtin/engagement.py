@@ -251,7 +251,7 @@ def engagement_weekly(t: Tables, c: Context) -> tuple[ir.Table, str]:
 )
 def engagement_table(t: Tables, c: Context) -> ir.Table:
     table, _ = post_engagement(t, c)
-    return table.order_by(ibis.desc("created_at"))
+    return table.order_by([ibis.desc("created_at"), "post_id"])
 
 
 # -- the report's figures --------------------------------------------

@@ -325,7 +325,7 @@ def unanswered_table(t: Tables, c: Context) -> ir.Table:
     joined = waiting.left_join(texts, waiting.interaction_id == texts.x_id)
     return joined.select(
         "interaction_id", "person_id", "occurred_at", "kind", "is_question", "text"
-    ).order_by("occurred_at")
+    ).order_by(["occurred_at", "interaction_id"])
 
 
 @table(
@@ -334,7 +334,7 @@ def unanswered_table(t: Tables, c: Context) -> ir.Table:
     "The question-and-answer loop: each question you posted and how many people answered.",
 )
 def questions_table(t: Tables, c: Context) -> ir.Table:
-    return question_posts(t, c).order_by(ibis.desc("created_at"))
+    return question_posts(t, c).order_by([ibis.desc("created_at"), "post_id"])
 
 
 # -- the report's figures --------------------------------------------

@@ -18,7 +18,7 @@ from rapport.metrics.builtin.engagement import (
 from rapport.metrics.needs import OWN_ORIGINAL_POSTS
 from rapport.metrics.spec import Measure, Need, area, metric
 from rapport.metrics.tables import table
-from rapport.query.common import local_time, mean_estimate, post_engagement, zone_of
+from rapport.query.common import best_row, local_time, mean_estimate, post_engagement, zone_of
 from rapport.query.context import Context
 from rapport.query.tables import Tables
 
@@ -84,7 +84,8 @@ def _best(slot: str, unit: str, title: str) -> None:
         direction="neutral",
         needs=(OWN_ORIGINAL_POSTS, _RATED),
         description=f"The {slot} whose posts drew the highest mean engagement rate (hours 0–23, "
-        "weekdays 0 = Monday, in the workspace's time zone), with that slot's mean rate and "
+        "weekdays 0 = Monday, in the workspace's time zone; of equal ones, the earliest), "
+        "with that slot's mean rate and "
         "its 95 % interval, the overall mean, and whether the interval clears it (if not, the "
         "data does not show a best time).",
         why=_WHY,
@@ -92,7 +93,7 @@ def _best(slot: str, unit: str, title: str) -> None:
     def best(t: Tables, c: Context) -> Measure:
         slots = performance_by(t, c, slot=slot)
         eligible = slots.filter(slots.posts >= MIN_POSTS_PER_SLOT)
-        top = eligible.order_by([ibis.desc("mean_rate"), "slot"]).limit(1)
+        top = best_row(eligible, by="mean_rate", key="slot")
         table, _ = post_engagement(t, c)
         column, _ = engagement_denominator(c)
         overall = (table.engagements / table[column].cast("float64").nullif(0)).mean()
