@@ -122,7 +122,9 @@ def _alive(session: Any) -> bool:
 
 def _classic(sql: Any, master: str) -> Any:
     _check_java()
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    local = master.startswith("local")
+    if local:  # a cluster's workers must reach the driver: only a local Spark stays on loopback
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     active = sql.SparkSession.getActiveSession()
     if active is not None and active.sparkContext.master != master:
         raise UsageError(
@@ -132,7 +134,8 @@ def _classic(sql: Any, master: str) -> Any:
     builder = sql.SparkSession.builder.master(master).appName("rapport")
     builder = builder.config("spark.sql.warehouse.dir", _warehouse_dir())
     builder = builder.config("spark.driver.memory", os.environ.get(DRIVER_MEMORY_VAR, "2g"))
-    builder = builder.config("spark.driver.host", os.environ["SPARK_LOCAL_IP"])
+    if local:
+        builder = builder.config("spark.driver.host", os.environ["SPARK_LOCAL_IP"])
     for key, value in SETTINGS.items():
         builder = builder.config(key, value)
     try:
