@@ -188,6 +188,7 @@ def test_metric_tables(cli: CliRunner, workspace: Path) -> None:
 BAD_INPUT: dict[str, list[str]] = {
     "init": [],  # the existing rapport.toml is broken
     "demo": ["--people", "5"],  # below the minimum: Click refuses it before rapport runs
+    "simulate": ["--people", "5", "--out", "never-written"],  # below the minimum
     "import": ["nowhere.zip"],
     "export": ["out", "--format", "xml"],
     "report": [],

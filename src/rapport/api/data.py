@@ -284,7 +284,7 @@ def export_workspace(
     ``meta.json`` (see :mod:`rapport.engines.dataset`)."""
     if partitioned:
         if format != "parquet":
-            raise UsageError("--partitioned writes Parquet: leave out --format jsonl")
+            raise UsageError("a partitioned export is written as Parquet only, not as JSON Lines")
         from rapport.engines.dataset import META_FILE
         from rapport.engines.export import export_partitioned
 

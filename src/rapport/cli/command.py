@@ -295,6 +295,11 @@ FLAGS = {
     "slot": "--slot",
     "override": "--override",
     "reason": "--reason",
+    "engine": "--engine",
+    "spark_master": "--spark-master",
+    "out": "--out",
+    "block_people": "--block-people",
+    "force": "--force",
 }
 """The command line's flag for each API option an error can point at (``error.option``)."""
 

@@ -317,6 +317,8 @@ def export(
     or with --partitioned as the dataset the Spark engine reads."""
     if format not in ("parquet", "jsonl"):
         raise UsageError(f"--format {format!r}: expected parquet or jsonl")
+    if partitioned and format == "jsonl":
+        raise UsageError("--partitioned writes Parquet: leave out --format jsonl")
     return api.export_workspace(
         directory,
         workspace=workspace,

@@ -24,4 +24,4 @@ def check_engine(engine: str) -> EngineName:
     for name in ENGINES:
         if engine == name:
             return name
-    raise UsageError(f"--engine {engine!r}: expected duckdb or spark", option="engine")
+    raise UsageError(f"engine {engine!r}: expected duckdb or spark", option="engine")

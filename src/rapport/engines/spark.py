@@ -58,7 +58,7 @@ def check_master(master: str) -> str:
     """``master`` if rapport can use it, else a UsageError naming the three forms."""
     if not _MASTER.match(master):
         raise UsageError(
-            f"--spark-master {master!r}: expected local[N], spark://HOST:PORT (a standalone "
+            f"Spark master {master!r}: expected local[N], spark://HOST:PORT (a standalone "
             "cluster) or sc://HOST:PORT (Spark Connect)",
             option="spark_master",
         )

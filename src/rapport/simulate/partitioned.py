@@ -106,13 +106,13 @@ def block_sizes(people: int, block_people: int) -> list[int]:
 def prepare_out(out: Path, *, force: bool) -> None:
     """Check ``out`` is a new or empty folder (``force``: remove a dataset written there)."""
     if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out}: exists and is not a folder", option="out")
+        raise UsageError(f"{out}: exists and is not a folder", option="out")
     if out.exists() and any(out.iterdir()):
         if not force:
             raise UsageError(
-                f"--out {out}: the folder exists and is not empty; give an empty or new "
-                "folder, or --force to replace the dataset written there",
-                option="out",
+                f"{out}: the folder exists and is not empty; give an empty or new folder, or "
+                "have the dataset written there replaced",
+                option="force",
             )
         for name in TABLE_ORDER:
             shutil.rmtree(out / name, ignore_errors=True)
