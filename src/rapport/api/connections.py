@@ -208,3 +208,34 @@ def sync_new_credentials(
         connection.connection_id, error=None, summary=_line(summary), account=account
     )
     return SyncResult(noted or connection, summary)
+
+
+def connection_for(
+    workspace: Workspace, platform: str, connection_id: str | None, *, to: str, otherwise: str
+) -> Connection:
+    """The connection that acts on ``platform``: ``connection_id`` when given (refused when it
+    is another platform's), else the workspace's one connection there. None, or several
+    without a choice, is a UsageError; ``to`` says what it would do ("answer", "post") and
+    ``otherwise`` what to do without one."""
+    connections = Connections(workspace)
+    if connection_id is not None:
+        chosen = connections.get(connection_id)
+        if chosen.platform != platform:
+            raise UsageError(
+                f"connection {connection_id!r} is a {chosen.platform} account, not {platform}",
+                option="connection_id",
+            )
+        return chosen
+    found = [c for c in connections.all() if c.platform == platform]
+    if not found:
+        raise UsageError(
+            f"no {platform.title()} account is connected to this workspace, so rapport can't "
+            f"{to} there; {otherwise}"
+        )
+    if len(found) > 1:
+        ids = ", ".join(c.connection_id for c in found)
+        raise UsageError(
+            f"several {platform.title()} accounts are connected ({ids}): say which one should {to}",
+            option="connection_id",
+        )
+    return found[0]

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from rapport.api import _publishing_mastodon as mastodon
 from rapport.api._publishing_mastodon import Queue, Reconciled
-from rapport.api.connections import session_keeping
+from rapport.api.connections import connection_for, session_keeping
 from rapport.canonical.builder import BatchBuilder
 from rapport.canonical.schema import CONTENT_KINDS
 from rapport.connectors.publish import Created, send_bluesky_post
@@ -182,28 +182,10 @@ def _check_future(at: dt.datetime, now: dt.datetime) -> None:
 
 
 def _connection(workspace: Workspace, platform: str, connection_id: str | None) -> Connection:
-    connections = Connections(workspace)
-    if connection_id is not None:
-        chosen = connections.get(connection_id)
-        if chosen.platform != platform:
-            raise UsageError(
-                f"connection {connection_id!r} is a {chosen.platform} account, not {platform}",
-                option="connection_id",
-            )
-        return chosen
-    found = [c for c in connections.all() if c.platform == platform]
-    if not found:
-        raise UsageError(
-            f"no {platform.title()} account is connected to this workspace: connect one with "
-            f"`rapport connect {platform}`"
-        )
-    if len(found) > 1:
-        ids = ", ".join(c.connection_id for c in found)
-        raise UsageError(
-            f"several {platform.title()} accounts are connected ({ids}): say which posts",
-            option="connection_id",
-        )
-    return found[0]
+    return connection_for(
+        workspace, platform, connection_id, to="post",
+        otherwise=f"connect one with `rapport connect {platform}`",
+    )  # fmt: skip
 
 
 def _rule_breaks(session: Session, post: ScheduledPost, at: dt.datetime) -> tuple[RuleBreak, ...]:

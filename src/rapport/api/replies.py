@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from rapport.api.connections import session_keeping
+from rapport.api.connections import connection_for, session_keeping
 from rapport.canonical.ids import native_part
 from rapport.connectors.replies import (
     Posted,
@@ -74,30 +74,11 @@ class Replied:
 
 
 def _connection(workspace: Workspace, platform: str, connection_id: str | None) -> Connection:
-    connections = Connections(workspace)
-    if connection_id is not None:
-        chosen = connections.get(connection_id)
-        if chosen.platform != platform:
-            raise UsageError(
-                f"connection {connection_id!r} is a {chosen.platform} account; this item is "
-                f"on {platform}",
-                option="connection_id",
-            )
-        return chosen
-    found = [c for c in connections.all() if c.platform == platform]
-    if not found:
-        raise UsageError(
-            f"no {platform.title()} account is connected to this workspace, so rapport can't "
-            f"answer there; connect one with `{_CONNECT[platform]}`, or answer on the platform "
-            "and run `rapport care done ID`"
-        )
-    if len(found) > 1:
-        ids = ", ".join(c.connection_id for c in found)
-        raise UsageError(
-            f"several {platform.title()} accounts are connected ({ids}): say which answers",
-            option="connection_id",
-        )
-    return found[0]
+    return connection_for(
+        workspace, platform, connection_id, to="answer",
+        otherwise=f"connect one with `{_CONNECT[platform]}`, or answer on the platform and "
+        "run `rapport care done ID`",
+    )  # fmt: skip
 
 
 def _send(workspace: Workspace, connection: Connection, entry: OutboxEntry) -> Posted:
