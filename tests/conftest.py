@@ -181,4 +181,5 @@ def invoke_json(*args: str | os.PathLike[str]) -> Any:
     return json.loads(result.stdout)
 
 
+from tests.replay_server import replay  # noqa: E402,F401  (a recorded API on 127.0.0.1)
 from tests.web_support import browser, web  # noqa: E402,F401  (one server, one Chromium)
