@@ -178,8 +178,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         payload = reply.payload()
-        self.send_response(reply.status)
-        headers = {"Content-Type": "application/json; charset=UTF-8", **reply.headers}
+        self.send_response_only(reply.status)
+        headers = {
+            "Date": self.date_time_string(),
+            "Content-Type": "application/json; charset=UTF-8",
+            **reply.headers,
+        }
         for name, value in headers.items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(payload)))
