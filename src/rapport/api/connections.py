@@ -1,9 +1,10 @@
 """Live connections: sync a connected account with the credentials the workspace keeps for it.
 
-A connection (:mod:`rapport.credentials`) holds a Mastodon access token or a Bluesky app
-password, encrypted with a key kept outside the workspace. :func:`sync_connection` opens
-them with the key, pulls the account exactly as :func:`~rapport.api.data.pull_mastodon` or
-:func:`~rapport.api.data.pull_bluesky` do (incremental after the first pull), and notes the
+A connection (:mod:`rapport.credentials`) holds a Mastodon access token, a Bluesky app
+password, a Graph API token (Instagram, Facebook) or a YouTube API key or OAuth token,
+encrypted with a key kept outside the workspace. :func:`sync_connection` opens them with the
+key, pulls the account exactly as :func:`~rapport.api.data.pull_mastodon` and the other
+pulls do (incremental after the first pull), and notes the
 outcome on the connection: when it ended, what it stored, or its message for people when it
 failed. A failed sync stores nothing, and no message it leaves holds the secret.
 """
@@ -13,13 +14,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from rapport.api.data import Progress, Waiting, pull_bluesky, pull_mastodon
+from rapport.api.data import (
+    Progress,
+    Waiting,
+    pull_bluesky,
+    pull_facebook,
+    pull_instagram,
+    pull_mastodon,
+    pull_youtube,
+)
 from rapport.credentials import (
     BlueskyCredentials,
     Connection,
     Connections,
     Credentials,
+    GraphCredentials,
     MastodonCredentials,
+    YouTubeCredentials,
 )
 from rapport.errors import RapportError, RemoteError, UsageError
 from rapport.store import ImportSummary
@@ -53,12 +64,32 @@ def _hidden(text: str, credentials: Credentials) -> str:
     return text
 
 
-def _mastodon_handle(workspace: Workspace, instance: str, on_wait: Waiting | None) -> str | None:
-    """The handle of the account the token belongs to, as the pull stored it."""
+def _own_handle(
+    workspace: Workspace, credentials: Credentials, on_wait: Waiting | None
+) -> str | None:
+    """The name of the account the credentials belong to, as the pull stored it (None
+    where the store can't tell: several own accounts there and none matches)."""
+    if isinstance(credentials, BlueskyCredentials):
+        return credentials.handle
     with workspace.session(on_wait=on_wait) as session:
         rows = session.store.own_accounts()
-    found = [r.handle for r in rows if r.account_id.startswith(f"mastodon:{instance}/")]
-    return found[0] if len(found) == 1 else None
+    if isinstance(credentials, MastodonCredentials):
+        found = [r for r in rows if r.account_id.startswith(f"mastodon:{credentials.instance}/")]
+    else:
+        found = [r for r in rows if r.platform == credentials.platform]
+        wanted = (
+            credentials.account_id
+            if isinstance(credentials, GraphCredentials)
+            else credentials.channel
+        )
+        if len(found) > 1 and wanted:
+            found = [
+                r
+                for r in found
+                if r.account_id.partition(":")[2] == wanted.lstrip("@")
+                or r.handle.lstrip("@").lower() == wanted.lstrip("@").lower()
+            ]
+    return found[0].handle if len(found) == 1 else None
 
 
 def session_keeping(
@@ -76,21 +107,44 @@ def session_keeping(
 def _pull(
     credentials: Credentials,
     *,
-    connection_id: str,
+    connection_id: str | None,
     workspace: Workspace,
     progress: Progress | None,
     on_wait: Waiting | None,
 ) -> ImportSummary:
+    """Pull with ``credentials`` (a stored connection's, when ``connection_id`` is given:
+    a Bluesky session is then reused and kept)."""
     if isinstance(credentials, MastodonCredentials):
         return pull_mastodon(
             workspace=workspace, instance=credentials.instance,
             token=credentials.token.reveal(), progress=progress, on_wait=on_wait,
         )  # fmt: skip
+    if isinstance(credentials, GraphCredentials) and credentials.platform == "instagram":
+        return pull_instagram(
+            workspace=workspace, token=credentials.token.reveal(),
+            account=credentials.account_id or None, api_url=credentials.api_url,
+            api_version=credentials.api_version, progress=progress, on_wait=on_wait,
+        )  # fmt: skip
+    if isinstance(credentials, GraphCredentials):
+        return pull_facebook(
+            workspace=workspace, token=credentials.token.reveal(),
+            page=credentials.account_id or None, api_url=credentials.api_url,
+            api_version=credentials.api_version, progress=progress, on_wait=on_wait,
+        )  # fmt: skip
+    if isinstance(credentials, YouTubeCredentials):
+        return pull_youtube(
+            workspace=workspace, channel=credentials.channel,
+            api_key=credentials.api_key.reveal() if credentials.api_key else None,
+            oauth_token=credentials.oauth_token.reveal() if credentials.oauth_token else None,
+            api_url=credentials.api_url, progress=progress, on_wait=on_wait,
+        )  # fmt: skip
+    keeping = (
+        session_keeping(workspace, connection_id, credentials) if connection_id is not None else {}
+    )
     return pull_bluesky(
         workspace=workspace, handle=credentials.handle,
         app_password=credentials.app_password.reveal(), service=credentials.service,
-        progress=progress, on_wait=on_wait,
-        **session_keeping(workspace, connection_id, credentials),
+        progress=progress, on_wait=on_wait, **keeping,
     )  # fmt: skip
 
 
@@ -131,9 +185,7 @@ def sync_connection(
     except Exception:
         connections.record_sync(connection_id, error=UNEXPECTED)
         raise
-    account = None
-    if isinstance(credentials, MastodonCredentials):
-        account = _mastodon_handle(workspace, credentials.instance, on_wait)
+    account = _own_handle(workspace, credentials, on_wait)
     noted = connections.record_sync(
         connection_id, error=None, summary=_line(summary), account=account
     )
@@ -167,25 +219,14 @@ def sync_new_credentials(
             "credentials must be for the same account; connect another one instead"
         )
     try:
-        if isinstance(credentials, MastodonCredentials):
-            summary = pull_mastodon(
-                workspace=workspace, instance=credentials.instance,
-                token=credentials.token.reveal(), progress=progress, on_wait=on_wait,
-            )  # fmt: skip
-        else:
-            summary = pull_bluesky(
-                workspace=workspace, handle=credentials.handle,
-                app_password=credentials.app_password.reveal(), service=credentials.service,
-                progress=progress, on_wait=on_wait,
-            )  # fmt: skip
+        summary = _pull(credentials, connection_id=None, workspace=workspace,
+                        progress=progress, on_wait=on_wait)  # fmt: skip
     except RapportError as error:
         message = _hidden(str(error), credentials)
         if message != str(error):  # never seen from the connectors; never let it through
             raise RemoteError(credentials.address, problem=message, fix="try again") from None
         raise
-    account = credentials.account or None
-    if isinstance(credentials, MastodonCredentials):
-        account = _mastodon_handle(workspace, credentials.instance, on_wait)
+    account = _own_handle(workspace, credentials, on_wait)
     if current is None and account:
         same = [
             c

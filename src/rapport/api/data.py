@@ -41,7 +41,10 @@ __all__ = [
     "known_own_accounts",
     "pull_bluesky",
     "pull_competitors",
+    "pull_facebook",
+    "pull_instagram",
     "pull_mastodon",
+    "pull_youtube",
     "run_demo",
     "workspace_status",
 ]
@@ -184,6 +187,100 @@ def pull_bluesky(
             progress=progress,
             saved=saved,
             keep=keep,
+        ),
+        progress,
+        on_wait,
+    )
+
+
+def pull_instagram(
+    *,
+    workspace: Workspace,
+    token: str,
+    account: str | None = None,
+    api_url: str | None = None,
+    api_version: str | None = None,
+    progress: Progress | None = None,
+    on_wait: Waiting | None = None,
+) -> ImportSummary:
+    """Pull an Instagram professional account through Meta's Graph API (incremental after
+    the first): media with counts and insights, comments and replies with who wrote them,
+    the account's own replies, follower counts. ``account``: its id, when the token reaches
+    several."""
+    from rapport.connectors import GRAPH_URL, GRAPH_VERSION, instagram
+
+    return _pull(
+        workspace,
+        "instagram:",
+        lambda state: instagram.pull_account(
+            token=token,
+            account=account or None,
+            state=state,
+            progress=progress,
+            base_url=api_url or GRAPH_URL,
+            version=api_version or GRAPH_VERSION,
+        ),
+        progress,
+        on_wait,
+    )
+
+
+def pull_facebook(
+    *,
+    workspace: Workspace,
+    token: str,
+    page: str | None = None,
+    api_url: str | None = None,
+    api_version: str | None = None,
+    progress: Progress | None = None,
+    on_wait: Waiting | None = None,
+) -> ImportSummary:
+    """Pull a Facebook Page through Meta's Graph API (incremental after the first): posts
+    with counts and insights, comments and replies with who wrote them, the Page's own
+    replies, follower counts. ``page``: its id, when the token reaches several."""
+    from rapport.connectors import GRAPH_URL, GRAPH_VERSION, facebook
+
+    return _pull(
+        workspace,
+        "facebook:",
+        lambda state: facebook.pull_page(
+            token=token,
+            page=page or None,
+            state=state,
+            progress=progress,
+            base_url=api_url or GRAPH_URL,
+            version=api_version or GRAPH_VERSION,
+        ),
+        progress,
+        on_wait,
+    )
+
+
+def pull_youtube(
+    *,
+    workspace: Workspace,
+    channel: str,
+    api_key: str | None = None,
+    oauth_token: str | None = None,
+    api_url: str | None = None,
+    progress: Progress | None = None,
+    on_wait: Waiting | None = None,
+) -> ImportSummary:
+    """Pull a YouTube channel through the Data API v3 (incremental after the first): its
+    uploads with statistics, comment threads and replies with their authors, the channel's
+    own replies; the quota units the pull used are in the summary's notices."""
+    from rapport.connectors import YOUTUBE_URL, youtube
+
+    return _pull(
+        workspace,
+        "youtube:",
+        lambda state: youtube.pull_channel(
+            channel=channel,
+            api_key=api_key,
+            oauth_token=oauth_token,
+            state=state,
+            progress=progress,
+            base_url=api_url or YOUTUBE_URL,
         ),
         progress,
         on_wait,

@@ -2,6 +2,7 @@
 
 The commands live by domain, as the API does: :mod:`rapport.cli.data` (init, demo, import,
 export, status, forget, pull, utm), :mod:`rapport.cli.connect` (connect),
+:mod:`rapport.cli.connect_channels` (connect and pull Instagram, Facebook, YouTube),
 :mod:`rapport.cli.metrics` (metrics, report), :mod:`rapport.cli.analyses` (forecast,
 backtest, seeds, odds, spikes) and :mod:`rapport.cli.strategy` (benchmark, plan, care,
 calendar, whatif) and :mod:`rapport.cli.publish` (publish). Every one goes through
@@ -10,7 +11,17 @@ calendar, whatif) and :mod:`rapport.cli.publish` (publish). Every one goes throu
 
 from __future__ import annotations
 
-from rapport.cli import analyses, connect, data, metrics, publish, serve, simulate, strategy
+from rapport.cli import (
+    analyses,
+    connect,
+    connect_channels,
+    data,
+    metrics,
+    publish,
+    serve,
+    simulate,
+    strategy,
+)
 from rapport.cli.app import (
     app,
     care_app,
@@ -26,6 +37,7 @@ __all__ = ["app", "main"]
 _COMMANDS = (
     data,
     connect,
+    connect_channels,
     metrics,
     analyses,
     strategy,

@@ -99,9 +99,10 @@ pull_app = typer.Typer(
     no_args_is_help=True,
 )
 connect_app = typer.Typer(
-    help="Connected accounts: keep a Mastodon token or a Bluesky app password, encrypted, so "
-    "that `rapport pull mastodon|bluesky` (and the web workplace's schedule) needs no secret "
-    "each time. Alone or with --list: the connections; --remove ID removes one.",
+    help="Connected accounts: keep a Mastodon token, a Bluesky app password, a Graph API token "
+    "(Instagram, Facebook) or a YouTube API key, encrypted, so that `rapport pull PLATFORM` (and "
+    "the web workplace's schedule) needs no secret each time. Alone or with --list: the "
+    "connections; --remove ID removes one.",
 )
 forecast_app = typer.Typer(
     help="Forecast how far a post will spread: final reshares with an interval, or "

@@ -300,6 +300,12 @@ FLAGS = {
     "out": "--out",
     "block_people": "--block-people",
     "force": "--force",
+    "page": "--page ID",
+    "channel": "--channel ID",
+    "api_key": "--api-key",
+    "oauth_token": "--oauth-token-stdin",
+    "api_url": "--api-url",
+    "api_version": "--api-version",
 }
 """The command line's flag for each API option an error can point at (``error.option``)."""
 

@@ -31,6 +31,7 @@ from rapport.cli.app import connect_app
 from rapport.cli.command import Waiting, asking, command, err, out, progress_bar, summary_table
 from rapport.cli.terminal import clean
 from rapport.credentials import (
+    PLATFORM_TITLES,
     SCHEDULES,
     BlueskyCredentials,
     Connection,
@@ -51,7 +52,16 @@ if TYPE_CHECKING:
     from rapport.api import SyncResult
     from rapport.workspace import Workspace
 
-__all__ = ["Connected", "reconnect_hint", "stored_connection", "stored_sync"]
+__all__ = [
+    "Connected",
+    "connect_checked",
+    "reconnect_hint",
+    "secret_from",
+    "show_connected",
+    "stored_connection",
+    "stored_sync",
+    "usable",
+]
 
 TOKEN_VAR = "RAPPORT_MASTODON_TOKEN"
 APP_PASSWORD_VAR = "RAPPORT_BLUESKY_APP_PASSWORD"
@@ -63,8 +73,8 @@ _EVERY_HELP = (
 
 def reconnect_hint(connection: Connection) -> str:
     """How to give a connection new credentials, from the command line or the web."""
-    if connection.platform == "mastodon":
-        again = f"rapport connect mastodon --reconnect {connection.connection_id}"
+    if connection.platform != "bluesky":
+        again = f"rapport connect {connection.platform} --reconnect {connection.connection_id}"
     else:
         again = f"rapport connect bluesky --handle {connection.account}"
         if connection.address != "https://bsky.social":
@@ -81,7 +91,7 @@ def _terminal() -> bool:
     return sys.stdin.isatty()
 
 
-def _secret(what: str, *, from_stdin: bool, variable: str, flag: str) -> str:
+def secret_from(what: str, *, from_stdin: bool, variable: str, flag: str) -> str:
     """The secret from stdin, else ``$variable``, else asked for without echo."""
     if from_stdin:
         text = sys.stdin.readline().strip()
@@ -103,7 +113,7 @@ def _secret(what: str, *, from_stdin: bool, variable: str, flag: str) -> str:
         return str(typer.prompt(f"{what[0].upper()}{what[1:]}", hide_input=True))
 
 
-def _usable(workspace: Workspace) -> None:
+def usable(workspace: Workspace) -> None:
     """A broken rapport.toml or a path that is a file is refused before anything is kept."""
     workspace.config()
     if workspace.root.exists() and not workspace.root.is_dir():
@@ -121,7 +131,7 @@ class Connected:
         return self.result.to_dict()
 
 
-def _show_connected(connected: Connected) -> None:
+def show_connected(connected: Connected) -> None:
     connection, summary = connected.result.connection, connected.result.summary
     out.print(
         f"Connected {escape(connection.title)} ({escape(connection.address)}) as "
@@ -169,7 +179,7 @@ def _reconnect(
     return Connected(result)
 
 
-def _connect(
+def connect_checked(
     workspace: Workspace,
     credentials: Credentials,
     *,
@@ -216,7 +226,7 @@ def _connect(
     return Connected(result)
 
 
-@command(connect_app, "mastodon", show=_show_connected, purpose="a first sync")
+@command(connect_app, "mastodon", show=show_connected, purpose="a first sync")
 def connect_mastodon(
     workspace: Workspace,
     quiet: bool,
@@ -246,19 +256,19 @@ def connect_mastodon(
     """Connect a Mastodon account: its access token is kept encrypted in the workspace, and
     checked at once by a first pull. A refused token is not kept; an unreachable instance
     keeps the connection, to try again later."""
-    _usable(workspace)
-    token = _secret("access token", from_stdin=token_stdin, variable=TOKEN_VAR,
+    usable(workspace)
+    token = secret_from("access token", from_stdin=token_stdin, variable=TOKEN_VAR,
                     flag="--token-stdin")  # fmt: skip
     if not instance.strip():
         if reconnect is None:
             raise UsageError("give the instance: --instance https://mastodon.social")
         instance = Connections(workspace).get(reconnect.strip()).address
     credentials = MastodonCredentials.of(instance=instance, token=token)
-    return _connect(workspace, credentials, every=every, quiet=quiet, on_wait=on_wait,
+    return connect_checked(workspace, credentials, every=every, quiet=quiet, on_wait=on_wait,
                     reconnect=reconnect)  # fmt: skip
 
 
-@command(connect_app, "bluesky", show=_show_connected, purpose="a first sync")
+@command(connect_app, "bluesky", show=show_connected, purpose="a first sync")
 def connect_bluesky(
     workspace: Workspace,
     quiet: bool,
@@ -288,11 +298,11 @@ def connect_bluesky(
     """Connect a Bluesky account: its app password is kept encrypted in the workspace, and
     checked at once by a first pull. A refused app password is not kept; an unreachable
     service keeps the connection, to try again later."""
-    _usable(workspace)
-    password = _secret("app password", from_stdin=app_password_stdin,
+    usable(workspace)
+    password = secret_from("app password", from_stdin=app_password_stdin,
                        variable=APP_PASSWORD_VAR, flag="--app-password-stdin")  # fmt: skip
     credentials = BlueskyCredentials.of(handle=handle, app_password=password, service=service)
-    return _connect(workspace, credentials, every=every, quiet=quiet, on_wait=on_wait,
+    return connect_checked(workspace, credentials, every=every, quiet=quiet, on_wait=on_wait,
                     reconnect=reconnect)  # fmt: skip
 
 
@@ -356,7 +366,7 @@ def connect(
 ) -> Listed:
     """Connected accounts: `rapport connect mastodon|bluesky` connects one; alone (or with
     --list) it lists them, never showing any part of a secret; --remove ID removes one."""
-    _usable(workspace)
+    usable(workspace)
     connections = Connections(workspace)
     if remove is None:
         if not workspace.root.is_dir():
@@ -377,32 +387,52 @@ def connect(
 
 
 # -- the stored connection a pull uses -------------------------------------------------------
+_PULL_SECRET: dict[Platform, tuple[str, str]] = {
+    "mastodon": ("--token", TOKEN_VAR),
+    "bluesky": ("--app-password", APP_PASSWORD_VAR),
+    "instagram": ("--token", "RAPPORT_META_TOKEN"),
+    "facebook": ("--token", "RAPPORT_META_TOKEN"),
+    "youtube": ("--api-key", "RAPPORT_YOUTUBE_API_KEY"),
+}
+"""The secret option of ``rapport pull PLATFORM`` (for one pull, never stored) and its variable."""
+_PULL_ACCOUNT: dict[Platform, tuple[str, str]] = {
+    "mastodon": ("--instance", "--instance URL"),
+    "bluesky": ("--handle", "--handle HANDLE"),
+    "instagram": ("--account", ""),
+    "facebook": ("--page", ""),
+    "youtube": ("--channel", "--channel ID"),
+}
+"""The option of ``rapport pull PLATFORM`` that chooses among connections, and what
+``rapport connect PLATFORM`` needs to be given."""
+
+
 def stored_connection(
     workspace: Workspace, platform: Platform, *, account: str | None
 ) -> Connection:
-    """The workspace's one connection of ``platform`` (matching ``account``, a handle or an
-    instance, when given); a usage error says what to do when there is none or several."""
-    flag = "--token" if platform == "mastodon" else "--app-password"
-    variable = TOKEN_VAR if platform == "mastodon" else APP_PASSWORD_VAR
+    """The workspace's one connection of ``platform`` (matching ``account``, a handle, an
+    instance or a connection id, when given); a usage error says what to do when there is
+    none or several."""
+    flag, variable = _PULL_SECRET[platform]
+    option, needs = _PULL_ACCOUNT[platform]
     ours = [c for c in Connections(workspace).all() if c.platform == platform]
     if account:
         wanted = account.strip().lstrip("@").lower().rstrip("/")
         ours = [
             c for c in ours
-            if wanted in (c.account.lower(), c.address.rstrip("/"), c.address.split("://")[-1])
+            if wanted in (c.account.lower().lstrip("@"), c.address.rstrip("/"),
+                          c.address.split("://")[-1], c.connection_id)
         ]  # fmt: skip
     if len(ours) == 1:
         return ours[0]
-    title = "Mastodon" if platform == "mastodon" else "Bluesky"
+    title = PLATFORM_TITLES[platform]
     if not ours:
-        how = "--instance URL" if platform == "mastodon" else "--handle HANDLE"
+        how = f"rapport connect {platform}" + (f" {needs}" if needs else "")
         raise UsageError(
             f"no {flag} given and no {title} account{' ' + account if account else ''} is "
-            f"connected in this workspace: connect it once with `rapport connect {platform} "
-            f"{how}`, or give {flag} (or ${variable})"
+            f"connected in this workspace: connect it once with `{how}`, or give {flag} (or "
+            f"${variable})"
         )
     names = ", ".join(f"{c.connection_id} ({c.title}, {c.address})" for c in ours)
-    option = "--instance" if platform == "mastodon" else "--handle"
     raise UsageError(
         f"{len(ours)} {title} accounts are connected: {names}; choose one with {option}"
     )
@@ -425,7 +455,7 @@ def stored_sync(
         f"Using the stored connection {connection.connection_id}: {escape(connection.title)} "
         f"({escape(connection.address)})."
     )
-    title = "Mastodon" if platform == "mastodon" else "Bluesky"
+    title = PLATFORM_TITLES[platform]
     try:
         with progress_bar(not quiet, f"Pulling {title}") as step:
             return api.sync_connection(

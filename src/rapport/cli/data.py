@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from rapport.store.erasure import ErasureSummary
     from rapport.workspace import Workspace
 
-__all__: list[str] = []
+__all__ = ["pulls_json", "show_pulls"]
 
 
 def _account(value: str, option: str) -> AccountRef:
@@ -433,7 +433,7 @@ def forget(
     return api.forget_person(person, workspace=workspace, on_wait=on_wait)
 
 
-def _show_pulls(summaries: list[ImportSummary]) -> None:
+def show_pulls(summaries: list[ImportSummary]) -> None:
     for summary in summaries:
         out.print(f"Pulled {summary.origin} in {summary.seconds:.1f} s: {_counts(summary)}")
         out.print(summary_table(summary))
@@ -441,11 +441,11 @@ def _show_pulls(summaries: list[ImportSummary]) -> None:
             out.print(f"  note: {notice}")
 
 
-def _pulls_json(summaries: list[ImportSummary]) -> Any:
+def pulls_json(summaries: list[ImportSummary]) -> Any:
     return [s.to_dict() for s in summaries] if len(summaries) > 1 else summaries[0].to_dict()
 
 
-@command(pull_app, "mastodon", show=_show_pulls, to_json=_pulls_json, purpose="a pull")
+@command(pull_app, "mastodon", show=show_pulls, to_json=pulls_json, purpose="a pull")
 def pull_mastodon(
     workspace: Workspace,
     quiet: bool,
@@ -489,7 +489,7 @@ def pull_mastodon(
     return [summary]
 
 
-@command(pull_app, "bluesky", show=_show_pulls, to_json=_pulls_json, purpose="a pull")
+@command(pull_app, "bluesky", show=show_pulls, to_json=pulls_json, purpose="a pull")
 def pull_bluesky(
     workspace: Workspace,
     quiet: bool,
@@ -534,7 +534,7 @@ def pull_bluesky(
     return [summary]
 
 
-@command(pull_app, "competitors", show=_show_pulls, to_json=_pulls_json, purpose="a pull")
+@command(pull_app, "competitors", show=show_pulls, to_json=pulls_json, purpose="a pull")
 def pull_competitors(
     workspace: Workspace,
     quiet: bool,

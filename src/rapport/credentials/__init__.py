@@ -1,12 +1,13 @@
-"""The credentials of live connections (Mastodon, Bluesky), encrypted at rest.
+"""The credentials of live connections (Mastodon, Bluesky, Instagram and Facebook
+through Meta's Graph API, YouTube), encrypted at rest.
 
 A workspace keeps its connections in ``connections.enc.json`` (:data:`FILE_NAME`, readable
 by its owner only). Each connection has, in clear, what is not secret: the platform, the
 account, the instance or service, when it was made, how often it syncs, when it last synced
-and how that went. Its secret (a Mastodon access token; a Bluesky app password, and later a
-session to reuse) is encrypted with Fernet (AES-128-CBC and HMAC-SHA256, from the
-``cryptography`` package), together with the connection's id, so that a secret moved to
-another entry of the file is refused.
+and how that went. Its secret (a Mastodon access token; a Bluesky app password, and a
+session to reuse; a Graph API token; a YouTube API key or OAuth token) is encrypted with
+Fernet (AES-128-CBC and HMAC-SHA256, from the ``cryptography`` package), together with the
+connection's id, so that a secret moved to another entry of the file is refused.
 
 The key lives outside the workspaces, so that a copy of a workspace (a backup, an export, a
 folder sent to someone) opens nothing. It is, in this order:
@@ -22,7 +23,8 @@ read is refused. Secrets are held as :class:`Secret` values, whose ``repr`` and 
 
 What is here:
 
-- :class:`Secret`, :class:`MastodonCredentials`, :class:`BlueskyCredentials`;
+- :class:`Secret`, :class:`MastodonCredentials`, :class:`BlueskyCredentials`,
+  :class:`GraphCredentials` (Instagram, Facebook), :class:`YouTubeCredentials`;
 - :class:`Connection`: one connection's metadata, with no secret;
 - :class:`Connections`: the file of one workspace (add, list, open, schedule, record a sync,
   remove);
@@ -45,12 +47,17 @@ from rapport.credentials.connections import (
 from rapport.credentials.key import KEY_FILE_VAR, KEY_VAR, Key, key_file, key_location, load_key
 from rapport.credentials.secret import (
     DEFAULT_BLUESKY_SERVICE,
+    PLATFORM_TITLES,
     PLATFORMS,
     BlueskyCredentials,
     Credentials,
+    GraphCredentials,
     MastodonCredentials,
+    MetaPlatform,
     Platform,
     Secret,
+    YouTubeCredentials,
+    renewed,
     service_address,
 )
 
@@ -62,20 +69,25 @@ __all__ = [
     "KEY_VAR",
     "LOCK_NAME",
     "PLATFORMS",
+    "PLATFORM_TITLES",
     "SCHEDULES",
     "BlueskyCredentials",
     "Connection",
     "Connections",
     "Credentials",
+    "GraphCredentials",
     "Key",
     "MastodonApp",
     "MastodonApps",
     "MastodonCredentials",
+    "MetaPlatform",
     "Platform",
     "Secret",
+    "YouTubeCredentials",
     "key_file",
     "key_location",
     "load_key",
+    "renewed",
     "service_address",
     "sync_failures",
 ]

@@ -24,9 +24,11 @@ from rapport.credentials.secret import (
     PLATFORMS,
     BlueskyCredentials,
     Credentials,
+    GraphCredentials,
     MastodonCredentials,
     Platform,
     Secret,
+    YouTubeCredentials,
 )
 from rapport.errors import CredentialsError, UsageError, WrongKey
 from rapport.workspace import Workspace
@@ -56,8 +58,22 @@ ABOUT = (
 SCHEDULES: tuple[int | None, ...] = (None, 1, 3, 6, 12, 24)
 """How often a connection may sync by itself: never (None), or every so many hours."""
 
-_ACCOUNT_OPTION: dict[Platform, str] = {"mastodon": "instance", "bluesky": "handle"}
+_ACCOUNT_OPTION: dict[Platform, str] = {
+    "mastodon": "instance",
+    "bluesky": "handle",
+    "instagram": "account",
+    "facebook": "page",
+    "youtube": "channel",
+}
 """The option that names the account, for a connection made twice."""
+_UNNAMED: dict[Platform, str] = {
+    "mastodon": "a Mastodon account",
+    "bluesky": "a Bluesky account",
+    "instagram": "an Instagram account",
+    "facebook": "a Facebook Page",
+    "youtube": "a YouTube channel",
+}
+"""What a connection is called before its first sync names its account."""
 _CHANGING = threading.Lock()
 
 
@@ -103,9 +119,13 @@ class Connection:
     def title(self) -> str:
         """``@shop.bsky.social on Bluesky``, or ``a Mastodon account on mastodon.social``
         before the first sync names it."""
+        title = PLATFORM_TITLES[self.platform]
         if not self.account:
-            return f"a {PLATFORM_TITLES[self.platform]} account on {urlsplit(self.address).netloc}"
-        return f"@{self.account.lstrip('@')} on {PLATFORM_TITLES[self.platform]}"
+            what = _UNNAMED[self.platform]
+            return f"{what} on {urlsplit(self.address).netloc}"
+        if self.platform in ("facebook", "youtube"):  # a Page's or a channel's name
+            return f"{self.account} on {title}"
+        return f"@{self.account.lstrip('@')} on {title}"
 
     def due(self, now: dt.datetime) -> bool:
         """True when it syncs by itself and its last sync is as old as its schedule."""
@@ -224,13 +244,14 @@ class Connections:
         if key is None:
             raise WrongKey(key_location(), path=self.path, detail="there is no key there")
         fields = self._open(key, entry, connection)
-        if connection.platform == "mastodon":
-            return MastodonCredentials(connection.address, Secret(fields["token"]))
-        session = fields.get("session")
-        return BlueskyCredentials(
-            connection.account, Secret(fields["app_password"]), connection.address,
-            Secret(session) if session else None,
-        )  # fmt: skip
+        return _credentials_of(connection, fields)
+
+    def _sealed(self, key: Key, connection_id: str, credentials: Credentials) -> str:
+        secret = {"id": connection_id, "platform": credentials.platform}
+        secret |= credentials.secrets()
+        if isinstance(credentials, GraphCredentials | YouTubeCredentials):
+            secret |= credentials.settings()
+        return key.fernet.encrypt(json.dumps(secret).encode("utf-8")).decode("ascii")
 
     def _open(self, key: Key, entry: dict[str, Any], connection: Connection) -> dict[str, str]:
         try:
@@ -332,9 +353,7 @@ class Connections:
             connection_id = secrets.token_hex(6)
             while connection_id in taken:
                 connection_id = secrets.token_hex(6)
-            secret = {"id": connection_id, "platform": credentials.platform}
-            secret |= credentials.secrets()
-            sealed = key.fernet.encrypt(json.dumps(secret).encode("utf-8")).decode("ascii")
+            sealed = self._sealed(key, connection_id, credentials)
             connection = Connection(
                 connection_id, credentials.platform, credentials.account, credentials.address,
                 _now(), every_hours,
@@ -365,9 +384,7 @@ class Connections:
             )
 
         def seal(entry: dict[str, Any]) -> dict[str, Any]:
-            secret = {"id": connection_id, "platform": credentials.platform}
-            secret |= credentials.secrets()
-            sealed = key.fernet.encrypt(json.dumps(secret).encode("utf-8")).decode("ascii")
+            sealed = self._sealed(key, connection_id, credentials)
             return entry | {"secret": sealed, "last_error": None}
 
         changed = self._change(connection_id, seal)
@@ -435,6 +452,34 @@ class Connections:
             return entry
 
         return self._change(connection_id, note)
+
+
+def _credentials_of(connection: Connection, fields: dict[str, str]) -> Credentials:
+    """A connection's credentials from its decrypted fields."""
+    platform = connection.platform
+    if platform == "mastodon":
+        return MastodonCredentials(connection.address, Secret(fields["token"]))
+    if platform in ("instagram", "facebook"):
+        return GraphCredentials(
+            "instagram" if platform == "instagram" else "facebook",
+            Secret(fields["token"]),
+            fields.get("account_id", ""),
+            connection.address,
+            fields.get("api_version") or GraphCredentials.api_version,
+        )
+    if platform == "youtube":
+        key, oauth = fields.get("api_key"), fields.get("oauth_token")
+        return YouTubeCredentials(
+            fields["channel"],
+            Secret(key) if key else None,
+            Secret(oauth) if oauth else None,
+            connection.address,
+        )
+    session = fields.get("session")
+    return BlueskyCredentials(
+        connection.account, Secret(fields["app_password"]), connection.address,
+        Secret(session) if session else None,
+    )  # fmt: skip
 
 
 def sync_failures(workspace: Workspace) -> tuple[Connection, ...]:

@@ -1,5 +1,5 @@
-"""Connected accounts on the Data page: connect Mastodon or Bluesky, sync now or every few
-hours, remove.
+"""Connected accounts on the Data page: connect Mastodon, Bluesky, Instagram, Facebook or
+YouTube, sync now or every few hours, remove.
 
 Members who may ``work`` see the connections (account, instance or service, last sync and
 its result, schedule), never a secret, not even part of one; owners and managers
@@ -26,7 +26,9 @@ from rapport.credentials import (
     Connection,
     Connections,
     Credentials,
+    GraphCredentials,
     MastodonCredentials,
+    YouTubeCredentials,
 )
 from rapport.errors import RapportError, UsageError
 from rapport.web.guard import Member, access, check_csrf, db_of, member, served_of
@@ -57,14 +59,43 @@ class _Target:
     connection: Connection
 
 
-def _credentials(
-    platform: str, *, instance: str, token: str, handle: str, app_password: str, service: str
-) -> Credentials:
-    if platform == "mastodon":
-        return MastodonCredentials.of(instance=instance, token=token)
-    if platform == "bluesky":
-        return BlueskyCredentials.of(handle=handle, app_password=app_password, service=service)
-    raise UsageError("choose Mastodon or Bluesky to connect", option="platform")
+@dataclass(frozen=True)
+class _Typed:
+    """What a connect form sent (secrets included: never shown again, never logged)."""
+
+    platform: str
+    instance: str = ""
+    token: str = ""
+    handle: str = ""
+    app_password: str = ""
+    service: str = ""
+    account_id: str = ""
+    channel: str = ""
+    api_key: str = ""
+    api_url: str = ""
+
+
+def _credentials(typed: _Typed) -> Credentials:
+    if typed.platform == "mastodon":
+        return MastodonCredentials.of(instance=typed.instance, token=typed.token)
+    if typed.platform == "bluesky":
+        return BlueskyCredentials.of(
+            handle=typed.handle, app_password=typed.app_password, service=typed.service
+        )
+    if typed.platform in ("instagram", "facebook"):
+        return GraphCredentials.of(
+            platform="instagram" if typed.platform == "instagram" else "facebook",
+            token=typed.token,
+            account_id=typed.account_id,
+            api_url=typed.api_url,
+        )
+    if typed.platform == "youtube":
+        return YouTubeCredentials.of(
+            channel=typed.channel, api_key=typed.api_key, api_url=typed.api_url
+        )
+    raise UsageError(
+        "choose Mastodon, Bluesky, Instagram, Facebook or YouTube to connect", option="platform"
+    )
 
 
 def register(app: FastAPI) -> None:
@@ -94,6 +125,10 @@ def register(app: FastAPI) -> None:
         handle: str = Form(""),
         app_password: str = Form(""),
         service: str = Form(""),
+        account_id: str = Form(""),
+        channel: str = Form(""),
+        api_key: str = Form(""),
+        api_url: str = Form(""),
         every: str = Form(""),
         csrf: str = Form(""),
     ) -> Response:
@@ -101,11 +136,15 @@ def register(app: FastAPI) -> None:
         check_csrf(request, who.session, csrf)
         form = ConnectForm(platform=platform, instance=instance.strip()[:200],
                            handle=handle.strip()[:200], service=service.strip()[:200],
-                           every=every.strip()[:8])  # fmt: skip
+                           every=every.strip()[:8], account_id=account_id.strip()[:200],
+                           channel=channel.strip()[:200], api_url=api_url.strip()[:300])  # fmt: skip
         try:
             hours = every_hours(every)
-            credentials = _credentials(platform, instance=instance, token=token, handle=handle,
-                                       app_password=app_password, service=service)  # fmt: skip
+            credentials = _credentials(_Typed(
+                platform, instance=instance, token=token, handle=handle,
+                app_password=app_password, service=service, account_id=account_id,
+                channel=channel, api_key=api_key, api_url=api_url,
+            ))  # fmt: skip
             folder = Workspace(served_of(request).root / workspace)
             connection = Connections(folder).add(credentials, every_hours=hours)
         except RapportError as error:

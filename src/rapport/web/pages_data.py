@@ -199,6 +199,9 @@ class ConnectForm:
     handle: str = ""
     service: str = ""
     every: str = ""
+    account_id: str = ""
+    channel: str = ""
+    api_url: str = ""
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from rapport.connectors import mastodon_oauth
 from rapport.connectors.mastodon_oauth import SCOPES, Endpoints
 from rapport.credentials import (
+    PLATFORM_TITLES,
     BlueskyCredentials,
     Connection,
     Connections,
@@ -47,6 +48,7 @@ from rapport.credentials import (
     MastodonApps,
     MastodonCredentials,
     Secret,
+    renewed,
     service_address,
 )
 from rapport.errors import RapportError, UsageError
@@ -256,6 +258,7 @@ def register(app: FastAPI) -> None:
         connection_id: str,
         app_password: str = Form(""),
         token: str = Form(""),
+        api_key: str = Form(""),
         csrf: str = Form(""),
     ) -> Response:
         who = member(request, workspace)
@@ -264,7 +267,11 @@ def register(app: FastAPI) -> None:
         try:
             current = Connections(folder).get(connection_id)
             credentials: Credentials
-            if current.platform == "bluesky":
+            if current.platform in ("instagram", "facebook", "youtube"):
+                credentials = renewed(
+                    Connections(folder).credentials(connection_id), token=token, api_key=api_key
+                )
+            elif current.platform == "bluesky":
                 credentials = BlueskyCredentials.of(
                     handle=current.account, app_password=app_password, service=current.address
                 )
@@ -293,7 +300,7 @@ def _check(
     if replace is not None:
         title = f"Reconnecting {replace.title}"
     else:
-        title = f"Connecting a Mastodon account on {credentials.address}"
+        title = f"Connecting {PLATFORM_TITLES[credentials.platform]} ({credentials.address})"
     syncs = syncs_of(request)
     job = syncs.check(who.workspace, credentials, replace=replace, every_hours=every_hours,
                       user_id=user_id, title=title)  # fmt: skip
