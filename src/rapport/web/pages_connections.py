@@ -134,10 +134,12 @@ def register(app: FastAPI) -> None:
     ) -> Response:
         who = member(request, workspace)
         check_csrf(request, who.session, csrf)
-        form = ConnectForm(platform=platform, instance=instance.strip()[:200],
-                           handle=handle.strip()[:200], service=service.strip()[:200],
-                           every=every.strip()[:8], account_id=account_id.strip()[:200],
-                           channel=channel.strip()[:200], api_url=api_url.strip()[:300])  # fmt: skip
+        form = ConnectForm(
+            platform=platform, instance=instance.strip()[:200], handle=handle.strip()[:200],
+            service=service.strip()[:200], every=every.strip()[:8],
+            account_id=account_id.strip()[:200], channel=channel.strip()[:200],
+            api_url=api_url.strip()[:300],
+        )  # fmt: skip
         try:
             hours = every_hours(every)
             credentials = _credentials(_Typed(
