@@ -413,7 +413,7 @@ def test_a_backend_error_is_retried_then_given_up(
     stuck = ReplayServer()
     try:
         stuck.add(f"{YT}/channels", busy)
-        with pytest.raises(RemoteError, match="channels.list failed 3 times.*backendError"):
+        with pytest.raises(RemoteError, match=r"channels\.list failed 3 times.*backendError"):
             pull_world(stuck)
         assert len(stuck.requests) == 3
     finally:
