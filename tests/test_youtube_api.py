@@ -31,6 +31,7 @@ from rapport.errors import AuthenticationError, RemoteError, UsageError
 from rapport.metrics import run_metrics
 from rapport.store import ImportSummary
 from rapport.workspace import Workspace
+from tests.conftest import snapshot_file
 from tests.importer_support import rows
 from tests.replay_server import ReplayServer, Reply
 
@@ -567,3 +568,27 @@ def test_recorded_newer_channels_and_videos_without_statistics(
     assert [p["post_id"] for p in batch.tables["posts"].to_pylist()] == ["youtube:D-lhorsDlUQ"]
     assert "post_stats" not in batch.tables or batch.tables["post_stats"].num_rows == 0
     assert not replay.asked(f"{YT}/commentThreads") and not replay.unmatched
+
+
+def test_a_later_pull_cut_off_leaves_the_store_as_it_was(
+    replay: ReplayServer, tmp_path: Path
+) -> None:
+    serve_world(replay)
+    whole, cut = tmp_path / "whole", tmp_path / "cut"
+    store_world(whole, replay)
+    store_world(cut, replay)
+    before = snapshot_file(cut / "rapport.duckdb")
+    later = ReplayServer()
+    try:
+        serve_world(later, later=True)
+        store_world(whole, later)
+        later.cut(after=3)  # channels, playlist page 1, videos; commentThreads is reset
+        with pytest.raises(RemoteError, match=r"commentThreads\.list failed 3 times"):
+            store_world(cut, later)
+        assert snapshot_file(cut / "rapport.duckdb") == before  # data and state untouched
+        later.cut(after=None)
+        store_world(cut, later)
+    finally:
+        later.close()
+    assert counts(cut) == counts(whole)
+    assert rows(cut, "interactions") == rows(whole, "interactions")
