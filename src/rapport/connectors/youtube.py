@@ -55,7 +55,7 @@ __all__ = ["QUOTA_PER_DAY", "Limits", "pull_channel"]
 
 Progress = Callable[[str], None]
 _CHANNEL_ID = re.compile(r"\AUC[\w-]{22}\Z")
-_HANDLE = re.compile(r"\A@[\w.\-·]{3,30}\Z")
+_HANDLE = re.compile(r"\A@[\w.\-]{3,30}\Z")
 
 
 @dataclass(frozen=True)
