@@ -221,7 +221,7 @@ def test_a_pull_of_the_built_channel_maps_everything(replay: ReplayServer) -> No
         "channels": 1, "playlistItems": 2, "videos": 1, "commentThreads": 5, "comments": 2
     }  # fmt: skip
     assert (
-        "quota: 11 unit(s) of the 10,000 a day (channels.list 1, playlistItems.list 2, "
+        "quota: 11 units of the 10,000 a day (channels.list 1, playlistItems.list 2, "
         "videos.list 1, commentThreads.list 5, comments.list 2)"
     ) in batch.notices
     assert all(r.param("key") == KEY and "authorization" not in r.headers for r in replay.requests)

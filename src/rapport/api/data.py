@@ -207,12 +207,13 @@ def pull_instagram(
     the first): media with counts and insights, comments and replies with who wrote them,
     the account's own replies, follower counts. ``account``: its id, when the token reaches
     several."""
-    from rapport.connectors import GRAPH_URL, GRAPH_VERSION, instagram
+    from rapport.connectors import GRAPH_URL, GRAPH_VERSION
+    from rapport.connectors import instagram as connector
 
     return _pull(
         workspace,
         "instagram:",
-        lambda state: instagram.pull_account(
+        lambda state: connector.pull_account(
             token=token,
             account=account or None,
             state=state,
@@ -238,12 +239,13 @@ def pull_facebook(
     """Pull a Facebook Page through Meta's Graph API (incremental after the first): posts
     with counts and insights, comments and replies with who wrote them, the Page's own
     replies, follower counts. ``page``: its id, when the token reaches several."""
-    from rapport.connectors import GRAPH_URL, GRAPH_VERSION, facebook
+    from rapport.connectors import GRAPH_URL, GRAPH_VERSION
+    from rapport.connectors import facebook as connector
 
     return _pull(
         workspace,
         "facebook:",
-        lambda state: facebook.pull_page(
+        lambda state: connector.pull_page(
             token=token,
             page=page or None,
             state=state,
@@ -269,12 +271,13 @@ def pull_youtube(
     """Pull a YouTube channel through the Data API v3 (incremental after the first): its
     uploads with statistics, comment threads and replies with their authors, the channel's
     own replies; the quota units the pull used are in the summary's notices."""
-    from rapport.connectors import YOUTUBE_URL, youtube
+    from rapport.connectors import YOUTUBE_URL
+    from rapport.connectors import youtube as connector
 
     return _pull(
         workspace,
         "youtube:",
-        lambda state: youtube.pull_channel(
+        lambda state: connector.pull_channel(
             channel=channel,
             api_key=api_key,
             oauth_token=oauth_token,

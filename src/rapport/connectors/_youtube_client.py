@@ -262,7 +262,8 @@ class Client:
         """``quota: 14 units of the 10,000 a day (channels.list 1, …)``."""
         total = sum(self.units.values())
         parts = ", ".join(f"{name} {n}" for name, n in self.units.items())
-        return f"quota: {total} unit(s) of the {QUOTA_PER_DAY:,} a day ({parts})"
+        units = "unit" if total == 1 else "units"
+        return f"quota: {total} {units} of the {QUOTA_PER_DAY:,} a day ({parts})"
 
 
 def connect(

@@ -1,0 +1,158 @@
+"""Instagram, Facebook and YouTube as a user meets them: `rapport connect`, `rapport pull`,
+the report, the web workplace's Data page and its schedule, all against one real HTTP server
+on 127.0.0.1 (tests/replay_server.py) that answers in the shapes of responses recorded from
+the real APIs (the built worlds of tests/data/*_world, each with a README saying what it is
+built from).
+
+The issue's "done when": a workspace built only from these responses gives a report whose
+relationship numbers (reply rate, time to first reply, people who came back, the core
+community) are computable. The connectors' own tests (test_youtube_api.py, …) check the
+numbers against hand counts; here they are checked through the front doors.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from rapport.credentials import FILE_NAME, Connections, YouTubeCredentials
+from rapport.web.app import create_app
+from rapport.web.appdb import AppDB
+from rapport.web.auth import hash_password
+from rapport.web.jobs import Job
+from rapport.web.syncs import CHECK_VAR
+from rapport.workspace import Workspace
+from tests.conftest import invoke
+from tests.replay_server import ReplayServer
+from tests.test_youtube_api import CH, YT
+from tests.test_youtube_api import serve_world as serve_youtube
+from tests.web_support import PASSWORD, Web, _serve, csrf_of, email, until_ended
+
+pytestmark = pytest.mark.credential_leak
+
+YT_KEY = "AIzaPlantedLiveKey-never-shown-42"
+RELATIONSHIP = ("reply_rate", "time_to_first_reply", "returning_people", "core_community")
+
+
+@pytest.fixture
+def key_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "config" / "secret.key"
+    monkeypatch.setenv("RAPPORT_KEY_FILE", str(path))
+    monkeypatch.delenv("RAPPORT_SECRET_KEY", raising=False)
+    return path
+
+
+def _json(result: Any) -> Any:
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+    return json.loads(result.stdout)
+
+
+def _metrics(workspace: Path) -> dict[str, dict[str, Any]]:
+    found = _json(invoke(CliRunner(), "metrics", "--workspace", workspace, "--json"))
+    rows = found["metrics"] if isinstance(found, dict) else found
+    return {m["id"]: m for m in rows}
+
+
+def _files_text(root: Path) -> str:
+    return "\n".join(
+        p.read_bytes().decode("utf-8", "replace") for p in root.rglob("*") if p.is_file()
+    )
+
+
+def test_youtube_from_connect_to_the_report(
+    replay: ReplayServer, tmp_path: Path, key_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serve_youtube(replay)
+    ws = tmp_path / "bakery"
+    runner = CliRunner()
+    monkeypatch.setenv("RAPPORT_YOUTUBE_API_KEY", YT_KEY)
+    connected = invoke(runner, "connect", "youtube", "--channel", CH,
+                       "--api-url", replay.url + YT, "--workspace", ws)  # fmt: skip
+    assert connected.exit_code == 0, (connected.stdout, connected.stderr)
+    assert "Connected @crumbandco on YouTube" in connected.stdout
+    assert re.search(r"quota: \d+ units? of the 10,000 a day", connected.stdout)
+    assert not replay.unmatched
+    (connection,) = Connections(Workspace(ws)).all()
+    assert connection.platform == "youtube" and connection.account  # named by the first sync
+    listed = invoke(runner, "connect", "--list", "--workspace", ws)
+    assert connection.account in listed.stdout
+    # the daily pull: the stored connection, nothing new, nothing changed
+    monkeypatch.delenv("RAPPORT_YOUTUBE_API_KEY")
+    again = _json(invoke(runner, "pull", "youtube", "--workspace", ws, "--json"))
+    assert again["added"] == 0 and again["updated"] == 0
+    metrics = _metrics(ws)
+    for metric in RELATIONSHIP:
+        assert metrics[metric]["status"] == "ok", metrics[metric]
+    report = invoke(runner, "report", "--workspace", ws)
+    assert report.exit_code == 0, report.stderr
+    for output in (connected.stdout, connected.stderr, listed.stdout, report.stdout):
+        assert YT_KEY not in output
+    assert YT_KEY not in _files_text(ws)
+    # the stored key went where Google wants it (the query's key=), and only there
+    assert all(r.param("key") == YT_KEY for r in replay.requests)
+    assert all(YT_KEY not in json.dumps(r.headers) for r in replay.requests)
+
+
+# -- the web workplace ------------------------------------------------------------------------
+def test_youtube_connects_on_the_data_page_and_syncs_on_schedule(
+    web: Web, replay: ReplayServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serve_youtube(replay)
+    name = f"yt-{secrets.token_hex(3)}"
+    Workspace(web.root / name).create()
+    user = web.app_db.add_user(email("owner", name), hash_password(PASSWORD))
+    web.app_db.grant(user.user_id, name, "owner")
+    owner: httpx.Client = web.login(email("owner", name))
+    page = owner.get(f"/w/{name}/data")
+    assert "Connect a YouTube channel" in page.text
+    answer = owner.post(f"/w/{name}/connections", data={
+        "csrf": csrf_of(page.text), "platform": "youtube", "channel": CH, "api_key": YT_KEY,
+        "api_url": replay.url + YT, "every": "6",
+    })  # fmt: skip
+    assert answer.status_code == 303, answer.text[:500]
+    job = answer.headers["location"].rpartition("#job-")[2]
+    fragment, seen = until_ended(owner, f"/w/{name}/jobs/{job}", within=120)
+    assert seen[-1] == "done", fragment
+    (connection,) = Connections(Workspace(web.root / name)).all()
+    assert connection.every_hours == 6 and not connection.failing
+    data = owner.get(f"/w/{name}/data").text
+    assert connection.title in data and YT_KEY not in data
+    assert YT_KEY not in (web.root / name / FILE_NAME).read_text()
+
+
+def test_the_schedule_syncs_a_youtube_channel_by_itself(
+    replay: ReplayServer, tmp_path: Path, key_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serve_youtube(replay)
+    monkeypatch.setenv(CHECK_VAR, "0.2")
+    root = tmp_path / "served"
+    shop = Workspace(root / "shop")
+    shop.create()
+    AppDB(root)
+    app = create_app(root)
+    credentials = YouTubeCredentials.of(channel=CH, api_key=YT_KEY, api_url=replay.url + YT)
+    Connections(shop).add(credentials, every_hours=1)  # never synced: due now
+    server, thread, _url = _serve(app)
+    try:
+        deadline = time.monotonic() + 120
+        jobs: list[Job] = []
+        while not (jobs := [j for j in app.state.jobs.recent("shop") if j.ended]):
+            assert time.monotonic() < deadline, "no scheduled sync ended within 120 s"
+            time.sleep(0.2)
+        (job,) = jobs
+        assert (job.kind, job.status, job.created_by) == ("sync", "done", None), job.message
+        with shop.session() as session:
+            assert session.store.row_counts()["interactions"] > 0
+        (connection,) = Connections(shop).all()
+        assert connection.last_ok_at is not None and connection.account
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
