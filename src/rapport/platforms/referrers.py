@@ -79,6 +79,16 @@ _SOCIAL_MEDIUM = "social"
 _MASTODON = "mastodon"
 
 
+_BLANK = " \t\n\r"
+"""What is trimmed from tags: Ibis's ``strip()`` can't be used, as Spark reads its ``'\\v\\f'``
+literal as the letters v and f and trims them from the ends (``fb`` → ``b``)."""
+
+
+def _trim_expr(value: ir.StringValue) -> ir.StringValue:
+    """``value`` without blanks at either end, the same on every engine."""
+    return value.re_replace(f"^[{_BLANK}]+", "").re_replace(f"[{_BLANK}]+$", "")
+
+
 def _tag_pattern(name: str) -> str:
     return rf"[?&]{name}=([^&#]*)"
 
@@ -89,19 +99,19 @@ def normalized_source(text: str | None) -> str | None:
     ``instagram.com``); None when nothing is left."""
     if text is None:
         return None
-    value = re.sub(_SCHEME, "", text.strip().lower())
+    value = re.sub(_SCHEME, "", text.strip(_BLANK).lower())
     value = re.sub(_PREFIX, "", re.sub(_REST, "", value))
     return value or None
 
 
 def _tag(value: str | None, landing_url: str | None, name: str) -> str | None:
     """A tag's value: the column's, else the landing URL's ``name=`` parameter, as written."""
-    if value is not None and value.strip():
-        return value.strip().lower()
+    if value is not None and value.strip(_BLANK):
+        return value.strip(_BLANK).lower()
     found = re.search(_tag_pattern(name), (landing_url or "").lower())
     if found is None:
         return None
-    return found.group(1).strip() or None
+    return found.group(1).strip(_BLANK) or None
 
 
 def referrer_platform(
@@ -143,8 +153,8 @@ def conversion_platform(
 
 # -- the same rules as Ibis expressions ------------------------------------------------------
 def _tag_expr(value: ir.StringValue, landing_url: ir.StringValue, name: str) -> ir.StringValue:
-    given = value.strip().lower().nullif("")
-    from_url = landing_url.lower().re_extract(_tag_pattern(name), 1).strip().nullif("")
+    given = _trim_expr(value).lower().nullif("")
+    from_url = _trim_expr(landing_url.lower().re_extract(_tag_pattern(name), 1)).nullif("")
     return given.coalesce(from_url)
 
 
