@@ -77,8 +77,6 @@ _REST = r"[/?#:].*$"
 _PREFIX = r"^(www|m|l|lm|mobile)\."
 _SOCIAL_MEDIUM = "social"
 _MASTODON = "mastodon"
-
-
 _BLANK = " \t\n\r"
 """What is trimmed from tags: Ibis's ``strip()`` can't be used, as Spark reads its ``'\\v\\f'``
 literal as the letters v and f and trims them from the ends (``fb`` → ``b``)."""
