@@ -11,8 +11,11 @@ what the row says and nothing more (docs/sources/ga4.md):
   others, e.g. ``events=generate_lead,file_download:download``);
 - the date: the row's ``Date`` (or ``Nth day``, ``Year month``), else the start of the
   report's range (``# Start date``), at midnight in ``--option timezone=`` (default UTC);
-- UTM tags from source / medium / campaign / manual content / term columns, the landing page
-  from ``Landing page (+ query string)``; GA4 placeholders such as ``(direct)`` are left out;
+- UTM tags from source / medium / campaign / manual content / term columns (``Session source
+  / medium`` as one column or two; ``Session manual ad content`` is ``utm_content``, which
+  ties a conversion to the post it names), the landing page from ``Landing page (+ query
+  string)``; GA4 placeholders such as ``(direct)`` are left out. The platform a source /
+  medium names is decided later, from the stored tags (:mod:`rapport.platforms.referrers`);
 - ``value`` stays empty: revenue totals are not split over conversions.
 
 Ids are ``web:ga4-<hash of property, period and dimensions>-<n>``, so re-importing the same

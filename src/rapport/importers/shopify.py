@@ -9,7 +9,17 @@ Name and Created at with one more line item each. rapport keeps one conversion p
   often empty); ``value`` = Total; ``currency`` = Currency.
 - Cancelled orders (a Cancelled at time) are counted and skipped; refunds are not subtracted.
 - The standard export has no UTM columns. When a landing page column (``Landing Site``) or
-  ``utm_*`` note attributes are present, they fill ``landing_url`` and the UTM tags.
+  ``utm_*`` note attributes are present, they fill ``landing_url`` and the UTM tags: a note
+  attribute first, else the landing page's own query string
+  (``/?utm_source=instagram&utm_medium=social&utm_content=instagram:123``).
+- An order that still has no ``utm_source`` keeps its referrer the way GA4 records a
+  referral: a ``Referring Site`` column (or a ``referring_site`` / ``referrer`` note
+  attribute) such as ``https://l.instagram.com/?u=…`` gives ``utm_source`` =
+  ``l.instagram.com`` (the host, without ``www.``) and, when no medium is given,
+  ``utm_medium`` = ``referral``. A referrer on the shop's own site (the landing page's host,
+  or the ``site`` option's) is a visit within the shop and is left out. Tags the order
+  carries are never replaced. Which platform such tags name:
+  :mod:`rapport.platforms.referrers`.
 - Customers' e-mails, names, addresses and phones are never read into the store.
 """
 
@@ -18,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from rapport.canonical.batch import Batch
 from rapport.canonical.builder import BatchBuilder
@@ -49,6 +60,7 @@ from rapport.importers._csv import (
 NAME = "shopify"
 REQUIRED: dict[str, tuple[str, ...]] = {"Name": (), "Created at": (), "Total": (), "Currency": ()}
 LANDING = ("Landing Site", "Landing Page", "Landing Page URL", "Landing Site URL")
+REFERRER = ("Referring Site", "Referring Site URL", "Referrer", "Referrer URL")
 _SAFE = {
     column_key(name)
     for name in (
@@ -117,7 +129,35 @@ def _order(
         landing_url=landing,
         site=site,
     )
+    referrer = table.get(first, *REFERRER) or attributes.get("referring_site")
+    host = referring_host(referrer or attributes.get("referrer"), own=(record["landing_url"], site))
+    if host and not record["utm_source"]:
+        record["utm_source"] = host
+        record["utm_medium"] = record["utm_medium"] or "referral"
     return record, assumed
+
+
+def _host(url: str | None) -> str | None:
+    """The host of a web address, lower case and without ``www.``; None for a path."""
+    text = (url or "").strip()
+    if not text:
+        return None
+    try:
+        parts = urlsplit(text if "//" in text else f"//{text}")
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return None
+    host = host.removeprefix("www.")
+    return host if "." in host else None
+
+
+def referring_host(referrer: str | None, *, own: tuple[str | None, ...] = ()) -> str | None:
+    """The host a ``Referring Site`` names (``https://www.instagram.com/`` → ``instagram.com``),
+    None when there is none or it is one of ``own`` (the shop's addresses)."""
+    host = _host(referrer)
+    if host is None or host in {_host(url) for url in own if url and "//" in url}:
+        return None
+    return host
 
 
 def _read_file(

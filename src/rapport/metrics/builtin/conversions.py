@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from math import nan
 from typing import TYPE_CHECKING
 
 import ibis
@@ -9,10 +10,13 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from rapport.charts import specs
-from rapport.charts.figure import Figure, decimal, empty, integer, rows
+from rapport.charts.figure import Figure, decimal, empty, integer, percent, rows
+from rapport.metrics.builtin.engagement import interval_text
 from rapport.metrics.needs import CONVERSIONS, OWN_ORIGINAL_POSTS
+from rapport.metrics.run import wilson_interval
 from rapport.metrics.spec import Measure, area, metric
 from rapport.metrics.tables import table
+from rapport.platforms.referrers import SOCIAL_PLATFORMS, conversion_platform_expr
 from rapport.query.common import mean_interval, post_engagement
 from rapport.query.context import Context
 from rapport.query.tables import Tables
@@ -74,6 +78,36 @@ def conversions_from_social(t: Tables, c: Context) -> Measure:
         n=total,
         successes=attributed,
         extra={"attributed": attributed},
+    )
+
+
+@metric(
+    id="conversions_by_platform",
+    area="conversions",
+    title="Conversions from social platforms",
+    unit="fraction",
+    denominator="all conversions in the period",
+    direction="higher",
+    needs=(CONVERSIONS,),
+    description="Share of conversions that came from a social platform, with the count from "
+    "each (from_instagram, from_x …): the platform of the post a conversion is tied to, else "
+    "the one its utm_source / utm_medium name (instagram, l.instagram.com, t.co, a social "
+    "medium …; see docs/sources/ga4.md).",
+    why=_WHY,
+)
+def conversions_by_platform(t: Tables, c: Context) -> Measure:
+    rows = c.in_period(t.conversions, t.conversions.occurred_at)
+    rows = rows.mutate(platform=conversion_platform_expr(rows))
+    social = rows.count(where=rows.platform.notnull())
+    total = rows.count()
+    return Measure(
+        value=social / total.nullif(0),
+        n=total,
+        successes=social,
+        extra={
+            "from_social": social,
+            **{f"from_{p}": rows.count(where=rows.platform == p) for p in SOCIAL_PLATFORMS},
+        },
     )
 
 
@@ -187,33 +221,106 @@ def posts_table(t: Tables, c: Context) -> ir.Table:
     ).order_by([ibis.desc("created_at"), "post_id"])
 
 
+NOT_SOCIAL = "not from social"
+"""The platform column's label for conversions that came from no social platform."""
+
+
+@table(
+    "conversions_by_platform",
+    "Conversions by platform",
+    "Conversions in the period by the social platform they came from (the post's platform, "
+    "else the one their UTM tags name), with their share of all conversions in the period "
+    "and how many are tied to a post; the rest are 'not from social'.",
+)
+def platforms_table(t: Tables, c: Context) -> ir.Table:
+    rows = c.in_period(t.conversions, t.conversions.occurred_at)
+    rows = rows.mutate(platform=conversion_platform_expr(rows).fill_null(NOT_SOCIAL))
+    grouped = rows.group_by("platform").aggregate(
+        conversions=rows.count(), tied_to_a_post=rows.count(where=rows.post_id.notnull())
+    )
+    total = grouped.conversions.sum().over(ibis.window())
+    return grouped.mutate(
+        share=grouped.conversions.cast("float64") / total.cast("float64"), all_conversions=total
+    ).order_by([ibis.desc("conversions"), "platform"])
+
+
 # -- the report's figures --------------------------------------------
 def report_figures(s: Session) -> list[Figure]:
+    return [_value_figure(s), _platform_figure(s)]
+
+
+def _platform_figure(s: Session) -> Figure:
+    title = "Conversions by platform"
+    frame = s.frame(platforms_table(s.tables, s.context))
+    if frame.empty or not (frame["platform"] != NOT_SOCIAL).any():
+        return empty(
+            "platforms",
+            title,
+            "No conversion in the period came from a social platform: import conversions "
+            "with their source (GA4 by session source / medium, Shopify with its landing or "
+            "referring site) and tag links with rapport utm.",
+        )
+    total = int(frame["conversions"].sum())
+    bounds = [wilson_interval(int(k), total) or (nan, nan) for k in frame["conversions"]]
+    frame = frame.assign(
+        mean=frame["share"],
+        low=[low for low, _ in bounds],
+        high=[high for _, high in bounds],
+        n=total,
+    )
+    social = frame[frame["platform"] != NOT_SOCIAL]
+    return Figure(
+        "platforms",
+        title,
+        specs.interval_bars(
+            social[["platform", "mean", "low", "high", "n"]],
+            category="platform",
+            title="Share of all conversions in the period, with 95 % intervals",
+            y_title="Conversions from the platform / all conversions",
+        ),
+        ["Platform", "Conversions", "Share of all", "95 % interval", "Tied to a post"],
+        [
+            [
+                str(p),
+                integer(k),
+                percent(share),
+                interval_text(low, high, None, percent),
+                integer(tied),
+            ]
+            for p, k, share, low, high, tied in frame[
+                ["platform", "conversions", "share", "low", "high", "tied_to_a_post"]
+            ].itertuples(index=False)
+        ],
+        note=f"Out of all {total:,} conversions in the period: a conversion tied to a post "
+        "counts for the post's platform, else for the platform its utm_source / utm_medium "
+        "name; the rest are not from social.",
+        order="most conversions first",
+        newest_first=False,
+    )
+
+
+def _value_figure(s: Session) -> Figure:
     posts = s.frame(posts_table(s.tables, s.context))
     if posts.empty or int(posts["conversions"].sum()) == 0:
-        return [
-            empty(
-                "value",
-                "Value beside vanity, per post",
-                "No conversions attributed to posts: import conversions (GA4, Shopify "
-                "or CSV) and tag links with rapport utm.",
-            )
-        ]
+        return empty(
+            "value",
+            "Value beside vanity, per post",
+            "No conversions attributed to posts: import conversions (GA4, Shopify "
+            "or CSV) and tag links with rapport utm.",
+        )
     posts["day"] = pd.to_datetime(posts["created_at"]).dt.strftime("%Y-%m-%d")
     posts["kind"] = posts["kind"].fillna("unknown")
     top = posts.sort_values(["conversions", "likes"], ascending=False).head(15)
-    return [
-        Figure(
-            "value",
-            "Value beside vanity, per post",
-            specs.value_vanity_scatter(posts[["day", "kind", "likes", "conversions", "value"]]),
-            ["Posted", "Kind", "Likes", "Reach", "Conversions", "Value"],
-            rows(
-                top[["day", "kind", "likes", "reach", "conversions", "value"]],
-                {"likes": integer, "reach": integer, "conversions": integer, "value": decimal},
-            ),
-            note="The table lists the 15 posts that brought the most conversions.",
-            order="most conversions first",
-            newest_first=False,
-        )
-    ]
+    return Figure(
+        "value",
+        "Value beside vanity, per post",
+        specs.value_vanity_scatter(posts[["day", "kind", "likes", "conversions", "value"]]),
+        ["Posted", "Kind", "Likes", "Reach", "Conversions", "Value"],
+        rows(
+            top[["day", "kind", "likes", "reach", "conversions", "value"]],
+            {"likes": integer, "reach": integer, "conversions": integer, "value": decimal},
+        ),
+        note="The table lists the 15 posts that brought the most conversions.",
+        order="most conversions first",
+        newest_first=False,
+    )
