@@ -123,7 +123,8 @@ def replies_with_questions(t: Tables, c: Context) -> ir.Table:
         )
     texts = t.interactions.select(x_id="interaction_id", x_text="text")
     joined = table.left_join(texts, table.interaction_id == texts.x_id)
-    closing = joined.x_text.strip().endswith("?").fill_null(False)
+    # a regular expression, not strip(): Ibis's strip() on Spark trims the letters v and f
+    closing = joined.x_text.re_search(r"\?\s*$").fill_null(False)
     return joined.mutate(is_question=closing).drop("x_id", "x_text")
 
 
