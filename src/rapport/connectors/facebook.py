@@ -369,6 +369,7 @@ class _Pull:
         last = parse_time(self.state.get(self.key("followers")))
         start = last or self.observed_at - dt.timedelta(days=self.limits.follower_days)
         path = f"{self.page_id}/insights"
+        refusals: list[str] = []
         for metric in FOLLOWER_METRICS:
             params: dict[str, str | int] = {
                 "metric": metric,
@@ -391,13 +392,16 @@ class _Pull:
                         )
                         newest = end if newest is None else max(newest, end)
             except RequestRefused as refused:
-                if isinstance(refused, ObjectGone):
-                    raise
-                self.note(f"follower history: {metric} was refused ({refused.problem})")
+                refusals.append(refused.problem)
                 continue
             if newest is not None:
                 self.new_state[self.key("followers")] = newest.isoformat()
             return
+        self.note(
+            "the follower history was not read: Meta refused "
+            f"{' and '.join(FOLLOWER_METRICS)} ({'; '.join(refusals)}); the follower count "
+            "of each pull is kept"
+        )
 
     def finish(self) -> None:
         if self.without_author:
@@ -418,11 +422,11 @@ class _Pull:
 def _which_page(client: GraphClient, progress: Progress) -> str:
     """The Page of the token: a user's only Page, or the Page a Page token is for."""
     progress("GET /me/accounts")
+    pages: list[dict[str, Any]] = []
+    listed = client.pages("me/accounts", {"fields": "id,name"})
     try:
-        pages = [
-            p for page in client.pages("me/accounts", {"fields": "id,name"}) for p in page.items
-        ]
-    except RequestRefused:
+        first = next(listed)
+    except RequestRefused:  # a Page token: /me is the Page
         progress("GET /me")
         me = client.get("me", {"fields": "id,name"})
         found = me.get("id")
@@ -433,6 +437,8 @@ def _which_page(client: GraphClient, progress: Progress) -> str:
                 fix="check the Graph API address and the token",
             ) from None
         return str(found).strip()
+    for page in (first, *listed):
+        pages.extend(page.items)
     ids = [str(p["id"]) for p in pages if isinstance(p.get("id"), str | int)]
     if len(ids) == 1:
         return ids[0]
