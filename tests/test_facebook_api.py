@@ -11,6 +11,7 @@ a Page token's refusal of ``/me/accounts``, and the near-limit usage header.
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 import json
 import statistics
 from pathlib import Path
@@ -277,8 +278,15 @@ def test_time_based_paging_and_a_page_that_repeats_the_last(
                query={"since": "1560236400"})  # fmt: skip
     replay.add(insights, Reply(restfb(shared, "v3_3/insight/page-3.json")),
                query={"since": "1560409200"})  # fmt: skip
-    batch = pull(replay, page=FACEBOOK_PAGE, limits=facebook.Limits(insights=False))
+    listed = json.loads(fb(shared, "posts/feed_fields_p1.json").read_text())["data"]
+    for post in listed:
+        replay.add(
+            f"{V}/{post['id']}/insights", Reply(restfb(shared, "v2_2/cursor_only_paging2.json"))
+        )
+    batch = pull(replay, page=FACEBOOK_PAGE)
     assert replay.unmatched == [] and replay.unplayed() == []
+    asked = [r.path for r in replay.requests if r.path.startswith(f"{V}/4_")]
+    assert sorted(asked) == sorted(f"{V}/{p['id']}/insights" for p in listed)  # each once
     posts = table(batch, "posts")
     assert len(posts) == 5 and len({p["post_id"] for p in posts}) == 5 and batch.rejections == []
     assert {p["post_id"] for p in posts} >= {"facebook:4_10113477241177441"}
@@ -527,6 +535,11 @@ def test_near_the_rate_limit_a_pull_stops_and_the_next_continues(
     try:
         near.add(f"{V}/{PAGE}/posts", Reply(WORLD / "posts_p1.json", headers=usage_headers(95)),
                  Reply(WORLD / "posts_p1.json"))  # fmt: skip
+        later = email.utils.format_datetime(
+            dt.datetime.now(UTC) + dt.timedelta(hours=1), usegmt=True
+        )
+        near.add(f"{V}/{PAGE}", Reply(WORLD / "page.json"),
+                 Reply(WORLD / "page.json", headers={"Date": later}))  # fmt: skip
         serve_world(near)  # after: the first route of a path and query wins
         ws = tmp_path / "ws"
         first = pull_into(ws, near)
@@ -542,14 +555,76 @@ def test_near_the_rate_limit_a_pull_stops_and_the_next_continues(
         )
         assert any("95% of its rate limit" in n for n in first.notices)
         pull_into(ws, near)
-        # the stopped pull kept 2 posts' counts without insights: one more observation
-        # each, unless both pulls fell in the same second of the server's clock
-        stats = counts(ws).pop("post_stats") - counts(whole)["post_stats"]
-        assert {**counts(ws), "post_stats": 0} == {**counts(whole), "post_stats": 0}
-        assert stats in (0, 2)
+        # the stopped pull kept 2 posts' counts without insights; the next (an hour later
+        # by the server's clock) observed them with insights: one more observation each
+        assert counts(ws) == {**counts(whole), "post_stats": counts(whole)["post_stats"] + 2}
         assert latest_stats(ws) == latest_stats(whole)
         with Store(ws / "rapport.duckdb") as store:
             state = store.sync_state("facebook:")
         assert state[f"facebook:{PAGE}#pending"] == "" and state[f"facebook:{PAGE}#older"] == ""
     finally:
         near.close()
+
+
+def test_insight_values_old_and_new_shapes(shared: Path) -> None:
+    from rapport.connectors._facebook_map import insight_values
+
+    new = json.loads(
+        (
+            meta(shared) / "python_facebook_testdata/instagram/apidata/users/user_insights_new.json"
+        ).read_text()
+    )
+    assert list(insight_values(new)) == [("reach", "day", None, 14516883)]  # total_value
+    old = json.loads((WORLD / "followers_p1.json").read_text())
+    assert [v for _, _, _, v in insight_values(old)] == [120, 121, 123]  # values[]
+    city = json.loads(restfb(shared, "v3_3/insight/page-1.json").read_text())
+    assert list(insight_values(city)) == []  # an object per day is not a count
+    lifetime = json.loads(restfb(shared, "v16_0/post-with-insight.json").read_text())
+    assert list(insight_values(lifetime)) == [("post_engaged_users", "lifetime", None, 0)]
+
+
+def test_a_later_pull_adds_changed_counts_and_new_comments(
+    replay: ReplayServer, tmp_path: Path
+) -> None:
+    """The second pull's answers for post 4 are BUILT from the fixture: 3 more reactions and
+    a new comment (Dara's, on 4 November), so its comment total goes from 4 to 5."""
+    newest = f"{PAGE}_2000000000000004"
+    posts = json.loads((WORLD / "posts_p1.json").read_text())
+    changed = posts["data"][0]
+    assert changed["id"] == newest
+    changed["reactions"]["summary"]["total_count"] = 12
+    changed["comments"]["summary"]["total_count"] = 5
+    comments = json.loads((WORLD / "comments_2000000000000004.json").read_text())
+    comments["data"].append({
+        "id": "2000000000000004_3000000000000099", "created_time": "2026-11-04T08:00:00+0000",
+        "from": {"name": "Dara Finch", "id": "7100000000000004"},
+        "message": "Still some left?", "like_count": 0, "comment_count": 0,
+        "permalink_url": f"https://www.facebook.com/{PAGE}/posts/2000000000000004/"
+        "?comment_id=3000000000000099",
+    })  # fmt: skip
+    comments["summary"]["total_count"] = 5
+    replay.add(f"{V}/{PAGE}/posts", Reply(WORLD / "posts_p1.json"), built(posts))
+    later = email.utils.format_datetime(dt.datetime.now(UTC) + dt.timedelta(hours=1), usegmt=True)
+    replay.add(f"{V}/{PAGE}", Reply(WORLD / "page.json"),
+               Reply(WORLD / "page.json", headers={"Date": later}))  # fmt: skip
+    replay.add(f"{V}/{newest}/comments", Reply(WORLD / "comments_2000000000000004.json"),
+               built(comments))  # fmt: skip
+    serve_world(replay)
+    ws = tmp_path / "ws"
+    pull_into(ws, replay)
+    asked = len(replay.requests)
+    pull_into(ws, replay)
+    again = [r.path for r in replay.requests[asked:] if r.path.endswith("/comments")]
+    assert again == [f"{V}/{newest}/comments"]  # only the post whose total changed
+    history = [
+        (r["likes"], r["replies"])
+        for r in sorted(rows(ws, "post_stats"), key=lambda r: r["observed_at"])
+        if r["post_id"] == f"facebook:{newest}"
+    ]
+    assert history == [(9, 4), (12, 5)]  # the second pull's server time is an hour later
+    replies = {r["interaction_id"] for r in rows(ws, "interactions")}
+    assert len(replies) == 13 and "facebook:2000000000000004_3000000000000099" in replies
+    with Store(ws / "rapport.duckdb") as store:
+        assert store.sync_state(f"facebook:{PAGE}#comments:{newest}") == {
+            f"facebook:{PAGE}#comments:{newest}": "5"
+        }
