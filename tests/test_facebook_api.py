@@ -406,6 +406,8 @@ def test_a_refused_insight_metric_is_skipped_with_one_note(
 ) -> None:
     replay.add(f"{V}/{FACEBOOK_PAGE}", Reply(fb(shared, "pages/single_fields_page.json")))
     replay.add(f"{V}/{FACEBOOK_PAGE}/posts", Reply(fb(shared, "posts/feed_fields_p1.json")))
+    replay.add("/v10.0/4/posts", Reply(fb(shared, "posts/feed_fields_p2.json")),
+               query={"until": "1624385168"})  # fmt: skip
     replay.add(f"{V}/4_10113477241177441/insights",
                Reply(restfb(shared, "v16_0/post-with-insight.json")))  # fmt: skip
     refused = meta(shared) / "airbyte_source_instagram"
@@ -628,3 +630,26 @@ def test_a_later_pull_adds_changed_counts_and_new_comments(
         assert store.sync_state(f"facebook:{PAGE}#comments:{newest}") == {
             f"facebook:{PAGE}#comments:{newest}": "5"
         }
+
+
+def test_a_capped_first_pull_is_continued_into_older_posts(
+    replay: ReplayServer, tmp_path: Path
+) -> None:
+    serve_world(replay)
+    whole = tmp_path / "whole"
+    pull_into(whole, replay)
+    ws = tmp_path / "ws"
+    first = pull_into(ws, replay, limits=facebook.Limits(posts=2))
+    assert any("per-pull limit of 2" in n for n in first.notices)
+    older = []
+    for _ in range(4):  # one pull more each time the limit is reached
+        with Store(ws / "rapport.duckdb") as store:
+            older.append(store.sync_state(f"facebook:{PAGE}#older")[f"facebook:{PAGE}#older"])
+        if older[-1] == "":
+            break
+        pull_into(ws, replay, limits=facebook.Limits(posts=2))
+    oct_22 = str(int(dt.datetime(2026, 10, 22, 9, tzinfo=UTC).timestamp()))
+    assert older == [oct_22, ""]
+    posts = [r for r in replay.requests if r.path == f"{V}/{PAGE}/posts"]
+    assert [r.param("until") for r in posts if r.param("until")] == [oct_22]
+    assert counts(ws) == counts(whole)

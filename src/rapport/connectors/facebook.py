@@ -47,7 +47,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,7 +96,8 @@ class Limits:
 
     posts_page: int = 25
     posts: int = 1_000
-    """Posts read per pull (new ones first, then older history where it continues)."""
+    """Posts read per pull: new ones, and as many again of older history where an earlier
+    pull left it unfinished."""
     comments_page: int = 100
     comments: int = 5_000
     """Comments read per post and pull."""
@@ -161,16 +162,23 @@ class _Pull:
             boundary = min(newest, self.observed_at - dt.timedelta(days=self.limits.refresh_days))
         params: dict[str, str | int] = {"fields": POST_FIELDS, "limit": self.limits.posts_page}
         finished = self._read_posts(params, stop_before=boundary, what="posts")
+        if newest is not None and not finished and not self.stopped:
+            self.note(
+                f"posts: more than the per-pull limit of {self.limits.posts:,} new posts; "
+                "the next pull reads them again down to the ones stored before"
+            )
         if newest is None:
             self._history(finished)
         elif older:
-            if self.stopped or len(self.read) >= self.limits.posts:
+            if self.stopped:
                 self.new_state[self.key("older")] = older
             else:
                 params["until"] = older
                 self._history(self._read_posts(params, stop_before=None, what="older posts"))
         times = [t for p in self.read.values() if (t := parse_time(p.get("created_time")))]
         latest = max([*times, *([newest] if newest else [])], default=None)
+        if newest is not None and not finished:
+            latest = newest  # new posts not read down to the known ones: read them again
         if latest is not None:
             self.new_state[self.key("newest")] = latest.isoformat()
 
@@ -191,21 +199,20 @@ class _Pull:
     def _read_posts(
         self, params: dict[str, str | int], *, stop_before: dt.datetime | None, what: str
     ) -> bool:
-        """Read pages of posts; True when the list was read to its end."""
+        """Read pages of posts, up to :attr:`Limits.posts` of them; True when the list was
+        read to its end (or down to ``stop_before``)."""
         path = f"{self.page_id}/posts"
-        room = self.limits.posts - len(self.read)
-        if room <= 0:
-            return False
-        pages: Iterator[Page] = self.client.pages(path, params, cap=room)
-        for page in pages:
+        before = len(self.read)
+        for page in self.client.pages(path, params):
+            # checked once the next page is there: a list that ended is read to its end
+            if len(self.read) - before >= self.limits.posts:
+                return False
+            if page.number > 1 and self.near_limit("reading more posts"):
+                return False
             self.progress(f"GET /{path} ({what}, page {page.number})")
             oldest = self._add_posts(page, locator=f"GET /{path} page {page.number}")
-            if stop_before is not None and oldest is not None and oldest < stop_before:
+            if stop_before is not None and oldest is not None and oldest <= stop_before:
                 return True
-            if len(self.read) >= self.limits.posts:
-                return False
-            if self.near_limit("reading more posts"):
-                return False
         return True
 
     def _add_posts(self, page: Page, *, locator: str) -> dt.datetime | None:
