@@ -16,6 +16,8 @@ import json
 import re
 import secrets
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,12 +34,16 @@ from rapport.web.syncs import CHECK_VAR
 from rapport.workspace import Workspace
 from tests.conftest import invoke
 from tests.replay_server import ReplayServer
+from tests.test_facebook_api import PAGE as FB_PAGE
+from tests.test_facebook_api import TOKEN as FB_TOKEN
+from tests.test_facebook_api import serve_world as serve_facebook
 from tests.test_youtube_api import CH, YT
 from tests.test_youtube_api import serve_world as serve_youtube
 from tests.web_support import PASSWORD, Web, _serve, csrf_of, email, until_ended
 
 pytestmark = pytest.mark.credential_leak
 
+FB_NAME = "@harbourstreetbakery"
 YT_KEY = "AIzaPlantedLiveKey-never-shown-42"
 RELATIONSHIP = ("reply_rate", "time_to_first_reply", "returning_people", "core_community")
 
@@ -67,38 +73,76 @@ def _files_text(root: Path) -> str:
     )
 
 
-def test_youtube_from_connect_to_the_report(
-    replay: ReplayServer, tmp_path: Path, key_file: Path, monkeypatch: pytest.MonkeyPatch
+@dataclass(frozen=True)
+class Channel:
+    """One platform's built world and how a person connects it from the command line."""
+
+    platform: str
+    serve: Callable[[ReplayServer], None]
+    path: str
+    """Where its API lives on the replay server (the Graph API's version, or /youtube/v3)."""
+    options: tuple[str, ...]
+    variable: str
+    secret: str
+    name: str
+    """The account's name, as the first sync finds it."""
+
+
+CHANNELS = {
+    "youtube": Channel("youtube", serve_youtube, YT, ("--channel", CH),
+                       "RAPPORT_YOUTUBE_API_KEY", YT_KEY, "@crumbandco"),
+    "facebook": Channel("facebook", serve_facebook, "", ("--page", FB_PAGE),
+                        "RAPPORT_META_TOKEN", FB_TOKEN, FB_NAME),
+}  # fmt: skip
+
+
+def _connect(channel: Channel, replay: ReplayServer, ws: Path) -> Any:
+    return invoke(CliRunner(), "connect", channel.platform, *channel.options,
+                  "--api-url", replay.url + channel.path, "--workspace", ws)  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(CHANNELS))
+def test_from_connect_to_the_report(
+    name: str,
+    replay: ReplayServer,
+    tmp_path: Path,
+    key_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    serve_youtube(replay)
+    channel = CHANNELS[name]
+    channel.serve(replay)
     ws = tmp_path / "bakery"
     runner = CliRunner()
-    monkeypatch.setenv("RAPPORT_YOUTUBE_API_KEY", YT_KEY)
-    connected = invoke(runner, "connect", "youtube", "--channel", CH,
-                       "--api-url", replay.url + YT, "--workspace", ws)  # fmt: skip
+    monkeypatch.setenv(channel.variable, channel.secret)
+    connected = _connect(channel, replay, ws)
     assert connected.exit_code == 0, (connected.stdout, connected.stderr)
-    assert "Connected @crumbandco on YouTube" in connected.stdout
-    assert re.search(r"quota: \d+ units? of the 10,000 a day", connected.stdout)
-    assert not replay.unmatched
+    assert f"Connected {channel.name} on " in connected.stdout
+    if name == "youtube":
+        assert re.search(r"quota: \d+ units? of the 10,000 a day", connected.stdout)
+    assert not replay.unmatched, replay.unmatched
     (connection,) = Connections(Workspace(ws)).all()
-    assert connection.platform == "youtube" and connection.account  # named by the first sync
+    assert connection.platform == name and channel.name.lstrip("@") in connection.account
     listed = invoke(runner, "connect", "--list", "--workspace", ws)
     assert connection.account in listed.stdout
     # the daily pull: the stored connection, nothing new, nothing changed
-    monkeypatch.delenv("RAPPORT_YOUTUBE_API_KEY")
-    again = _json(invoke(runner, "pull", "youtube", "--workspace", ws, "--json"))
-    assert again["added"] == 0 and again["updated"] == 0
+    monkeypatch.delenv(channel.variable)
+    again = _json(invoke(runner, "pull", name, "--workspace", ws, "--json"))
+    assert again["added"] == 0 and again["updated"] == 0, again
     metrics = _metrics(ws)
     for metric in RELATIONSHIP:
         assert metrics[metric]["status"] == "ok", metrics[metric]
     report = invoke(runner, "report", "--workspace", ws)
     assert report.exit_code == 0, report.stderr
     for output in (connected.stdout, connected.stderr, listed.stdout, report.stdout):
-        assert YT_KEY not in output
-    assert YT_KEY not in _files_text(ws)
-    # the stored key went where Google wants it (the query's key=), and only there
-    assert all(r.param("key") == YT_KEY for r in replay.requests)
-    assert all(YT_KEY not in json.dumps(r.headers) for r in replay.requests)
+        assert channel.secret not in output
+    assert channel.secret not in _files_text(ws)
+    if name == "youtube":  # Google wants the key in the query, and only there
+        assert all(r.param("key") == YT_KEY for r in replay.requests)
+        assert all(YT_KEY not in json.dumps(r.headers) for r in replay.requests)
+    else:  # Meta's token only ever in the Authorization header
+        assert all(r.headers["authorization"] == f"Bearer {channel.secret}"
+                   for r in replay.requests)  # fmt: skip
+        assert all(channel.secret not in json.dumps(r.query) for r in replay.requests)
 
 
 # -- the web workplace ------------------------------------------------------------------------

@@ -452,11 +452,13 @@ def _which_page(client: GraphClient, progress: Progress) -> str:
     if not ids:
         raise UsageError(
             "the token's user manages no Facebook Page; give a Page token or the Page's id "
-            "as the page option (docs/sources/facebook.md)",
+            "(docs/sources/facebook.md)",
+            option="page",
         )
     named = ", ".join(f"{p.get('name') or '?'} ({p.get('id')})" for p in pages)
     raise UsageError(
-        f"the token's user manages {len(ids)} Pages: {named}; choose one with the page option"
+        f"the token's user manages {len(ids)} Pages: {named}; choose one by its id",
+        option="page",
     )
 
 
@@ -483,6 +485,7 @@ def pull_page(
         raise UsageError(
             f"{page!r} is not a Facebook Page id (a number, shown in the Page's About "
             "section); leave it out to use the token's Page",
+            option="page",
         )
     step = progress or (lambda label: None)
     client = GraphClient(token=token.strip(), service=SERVICE, base_url=base_url,

@@ -123,7 +123,7 @@ class Connection:
         if not self.account:
             what = _UNNAMED[self.platform]
             return f"{what} on {urlsplit(self.address).netloc}"
-        if self.platform in ("facebook", "youtube"):  # a Page's or a channel's name
+        if " " in self.account.strip():  # a Page's or a channel's name, not a handle
             return f"{self.account} on {title}"
         return f"@{self.account.lstrip('@')} on {title}"
 
