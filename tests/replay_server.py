@@ -187,8 +187,10 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in headers.items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+        # headers and body in one write: in two, Nagle's algorithm and the client's delayed
+        # ACK hold every answer on a kept-alive connection back about 40 ms
+        self._headers_buffer.append(b"\r\n" + payload)
+        self.flush_headers()
 
     do_GET = _serve  # noqa: N815 - the names http.server calls
     do_POST = _serve  # noqa: N815
