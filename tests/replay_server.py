@@ -12,6 +12,8 @@ of every request after the first ``after`` ones, as a network that fails mid-pul
 
 from __future__ import annotations
 
+import datetime as dt
+import email.utils
 import json
 import socket
 import struct
@@ -90,6 +92,8 @@ class ReplayServer:
         self._cut_after: int | None = None
         self._answered = 0
         self.resets = 0
+        self.date: str | None = None
+        """The ``Date`` every answer carries (an HTTP date), when set; else the time now."""
         handler = type("Handler", (_Handler,), {"replay": self})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
@@ -115,6 +119,11 @@ class ReplayServer:
             raise ValueError("a route needs at least one reply")
         with self._lock:
             self._routes.append(_Route(method, path, dict(query or {}), list(replies)))
+
+    def answer_at(self, moment: dt.datetime) -> None:
+        """Every answer's ``Date`` is ``moment`` from now on (a later pull observed at its
+        own moment, however fast the test runs)."""
+        self.date = email.utils.format_datetime(moment.astimezone(dt.UTC), usegmt=True)
 
     def cut(self, *, after: int | None) -> None:
         """Reset every request's connection once ``after`` requests were answered (counted
@@ -180,7 +189,7 @@ class _Handler(BaseHTTPRequestHandler):
         payload = reply.payload()
         self.send_response_only(reply.status)
         headers = {
-            "Date": self.date_time_string(),
+            "Date": self.replay.date or self.date_time_string(),
             "Content-Type": "application/json; charset=UTF-8",
             **reply.headers,
         }

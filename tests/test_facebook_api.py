@@ -437,7 +437,7 @@ def test_a_user_token_with_several_pages_must_choose_one(
         pull(replay, page=None)
     text = str(refused.value)
     assert "manages 4 Pages" in text and "AAAAAAAAA (123)" in text and "FFFFFFFFFF" in text
-    assert "page option" in text and "--" not in text
+    assert refused.value.option == "page" and "--" not in text
     no_secret(replay, text)
 
 

@@ -264,6 +264,7 @@ def test_a_later_pull_reads_only_new_uploads_and_changed_threads(
     store_world(workspace, replay)
     before = counts(workspace)
     later = ReplayServer()
+    later.answer_at(dt.datetime.now(dt.UTC) + dt.timedelta(hours=1))
     try:
         serve_world(later, later=True)
         summary = store_world(workspace, later)
@@ -579,6 +580,7 @@ def test_a_later_pull_cut_off_leaves_the_store_as_it_was(
     store_world(cut, replay)
     before = snapshot_file(cut / "rapport.duckdb")
     later = ReplayServer()
+    later.answer_at(dt.datetime.now(dt.UTC) + dt.timedelta(hours=1))  # both later pulls
     try:
         serve_world(later, later=True)
         store_world(whole, later)
