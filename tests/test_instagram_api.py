@@ -378,9 +378,10 @@ def test_re_pulling_stores_nothing_new(replay: ReplayServer, shared: Path, tmp_p
     assert again.total("unchanged") > 0
 
 
-def serve_world(replay: ReplayServer) -> None:
-    """tests/data/instagram_world/ (built in the recorded shapes) on the replay server."""
-    replay.add(f"{V}/{OWN}", Reply(WORLD / "account.json"))
+def serve_world(replay: ReplayServer, *, date: str | None = None) -> None:
+    """tests/data/instagram_world/ (built in the recorded shapes) on the replay server;
+    ``date``: the server's time (the moment of the pull), else now."""
+    replay.add(f"{V}/{OWN}", Reply(WORLD / "account.json", headers={"Date": date} if date else {}))
     replay.add(f"{V}/{OWN}/media", Reply(WORLD / "media_p1.json"))
     replay.add(
         f"{V}/{OWN}/media", Reply(WORLD / "media_p2.json"), query={"after": "QVFIUmFmdGVyMw"}
@@ -454,3 +455,46 @@ def test_the_built_world_gives_the_hand_counted_metrics(
     stats = {s["post_id"]: s for s in rows(ws, "post_stats")}
     assert stats[f"instagram:{WORLD_MEDIA[2]}"]["video_views"] == 1020  # views of a video
     assert stats[f"instagram:{WORLD_MEDIA[1]}"]["impressions"] == 655  # views of an image
+
+
+def test_new_comments_on_an_older_post_and_changed_counts_in_the_next_pull(
+    replay: ReplayServer, tmp_path: Path
+) -> None:
+    """Built from the world: a day later media 4 has one more like and one more comment; only
+    its comments are read again, and its counts become a second post_stats row."""
+    serve_world(replay, date="Sat, 21 Nov 2026 12:00:00 GMT")
+    ws = tmp_path / "ws"
+    store(ws, pull_world(replay))
+    page = json.loads((WORLD / "media_p1.json").read_text())
+    page["data"][0].update(like_count=62, comments_count=4)
+    comments = json.loads((WORLD / "comments_m4.json").read_text())
+    eli = {"id": "17841450000000015", "username": "eli.rye"}
+    comments["data"].insert(0, {
+        "id": "17950000000000012", "text": "Still dreaming of these", "username": "eli.rye",
+        "timestamp": "2026-11-22T09:00:00+0000", "from": eli, "like_count": 0,
+    })  # fmt: skip
+    later = ReplayServer()
+    try:
+        a_day_later = {"Date": "Sun, 22 Nov 2026 12:00:00 GMT"}  # the moment of the pull
+        later.add(f"{V}/{OWN}", Reply(WORLD / "account.json", headers=a_day_later))
+        later.add(f"{V}/{OWN}/media", Reply(page))
+        later.add(f"{V}/{WORLD_MEDIA[4]}/comments", Reply(comments))
+        # 28 days back from Nov 22 reach into the second page: read again, unchanged
+        later.add(
+            f"{V}/{OWN}/media", Reply(WORLD / "media_p2.json"), query={"after": "QVFIUmFmdGVyMw"}
+        )
+        for n in (1, 2, 3, 4):
+            later.add(f"{V}/{WORLD_MEDIA[n]}/insights", Reply(WORLD / f"insights_m{n}.json"))
+        summary = store(ws, pull_world(later))
+        assert not later.unmatched, later.unmatched
+        asked = {r.path for r in later.requests}
+    finally:
+        later.close()
+    assert f"{V}/{WORLD_MEDIA[3]}/comments" not in asked  # its count did not change
+    assert summary.tables["interactions"].added == 1
+    assert summary.tables["post_stats"].added == 1  # media 3's counts are the same
+    history = [s for s in rows(ws, "post_stats") if s["post_id"] == f"instagram:{WORLD_MEDIA[4]}"]
+    assert sorted(s["likes"] for s in history) == [61, 62]
+    assert max(s["observed_at"] for s in history).isoformat() == "2026-11-22T12:00:00+00:00"
+    by_eli = [i for i in rows(ws, "interactions") if i["person_id"] == "instagram:eli.rye"]
+    assert len(by_eli) == 2
