@@ -5,8 +5,9 @@ through :meth:`GraphClient.get`, which sends the token in the ``Authorization`` 
 in a URL rapport builds), retries what may pass (unreachable, 5xx, ``is_transient``,
 codes 1 and 2) with a growing pause, and turns what will not into rapport's errors:
 
-* a refused or expired token (code 190, 102; HTTP 401) or a missing permission (code 10,
-  200-299) is an :class:`~rapport.errors.AuthenticationError`;
+* a refused or expired token (code 190, 102; HTTP 401) is an
+  :class:`~rapport.errors.AuthenticationError`, a missing permission (code 10, 200-299) its
+  subclass :class:`PermissionMissing`;
 * a rate limit (codes 4, 17, 32, 613, 80001-80014, HTTP 429) is a :class:`RateLimited`
   that says how long Meta asks to wait (``X-Business-Use-Case-Usage``'s
   ``estimated_time_to_regain_access``);
@@ -47,6 +48,7 @@ __all__ = [
     "GraphClient",
     "ObjectGone",
     "Page",
+    "PermissionMissing",
     "RateLimited",
     "RequestRefused",
     "graph_address",
@@ -81,6 +83,11 @@ class ObjectGone(RequestRefused):
     """The object asked for does not exist (any more): deleted, or not visible to the token."""
 
 
+class PermissionMissing(AuthenticationError):
+    """The token lacks a permission (code 10, 200-299): a connector may skip what needs it
+    (insights without ``instagram_manage_insights``) and go on."""
+
+
 class RateLimited(RemoteError):
     """Meta's rate limit was reached; ``wait_minutes`` is Meta's estimate when it gave one."""
 
@@ -99,9 +106,7 @@ def graph_address(text: str) -> str:
         value = f"https://{value}"
     parts = httpx.URL(value)
     if parts.scheme not in ("http", "https") or not parts.host or parts.path not in ("", "/"):
-        raise UsageError(
-            f"{text!r} is not a Graph API address; give one like {GRAPH_URL}", option="api_url"
-        )
+        raise UsageError(f"{text!r} is not a Graph API address; give one like {GRAPH_URL}")
     return f"{parts.scheme}://{parts.netloc.decode()}"
 
 
@@ -110,10 +115,7 @@ def graph_version(text: str) -> str:
     value = (text or DEFAULT_VERSION).strip().lower().lstrip("v")
     major, _, minor = value.partition(".")
     if not major.isdigit() or (minor and not minor.isdigit()):
-        raise UsageError(
-            f"{text!r} is not a Graph API version; give one like {DEFAULT_VERSION}",
-            option="api_version",
-        )
+        raise UsageError(f"{text!r} is not a Graph API version; give one like {DEFAULT_VERSION}")
     return f"v{int(major)}.{int(minor or 0)}"
 
 
@@ -336,7 +338,7 @@ class GraphClient:
                 "instagram.md, facebook.md) and give it to the connection",
             )
         if code in _PERMISSION_CODES:
-            return AuthenticationError(
+            return PermissionMissing(
                 self.service,
                 problem=f"the token lacks a permission: {said}",
                 fix="create the token again with the permissions docs/sources/instagram.md and "
