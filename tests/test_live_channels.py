@@ -37,6 +37,9 @@ from tests.replay_server import ReplayServer
 from tests.test_facebook_api import PAGE as FB_PAGE
 from tests.test_facebook_api import TOKEN as FB_TOKEN
 from tests.test_facebook_api import serve_world as serve_facebook
+from tests.test_instagram_api import OWN as IG_ACCOUNT
+from tests.test_instagram_api import TOKEN as IG_TOKEN
+from tests.test_instagram_api import serve_world as serve_instagram
 from tests.test_youtube_api import CH, YT
 from tests.test_youtube_api import serve_world as serve_youtube
 from tests.web_support import PASSWORD, Web, _serve, csrf_of, email, until_ended
@@ -93,6 +96,8 @@ CHANNELS = {
                        "RAPPORT_YOUTUBE_API_KEY", YT_KEY, "@crumbandco"),
     "facebook": Channel("facebook", serve_facebook, "", ("--page", FB_PAGE),
                         "RAPPORT_META_TOKEN", FB_TOKEN, FB_NAME),
+    "instagram": Channel("instagram", serve_instagram, "", ("--account", IG_ACCOUNT),
+                         "RAPPORT_META_TOKEN", IG_TOKEN, "@kiln.and.crumb"),
 }  # fmt: skip
 
 
@@ -200,3 +205,36 @@ def test_the_schedule_syncs_a_youtube_channel_by_itself(
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+def test_one_workspace_of_all_three_has_its_relationship_numbers(
+    replay: ReplayServer, tmp_path: Path, key_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The issue's "done when": only the recorded-shape responses of the three APIs, and
+    the report's relationship numbers are computable, over all three platforms at once."""
+    ws = tmp_path / "shop"
+    for channel in CHANNELS.values():
+        channel.serve(replay)
+        monkeypatch.setenv(channel.variable, channel.secret)
+        connected = _connect(channel, replay, ws)
+        assert connected.exit_code == 0, (connected.stdout, connected.stderr)
+    assert not replay.unmatched
+    assert {c.platform for c in Connections(Workspace(ws)).all()} == set(CHANNELS)
+    metrics = _metrics(ws)
+    for metric in RELATIONSHIP:
+        assert metrics[metric]["status"] == "ok", metrics[metric]
+    # every platform's people are in the numbers: the reply rate's denominator is the sum
+    singles = {}
+    for name, channel in CHANNELS.items():
+        alone = tmp_path / name
+        replay.requests.clear()
+        monkeypatch.setenv(channel.variable, channel.secret)
+        assert _connect(channel, replay, alone).exit_code == 0
+        singles[name] = _metrics(alone)["reply_rate"]["n"]
+    assert metrics["reply_rate"]["n"] == sum(singles.values())
+    report = invoke(CliRunner(), "report", "--workspace", ws)
+    assert report.exit_code == 0, report.stderr
+    html = "\n".join(p.read_text("utf-8") for p in ws.rglob("*.html"))
+    assert "Reply rate" in html
+    for channel in CHANNELS.values():
+        assert channel.secret not in html

@@ -104,9 +104,15 @@ def graph_address(text: str) -> str:
     value = (text or GRAPH_URL).strip().rstrip("/")
     if "://" not in value:
         value = f"https://{value}"
-    parts = httpx.URL(value)
+    try:
+        parts = httpx.URL(value)
+    except httpx.InvalidURL:
+        parts = httpx.URL("invalid:")
     if parts.scheme not in ("http", "https") or not parts.host or parts.path not in ("", "/"):
-        raise UsageError(f"{text!r} is not a Graph API address; give one like {GRAPH_URL}")
+        raise UsageError(
+            f"{text[:100]!r} is not a Graph API address; give one like {GRAPH_URL}",
+            option="api_url",
+        )
     return f"{parts.scheme}://{parts.netloc.decode()}"
 
 
@@ -115,7 +121,10 @@ def graph_version(text: str) -> str:
     value = (text or DEFAULT_VERSION).strip().lower().lstrip("v")
     major, _, minor = value.partition(".")
     if not major.isdigit() or (minor and not minor.isdigit()):
-        raise UsageError(f"{text!r} is not a Graph API version; give one like {DEFAULT_VERSION}")
+        raise UsageError(
+            f"{text[:40]!r} is not a Graph API version; give one like {DEFAULT_VERSION}",
+            option="api_version",
+        )
     return f"v{int(major)}.{int(minor or 0)}"
 
 

@@ -94,13 +94,13 @@ def _account(client: GraphClient, account: str | None) -> str:
     if not found:
         raise UsageError(
             "the token reaches no Instagram professional account: link the Instagram account "
-            "to a Facebook Page, or give the account's id as the account",
+            "to a Facebook Page, or give the account's id",
             option="account",
         )
     names = ", ".join(f"{name or '?'} ({native})" for native, name in sorted(found.items()))
     raise UsageError(
         f"the token reaches {len(found)} Instagram professional accounts ({names}); choose one "
-        "with the account option",
+        "by its id",
         option="account",
     )
 
