@@ -151,30 +151,62 @@ def test_from_connect_to_the_report(
 
 
 # -- the web workplace ------------------------------------------------------------------------
-def test_youtube_connects_on_the_data_page_and_syncs_on_schedule(
-    web: Web, replay: ReplayServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    serve_youtube(replay)
-    name = f"yt-{secrets.token_hex(3)}"
-    Workspace(web.root / name).create()
-    user = web.app_db.add_user(email("owner", name), hash_password(PASSWORD))
-    web.app_db.grant(user.user_id, name, "owner")
-    owner: httpx.Client = web.login(email("owner", name))
-    page = owner.get(f"/w/{name}/data")
-    assert "Connect a YouTube channel" in page.text
-    answer = owner.post(f"/w/{name}/connections", data={
-        "csrf": csrf_of(page.text), "platform": "youtube", "channel": CH, "api_key": YT_KEY,
-        "api_url": replay.url + YT, "every": "6",
+_FORMS = {
+    "youtube": ("Connect a YouTube channel", {"channel": CH, "api_key": YT_KEY}),
+    "facebook": ("Connect a Facebook Page", {"account_id": FB_PAGE, "token": FB_TOKEN}),
+    "instagram": (
+        "Connect an Instagram professional account",
+        {"account_id": IG_ACCOUNT, "token": IG_TOKEN},
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_FORMS))
+def test_the_data_page_connects_and_syncs(name: str, web: Web, replay: ReplayServer) -> None:
+    channel = CHANNELS[name]
+    heading, fields = _FORMS[name]
+    channel.serve(replay)
+    workspace = f"{name[:2]}-{secrets.token_hex(3)}"
+    Workspace(web.root / workspace).create()
+    user = web.app_db.add_user(email("owner", workspace), hash_password(PASSWORD))
+    web.app_db.grant(user.user_id, workspace, "owner")
+    owner: httpx.Client = web.login(email("owner", workspace))
+    page = owner.get(f"/w/{workspace}/data")
+    assert heading in page.text
+    answer = owner.post(f"/w/{workspace}/connections", data={
+        "csrf": csrf_of(page.text), "platform": name, "api_url": replay.url + channel.path,
+        "every": "6", **fields,
     })  # fmt: skip
     assert answer.status_code == 303, answer.text[:500]
     job = answer.headers["location"].rpartition("#job-")[2]
-    fragment, seen = until_ended(owner, f"/w/{name}/jobs/{job}", within=120)
+    fragment, seen = until_ended(owner, f"/w/{workspace}/jobs/{job}", within=120)
     assert seen[-1] == "done", fragment
-    (connection,) = Connections(Workspace(web.root / name)).all()
+    (connection,) = Connections(Workspace(web.root / workspace)).all()
     assert connection.every_hours == 6 and not connection.failing
-    data = owner.get(f"/w/{name}/data").text
-    assert connection.title in data and YT_KEY not in data
-    assert YT_KEY not in (web.root / name / FILE_NAME).read_text()
+    assert connection.account == channel.name.lstrip("@") or connection.account == channel.name
+    data = owner.get(f"/w/{workspace}/data").text
+    assert connection.title in data and channel.secret not in data
+    assert channel.secret not in (web.root / workspace / FILE_NAME).read_text()
+    # a refused token offers Reconnect, which keeps the connection and its settings
+    Connections(Workspace(web.root / workspace)).record_sync(
+        connection.connection_id, error="the token was refused (HTTP 401)"
+    )
+    page = owner.get(f"/w/{workspace}/data")
+    assert f'id="reconnect-{connection.connection_id}"' in page.text
+    field = "api_key" if name == "youtube" else "token"
+    renewed_secret = channel.secret  # the recorded server takes any; the settings must stay
+    answer = owner.post(
+        f"/w/{workspace}/connections/{connection.connection_id}/reconnect",
+        data={"csrf": csrf_of(page.text), field: renewed_secret},
+    )
+    assert answer.status_code == 303, answer.text[:500]
+    job = answer.headers["location"].rpartition("#job-")[2]
+    fragment, seen = until_ended(owner, f"/w/{workspace}/jobs/{job}", within=120)
+    assert seen[-1] == "done", fragment
+    (again,) = Connections(Workspace(web.root / workspace)).all()
+    assert (again.connection_id, again.every_hours, again.failing) == (
+        connection.connection_id, 6, False,
+    )  # fmt: skip
 
 
 def test_the_schedule_syncs_a_youtube_channel_by_itself(

@@ -216,7 +216,14 @@ class ConnectionsView:
     """The connections whose token or app password was refused: they offer "Reconnect"."""
 
 
-REFUSAL_WORDS = ("refused", "not allowed with this token", "revoked", "expired", "invalid_token")
+REFUSAL_WORDS = (
+    "refused",
+    "not allowed with this token",
+    "revoked",
+    "expired",
+    "invalid_token",
+    "lacks a permission",
+)
 
 
 def token_refused(connection: Connection) -> bool:
