@@ -328,7 +328,8 @@ def test_a_mastodon_form_is_checked_and_an_unreachable_instance_fails_clearly(
     empty = _connect(owner, team, platform="mastodon", instance="mastodon.example", token="")
     assert empty.status_code == 400 and "The access token is empty" in empty.text
     nothing = _connect(owner, team)
-    assert nothing.status_code == 400 and "Choose Mastodon or Bluesky to connect" in nothing.text
+    assert nothing.status_code == 400
+    assert "Choose Mastodon, Bluesky, Instagram, Facebook or YouTube to connect" in nothing.text
     again = _connect(owner, team, platform="bluesky", handle="biz.test", app_password="x",
                      service=synced.network.pds)  # fmt: skip
     assert again.status_code == 400 and "@biz.test on Bluesky" in again.text
