@@ -21,6 +21,7 @@ import json
 import math
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -32,6 +33,7 @@ from scipy import optimize  # type: ignore[import-untyped, unused-ignore]
 from rapport.errors import UsageError
 from rapport.models._cascade_core import Cascade, FloatArray
 from rapport.models._cascade_forecast import Forecast
+from rapport.models._forecast_intervals import IntervalCalibration
 from rapport.models._seismic_calibration import (
     CalibrationPoint,
     fit_point,
@@ -199,7 +201,38 @@ class Forecaster(Estimator):
         for i, cascade in enumerate(seen):
             if results[i] is None:
                 results[i] = self._growth_only(cascade, observe)
-        return [r for r in results if r is not None]
+        done = [r for r in results if r is not None]
+        intervals: IntervalCalibration | None = getattr(self, "intervals_", None)
+        if intervals is None:
+            return done
+        return [self._with_intervals(r, intervals) for r in done]
+
+    @staticmethod
+    def _with_intervals(result: Forecast, intervals: IntervalCalibration) -> Forecast:
+        """The 90 % and 50 % intervals learned from held-out cascades; an open upper end
+        (near-critical) stays open."""
+        if result.predicted_final is None:
+            return result
+        wide, middle = intervals.intervals(
+            result.predicted_final, observe=result.observe, observed=result.observed
+        )
+        open_above = result.interval is not None and result.interval[1] is None
+        note = (
+            f"intervals learned from {len(intervals.fitted_on)} cascades whose end is known, "
+            "forecast without them"
+        )
+        return replace(
+            result,
+            interval=(wide[0], None if open_above else wide[1]),
+            interval_50=middle,
+            notes=(*result.notes, note),
+        )
+
+    def with_intervals(self, intervals: IntervalCalibration | None) -> Self:
+        """Use ``intervals`` (learned from held-out cascades) for every forecast's 90 % and
+        50 % intervals; None keeps the models' own intervals."""
+        self.intervals_ = intervals
+        return self
 
     def forecast(self, cascade: Cascade, *, observe: float) -> Forecast:
         return self.forecast_many([cascade], observe=observe)[0]
@@ -322,8 +355,10 @@ def _point(data: dict[str, Any]) -> CalibrationPoint:
 
 @cache
 def _shipped() -> Forecaster:
-    text = resources.files("rapport.models").joinpath("data/forecaster.json").read_text("utf-8")
-    return Forecaster.from_json(json.loads(text))
+    data = resources.files("rapport.models").joinpath("data")
+    model = Forecaster.from_json(json.loads(data.joinpath("forecaster.json").read_text("utf-8")))
+    intervals = json.loads(data.joinpath("forecast_intervals.json").read_text("utf-8"))
+    return model.with_intervals(IntervalCalibration.from_json(intervals))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
