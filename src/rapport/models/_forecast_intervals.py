@@ -35,7 +35,9 @@ INTERVAL_GRID: tuple[float, ...] = (300.0, 600.0, 1800.0, 3600.0, 10800.0, 21600
 """Observation times (seconds) the intervals are learned at: 5 min … 1 day."""
 BANDS: tuple[int, ...] = (0, 10, 100, 1000)
 """Lower ends of the bands of reshares seen: 0–9, 10–99, 100–999, 1,000 or more."""
-MIN_BAND = 8
+MIN_BAND = 19
+"""Fewest cascades a band needs for its own quantiles: below 19 the 95 % split-conformal
+quantile, the ceil((n + 1) · 0.95)-th smallest of n, does not exist."""
 QUANTILES: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
 
 
@@ -94,6 +96,11 @@ class IntervalCalibration:
             return low, high
 
         return span(q05, q95), span(q25, q75)
+
+    def median(self, predicted: float, *, observe: float, observed: int) -> float:
+        """The median final size of held-out cascades forecast at ``predicted``."""
+        q50 = self._at(observe, observed)[2]
+        return max(float(observed), (max(predicted, 0.0) + 1.0) * math.exp(q50) - 1.0)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -221,11 +221,21 @@ class Forecaster(Estimator):
             f"intervals learned from {len(intervals.fitted_on)} cascades whose end is known, "
             "forecast without them"
         )
+        predicted = result.predicted_final
+        notes = [*result.notes, note]
+        if result.model == "seismic":  # below the calibration: plain SEISMIC is biased low
+            predicted = intervals.median(
+                predicted, observe=result.observe, observed=result.observed
+            )
+            notes.append(
+                "forecast: the median final of held-out cascades that plain SEISMIC forecast alike"
+            )
         return replace(
             result,
+            predicted_final=predicted,
             interval=(wide[0], None if open_above else wide[1]),
             interval_50=middle,
-            notes=(*result.notes, note),
+            notes=tuple(notes),
         )
 
     def with_intervals(self, intervals: IntervalCalibration | None) -> Self:
