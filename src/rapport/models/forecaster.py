@@ -10,7 +10,10 @@ calibration has not seen.
 * No follower counts (CasFlow paths): the growth-ratio prior final = R exp(g(τ)) learned
   from the same cascades.
 
-The interval is the 5–95 % spread of the leave-one-out errors at that observation time.
+The interval is the 5–95 % spread of the leave-one-out errors at that observation time;
+the shipped forecaster replaces it with the 90 % and 50 % intervals learned from held-out
+cascades (:mod:`rapport.models.forecast_intervals`), and below the calibration its forecast
+is the held-out median.
 What is learned ships in ``rapport/models/data/forecaster.json``; :meth:`Forecaster.shipped`
 loads it. Regenerate it with ``python -m rapport.models.forecaster FOLDER``.
 """
