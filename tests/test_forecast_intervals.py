@@ -134,3 +134,30 @@ def test_backtest_reports_coverage_and_baselines_per_band(
         [c for c in shared_cascades if c.followers is not None][:6], observe=HOUR, model="seismic"
     ).to_dict()
     assert seismic["coverage"]["50"] is None  # plain SEISMIC gives no 50 % interval
+
+
+def test_where_no_further_growth_wins_the_forecast_is_that_baseline() -> None:
+    """The shipped intervals learned that after a day, for posts with fewer than 1,000
+    reshares, "no further growth" beat the forecaster on held-out cascades: such a forecast
+    is the reshares so far, says why, and keeps an interval reaching above them."""
+    times = np.arange(1.0, 51.0) * 600.0  # 50 reshares in the first 8 hours
+    post = Cascade.from_events("day", times, np.full(50, 80.0), poster_followers=500.0)
+    result = forecast(post, observe=86400.0)
+    assert result.predicted_final == result.observed == 50
+    assert any("no further growth" in note for note in result.notes)
+    assert result.interval is not None and result.interval[1] is not None
+    assert result.interval[0] <= 50 < result.interval[1]
+    early = forecast(post, observe=HOUR)  # at 1 h the forecaster beat the baseline
+    assert not any("no further growth" in note for note in early.notes)
+
+
+def test_fit_intervals_judges_each_band_against_no_further_growth() -> None:
+    from rapport.models._forecast_intervals import MIN_BAND, fit_intervals
+
+    residuals = [[(5, 0.1)] * MIN_BAND + [(50, 0.2)] * MIN_BAND]
+    errors = [[(5, 0.5, 0.1)] * MIN_BAND + [(50, 0.1, 0.5)] * MIN_BAND]
+    calibration = fit_intervals(residuals, grid=(HOUR,), errors=errors)
+    assert not calibration.beats_no_growth(observe=HOUR, observed=3)
+    assert calibration.beats_no_growth(observe=HOUR, observed=60)
+    # a band with too few cascades is judged with all of them (here: a tie, so not beaten)
+    assert not calibration.beats_no_growth(observe=HOUR, observed=500)

@@ -72,6 +72,16 @@ class IntervalCalibration:
     counts: tuple[tuple[int, ...], ...]  # cascades behind each band (0: all cascades used)
     fitted_on: tuple[str, ...] = ()
     sources: tuple[str, ...] = field(default=())
+    beats_baseline: tuple[tuple[bool, ...], ...] = ()  # [time][band]; () when not learned
+
+    def beats_no_growth(self, *, observe: float, observed: int) -> bool:
+        """Whether, on held-out cascades with this many reshares seen at the grid time nearest
+        ``observe`` (in log time), the forecaster's median error was below that of "no
+        further growth" (True when that was not learned)."""
+        if not self.beats_baseline:
+            return True
+        grid = np.abs(np.log(self.grid) - math.log(max(observe, 1.0)))
+        return self.beats_baseline[int(np.argmin(grid))][band_of(observed, self.bands)]
 
     def _at(self, observe: float, count: int) -> list[float]:
         band = band_of(count, self.bands)
@@ -112,6 +122,7 @@ class IntervalCalibration:
             "bands": list(self.bands),
             "quantiles": [[list(b) for b in t] for t in self.quantiles],
             "counts": [list(t) for t in self.counts],
+            "beats_no_further_growth": [list(t) for t in self.beats_baseline],
             "sources": list(self.sources),
             "fitted_on": list(self.fitted_on),
         }
@@ -127,6 +138,9 @@ class IntervalCalibration:
             counts=tuple(tuple(int(c) for c in t) for t in data["counts"]),
             fitted_on=tuple(data.get("fitted_on", ())),
             sources=tuple(data.get("sources", ())),
+            beats_baseline=tuple(
+                tuple(bool(b) for b in t) for t in data.get("beats_no_further_growth", ())
+            ),
         )
 
 
@@ -137,9 +151,23 @@ def fit_intervals(
     bands: tuple[int, ...] = BANDS,
     fitted_on: Sequence[str] = (),
     sources: Sequence[str] = (),
+    errors: Sequence[Sequence[tuple[int, float, float]]] = (),
 ) -> IntervalCalibration:
     """``residuals[t]``: (reshares seen, log((final + 1) / (forecast + 1))) of every cascade
-    at grid time t, from out-of-fold forecasts."""
+    at grid time t, from out-of-fold forecasts; ``errors[t]``: (reshares seen, the forecast's
+    APE, the APE of "no further growth"), to learn per band whether the forecaster beats that
+    baseline (a band with fewer than ``MIN_BAND`` cascades uses all of them)."""
+    beats = []
+    for at_time_errors in errors:
+        row_beats = []
+        for k in range(len(bands)):
+            pairs = [(a, b) for c, a, b in at_time_errors if band_of(c, bands) == k]
+            if len(pairs) < MIN_BAND:  # as for the quantiles: too few to judge the band
+                pairs = [(a, b) for _, a, b in at_time_errors]
+            row_beats.append(
+                bool(np.median([a for a, _ in pairs]) < np.median([b for _, b in pairs]))
+            )
+        beats.append(tuple(row_beats))
     quantiles, counts = [], []
     for at_time in residuals:
         pooled = [r for _, r in at_time]
@@ -163,4 +191,5 @@ def fit_intervals(
         counts=tuple(counts),
         fitted_on=tuple(fitted_on),
         sources=tuple(sources),
+        beats_baseline=tuple(beats),
     )

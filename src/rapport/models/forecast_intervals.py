@@ -60,6 +60,7 @@ def learn_intervals(
     if len(scored) < 2 * folds:
         raise UsageError(f"learning the intervals needs at least {2 * folds} cascades")
     residuals: list[list[tuple[int, float]]] = [[] for _ in grid]
+    errors: list[list[tuple[int, float, float]]] = [[] for _ in grid]
     for k in range(folds):
         held = [c for i, c in enumerate(scored) if i % folds == k]
         train = [c for i, c in enumerate(scored) if i % folds != k and point_trainable(c)]
@@ -72,7 +73,12 @@ def learn_intervals(
                     continue
                 ratio = math.log((cascade.eventual_size + 1.0) / (result.predicted_final + 1.0))
                 residuals[t].append((result.observed, ratio))
-    return fit_intervals(residuals, grid=grid, fitted_on=[c.id for c in scored], sources=sources)
+                final = float(cascade.eventual_size)
+                ape = abs(result.predicted_final - final) / final
+                errors[t].append((result.observed, ape, abs(final - result.observed) / final))
+    return fit_intervals(
+        residuals, grid=grid, fitted_on=[c.id for c in scored], sources=sources, errors=errors
+    )
 
 
 def fit_with_intervals(cascades: Sequence[Cascade], *, folds: int = 5) -> Forecaster:

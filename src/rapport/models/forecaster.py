@@ -233,6 +233,13 @@ class Forecaster(Estimator):
             notes.append(
                 "forecast: the median final of held-out cascades that plain SEISMIC forecast alike"
             )
+        if not intervals.beats_no_growth(observe=result.observe, observed=result.observed):
+            predicted = float(result.observed)
+            notes.append(
+                "on held-out cascades with this many reshares at this time the forecaster did "
+                'not beat "no further growth", so the forecast is that baseline: the reshares '
+                "so far (the interval still comes from the forecaster)"
+            )
         return replace(
             result,
             predicted_final=predicted,
