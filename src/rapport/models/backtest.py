@@ -25,6 +25,7 @@ import numpy as np
 
 from rapport.models._cascade_core import Cascade
 from rapport.models._cascade_forecast import Forecast
+from rapport.models._forecast_intervals import IntervalCalibration
 from rapport.models.forecast import check_options, hawkes_forecast, seismic_forecasts
 from rapport.models.forecaster import Forecaster
 
@@ -215,11 +216,15 @@ def backtest(cascades: Sequence[Cascade], *, observe: float, model: str = "auto"
         forecaster = Forecaster.shipped()
         forecasts = forecaster.forecast_many(cascades, observe=observe)
         trained = set(forecaster.training_ids_)
+        intervals: IntervalCalibration | None = getattr(forecaster, "intervals_", None)
+        if intervals is not None:
+            trained |= set(intervals.fitted_on)
         in_training = sum(1 for c in cascades if c.id in trained)
         if in_training:
             notes = (
-                f"{in_training} cascades have the ids of the forecaster's training cascades "
-                "(RT1–RT50): for them this is an in-sample score",
+                f"{in_training} cascades have the ids of cascades the forecaster or its "
+                "intervals were learned from: for them this is an in-sample score (the "
+                "held-out figures are in docs/forecasting.md)",
             )
     elif model == "seismic":
         forecasts = seismic_forecasts(cascades, observe=observe)
