@@ -103,7 +103,7 @@ class IntervalCalibration:
         def span(low_q: float, high_q: float) -> tuple[float, float]:
             low = max(float(observed), base * math.exp(low_q) - 1.0)
             high = max(float(observed) + 1.0, base * math.exp(high_q) - 1.0, low)
-            return low, high
+            return float(low), float(high)
 
         return span(q05, q95), span(q25, q75)
 
