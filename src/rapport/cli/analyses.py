@@ -225,6 +225,11 @@ def _show_choice(choice: api.SeedChoice) -> None:
         out.print(table)
         if len(choice.seeds) > SHOWN_SEEDS:
             out.print(f"… and {len(choice.seeds) - SHOWN_SEEDS} more (--json lists them all).")
+    statement = choice.statement()
+    if statement:
+        out.print(escape(statement))
+    for note in choice.notes:
+        out.print(f"[dim]{escape(note)}[/dim]")
     out.print(f"[dim]{escape(choice.method)}[/dim]")
 
 
@@ -234,7 +239,9 @@ def seeds(
     graph: Annotated[
         Path | None,
         typer.Option(
-            help="An edge list (one 'source target' pair a line). Default: the workspace's people."
+            help="An edge list: a first line 'n m', then 'source target' or 'source target p' "
+            "lines (p: the chance the source convinces the target; without it 1/the target's "
+            "in-degree). Default: the workspace's people."
         ),
     ] = None,
     k: Annotated[int, typer.Option(help="How many people to choose.", min=1, max=1000)] = 50,
