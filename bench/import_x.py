@@ -1,21 +1,27 @@
-"""How fast an X archive imports, and how much memory it needs.
+"""How fast an X archive imports, and how much memory it needs, against twitter-to-sqlite.
 
-Generates an X archive of ``--tweets`` tweets (1,000,000 by default) in a temporary folder,
-split into ``tweets.js``, ``tweets-part1.js`` … like real large archives, with account.js,
-follower.js and manifest.js. Then measures, each in a fresh subprocess (peak memory from
-``getrusage(RUSAGE_CHILDREN)``):
+Generates an X archive of ``--tweets`` tweets (100,000 by default) in a temporary folder, in
+two shapes holding the same tweets:
 
-1. the importer alone: ``rapport.importers.run`` (files to a checked Batch);
-2. the whole import: ``rapport.api.import_path`` into a fresh workspace (importer + store).
+- the current shape, which rapport reads: ``tweets.js``, ``tweets-part1.js`` … (split like real
+  large archives), with account.js, follower.js and manifest.js;
+- the older shape, which twitter-to-sqlite 0.22 reads: one ``tweet.js``, with account.js and
+  follower.js.
 
-For each it prints wall time, tweets and rows per second, peak resident memory, and the
-ratio to a plain baseline in the same process: ``json.loads`` of the same part files (the
-least any importer of this format has to do).
+Then it measures whole processes, each run ``--runs`` times (median reported), peak memory
+per process from ``wait4``'s resource usage:
 
-    .venv/bin/python bench/import_x.py                    # 1M tweets in 10 parts
-    .venv/bin/python bench/import_x.py --tweets 100000    # quicker
-    .venv/bin/python bench/import_x.py --importer-only    # skip the store
-    .venv/bin/python bench/import_x.py --profile          # cProfile of each run, top 25
+1. ``rapport import ARCHIVE --workspace NEW`` (the command a user runs);
+2. ``twitter-to-sqlite import db.sqlite FOLDER``, installed into its own virtual environment
+   under ``~/.cache/rapport/bench`` (a benchmark dependency, never one of rapport's);
+
+and prints both, with rapport's speed as a multiple of twitter-to-sqlite's. It also measures,
+in a child process, the importer alone (``rapport.importers.run``: files to a checked Batch)
+against a plain baseline in the same process: ``json.loads`` of the same part files.
+
+    .venv/bin/python bench/import_x.py                          # 100k tweets, both tools
+    .venv/bin/python bench/import_x.py --tweets 1000000 --runs 1 --skip-twitter-to-sqlite
+    .venv/bin/python bench/import_x.py --profile                # cProfile of the importer
 
 This is a script, not a test: nothing asserts a duration.
 """
@@ -25,16 +31,21 @@ from __future__ import annotations
 import argparse
 import cProfile
 import json
+import os
 import platform
 import pstats
 import random
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+TWITTER_TO_SQLITE = "twitter-to-sqlite==0.22"
+BENCH_CACHE = Path.home() / ".cache" / "rapport" / "bench"
 _ACCOUNT_ID = "1420339051512119297"
 _HANDLE = "benchbakery"
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -158,31 +169,38 @@ def generate(folder: Path, *, tweets: int, parts: int, followers: int) -> list[P
     return files
 
 
-def _child(archive: Path, *, store: bool, profile: bool) -> None:
-    """Import (``store``: through ``import_path`` into a fresh workspace; otherwise only the
-    importer, ``rapport.importers.run``), then the json.loads baseline; print JSON."""
-    from rapport.api import import_path
-    from rapport.importers import run
-    from rapport.workspace import Workspace
+def older_shape(archive: Path, folder: Path) -> Path:
+    """The same tweets as twitter-to-sqlite 0.22 reads them: one ``tweet.js``, plus the
+    account and followers; streamed part by part so memory stays flat."""
+    folder.mkdir(parents=True)
+    parts = sorted((archive / "data").glob("tweets*.js"), key=lambda p: (len(p.name), p.name))
+    with (folder / "tweet.js").open("w", encoding="utf-8") as out:
+        out.write("window.YTD.tweet.part0 = [\n")
+        for number, part in enumerate(parts):
+            text = part.read_text(encoding="utf-8")
+            body = text[text.index("[") + 1 : text.rindex("]")].strip("\n")
+            out.write((",\n" if number else "") + body)
+        out.write("\n]")
+    for name in ("account.js", "follower.js"):
+        (folder / name).write_bytes((archive / "data" / name).read_bytes())
+    return folder
 
-    with tempfile.TemporaryDirectory(prefix="rapport-bench-ws-") as workspace:
-        profiler = cProfile.Profile() if profile else None
-        started = time.perf_counter()
-        if profiler:
-            profiler.enable()
-        if store:
-            summary = import_path(archive, workspace=Workspace(Path(workspace)))
-            rows = summary.total("received")
-            in_store = summary.seconds
-            rejected = summary.total("rejected")
-        else:
-            batch = run(archive)
-            rows = batch.row_count + len(batch.rejections)
-            in_store = 0.0
-            rejected = len(batch.rejections)
-        if profiler:
-            profiler.disable()
-        elapsed = time.perf_counter() - started
+
+def _child(archive: Path, *, profile: bool) -> None:
+    """Run the importer alone (``rapport.importers.run``), then the json.loads baseline;
+    print JSON."""
+    from rapport.importers import run
+
+    profiler = cProfile.Profile() if profile else None
+    started = time.perf_counter()
+    if profiler:
+        profiler.enable()
+    batch = run(archive)
+    rows = batch.row_count + len(batch.rejections)
+    rejected = len(batch.rejections)
+    if profiler:
+        profiler.disable()
+    elapsed = time.perf_counter() - started
     if profiler:
         pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(25)
 
@@ -192,14 +210,13 @@ def _child(archive: Path, *, store: bool, profile: bool) -> None:
         text = file.read_text(encoding="utf-8")
         parsed += len(json.loads(text[text.index("=") + 1 :]))
     baseline = time.perf_counter() - baseline_started
-    result = {"seconds": elapsed, "in_store": in_store, "baseline": baseline, "tweets": parsed}
+    result = {"seconds": elapsed, "baseline": baseline, "tweets": parsed}
     print(json.dumps({**result, "rows": rows, "rejected": rejected}))
 
 
-def _measure(archive: Path, *, store: bool, profile: bool) -> dict[str, float]:
-    """Run one child; return its figures and the peak memory of the children so far."""
+def _measure(archive: Path, *, profile: bool) -> dict[str, float]:
+    """Run the importer-alone child; return its figures and its peak memory."""
     command = [sys.executable, __file__, "--child", str(archive)]
-    command += ["--store"] if store else []
     command += ["--profile"] if profile else []
     done = subprocess.run(command, check=False, capture_output=True, text=True)
     if profile or done.returncode:
@@ -211,11 +228,78 @@ def _measure(archive: Path, *, store: bool, profile: bool) -> dict[str, float]:
     return result
 
 
+def _whole_process(command: list[str], *, cwd: Path | None = None) -> tuple[float, float]:
+    """Wall seconds and peak resident MiB of one process (``wait4``: that process alone)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    stderr = process.stderr.read() if process.stderr else ""
+    if process.returncode:
+        raise SystemExit(f"{' '.join(command)} failed ({process.returncode}):\n{stderr}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def twitter_to_sqlite() -> Path:
+    """The twitter-to-sqlite command, installed once into its own virtual environment."""
+    venv = BENCH_CACHE / "twitter-to-sqlite-0.22"
+    command = venv / "bin" / "twitter-to-sqlite"
+    if not command.exists():
+        print(f"installing {TWITTER_TO_SQLITE} into {venv} (once) ...", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run(
+            [str(venv / "bin" / "pip"), "install", "--quiet", TWITTER_TO_SQLITE], check=True
+        )
+    return command
+
+
+def _median_runs(runs: int, make: Callable[[int], list[str]]) -> tuple[float, float]:
+    times, peaks = [], []
+    for run in range(runs):
+        seconds, peak = _whole_process(make(run))
+        times.append(seconds)
+        peaks.append(peak)
+    return statistics.median(times), statistics.median(peaks)
+
+
+def compare(archive: Path, older: Path, *, runs: int, tweets: int, skip_other: bool) -> None:
+    """rapport import against twitter-to-sqlite import, whole processes, median of runs."""
+    with tempfile.TemporaryDirectory(prefix="rapport-bench-out-") as out:
+        rapport = _median_runs(
+            runs,
+            lambda run: [
+                sys.executable, "-m", "rapport", "import", str(archive),
+                "--workspace", str(Path(out) / f"ws{run}"),
+            ],
+        )  # fmt: skip
+        other = None
+        if not skip_other:
+            command = twitter_to_sqlite()
+            other = _median_runs(
+                runs,
+                lambda run: [str(command), "import", str(Path(out) / f"t{run}.db"), str(older)],
+            )
+    print(f"whole processes, {tweets:,} tweets, median of {runs}:")
+    print(f"  {'':34s} {'time':>8s} {'tweets/s':>10s} {'peak memory':>12s}")
+    rows = [("rapport import", rapport)] + (
+        [("twitter-to-sqlite 0.22 import", other)] if other else []
+    )
+    for name, (seconds, peak) in rows:
+        print(f"  {name:34s} {seconds:7.1f}s {tweets / seconds:10,.0f} {peak:9,.0f} MiB")
+    if other:
+        print(
+            f"  rapport is {other[0] / rapport[0]:.2f}x as fast as twitter-to-sqlite "
+            f"(goal: 3x or more) and uses {rapport[1] / other[1]:.2f}x its peak memory"
+        )
+
+
 def _report(title: str, result: dict[str, float]) -> None:
     seconds = result["seconds"]
     print(f"{title}")
-    store = f"  (of which the store write {result['in_store']:.1f} s)" if result["in_store"] else ""
-    print(f"  wall time            {seconds:8.1f} s{store}")
+    print(f"  wall time            {seconds:8.1f} s")
     print(f"  tweets per second    {result['tweets'] / seconds:8,.0f}")
     print(
         f"  rows per second      {result['rows'] / seconds:8,.0f}  "
@@ -230,18 +314,21 @@ def _report(title: str, result: dict[str, float]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--tweets", type=int, default=1_000_000)
+    parser.add_argument("--tweets", type=int, default=100_000)
     parser.add_argument("--parts", type=int, default=10)
     parser.add_argument("--followers", type=int, default=20_000)
-    parser.add_argument("--profile", action="store_true", help="cProfile the import")
+    parser.add_argument("--runs", type=int, default=3, help="whole-process runs per tool")
+    parser.add_argument("--profile", action="store_true", help="cProfile the importer")
     parser.add_argument(
-        "--importer-only", action="store_true", help="skip the import into a workspace"
+        "--skip-twitter-to-sqlite", action="store_true", help="measure rapport alone"
+    )
+    parser.add_argument(
+        "--skip-importer", action="store_true", help="skip the importer-alone measurement"
     )
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--store", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        _child(args.child, store=args.store, profile=args.profile)
+        _child(args.child, profile=args.profile)
         return
 
     print(f"python {platform.python_version()} on {platform.machine()}, {platform.system()}")
@@ -249,16 +336,22 @@ def main() -> None:
         archive = Path(folder) / "twitter-archive"
         started = time.perf_counter()
         files = generate(archive, tweets=args.tweets, parts=args.parts, followers=args.followers)
+        older = older_shape(archive, Path(folder) / "older-shape")
         size = sum(f.stat().st_size for f in files)
         print(
             f"generated {args.tweets:,} tweets in {len(files)} part files "
-            f"({size / 1e6:,.0f} MB) in {time.perf_counter() - started:.1f} s"
+            f"({size / 1e6:,.0f} MB) and as one tweet.js in {time.perf_counter() - started:.1f} s"
         )
-        read = _measure(archive, store=False, profile=args.profile)
-        _report("the importer alone (rapport.importers.run: files to a checked Batch)", read)
-        if not args.importer_only:
-            full = _measure(archive, store=True, profile=args.profile)
-            _report("rapport.api.import_path into a fresh workspace (importer + store)", full)
+        if not args.skip_importer:
+            read = _measure(archive, profile=args.profile)
+            _report("the importer alone (rapport.importers.run: files to a checked Batch)", read)
+        compare(
+            archive,
+            older,
+            runs=args.runs,
+            tweets=args.tweets,
+            skip_other=args.skip_twitter_to_sqlite,
+        )
 
 
 if __name__ == "__main__":
