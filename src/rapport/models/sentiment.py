@@ -1,4 +1,9 @@
-"""Reply sentiment: VADER plus rapport's fixes for the emoji and slang it misreads.
+"""Reply sentiment: the shipped model, over VADER plus fixes for the emoji and slang it misreads.
+
+:func:`sentiment_scores` is the shipped model of :mod:`rapport.models.sentiment_model`
+(hashed TF-IDF n-grams and the fixed VADER's scores, logistic regression); its score is
+mapped so that :func:`sentiment_label`'s ±0.05 cut points give the model's classes.
+:func:`vader_scores` is the fixed VADER alone, described below.
 
 VADER (``vaderSentiment`` 3.3.2) turns each emoji into its English name and scores the
 words, so 🔥 becomes "fire" (−0.34), and 💀 👍 🙄 score 0 because "skull", "thumbs up"
@@ -9,7 +14,8 @@ invisible variation selector U+FE0F sticks to "heart". Slang such as "lit", "sla
 The fix never edits an ordinary word. Before VADER sees a text, each emoji of
 :data:`EMOJI_MEANINGS` and each slang use of :data:`SLANG_RULES` is replaced by a private
 token (``rapporthype``, ``rapportlaugh`` …) that only rapport's copy of the lexicon knows,
-with the valence of :data:`MEANING_VALENCES`. "We had a fire in the kitchen" still scores
+with the valence of :data:`MEANING_VALENCES`. 🔥 stays as VADER reads it ("fire") where the
+reply is about a real fire (:data:`_LITERAL_FIRE`). "We had a fire in the kitchen" still scores
 as plain VADER scores it; "this is fire 🔥" scores positive. Texts with none of these
 emoji or slang pass through unchanged, so they score exactly as with plain VADER.
 
