@@ -40,7 +40,7 @@ def test_held_out_macro_recall_is_what_the_docs_state() -> None:
 def test_model_file_is_small_numbers_only() -> None:
     assert MODEL_PATH.stat().st_size < 5_000_000
     with np.load(MODEL_PATH, allow_pickle=False) as data:
-        assert set(data.files) == {"coef", "intercept", "idf", "cuts"}
+        assert set(data.files) == {"words", "dense", "intercept", "cuts"}
 
 
 def test_a_kitchen_fire_is_not_positive() -> None:
@@ -51,16 +51,16 @@ def test_a_kitchen_fire_is_not_positive() -> None:
 
 NEUTRAL = [
     "The shop opens at 9 on Saturday.",
+    "Do you ship to Harbourside?",
+    "The new menu goes live next week.",
     pytest.param(
-        "Do you ship to Harbourside?",
+        "We moved to 12 Mill Street.",
         marks=pytest.mark.xfail(
             strict=True,
-            reason="known weakness (docs/text.md): P(neutral) 0.73, but P(pos) - P(neg) is "
-            "-0.10, under the -0.06 cut, so the label is negative",
+            reason="known weakness (docs/text.md): P(neutral) 0.58 is under the 0.60 rule "
+            "and P(pos) - P(neg) is under the 0.00 cut, so the label is negative",
         ),
     ),
-    "The new menu goes live next week.",
-    "We moved to 12 Mill Street.",
     "Is the bakery open on Monday?",
 ]
 

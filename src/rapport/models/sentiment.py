@@ -289,8 +289,8 @@ def sentiment_scores(texts: Iterable[str | None]) -> npt.NDArray[np.float64]:
     if present:
         model = default_model()
         chosen = [str(values[i]) for i in present]
-        margins = model.margins(chosen, vader_polarities(chosen))
-        scores[present] = model.scores(margins, POSITIVE_AT_LEAST, NEGATIVE_AT_MOST)
+        probabilities = model.probabilities(chosen, vader_polarities(chosen))
+        scores[present] = model.scores(probabilities, POSITIVE_AT_LEAST, NEGATIVE_AT_MOST)
     return scores
 
 

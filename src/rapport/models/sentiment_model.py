@@ -1,10 +1,14 @@
-"""The shipped three-class sentiment model: hashed word and character n-grams plus VADER.
+"""The shipped three-class sentiment model: word n-grams weighed Naive-Bayes style, plus VADER.
 
-Features: TF-IDF of word 1–2-grams and character 2–5-grams (hashed, so no vocabulary is
-stored), and VADER's compound, positive, negative and neutral scores of the text after
-rapport's emoji and slang fix. A multinomial logistic regression over them gives P(negative),
-P(neutral) and P(positive). The weights live in ``data/sentiment_model.npz`` (numbers only,
-no pickle), loaded once per process; ``tools/train_sentiment.py`` rebuilds the file.
+Features: which word 1–2-grams a text contains (hashed, so no vocabulary is stored), and
+VADER's compound, positive, negative and neutral scores of the text after rapport's emoji and
+slang fix, with the compound also cut into nine bands so that a linear model can bend. Each
+class has its own one-against-the-rest logistic regression over the n-grams scaled by their
+Naive-Bayes log-count ratio for that class (NBSVM, Wang and Manning 2012), which does better
+than plain TF-IDF on a few thousand labelled texts; the three scores become P(negative),
+P(neutral) and P(positive) by a softmax. As the n-grams are 0 or 1, ratio × weight is stored
+as one number per n-gram and class. The weights live in ``data/sentiment_model.npz`` (numbers
+only, no pickle), loaded once per process; ``tools/train_sentiment.py`` rebuilds the file.
 """
 
 from __future__ import annotations
@@ -23,20 +27,20 @@ from sklearn.model_selection import train_test_split
 
 __all__ = [
     "MODEL_PATH",
-    "Featurizer",
     "SentimentModel",
     "default_model",
-    "fit_idf",
+    "dense_features",
     "held_out_split",
     "load_tweeteval",
-    "weigh",
+    "presence",
 ]
 
 MODEL_PATH: Final = Path(__file__).parent / "data" / "sentiment_model.npz"
 WORD_FEATURES: Final = 2**16
-CHAR_FEATURES: Final = 2**17
 HELD_OUT_SHARE: Final = 0.25
 HELD_OUT_SEED: Final = 16
+COMPOUND_BANDS: Final = (-0.75, -0.5, -0.25, -0.05, 0.05, 0.25, 0.5, 0.75)
+"""Edges of the nine bands of VADER's compound score given to the model as indicators."""
 
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _MENTION = re.compile(r"@\w+")
@@ -46,122 +50,106 @@ def _normalise(text: str) -> str:
     return _MENTION.sub("@user", _URL.sub("http", text.lower()))
 
 
-class Featurizer:
-    """Hashed n-gram counts and VADER scores; stateless, so it is built, not loaded."""
-
-    def __init__(self) -> None:
-        self.words = HashingVectorizer(
-            preprocessor=_normalise,
-            token_pattern=r"(?u)[#@]?\b\w+\b|[^\w\s]",
-            ngram_range=(1, 2),
-            n_features=WORD_FEATURES,
-            alternate_sign=False,
-            norm=None,
-        )
-        self.chars = HashingVectorizer(
-            preprocessor=_normalise,
-            analyzer="char_wb",
-            ngram_range=(2, 5),
-            n_features=CHAR_FEATURES,
-            alternate_sign=False,
-            norm=None,
-        )
-
-    def counts(self, texts: list[str]) -> sp.csr_matrix:
-        """Raw n-gram counts, words then characters."""
-        return sp.hstack([self.words.transform(texts), self.chars.transform(texts)], format="csr")
-
-    @staticmethod
-    def dense(texts: list[str]) -> npt.NDArray[np.float64]:
-        """VADER's compound, pos, neg and neu of each text, after rapport's fixes."""
-        from rapport.models.sentiment import vader_polarities
-
-        return vader_polarities(texts)
-
-
-def fit_idf(counts: sp.csr_matrix) -> npt.NDArray[np.float32]:
-    """Smoothed inverse document frequency, as scikit-learn's ``TfidfTransformer``."""
-    documents = counts.shape[0]
-    frequency = np.bincount(counts.indices, minlength=counts.shape[1])
-    idf: npt.NDArray[np.float32] = (np.log((1 + documents) / (1 + frequency)) + 1).astype(
-        np.float32
+@cache
+def _words() -> HashingVectorizer:
+    return HashingVectorizer(
+        preprocessor=_normalise,
+        token_pattern=r"(?u)[#@]?\b\w+\b|[^\w\s]",
+        ngram_range=(1, 2),
+        n_features=WORD_FEATURES,
+        alternate_sign=False,
+        binary=True,
+        norm=None,
     )
-    return idf
 
 
-def weigh(
-    counts: sp.csr_matrix, idf: npt.NDArray[np.float32], dense: npt.NDArray[np.float64]
-) -> sp.csr_matrix:
-    """Sublinear TF × IDF, L2-normalised per text, with the dense columns appended."""
-    matrix = counts.astype(np.float64)
-    matrix.data = 1.0 + np.log(matrix.data)
-    matrix = matrix @ sp.diags(idf.astype(np.float64))
-    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-    norms[norms == 0] = 1.0
-    matrix = sp.diags(1.0 / norms) @ matrix
-    return sp.hstack([matrix, sp.csr_matrix(dense)], format="csr")
+def presence(texts: list[str]) -> sp.csr_matrix:
+    """1 where a text contains a word 1–2-gram (by its hash), else 0."""
+    return _words().transform(texts).tocsr()
+
+
+def dense_features(polarities: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """VADER's four scores (rows of :func:`~rapport.models.sentiment.vader_polarities`),
+    an indicator of the compound's band, and whether any word was positive or negative."""
+    bands = np.eye(len(COMPOUND_BANDS) + 1)[np.searchsorted(COMPOUND_BANDS, polarities[:, 0])]
+    some = (polarities[:, 1:3] > 0).astype(np.float64)
+    return np.hstack([polarities, bands, some])
 
 
 @dataclass(frozen=True)
 class SentimentModel:
-    """Fitted weights; classes are 0 negative, 1 neutral, 2 positive."""
+    """Fitted weights; classes (rows) are 0 negative, 1 neutral, 2 positive."""
 
-    coef: npt.NDArray[np.float32]
+    words: npt.NDArray[np.float32]
+    """Per class and hashed n-gram: the Naive-Bayes ratio times the regression's weight."""
+    dense: npt.NDArray[np.float64]
+    """Per class, the weights of :func:`dense_features`."""
     intercept: npt.NDArray[np.float64]
-    idf: npt.NDArray[np.float32]
     cut_positive: float
     """P(positive) − P(negative) at or above this is positive."""
     cut_negative: float
     """P(positive) − P(negative) at or below this is negative."""
+    neutral_at: float
+    """P(neutral) at or above this is neutral whatever the other two say."""
 
     def probabilities(
-        self, texts: list[str], dense: npt.NDArray[np.float64] | None = None
+        self, texts: list[str], polarities: npt.NDArray[np.float64]
     ) -> npt.NDArray[np.float64]:
         """P(negative), P(neutral), P(positive) per text (rows)."""
-        if dense is None:
-            dense = Featurizer.dense(texts)
-        matrix = weigh(_featurizer().counts(texts), self.idf, dense)
-        logits = np.asarray(matrix @ self.coef.T.astype(np.float64)) + self.intercept
+        return self.probabilities_of(presence(texts), polarities)
+
+    def probabilities_of(
+        self, words: sp.csr_matrix, polarities: npt.NDArray[np.float64]
+    ) -> npt.NDArray[np.float64]:
+        """Probabilities from :func:`presence` and VADER's scores already computed."""
+        logits = np.asarray(words @ self.words.T.astype(np.float64))
+        logits += dense_features(polarities) @ self.dense.T + self.intercept
         logits -= logits.max(axis=1, keepdims=True)
         exp = np.exp(logits)
         return np.asarray(exp / exp.sum(axis=1, keepdims=True), dtype=np.float64)
 
-    def margins(
-        self, texts: list[str], dense: npt.NDArray[np.float64] | None = None
-    ) -> npt.NDArray[np.float64]:
-        """P(positive) − P(negative) per text."""
-        probabilities = self.probabilities(texts, dense)
-        return np.asarray(probabilities[:, 2] - probabilities[:, 0], dtype=np.float64)
+    def classes_of(self, probabilities: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
+        """0, 1 or 2 per row of probabilities: neutral where P(neutral) reaches
+        :attr:`neutral_at`, else by the cut points on P(positive) − P(negative)."""
+        margins = probabilities[:, 2] - probabilities[:, 0]
+        by_margin = np.where(
+            margins >= self.cut_positive, 2, np.where(margins <= self.cut_negative, 0, 1)
+        )
+        return np.where(probabilities[:, 1] >= self.neutral_at, 1, by_margin).astype(np.int64)
 
     def classes(self, texts: list[str]) -> npt.NDArray[np.int64]:
-        """0, 1 or 2 per text by the fitted cut points."""
-        margins = self.margins(texts)
-        return np.where(
-            margins >= self.cut_positive, 2, np.where(margins <= self.cut_negative, 0, 1)
-        ).astype(np.int64)
+        """0, 1 or 2 per text (VADER is run here)."""
+        from rapport.models.sentiment import vader_polarities
+
+        return self.classes_of(self.probabilities(texts, vader_polarities(texts)))
 
     def scores(
-        self, margins: npt.NDArray[np.float64], positive_at: float, negative_at: float
+        self, probabilities: npt.NDArray[np.float64], positive_at: float, negative_at: float
     ) -> npt.NDArray[np.float64]:
-        """Margins mapped piecewise-linearly onto −1 … +1 so that the fitted cut points land
-        on ``positive_at`` and ``negative_at``: labels by those fixed thresholds then agree
-        with the model's classes."""
+        """P(positive) − P(negative) mapped piecewise-linearly onto −1 … +1 so that the
+        fitted cut points land on ``positive_at`` and ``negative_at``, and held inside them
+        where P(neutral) decides: labels by those fixed thresholds then agree with
+        :meth:`classes_of`."""
+        margins = probabilities[:, 2] - probabilities[:, 0]
         high, low = self.cut_positive, self.cut_negative
         above = positive_at + (1 - positive_at) * (margins - high) / (1 - high)
         below = negative_at - (1 + negative_at) * (low - margins) / (1 + low)
-        between = negative_at + (positive_at - negative_at) * (margins - low) / (high - low)
+        between = negative_at + (positive_at - negative_at) * (
+            np.clip(margins, low, high) - low
+        ) / (high - low)
         # Keep the cut points exact despite rounding: ≥ high is positive, ≤ low negative.
         between = np.clip(between, np.nextafter(negative_at, 0), np.nextafter(positive_at, 0))
         result = np.where(margins >= high, above, np.where(margins <= low, below, between))
+        result = np.where(probabilities[:, 1] >= self.neutral_at, between, result)
         return np.asarray(np.clip(result, -1.0, 1.0), dtype=np.float64)
 
     def save(self, path: Path) -> None:
         np.savez_compressed(
             path,
-            coef=self.coef.astype(np.float16),
+            words=self.words.astype(np.float16),
+            dense=self.dense,
             intercept=self.intercept,
-            idf=self.idf.astype(np.float16),
-            cuts=np.asarray([self.cut_positive, self.cut_negative]),
+            cuts=np.asarray([self.cut_positive, self.cut_negative, self.neutral_at]),
         )
 
     @classmethod
@@ -169,17 +157,13 @@ class SentimentModel:
         with np.load(path, allow_pickle=False) as data:
             cuts = data["cuts"]
             return cls(
-                coef=data["coef"].astype(np.float32),
+                words=data["words"].astype(np.float32),
+                dense=data["dense"].astype(np.float64),
                 intercept=data["intercept"].astype(np.float64),
-                idf=data["idf"].astype(np.float32),
                 cut_positive=float(cuts[0]),
                 cut_negative=float(cuts[1]),
+                neutral_at=float(cuts[2]),
             )
-
-
-@cache
-def _featurizer() -> Featurizer:
-    return Featurizer()
 
 
 @cache
