@@ -14,8 +14,16 @@ For each budget k (default 50 and 100) this prints:
 * the Monte-Carlo spread (``--runs`` simulated cascades) of the RIS seeds, the baseline's
   seeds, the highest-degree seeds and random seeds, with standard errors.
 
+With ``--reference`` it instead measures the seeds against a plain greedy over many RR sets
+(issue 16), on ego-Facebook and on the synthetic world's follow graphs (``--people``):
+``choose_seeds`` as ``rapport seeds`` runs it (OPIM-C, sampling on to a ±0.5 % interval), a
+greedy max-coverage over ``--reference-factor`` times its R1 sets (at least 2 million), both
+sets of seeds measured on a million further independent RR sets (paired), and the chosen
+seeds' forward Monte-Carlo spread (``--runs`` cascades) against the reported 95 % interval.
+
     .venv/bin/python bench/influence.py
     .venv/bin/python bench/influence.py --k 50 --runs 10000
+    .venv/bin/python bench/influence.py --reference --people 10000 100000
 
 This is a script, not a test: nothing asserts a duration.
 """
@@ -35,9 +43,17 @@ from pathlib import Path
 import numpy as np
 
 from rapport.models._influence_graph import log_binomial
+from rapport.models._influence_ris import (
+    ReverseGraph,
+    coverage,
+    edge_probabilities,
+    greedy_max_cover,
+    sample_rr_sets,
+)
 from rapport.models.influence import (
     Graph,
     InfluenceMaximizer,
+    choose_seeds,
     random_nodes,
     read_edgelist,
     top_by,
@@ -128,6 +144,54 @@ def loop_opimc(graph: Graph, k: int, epsilon: float, seed: int) -> tuple[list[in
     return seeds, len(r1) + len(r2)
 
 
+def follow_graph(people: int, seed: int) -> Graph:
+    """The synthetic world's follow graph of ``people``: an edge followee -> follower."""
+    from rapport.simulate.audience import draw_audience, draw_follow_graph
+    from rapport.simulate.params import WorldParams
+    from rapport.simulate.run import Stream, stream
+
+    params = WorldParams(people=people, seed=seed)
+    audience = draw_audience(params, stream(params, Stream.AUDIENCE))
+    drawn = draw_follow_graph(params, audience, stream(params, Stream.GRAPH))
+    followees = np.repeat(np.arange(people, dtype=np.int64), np.diff(drawn.indptr))
+    return Graph.from_edges(followees, drawn.followers.astype(np.int64), nodes=people)
+
+
+def reference(graph: Graph, name: str, k: int, factor: int, runs: int) -> None:
+    """The chosen seeds against a plain greedy over many RR sets, and the interval's check."""
+    n = graph.nodes
+    started = time.perf_counter()
+    choice = choose_seeds(graph, k=k, seed=0, curve_to=None)
+    took = time.perf_counter() - started
+    reverse = ReverseGraph.build(
+        graph, edge_probabilities(graph, model="weighted_cascade", probability=0.0)
+    )
+    count = max(2_000_000, factor * choice.samples // 2)
+    started = time.perf_counter()
+    best = greedy_max_cover(sample_rr_sets(reverse, count, np.random.default_rng([16, 1])), n, k)
+    took_reference = time.perf_counter() - started
+    check = sample_rr_sets(reverse, 1_000_000, np.random.default_rng([16, 2]))
+    ours = float(coverage(check, graph.index_of(choice.seeds), n)[-1]) * n / check.count
+    theirs = float(coverage(check, best.seeds, n)[-1]) * n / check.count
+    started = time.perf_counter()
+    mc = InfluenceMaximizer(k=k).estimate_spread(graph, choice.seeds, runs=runs, seed=16)
+    took_mc = time.perf_counter() - started
+    low, high = choice.interval or (math.nan, math.nan)
+    holds = low <= mc.mean <= high
+    print(
+        f"{name}: {n:,} nodes, {graph.edges:,} arcs, k = {k}\n"
+        f"  chosen: {choice.samples:,} RR sets, {took:.1f} s; reported "
+        f"{choice.estimated_spread:,.1f}, 95 % interval {low:,.1f} to {high:,.1f}; "
+        f"guarantee {choice.guarantee:.3f} "
+        f"(epsilon {choice.epsilon}, delta {choice.delta:.2g})\n"
+        f"  reference greedy over {count:,} RR sets ({took_reference:.1f} s)\n"
+        f"  on 1,000,000 independent RR sets: chosen {ours:,.1f}, reference {theirs:,.1f}, "
+        f"ratio {ours / theirs:.4f}\n"
+        f"  Monte Carlo ({runs:,} cascades, {took_mc:.1f} s): {mc.mean:,.1f} +- {mc.stderr:.1f}"
+        f" -> {'inside' if holds else 'OUTSIDE'} the interval"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--graph", type=Path, default=EGO)
@@ -135,7 +199,17 @@ def main() -> None:
     parser.add_argument("--epsilon", type=float, default=0.01)
     parser.add_argument("--runs", type=int, default=2000, help="Monte-Carlo cascades per seed set")
     parser.add_argument("--repeat", type=int, default=5, help="timed runs of the vectorised fit")
+    parser.add_argument("--reference", action="store_true", help="seeds against greedy")
+    parser.add_argument("--people", type=int, nargs="*", default=[10_000, 100_000])
+    parser.add_argument("--reference-factor", type=int, default=10)
     args = parser.parse_args()
+    if args.reference:
+        graphs = [("ego-Facebook", read_edgelist(args.graph))]
+        graphs += [("synthetic follow graph, seed 0", follow_graph(p, 0)) for p in args.people]
+        for name, graph in graphs:
+            for k in args.k:
+                reference(graph, name, k, args.reference_factor, args.runs)
+        return
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}, numpy {np.__version__}"

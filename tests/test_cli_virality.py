@@ -114,6 +114,24 @@ def test_seeds_on_an_edge_list_name_nodes_of_the_file(shared: Path) -> None:
     assert "by connection count" in text
 
 
+def test_seeds_on_a_small_edge_list_with_probabilities_and_self_loops(tmp_path: Path) -> None:
+    path = tmp_path / "edges.txt"
+    path.write_text("5 6\n0 1 0.9\n0 2 0.9\n1 3\n2 2\n3 4 0.5\n4 4\n")
+    data = _json("seeds", "--graph", path, "--k", "1", "--curve-to", "1")
+    assert data["seeds"] == [0] and data["model"] == "edge"
+    low, high = data["interval"]
+    assert low <= data["estimated_spread"] <= high
+    assert data["epsilon"] == 0.01 and data["delta"] == 0.2
+    assert data["notes"] == ["2 self-loops (a person pointing at themselves) ignored: nobody "
+                             "convinces themselves."]  # fmt: skip
+    text = invoke(CliRunner(), "seeds", "--graph", path, "--k", "1", "--curve-to", "1").stdout
+    assert "2 self-loops" in text and "95 % confidence" in text
+    path.write_text("5 2\n0 1\n1 two\n")
+    result = invoke(CliRunner(), "seeds", "--graph", path, "--k", "1")
+    assert result.exit_code == 2
+    assert str(path) in result.stderr and "line 3" in result.stderr
+
+
 def test_seeds_on_the_workspace_compare_with_follower_count(ws: Path) -> None:
     data = _json("seeds", "--k", "5", "--workspace", ws)
     assert data["status"] == "ok"

@@ -102,6 +102,34 @@ def test_bad_line_names_file_line_and_field(
     assert found in message
 
 
+def test_a_third_field_is_the_edge_probability(tmp_path: Path) -> None:
+    path = tmp_path / "edges.txt"
+    path.write_text("4 5\n0 1 0.5\n2 1\n1 2 0.25\n3 3\n1 3\n")
+    graph = read_edgelist(path)  # a header with 5 lines, one a self-loop
+    assert graph.nodes == 4 and graph.edges == 4 and graph.self_loops == 1
+    assert graph.probabilities is not None
+    given = {
+        (int(s), int(d)): float(p)
+        for s, d, p in zip(graph.sources, graph.indices, graph.probabilities, strict=True)
+    }
+    # given probabilities as is; the others 1/in-degree of their target (node 1 has two)
+    assert given == {(0, 1): 0.5, (2, 1): 0.5, (1, 2): 0.25, (1, 3): 1.0}
+    choice = choose_seeds(graph, k=1, model="edge", curve_to=None)
+    assert choice.seeds == (1,) or choice.seeds == (0,) or choice.seeds == (2,)
+    assert any("1 self-loop" in note for note in choice.notes)
+    plain = tmp_path / "plain.txt"
+    plain.write_text("2 2\n0 1\n1 0\n")
+    assert read_edgelist(plain).probabilities is None
+    bad = tmp_path / "bad.txt"
+    bad.write_text("3 2\n0 1 0.5\n1 2 1.5\n")
+    with pytest.raises(MalformedLine) as caught:
+        read_edgelist(bad)
+    assert (caught.value.line, caught.value.field) == (3, "p")
+    bad.write_text("3 2\n0 1 0.5 7\n1 2\n")
+    with pytest.raises(MalformedLine, match="line 2"):
+        read_edgelist(bad)
+
+
 def test_missing_and_empty_files(tmp_path: Path) -> None:
     with pytest.raises(InputNotFound):
         read_edgelist(tmp_path / "nope.txt")
@@ -260,11 +288,12 @@ def test_marginal_gains_diminish(ego: Graph) -> None:
 
 
 def test_choice_to_dict_shape_and_determinism(ego: Graph) -> None:
-    first = choose_seeds(ego, k=5, seed=3).to_dict()
-    assert first == choose_seeds(ego, k=5, seed=3).to_dict()
+    first = choose_seeds(ego, k=5, seed=3, precision=None).to_dict()
+    assert first == choose_seeds(ego, k=5, seed=3, precision=None).to_dict()
     assert list(first) == [
         "seeds",
         "estimated_spread",
+        "interval",
         "curve",
         "by_degree",
         "by_random",
@@ -274,7 +303,12 @@ def test_choice_to_dict_shape_and_determinism(ego: Graph) -> None:
         "nodes",
         "edges",
         "model",
+        "epsilon",
+        "delta",
+        "statement",
+        "notes",
     ]
+    assert first["interval"] is None or first["interval"][0] <= first["estimated_spread"]
     assert [point["k"] for point in first["curve"]] == [1, 2, 3, 4, 5]
     assert first["curve"][-1]["spread"] == first["estimated_spread"]
     assert first["by_degree"]["seeds"] == [107, 1684, 1912, 3437, 0]  # the five largest degrees
@@ -282,3 +316,39 @@ def test_choice_to_dict_shape_and_determinism(ego: Graph) -> None:
     assert all(isinstance(s, int) for s in first["seeds"])
     assert "OPIM-C" in first["method"] and first["samples"] > 0
     json.dumps(first)  # plain JSON values only
+
+
+def test_seeds_within_half_a_percent_of_a_greedy_over_many_rr_sets(ego: Graph) -> None:
+    """The chosen seeds against a plain greedy over two million RR sets (about four times the
+    RR sets the choice itself used), both measured on a million further, independent RR sets
+    (a reverse simulation of the same cascades: unbiased for any seeds not chosen with it,
+    and paired, so the two share their noise). The reported interval must hold an
+    independent forward Monte-Carlo estimate.
+
+    Measured (k = 50, seed 0): 948,224 RR sets; chosen 1,221.9, reference 1,223.0 (ratio
+    0.9992); reported 1,222.6, interval 1,217.4 to 1,227.9; Monte Carlo 1,223.7 +- 2.5.
+    Stopping at the guarantee alone (precision=None, 14,816 RR sets) gives a ratio of about
+    0.973: the "few percent worse" of issue 16.
+    """
+    k, n = 50, ego.nodes
+    choice = choose_seeds(ego, k=k, seed=0, curve_to=None)
+    reverse = ReverseGraph.build(
+        ego, edge_probabilities(ego, model="weighted_cascade", probability=0.0)
+    )
+    reference = greedy_max_cover(
+        sample_rr_sets(reverse, 2_000_000, np.random.default_rng([16, 1])), n, k
+    ).seeds
+    check = sample_rr_sets(reverse, 1_000_000, np.random.default_rng([16, 2]))
+    ours = float(coverage(check, ego.index_of(choice.seeds), n)[-1])
+    best = float(coverage(check, reference, n)[-1])
+    assert ours >= 0.995 * best
+    # the interval holds the check's estimate, and an independent forward Monte Carlo
+    assert choice.interval is not None
+    low, high = choice.interval
+    spread = ours * n / check.count
+    assert low - 4.0 <= spread <= high + 4.0  # the check's own standard error is about 1.8
+    runs = InfluenceMaximizer(k=k).estimate_spread(ego, choice.seeds, runs=1000, seed=16)
+    assert low - 3 * runs.stderr <= runs.mean <= high + 3 * runs.stderr
+    assert choice.epsilon == 0.01 and choice.delta == pytest.approx(1 / n)
+    words = choice.statement()
+    assert "99.98%" in words and "62.2%" in words and f"{low:,.0f}" in words

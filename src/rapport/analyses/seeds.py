@@ -309,6 +309,7 @@ def care_first(
         seed=seed,
         model="edge",
         min_samples=MIN_SAMPLES,
+        precision=None,
         extra={"by_followers": top_by(graph, followers, k)},
         handles=handles,
         curve_to=curve_to,

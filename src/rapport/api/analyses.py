@@ -57,7 +57,11 @@ def backtest_folder(
 
 
 def seeds_from_graph(path: Path, *, k: int = 50, curve_to: int | None = 100) -> SeedChoice:
-    """Who to care for first in an edge list (one ``source target`` pair a line)."""
+    """Who to care for first in an edge list (one ``source target`` or ``source target p``
+    a line; the given probabilities are used as is, the weighted cascade's 1/in-degree
+    where none is given)."""
     if not path.exists():
         raise InputNotFound(path)
-    return choose_seeds(read_edgelist(path), k=k, curve_to=curve_to)
+    graph = read_edgelist(path)
+    model = "weighted_cascade" if graph.probabilities is None else "edge"
+    return choose_seeds(graph, k=k, curve_to=curve_to, model=model)

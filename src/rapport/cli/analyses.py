@@ -57,7 +57,9 @@ class Forecasts:
 
 def _show_forecasts(result: Forecasts) -> None:
     table = Table(show_edge=False, header_style="bold")
-    for column in ("cascade", "observed", "forecast final", "interval", "R", "model"):
+    middle = any(f.interval_50 is not None for f in result.forecasts)
+    columns = ("cascade", "observed", "forecast final", "90 % interval")
+    for column in (*columns, *(("50 % interval",) if middle else ()), "R", "model"):
         table.add_column(column, justify="left" if column in ("cascade", "model") else "right")
     for f in result.forecasts:
         final = (
@@ -70,6 +72,7 @@ def _show_forecasts(result: Forecasts) -> None:
             f"{f.observed:,}",
             final,
             _interval(f.interval),
+            *((_interval(f.interval_50),) if middle else ()),
             "" if f.r is None else f"{f.r:.2f}",
             f.model,
         )
@@ -111,6 +114,10 @@ def forecast_post(
     return Forecasts([api.forecast_post(session, post_id, model=model, observe=seconds)])
 
 
+def _share(value: float | None) -> str:
+    return "" if value is None else f"{value:.1%}"
+
+
 def _show_backtest(result: api.Backtest) -> None:
     median = result.median_ape or 0.0
     p95 = result.p95_ape or 0.0
@@ -119,6 +126,34 @@ def _show_backtest(result: api.Backtest) -> None:
         f"percentage error {median:.1%}, 95th percentile {p95:.1%}, "
         f"{result.supercritical} supercritical (counted as 100 % error)."
     )
+    table = Table(show_edge=False, header_style="bold")
+    for column in (
+        "final size",
+        "cascades",
+        "median error",
+        "p95 error",
+        "in 50 % interval",
+        "in 90 % interval",
+        "no further growth: median / p95",
+        "double what is seen: median / p95",
+    ):
+        table.add_column(column, justify="left" if column == "final size" else "right")
+    data = result.to_dict()
+    for name, scores in [("all", data), *data["bands"].items()]:
+        base = scores["baselines"]
+        table.add_row(
+            name,
+            f"{scores['n']:,}",
+            _share(scores["median_ape"]),
+            _share(scores["p95_ape"]),
+            _share(scores["coverage"]["50"]),
+            _share(scores["coverage"]["90"]),
+            *(
+                f"{_share(base[key]['median_ape'])} / {_share(base[key]['p95_ape'])}"
+                for key in ("no_further_growth", "double_what_is_seen")
+            ),
+        )
+    out.print(table)
 
 
 def _duration(seconds: float) -> str:
@@ -138,7 +173,9 @@ def backtest(
     format: Annotated[str, typer.Option(help="auto, seismic, csv or casflow.")] = "auto",
 ) -> api.Backtest:
     """Measure a forecaster on cascades whose end is known: median and 95th-percentile
-    absolute percentage error of the final size (a declined forecast counts as 1.0)."""
+    absolute percentage error of the final size (a declined forecast counts as 1.0), the
+    share of finals inside the 50 % and 90 % intervals, and the naive forecasts "no further
+    growth" and "double what is seen", overall and per band of the final size."""
     return api.backtest_folder(folder, observe=_seconds(observe), model=model, format=format)
 
 
@@ -188,6 +225,11 @@ def _show_choice(choice: api.SeedChoice) -> None:
         out.print(table)
         if len(choice.seeds) > SHOWN_SEEDS:
             out.print(f"… and {len(choice.seeds) - SHOWN_SEEDS} more (--json lists them all).")
+    statement = choice.statement()
+    if statement:
+        out.print(escape(statement))
+    for note in choice.notes:
+        out.print(f"[dim]{escape(note)}[/dim]")
     out.print(f"[dim]{escape(choice.method)}[/dim]")
 
 
@@ -197,7 +239,9 @@ def seeds(
     graph: Annotated[
         Path | None,
         typer.Option(
-            help="An edge list (one 'source target' pair a line). Default: the workspace's people."
+            help="An edge list: a first line 'n m', then 'source target' or 'source target p' "
+            "lines (p: the chance the source convinces the target; without it 1/the target's "
+            "in-degree). Default: the workspace's people."
         ),
     ] = None,
     k: Annotated[int, typer.Option(help="How many people to choose.", min=1, max=1000)] = 50,

@@ -36,16 +36,21 @@ class Forecast:
     model: str
     near_critical: bool = False
     notes: tuple[str, ...] = ()
+    interval_50: tuple[float, float | None] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         interval = None
         if self.interval is not None:
             interval = [_number(self.interval[0]), _number(self.interval[1])]
+        interval_50 = None
+        if self.interval_50 is not None:
+            interval_50 = [_number(self.interval_50[0]), _number(self.interval_50[1])]
         return {
             "id": self.id,
             "observed": self.observed,
             "predicted_final": _number(self.predicted_final),
             "interval": interval,
+            "interval_50": interval_50,
             "supercritical": self.supercritical,
             "r": _number(self.r),
             "model": self.model,

@@ -62,6 +62,8 @@ class Graph:
     probabilities: FloatArray | None = None
     weights: FloatArray | None = None
     seedable: npt.NDArray[np.bool_] | None = None
+    self_loops: int = 0
+    """Self-loops given to :meth:`from_edges` and dropped (a node can't convince itself)."""
 
     @classmethod
     def from_edges(
@@ -99,6 +101,7 @@ class Graph:
             if probs.size and not (np.all(probs >= 0.0) and np.all(probs <= 1.0)):
                 raise UsageError("Graph: edge probabilities must lie in [0, 1]")
         keep = src != dst
+        loops = int(src.size - np.count_nonzero(keep))
         src, dst = src[keep], dst[keep]
         order = np.lexsort((dst, src)) if probs is None else np.lexsort((-probs[keep], dst, src))
         src, dst = src[order], dst[order]
@@ -116,6 +119,7 @@ class Graph:
             probabilities=probs,
             weights=_node_array(weights, count, "weights"),
             seedable=None if seedable is None else _node_mask(seedable, count),
+            self_loops=loops,
         )
 
     @property
@@ -182,17 +186,22 @@ def _node_mask(values: npt.ArrayLike, count: int) -> npt.NDArray[np.bool_]:
     return array
 
 
-_FIELDS = ("src", "dst")
+_FIELDS = ("src", "dst", "p")
 
 
 def read_edgelist(path: Path, *, undirected: bool = False) -> Graph:
-    """Read a whitespace-separated edge list of integer node ids, one ``src dst`` a line.
+    """Read a whitespace-separated edge list of integer node ids, one ``src dst`` or
+    ``src dst p`` a line.
 
     Blank lines and lines starting with ``#`` or ``%`` are skipped. A first line ``n m`` is a
     header (SNAP's format as shipped with OPIM) when exactly ``m`` edge lines follow and
     every id is below ``n``; nodes ``0 .. n-1`` then all exist, edges or not. Otherwise the
-    nodes are the ids that occur, in increasing order. With ``undirected=True`` every line
-    also adds the reverse edge (for files that list an undirected edge once).
+    nodes are the ids that occur, in increasing order. A third field ``p`` is the edge's
+    activation probability, used as is; when some lines give one, the edges without one get
+    the weighted cascade's 1/in-degree of their target, and the graph carries
+    ``probabilities`` (for the ``"edge"`` model). Self-loops are dropped and counted in the
+    graph's ``self_loops``. With ``undirected=True`` every line also adds the reverse edge
+    (for files that list an undirected edge once).
     """
     path = Path(path)
     if not path.exists():
@@ -201,12 +210,11 @@ def read_edgelist(path: Path, *, undirected: bool = False) -> Graph:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise UnreadableFile(path, reason=str(exc)) from None
-    edges = _parse_fast(text)
-    if edges is None:
-        edges = _parse_lines(path, text)
-    header = _header(edges)
+    parsed = _parse_fast(text)
+    edges, given = parsed if parsed is not None else _parse_lines(path, text)
+    header = _header(edges, given)
     if header is not None:
-        edges = edges[1:]
+        edges, given = edges[1:], given[1:]
         ids: list[int] = list(range(header))
         src, dst = edges[:, 0], edges[:, 1]
     else:
@@ -216,42 +224,72 @@ def read_edgelist(path: Path, *, undirected: bool = False) -> Graph:
         src, dst = inverse[:, 0], inverse[:, 1]
     if undirected:
         src, dst = np.concatenate([src, dst]), np.concatenate([dst, src])
-    return Graph.from_edges(src, dst, ids=ids)
+        given = np.concatenate([given, given])
+    graph = Graph.from_edges(src, dst, ids=ids)
+    if bool(np.all(np.isnan(given))):
+        return graph
+    indeg = np.maximum(graph.in_degree, 1).astype(np.float64)
+    probabilities = np.where(np.isnan(given), 1.0 / indeg[dst], given)
+    return Graph.from_edges(src, dst, ids=ids, probabilities=probabilities)
 
 
-def _parse_fast(text: str) -> IntArray | None:
-    """All rows at NumPy speed, or None when any line needs a closer look."""
+def _parse_fast(text: str) -> tuple[IntArray, FloatArray] | None:
+    """All rows at NumPy speed (ids, and the probability or NaN), or None when any line needs a
+    closer look. A first data line of two fields may head rows of three."""
+    lines = text.splitlines()
+    head = next(
+        (i for i, line in enumerate(lines) if line.strip() and line.strip()[0] not in "#%"),
+        None,
+    )
+    if head is None:
+        return None
+    first = lines[head].split()
+    if len(first) != 2 or not all(token.isdigit() for token in first):
+        return None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             rows = np.loadtxt(
-                io.StringIO(text), dtype=np.int64, comments=("#", "%"), usecols=(0, 1), ndmin=2
+                io.StringIO("\n".join(lines[head + 1 :])),
+                dtype=np.float64,
+                comments=("#", "%"),
+                ndmin=2,
             )
     except ValueError:
         return None
-    if rows.shape[0] == 0 or int(rows.min()) < 0:
+    if rows.shape[1] not in (2, 3) or not np.all(np.isfinite(rows)):
         return None
-    return rows
+    ids = rows[:, :2]
+    if ids.size and (float(ids.min()) < 0 or float(ids.max()) >= 2**53):
+        return None
+    if not np.array_equal(ids, np.floor(ids)):
+        return None
+    given = rows[:, 2] if rows.shape[1] == 3 else np.full(rows.shape[0], np.nan)
+    if given.size and not (np.all(given >= 0.0) and np.all(given <= 1.0)):
+        return None
+    edges = np.vstack([np.array([[int(first[0]), int(first[1])]]), ids.astype(np.int64)])
+    return edges, np.concatenate([[np.nan], given])
 
 
-def _parse_lines(path: Path, text: str) -> IntArray:
+def _parse_lines(path: Path, text: str) -> tuple[IntArray, FloatArray]:
     """Line by line, naming the first line and field that can't be read."""
     pairs: list[tuple[int, int]] = []
+    given: list[float] = []
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line or line[0] in "#%":
             continue
         parts = line.split()
-        if len(parts) < 2:
+        if not 2 <= len(parts) <= 3:
             raise MalformedLine(
                 path,
                 line=number,
-                field=_FIELDS[len(parts)],
-                expected="two node ids `src dst`",
+                field=_FIELDS[min(len(parts), 2)],
+                expected="two node ids and an optional probability, `src dst` or `src dst p`",
                 found=repr(line[:60]),
             )
         pair = []
-        for field, token in zip(_FIELDS, parts, strict=False):
+        for field, token in zip(_FIELDS[:2], parts[:2], strict=True):
             try:
                 value = int(token)
             except ValueError:
@@ -265,19 +303,34 @@ def _parse_lines(path: Path, text: str) -> IntArray:
                     found=repr(token[:40]),
                 )
             pair.append(value)
+        probability = math.nan
+        if len(parts) == 3:
+            try:
+                probability = float(parts[2])
+            except ValueError:
+                probability = math.nan
+            if not 0.0 <= probability <= 1.0:
+                raise MalformedLine(
+                    path,
+                    line=number,
+                    field="p",
+                    expected="a probability between 0 and 1",
+                    found=repr(parts[2][:40]),
+                )
         pairs.append((pair[0], pair[1]))
+        given.append(probability)
     if not pairs:
         raise WrongFormat(
             path, expected="an edge list with at least one `src dst` line", found="no edges"
         )
-    return np.asarray(pairs, dtype=np.int64)
+    return np.asarray(pairs, dtype=np.int64), np.asarray(given, dtype=np.float64)
 
 
-def _header(edges: IntArray) -> int | None:
+def _header(edges: IntArray, given: FloatArray) -> int | None:
     """The node count when the first row is an ``n m`` header, else None."""
     n, m = int(edges[0, 0]), int(edges[0, 1])
     rest = edges[1:]
-    if m != rest.shape[0] or m == 0 or n <= 0 or n > 2**31:
+    if m != rest.shape[0] or m == 0 or not np.isnan(given[0]) or n <= 0 or n > 2**31:
         return None
     return n if int(rest.max()) < n else None
 

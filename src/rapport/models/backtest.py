@@ -6,6 +6,12 @@ error of 1.0 in ``median_ape`` and ``p95_ape``; ``finite_median_ape`` and ``fini
 are over the cascades with a finite forecast only, as science.md §1 reports them. A cascade
 with no known final size uses the reshares its file lists; one with a final size of 0 can't
 be scored and is listed under ``excluded``.
+
+Besides the errors, a backtest reports the **coverage** of the 50 % and 90 % intervals (the
+share of cascades whose final size lies inside; a forecast without such an interval counts
+as a miss, and a model that never gives a 50 % interval has ``None``) and the naive
+**baselines** scored the same way: "no further growth" (final = reshares seen) and "double
+what is seen" (final = 2 × reshares seen). All of it overall and per band of the final size.
 """
 
 from __future__ import annotations
@@ -19,10 +25,75 @@ import numpy as np
 
 from rapport.models._cascade_core import Cascade
 from rapport.models._cascade_forecast import Forecast
+from rapport.models._forecast_intervals import IntervalCalibration
 from rapport.models.forecast import check_options, hawkes_forecast, seismic_forecasts
 from rapport.models.forecaster import Forecaster
 
-__all__ = ["Backtest", "BacktestRow", "backtest", "cross_validate", "summarise"]
+__all__ = [
+    "BASELINES",
+    "FINAL_BANDS",
+    "Backtest",
+    "BacktestRow",
+    "backtest",
+    "cross_validate",
+    "summarise",
+]
+
+FINAL_BANDS: tuple[tuple[str, int, float], ...] = (
+    ("1-9", 1, 10),
+    ("10-99", 10, 100),
+    ("100-999", 100, 1000),
+    ("1000-9999", 1000, 10000),
+    ("10000+", 10000, math.inf),
+)
+"""Bands of the final size the scores are split by: (name, lowest, above the highest)."""
+BASELINES: tuple[tuple[str, float], ...] = (
+    ("no_further_growth", 1.0),
+    ("double_what_is_seen", 2.0),
+)
+"""The naive forecasts: final = factor × reshares seen."""
+
+
+def _covered(interval: tuple[float, float | None] | None, final: int) -> bool:
+    if interval is None:
+        return False
+    low, high = interval
+    return low <= final and (high is None or final <= high)
+
+
+def _quantile(values: Sequence[float], q: float) -> float | None:
+    return float(np.quantile(np.asarray(values, dtype=np.float64), q)) if values else None
+
+
+def _scores(rows: Sequence[BacktestRow]) -> dict[str, Any]:
+    """n, median and p95 APE, interval coverage and the baselines of ``rows``."""
+    apes = [r.ape for r in rows]
+    with_50 = any(r.forecast.interval_50 is not None for r in rows)
+    n = len(rows)
+    coverage: dict[str, float | None] = {
+        "50": sum(_covered(r.forecast.interval_50, r.final) for r in rows) / n
+        if n and with_50
+        else None,
+        "90": sum(
+            _covered(r.forecast.interval, r.final)
+            for r in rows
+            if math.isclose(r.forecast.interval_level, 0.9)
+        )
+        / n
+        if n
+        else None,
+    }
+    baselines = {}
+    for name, factor in BASELINES:
+        errors = [abs(factor * r.forecast.observed - r.final) / r.final for r in rows]
+        baselines[name] = {"median_ape": _quantile(errors, 0.5), "p95_ape": _quantile(errors, 0.95)}
+    return {
+        "n": n,
+        "median_ape": _quantile(apes, 0.5),
+        "p95_ape": _quantile(apes, 0.95),
+        "coverage": coverage,
+        "baselines": baselines,
+    }
 
 
 @dataclass(frozen=True)
@@ -74,11 +145,37 @@ class Backtest:
     def p95_ape(self) -> float | None:
         return self.quantile(0.95)
 
+    @property
+    def coverage(self) -> dict[str, float | None]:
+        """Share of finals inside the 50 % and 90 % intervals (keys "50" and "90")."""
+        result: dict[str, float | None] = _scores(self.rows)["coverage"]
+        return result
+
+    @property
+    def baselines(self) -> dict[str, dict[str, float | None]]:
+        """Median and p95 APE of the naive forecasts, by name."""
+        result: dict[str, dict[str, float | None]] = _scores(self.rows)["baselines"]
+        return result
+
+    @property
+    def bands(self) -> dict[str, dict[str, Any]]:
+        """The scores per band of the final size (bands without a cascade left out)."""
+        out = {}
+        for name, low, high in FINAL_BANDS:
+            rows = [r for r in self.rows if low <= r.final < high]
+            if rows:
+                out[name] = _scores(rows)
+        return out
+
     def to_dict(self) -> dict[str, Any]:
+        overall = _scores(self.rows)
         return {
             "n": self.n,
             "median_ape": self.median_ape,
             "p95_ape": self.p95_ape,
+            "coverage": overall["coverage"],
+            "baselines": overall["baselines"],
+            "bands": self.bands,
             "supercritical": self.supercritical,
             "supercritical_share": self.supercritical / self.n if self.n else None,
             "finite_median_ape": self.quantile(0.5, finite_only=True),
@@ -119,11 +216,15 @@ def backtest(cascades: Sequence[Cascade], *, observe: float, model: str = "auto"
         forecaster = Forecaster.shipped()
         forecasts = forecaster.forecast_many(cascades, observe=observe)
         trained = set(forecaster.training_ids_)
+        intervals: IntervalCalibration | None = getattr(forecaster, "intervals_", None)
+        if intervals is not None:
+            trained |= set(intervals.fitted_on)
         in_training = sum(1 for c in cascades if c.id in trained)
         if in_training:
             notes = (
-                f"{in_training} cascades have the ids of the forecaster's training cascades "
-                "(RT1–RT50): for them this is an in-sample score",
+                f"{in_training} cascades have the ids of cascades the forecaster or its "
+                "intervals were learned from: for them this is an in-sample score (the "
+                "held-out figures are in docs/forecasting.md)",
             )
     elif model == "seismic":
         forecasts = seismic_forecasts(cascades, observe=observe)

@@ -10,7 +10,10 @@ calibration has not seen.
 * No follower counts (CasFlow paths): the growth-ratio prior final = R exp(g(τ)) learned
   from the same cascades.
 
-The interval is the 5–95 % spread of the leave-one-out errors at that observation time.
+The interval is the 5–95 % spread of the leave-one-out errors at that observation time;
+the shipped forecaster replaces it with the 90 % and 50 % intervals learned from held-out
+cascades (:mod:`rapport.models.forecast_intervals`), and below the calibration its forecast
+is the held-out median.
 What is learned ships in ``rapport/models/data/forecaster.json``; :meth:`Forecaster.shipped`
 loads it. Regenerate it with ``python -m rapport.models.forecaster FOLDER``.
 """
@@ -21,6 +24,7 @@ import json
 import math
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -32,6 +36,7 @@ from scipy import optimize  # type: ignore[import-untyped, unused-ignore]
 from rapport.errors import UsageError
 from rapport.models._cascade_core import Cascade, FloatArray
 from rapport.models._cascade_forecast import Forecast
+from rapport.models._forecast_intervals import IntervalCalibration
 from rapport.models._seismic_calibration import (
     CalibrationPoint,
     fit_point,
@@ -199,7 +204,55 @@ class Forecaster(Estimator):
         for i, cascade in enumerate(seen):
             if results[i] is None:
                 results[i] = self._growth_only(cascade, observe)
-        return [r for r in results if r is not None]
+        done = [r for r in results if r is not None]
+        intervals: IntervalCalibration | None = getattr(self, "intervals_", None)
+        if intervals is None:
+            return done
+        return [self._with_intervals(r, intervals) for r in done]
+
+    @staticmethod
+    def _with_intervals(result: Forecast, intervals: IntervalCalibration) -> Forecast:
+        """The 90 % and 50 % intervals learned from held-out cascades; an open upper end
+        (near-critical) stays open."""
+        if result.predicted_final is None:
+            return result
+        wide, middle = intervals.intervals(
+            result.predicted_final, observe=result.observe, observed=result.observed
+        )
+        open_above = result.interval is not None and result.interval[1] is None
+        note = (
+            f"intervals learned from {len(intervals.fitted_on)} cascades whose end is known, "
+            "forecast without them"
+        )
+        predicted = result.predicted_final
+        notes = [*result.notes, note]
+        if result.model == "seismic":  # below the calibration: plain SEISMIC is biased low
+            predicted = intervals.median(
+                predicted, observe=result.observe, observed=result.observed
+            )
+            notes.append(
+                "forecast: the median final of held-out cascades that plain SEISMIC forecast alike"
+            )
+        if not intervals.beats_no_growth(observe=result.observe, observed=result.observed):
+            predicted = float(result.observed)
+            notes.append(
+                "on held-out cascades with this many reshares at this time the forecaster did "
+                'not beat "no further growth", so the forecast is that baseline: the reshares '
+                "so far (the interval still comes from the forecaster)"
+            )
+        return replace(
+            result,
+            predicted_final=predicted,
+            interval=(wide[0], None if open_above else wide[1]),
+            interval_50=middle,
+            notes=tuple(notes),
+        )
+
+    def with_intervals(self, intervals: IntervalCalibration | None) -> Self:
+        """Use ``intervals`` (learned from held-out cascades) for every forecast's 90 % and
+        50 % intervals; None keeps the models' own intervals."""
+        self.intervals_ = intervals
+        return self
 
     def forecast(self, cascade: Cascade, *, observe: float) -> Forecast:
         return self.forecast_many([cascade], observe=observe)[0]
@@ -322,8 +375,10 @@ def _point(data: dict[str, Any]) -> CalibrationPoint:
 
 @cache
 def _shipped() -> Forecaster:
-    text = resources.files("rapport.models").joinpath("data/forecaster.json").read_text("utf-8")
-    return Forecaster.from_json(json.loads(text))
+    data = resources.files("rapport.models").joinpath("data")
+    model = Forecaster.from_json(json.loads(data.joinpath("forecaster.json").read_text("utf-8")))
+    intervals = json.loads(data.joinpath("forecast_intervals.json").read_text("utf-8"))
+    return model.with_intervals(IntervalCalibration.from_json(intervals))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
