@@ -82,8 +82,10 @@ def test_clear_cases(text: str, label: str) -> None:
 
 
 def test_labels_agree_with_the_model_classes() -> None:
+    from rapport.models.sentiment import vader_polarities
     from rapport.models.sentiment_model import default_model
 
     texts = ["I love it", "meh", "awful, never again", "see you at 5", "not bad at all"]
-    classes = default_model().classes(texts)
+    model = default_model()
+    classes = model.classes_of(model.probabilities(texts, vader_polarities(texts)))
     assert sentiment_labels(sentiment_scores(texts)) == [LABELS[int(c)] for c in classes]

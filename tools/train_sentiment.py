@@ -230,7 +230,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"saved {args.out} ({args.out.stat().st_size / 1e6:.2f} MB)")
 
     held_texts = [texts[i] for i in held]
-    predicted = sm.SentimentModel.load(args.out).classes(held_texts)
+    shipped = sm.SentimentModel.load(args.out)
+    predicted = shipped.classes_of(shipped.probabilities(held_texts, vader_polarities(held_texts)))
     figure = float(recall_score(labels[held], predicted, average="macro"))
     low, high = bootstrap(labels[held], predicted)
     print(

@@ -117,12 +117,6 @@ class SentimentModel:
         )
         return np.where(probabilities[:, 1] >= self.neutral_at, 1, by_margin).astype(np.int64)
 
-    def classes(self, texts: list[str]) -> npt.NDArray[np.int64]:
-        """0, 1 or 2 per text (VADER is run here)."""
-        from rapport.models.sentiment import vader_polarities
-
-        return self.classes_of(self.probabilities(texts, vader_polarities(texts)))
-
     def scores(
         self, probabilities: npt.NDArray[np.float64], positive_at: float, negative_at: float
     ) -> npt.NDArray[np.float64]:
