@@ -1,17 +1,30 @@
-"""Reply sentiment: VADER's misreadings of emoji and slang are fixed, nothing else moves."""
+"""The lexicon fix: VADER's misreadings of emoji and slang are fixed, nothing else moves.
+
+Since the shipped model (tests/test_text_sentiment_model.py) these tests check
+``vader_scores``, the fixed VADER that is one of the model's features; before, they checked
+``sentiment_scores``, which was that scorer."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-from rapport.models.sentiment import MEANING_VALENCES, _analyzer, _token, rewrite_for_vader
+from rapport.models.sentiment import (
+    MEANING_VALENCES,
+    _analyzer,
+    _token,
+    rewrite_for_vader,
+    vader_scores,
+)
 from rapport.text import sentiment_label, sentiment_labels, sentiment_scores
 
 PLAIN_VADER = SentimentIntensityAnalyzer()
+Scorer = Callable[[Iterable[str | None]], npt.NDArray[np.float64]]
 
 
 def plain(text: str) -> float:
@@ -19,7 +32,7 @@ def plain(text: str) -> float:
 
 
 def rapport_score(text: str) -> float:
-    return float(sentiment_scores([text])[0])
+    return float(vader_scores([text])[0])
 
 
 # (text, the sign rapport must give) for what stack-notes.md lists as misread, and more.
@@ -117,13 +130,14 @@ def test_one_analyzer_per_process() -> None:
     assert _analyzer() is _analyzer()
 
 
-def test_scores_are_vectorised_with_nan_for_missing_text() -> None:
-    scores = sentiment_scores(["Love this!", None, "", "   ", "This is awful"])
+@pytest.mark.parametrize("scorer", [vader_scores, sentiment_scores])
+def test_scores_are_vectorised_with_nan_for_missing_text(scorer: Scorer) -> None:
+    scores = scorer(["Love this!", None, "", "   ", "This is awful"])
     assert scores.dtype == np.float64
     assert scores.shape == (5,)
     assert scores[0] > 0.05 and scores[4] < -0.05
     assert all(math.isnan(value) for value in scores[1:4])
-    assert sentiment_scores([]).shape == (0,)
+    assert scorer([]).shape == (0,)
 
 
 def test_labels_use_vaders_cut_points() -> None:
@@ -135,3 +149,10 @@ def test_labels_use_vaders_cut_points() -> None:
         "negative",
         None,
     ]
+
+
+def test_fire_emoji_beside_a_real_fire_is_not_praise() -> None:
+    text = "the kitchen is on fire 🔥 send help"
+    assert "rapporthype" not in rewrite_for_vader(text)
+    assert rapport_score(text) < 0.05
+    assert "rapporthype" in rewrite_for_vader("this is fire 🔥")

@@ -1,4 +1,9 @@
-"""Reply sentiment: VADER plus rapport's fixes for the emoji and slang it misreads.
+"""Reply sentiment: the shipped model, over VADER plus fixes for the emoji and slang it misreads.
+
+:func:`sentiment_scores` is the shipped model of :mod:`rapport.models.sentiment_model`
+(hashed TF-IDF n-grams and the fixed VADER's scores, logistic regression); its score is
+mapped so that :func:`sentiment_label`'s ±0.05 cut points give the model's classes.
+:func:`vader_scores` is the fixed VADER alone, described below.
 
 VADER (``vaderSentiment`` 3.3.2) turns each emoji into its English name and scores the
 words, so 🔥 becomes "fire" (−0.34), and 💀 👍 🙄 score 0 because "skull", "thumbs up"
@@ -9,7 +14,8 @@ invisible variation selector U+FE0F sticks to "heart". Slang such as "lit", "sla
 The fix never edits an ordinary word. Before VADER sees a text, each emoji of
 :data:`EMOJI_MEANINGS` and each slang use of :data:`SLANG_RULES` is replaced by a private
 token (``rapporthype``, ``rapportlaugh`` …) that only rapport's copy of the lexicon knows,
-with the valence of :data:`MEANING_VALENCES`. "We had a fire in the kitchen" still scores
+with the valence of :data:`MEANING_VALENCES`. 🔥 stays as VADER reads it ("fire") where the
+reply is about a real fire (:data:`_LITERAL_FIRE`). "We had a fire in the kitchen" still scores
 as plain VADER scores it; "this is fire 🔥" scores positive. Texts with none of these
 emoji or slang pass through unchanged, so they score exactly as with plain VADER.
 
@@ -43,6 +49,8 @@ __all__ = [
     "sentiment_label",
     "sentiment_labels",
     "sentiment_scores",
+    "vader_polarities",
+    "vader_scores",
 ]
 
 SentimentLabel = Literal["positive", "neutral", "negative"]
@@ -200,6 +208,21 @@ def _is_complement(text: str, start: int) -> bool:
     return previous in _COMPLEMENT_BEFORE
 
 
+_LITERAL_FIRE = re.compile(
+    r"\b(?:fire|help|smoke|smoky|smoking|burning|burnt|burned|alarm|emergency|evacuat\w*|"
+    r"firefighters?|flames?|911|extinguisher|blaze)\b",
+    re.IGNORECASE,
+)
+"""Words that make 🔥 a real fire: "fire" not used as slang (slang uses are rewritten
+first), a call for help, smoke, alarms. "the kitchen is on fire 🔥 send help" is not praise."""
+
+
+def _emoji_replacement(emoji: str, literal_fire: bool) -> str:
+    if literal_fire and emoji[0] == "🔥":
+        return emoji  # as VADER reads it: "fire", −0.34
+    return f" {_token(EMOJI_MEANINGS[emoji[0]])} "
+
+
 def rewrite_for_vader(text: str) -> str:
     """``text`` with rapport's emoji and slang replaced by private lexicon tokens.
 
@@ -209,7 +232,8 @@ def rewrite_for_vader(text: str) -> str:
         if rule.pattern.search(text) is not None:
             text = rule.pattern.sub(rule.replacement, text)
     if not text.isascii():
-        text = _EMOJI_PATTERN.sub(lambda m: f" {_token(EMOJI_MEANINGS[m.group()[0]])} ", text)
+        literal_fire = "🔥" in text and _LITERAL_FIRE.search(text) is not None
+        text = _EMOJI_PATTERN.sub(lambda m: _emoji_replacement(m.group(), literal_fire), text)
         text = text.replace(_VARIATION_SELECTOR, "")
     return text
 
@@ -224,10 +248,20 @@ def _analyzer() -> SentimentIntensityAnalyzer:
     return analyzer
 
 
-def sentiment_scores(texts: Iterable[str | None]) -> npt.NDArray[np.float64]:
-    """VADER compound scores (−1 … +1) with rapport's fixes, one per text.
+def vader_polarities(texts: Iterable[str]) -> npt.NDArray[np.float64]:
+    """VADER's compound, pos, neg and neu of each text after :func:`rewrite_for_vader`."""
+    analyzer = _analyzer()
+    rows = []
+    for text in texts:
+        scores = analyzer.polarity_scores(rewrite_for_vader(text))
+        rows.append((scores["compound"], scores["pos"], scores["neg"], scores["neu"]))
+    return np.asarray(rows, dtype=np.float64).reshape(-1, 4)
 
-    A missing or blank text scores NaN: there is nothing to read, which is not neutral.
+
+def vader_scores(texts: Iterable[str | None]) -> npt.NDArray[np.float64]:
+    """VADER compound scores (−1 … +1) with rapport's fixes, one per text; NaN if blank.
+
+    The lexicon-fix scorer on its own; :func:`sentiment_scores` uses it as a feature.
     """
     analyzer = _analyzer()
     scores = [
@@ -237,6 +271,27 @@ def sentiment_scores(texts: Iterable[str | None]) -> npt.NDArray[np.float64]:
         for text in texts
     ]
     return np.asarray(scores, dtype=np.float64)
+
+
+def sentiment_scores(texts: Iterable[str | None]) -> npt.NDArray[np.float64]:
+    """Sentiment (−1 … +1) from the shipped model, one per text; NaN for a blank text.
+
+    The score is P(positive) − P(negative) of :mod:`rapport.models.sentiment_model`, mapped
+    piecewise-linearly so that the model's fitted cut points fall on ±0.05: the labels of
+    :func:`sentiment_label` are then the model's classes. A missing or blank text scores NaN:
+    there is nothing to read, which is not neutral.
+    """
+    from rapport.models.sentiment_model import default_model
+
+    values = list(texts)
+    scores = np.full(len(values), math.nan, dtype=np.float64)
+    present = [i for i, text in enumerate(values) if text is not None and text.strip()]
+    if present:
+        model = default_model()
+        chosen = [str(values[i]) for i in present]
+        probabilities = model.probabilities(chosen, vader_polarities(chosen))
+        scores[present] = model.scores(probabilities, POSITIVE_AT_LEAST, NEGATIVE_AT_MOST)
+    return scores
 
 
 def sentiment_label(score: float) -> SentimentLabel | None:

@@ -1,7 +1,8 @@
 """Text-derived values rapport computes once per distinct text at import and stores.
 
-- Sentiment of replies: VADER plus fixes for the emoji and slang it misreads
-  (:mod:`rapport.models.sentiment`).
+- Sentiment of replies: a shipped TF-IDF + VADER logistic-regression model
+  (:mod:`rapport.models.sentiment_model`), over VADER with fixes for the emoji and slang it
+  misreads (:mod:`rapport.models.sentiment`).
 - Content kind of posts whose source did not say: rules, then a TF-IDF linear model, then
   ``other`` under a probability threshold (:mod:`rapport.models.content_kind`).
 - Audience relevance of bios and replies: TF-IDF cosine with the target audience described
