@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -32,6 +32,7 @@ from threadpoolctl import threadpool_limits
 
 from rapport.canonical.schema import CONTENT_KINDS
 from rapport.errors import NotFittedError, UsageError
+from rapport.models._wordwise_ngrams import WordwiseCharNgrams
 from rapport.models.base import Estimator
 from rapport.models.content_kind_rules import CONTENT_KIND_RULES, match_rule
 
@@ -156,8 +157,23 @@ class ContentKindClassifier(Estimator):
         if not texts:
             return np.zeros((0, len(self.classes_)), dtype=np.float64)
         with threadpool_limits(limits=1):
-            matrix = self.vectorizer_.transform(list(texts))
-            return np.asarray(self.model_.predict_proba(matrix), dtype=np.float64)
+            return np.asarray(self.model_.predict_proba(self._features(texts)), dtype=np.float64)
+
+    def _features(self, texts: Sequence[str]) -> Any:
+        """The fitted features of ``texts``: word n-grams as fitted, character n-grams
+        worked out once per distinct word (the same matrix, :mod:`._wordwise_ngrams`)."""
+        import scipy.sparse as sp  # type: ignore[import-untyped, unused-ignore]
+
+        texts = list(texts)
+        parts = []
+        for name, vectorizer in self.vectorizer_.transformer_list:
+            if name == "chars":
+                if not hasattr(self, "chars_"):
+                    self.chars_ = WordwiseCharNgrams(vectorizer)
+                parts.append(self.chars_.transform(texts))
+            else:
+                parts.append(vectorizer.transform(texts))
+        return sp.hstack(parts, format="csr")
 
     def predict(self, texts: Sequence[str]) -> list[str]:
         """The content kind of each text (rules, model, then threshold)."""
