@@ -11,11 +11,11 @@ import pytest
 import rapport.text.features as features
 from rapport.errors import UsageError
 from rapport.models.content_kind import ContentKindDecision
+from rapport.models.content_kind_model import ShippedContentKind
 from rapport.models.relevance import RelevanceScores, relevance_scores
 from rapport.models.sentiment import sentiment_scores
 from rapport.text import (
     DISTINCT_TEXTS_KEY,
-    ContentKindClassifier,
     default_classifier,
     is_question,
     post_features,
@@ -58,13 +58,13 @@ def test_reply_features_score_each_distinct_text_once(monkeypatch: pytest.Monkey
 
 def test_post_features_classify_each_distinct_text_once(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[int] = []
-    real = ContentKindClassifier.decide
+    real = ShippedContentKind.decide
 
-    def spy(self: ContentKindClassifier, texts: Sequence[str]) -> list[ContentKindDecision]:
+    def spy(self: ShippedContentKind, texts: Sequence[str]) -> list[ContentKindDecision]:
         seen.append(len(texts))
         return real(self, texts)
 
-    monkeypatch.setattr(ContentKindClassifier, "decide", spy)
+    monkeypatch.setattr(ShippedContentKind, "decide", spy)
     keys, texts = thousand_copies()
     table = post_features(keys, texts)
     assert seen == [3]

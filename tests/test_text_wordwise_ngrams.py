@@ -1,4 +1,4 @@
-"""Character n-grams counted per distinct word give the fitted vectorizer's own matrix."""
+"""Word and character n-grams read without scikit-learn give its fitted vectorizers' matrix."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from rapport.models import _wordwise_ngrams
-from rapport.models._wordwise_ngrams import WordwiseCharNgrams
+from rapport.models._wordwise_ngrams import WordNgrams, WordwiseCharNgrams
 from rapport.text import default_classifier, load_labelled_posts
 
 AWKWARD = [
@@ -37,11 +37,20 @@ def _chars_vectorizer():  # type: ignore[no-untyped-def]
     return dict(default_classifier().vectorizer_.transformer_list)["chars"]
 
 
-def test_same_matrix_as_the_fitted_vectorizer() -> None:
+def _words_vectorizer():  # type: ignore[no-untyped-def]
+    return dict(default_classifier().vectorizer_.transformer_list)["words"]
+
+
+@pytest.mark.parametrize(
+    ("fitted", "ours"),
+    [(_chars_vectorizer, WordwiseCharNgrams), (_words_vectorizer, WordNgrams)],
+    ids=["characters", "words"],
+)
+def test_same_matrix_as_the_fitted_vectorizer(fitted, ours) -> None:  # type: ignore[no-untyped-def]
     texts = _texts()
-    vectorizer = _chars_vectorizer()
+    vectorizer = fitted()
     expected = vectorizer.transform(texts).toarray()
-    got = WordwiseCharNgrams(vectorizer).transform(texts).toarray()
+    got = ours.from_vectorizer(vectorizer).transform(texts).toarray()
     assert got.shape == expected.shape
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
 
@@ -56,7 +65,7 @@ def test_the_classifier_scores_through_it() -> None:
 def test_the_word_cache_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_wordwise_ngrams, "CACHE_WORDS", 50)
     vectorizer = _chars_vectorizer()
-    wordwise = WordwiseCharNgrams(vectorizer)
+    wordwise = WordwiseCharNgrams.from_vectorizer(vectorizer)
     texts = [f"word{i} other{i} again{i}" for i in range(400)]
     got = wordwise.transform(texts).toarray()
     assert len(wordwise._words) <= 50
@@ -64,6 +73,7 @@ def test_the_word_cache_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_refuses_a_vectorizer_of_another_kind() -> None:
-    words = dict(default_classifier().vectorizer_.transformer_list)["words"]
     with pytest.raises(ValueError, match="char_wb"):
-        WordwiseCharNgrams(words)
+        WordwiseCharNgrams.from_vectorizer(_words_vectorizer())
+    with pytest.raises(ValueError, match="'word'"):
+        WordNgrams.from_vectorizer(_chars_vectorizer())

@@ -29,7 +29,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from rapport.errors import UsageError
-from rapport.models.content_kind import ContentKindClassifier, default_classifier
+from rapport.models.content_kind import ContentKindClassifier
+from rapport.models.content_kind_model import default_content_kind
 from rapport.models.relevance import RelevanceBackend, relevance_scores
 from rapport.models.sentiment import sentiment_labels, sentiment_scores
 
@@ -146,10 +147,13 @@ def post_features(
 ) -> pa.Table:
     """``post_id``, ``content_kind``, ``content_kind_source`` and ``content_kind_confidence``.
 
-    ``classifier`` defaults to :func:`~rapport.text.default_classifier`.
+    ``classifier`` defaults to the shipped numbers of :func:`~rapport.text.default_classifier`
+    (:func:`~rapport.models.content_kind_model.default_content_kind`: the same decisions,
+    without fitting or importing scikit-learn).
     """
     keys, indices, distinct, truncated = _distinct(post_ids, texts, key_name="post_id")
-    decisions = (classifier or default_classifier()).decide(distinct) if distinct else []
+    model = classifier or default_content_kind()
+    decisions = model.decide(distinct) if distinct else []
     table = pa.Table.from_arrays(
         [
             keys,
