@@ -77,3 +77,40 @@ def test_refuses_a_vectorizer_of_another_kind() -> None:
         WordwiseCharNgrams.from_vectorizer(_words_vectorizer())
     with pytest.raises(ValueError, match="'word'"):
         WordNgrams.from_vectorizer(_chars_vectorizer())
+
+
+def test_words_are_cut_as_python_cuts_them_at_every_code_point() -> None:
+    """Arrow's white-space split and Python's ``str.split`` agree on every code point."""
+    points = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    texts = [f"a{p}b" for p in points]
+    split = _wordwise_ngrams.split_texts(texts)
+    per_text = np.bincount(split.rows, minlength=len(texts))
+    expected = np.asarray([len(text.lower().split()) for text in texts])
+    assert [points[i] for i in np.flatnonzero(per_text != expected)] == []
+
+
+def test_the_split_keeps_the_order_and_repeats_of_words() -> None:
+    split = _wordwise_ngrams.split_texts(["Bread  bread\tRYE", "", "rye"])
+    assert split.count == 3
+    assert [split.words[i] for i in split.word_ids] == ["bread", "bread", "rye", "rye"]
+    assert split.rows.tolist() == [0, 0, 0, 2]
+
+
+def test_the_product_without_rows_equals_the_rows_times_the_weights() -> None:
+    vectorizer = _chars_vectorizer()
+    ours = WordwiseCharNgrams.from_vectorizer(vectorizer)
+    texts = _texts()[:300]
+    weights = np.random.default_rng(1).normal(size=(len(vectorizer.vocabulary_), 4))
+    split = _wordwise_ngrams.split_texts(texts)
+    expected = ours.transform_split(split) @ weights
+    np.testing.assert_allclose(ours.dot(split, weights), expected, rtol=0, atol=1e-12)
+
+
+def test_word_trigrams_as_scikit_learn_reads_them() -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    texts = _texts()
+    vectorizer = TfidfVectorizer(ngram_range=(2, 3), sublinear_tf=True).fit(texts[:400])
+    expected = vectorizer.transform(texts).toarray()
+    got = WordNgrams.from_vectorizer(vectorizer).transform(texts).toarray()
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)

@@ -228,7 +228,7 @@ class PostColumns:
     when the archive's date is known.
     """
 
-    chunk_rows: int = 100_000
+    chunk_rows: int = 5_000
     repaired: int = 0
     _rows: list[dict[str, Any]] = field(default_factory=list)
     _post_locators: list[str] = field(default_factory=list)

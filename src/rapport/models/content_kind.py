@@ -32,9 +32,9 @@ from threadpoolctl import threadpool_limits
 
 from rapport.canonical.schema import CONTENT_KINDS
 from rapport.errors import NotFittedError, UsageError
-from rapport.models._wordwise_ngrams import WordNgrams, WordwiseCharNgrams
+from rapport.models._wordwise_ngrams import WordNgrams, WordwiseCharNgrams, split_texts
 from rapport.models.base import Estimator
-from rapport.models.content_kind_rules import CONTENT_KIND_RULES, match_rule
+from rapport.models.content_kind_rules import CONTENT_KIND_RULES, match_rule, match_rules
 
 if TYPE_CHECKING:  # scikit-learn takes seconds to import: only where a model is fitted
     from sklearn.linear_model import LogisticRegression
@@ -172,8 +172,8 @@ class ContentKindClassifier(Estimator):
                 else WordNgrams.from_vectorizer(vectorizer)
                 for name, vectorizer in self.vectorizer_.transformer_list
             ]
-        texts = list(texts)
-        return sp.hstack([t.transform(texts) for t in self.transforms_], format="csr")
+        split = split_texts(texts)
+        return sp.hstack([t.transform_split(split) for t in self.transforms_], format="csr")
 
     def predict(self, texts: Sequence[str]) -> list[str]:
         """The content kind of each text (rules, model, then threshold)."""
@@ -206,8 +206,8 @@ def decide(
     texts = list(texts)
     decisions: list[ContentKindDecision | None] = [None] * len(texts)
     undecided: list[int] = []
-    for index, text in enumerate(texts):
-        rule = match_rule(text) if use_rules else None
+    rules = match_rules(texts) if use_rules else [None] * len(texts)
+    for index, rule in enumerate(rules):
         if rule is None:
             undecided.append(index)
         else:
@@ -217,13 +217,17 @@ def decide(
         rows = probabilities([texts[i] for i in undecided])
         found = np.flatnonzero(classes == OTHER)
         other_column = int(found[0]) if found.size else None
-        for row, index in zip(rows, undecided, strict=True):
-            best = int(np.argmax(row))
-            kind = str(classes[best])
-            if kind == OTHER or row[best] >= threshold:
-                decisions[index] = ContentKindDecision(kind, "model", float(row[best]))
+        bests = rows.argmax(axis=1)
+        kinds = [str(kind) for kind in classes[bests].tolist()]
+        best_probabilities = rows[np.arange(len(undecided)), bests].tolist()
+        others = rows[:, other_column].tolist() if other_column is not None else None
+        for row, index in enumerate(undecided):
+            kind = kinds[row]
+            probability = best_probabilities[row]
+            if kind == OTHER or probability >= threshold:
+                decisions[index] = ContentKindDecision(kind, "model", probability)
             else:
-                other = float(row[other_column]) if other_column is not None else 0.0
+                other = others[row] if others is not None else 0.0
                 decisions[index] = ContentKindDecision(OTHER, "threshold", other)
     return [decision for decision in decisions if decision is not None]
 

@@ -23,9 +23,8 @@ from typing import TYPE_CHECKING, Final
 
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse as sp  # type: ignore[import-untyped, unused-ignore]
 
-from rapport.models._wordwise_ngrams import WordNgrams, WordwiseCharNgrams
+from rapport.models._wordwise_ngrams import WordNgrams, WordwiseCharNgrams, split_texts
 from rapport.models.content_kind import ContentKindDecision, decide
 
 if TYPE_CHECKING:
@@ -139,9 +138,11 @@ class ShippedContentKind:
         if not texts:
             return np.zeros((0, self.classes.size), dtype=np.float64)
         words, chars = self._transforms
-        texts = list(texts)
-        matrix = sp.hstack([words.transform(texts), chars.transform(texts)], format="csr")
-        logits = np.asarray(matrix @ self.coef.T) + self.intercept
+        split = split_texts(texts)
+        columns = self.word_idf.size
+        logits = words.dot(split, self.coef[:, :columns].T)
+        logits += chars.dot(split, self.coef[:, columns:].T)
+        logits += self.intercept
         logits -= logits.max(axis=1, keepdims=True)
         exp = np.exp(logits)
         return np.asarray(exp / exp.sum(axis=1, keepdims=True), dtype=np.float64)

@@ -26,29 +26,50 @@ __all__ = [
 
 AUDIENCE_SUBJECTS = ("bio", "reply")
 _TEXT_KINDS = ("reply", "mention", "quote", "dm")
-CHUNK = 20_000
-"""Texts scored per step: keeps the classifier's sparse matrices small (1M tweets at once
-needed over 10 GB)."""
+CHUNK = 5_000
+"""Post and reply texts scored per step: keeps the classifier's sparse matrices small (a
+text holds some 200 character n-grams; 1M tweets at once needed over 10 GB)."""
+RELEVANCE_CHUNK = 100_000
+"""Bios and replies scored for relevance per step (the TF-IDF backend fits its vocabulary
+on the texts of one step, so this also fixes which texts are read together)."""
 
 
 def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
-def _pending(con: duckdb.DuckDBPyConnection, query: str) -> tuple[list[str], list[str], list[str]]:
-    """Keys, texts and text hashes of ``query``'s rows (a key and a text each).
+def _pending(
+    con: duckdb.DuckDBPyConnection, query: str, *, chunk: int
+) -> Iterator[tuple[list[str], list[str], list[str]]]:
+    """Keys, texts and text hashes of ``query``'s rows (a key and a text each), ``chunk``
+    rows at a time.
 
-    Texts come cut to one character more than anything is scored on, so a post of any
-    length costs no more memory here than one of 100,000 characters; the hash is of the
-    whole text, computed by the store.
+    The rows wait in a temporary table of the store (which DuckDB may spill to disk), so a
+    million new posts cost no more Python memory than one chunk. Texts come cut to one
+    character more than anything is scored on, so a post of any length costs no more memory
+    here than one of 100,000 characters; the hash is of the whole text, computed by the store.
     """
     from rapport.text.features import MAX_SCORED_CHARACTERS
 
-    rows = con.sql(
-        f"SELECT q.k, left(q.t, {MAX_SCORED_CHARACTERS + 1}), substr(sha256(q.t), 1, 32) "
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _pending_texts AS SELECT row_number() OVER () AS n, "
+        f"q.k, left(q.t, {MAX_SCORED_CHARACTERS + 1}) AS t, substr(sha256(q.t), 1, 32) AS h "
         f"FROM ({query}) AS q(k, t)"
-    ).to_arrow_table()
-    return rows.column(0).to_pylist(), rows.column(1).to_pylist(), rows.column(2).to_pylist()
+    )
+    try:
+        total = int(scalar(con, "SELECT count(*) FROM _pending_texts"))
+        for start in range(0, total, chunk):
+            rows = con.sql(
+                "SELECT k, t, h FROM _pending_texts WHERE n > $1 AND n <= $2 ORDER BY n",
+                params=[start, start + chunk],
+            ).to_arrow_table()
+            yield (
+                rows.column(0).to_pylist(),
+                rows.column(1).to_pylist(),
+                rows.column(2).to_pylist(),
+            )
+    finally:
+        con.execute("DROP TABLE IF EXISTS _pending_texts")
 
 
 def _replace_rows(con: duckdb.DuckDBPyConnection, table: str, key: str, rows: pa.Table) -> None:
@@ -88,59 +109,43 @@ def enrich_texts(
     from rapport.text.features import MAX_SCORED_CHARACTERS, MAX_SENTIMENT_CHARACTERS
 
     done = {"posts": 0, "replies": 0, "posts_truncated": 0, "replies_truncated": 0}
-    post_ids, texts, hashes = _pending(
-        con,
-        """
+    post_query = """
         SELECT p.post_id, p.text FROM posts p LEFT JOIN post_text f ON f.post_id = p.post_id
         WHERE p.text IS NOT NULL AND length(trim(p.text)) > 0
           AND (f.post_id IS NULL OR f.text_hash <> substr(sha256(p.text), 1, 32))
-    """,
-    )
-    if post_ids:
+    """
+    for keys, chunk, hashes in _pending(con, post_query, chunk=CHUNK):
         from rapport.text import post_features
 
-        if progress:
+        if progress and not done["posts"]:
             progress("classifying posts")
-        for start in range(0, len(post_ids), CHUNK):
-            keys, chunk = post_ids[start : start + CHUNK], texts[start : start + CHUNK]
-            features = post_features(keys, chunk)
-            done["posts_truncated"] += _truncated(features)
-            _replace_rows(
-                con,
-                "post_text",
-                "post_id",
-                _with_hashes(features, "post_id", keys, hashes[start : start + CHUNK]),
-            )
-            if progress:
-                progress(f"classifying posts ({min(start + CHUNK, len(post_ids)):,})")
-        done["posts"] = len(post_ids)
+        features = post_features(keys, chunk)
+        done["posts_truncated"] += _truncated(features)
+        _replace_rows(con, "post_text", "post_id", _with_hashes(features, "post_id", keys, hashes))
+        done["posts"] += len(keys)
+        if progress:
+            progress(f"classifying posts ({done['posts']:,})")
     kinds = ", ".join(f"'{k}'" for k in _TEXT_KINDS)
-    interaction_ids, texts, hashes = _pending(
-        con,
-        f"""
+    reply_query = f"""
         SELECT i.interaction_id, i.text FROM interactions i
         LEFT JOIN interaction_text f ON f.interaction_id = i.interaction_id
         WHERE i.kind IN ({kinds}) AND i.text IS NOT NULL AND length(trim(i.text)) > 0
           AND (f.interaction_id IS NULL OR f.text_hash <> substr(sha256(i.text), 1, 32))
-    """,
-    )
-    if interaction_ids:
+    """
+    for keys, chunk, hashes in _pending(con, reply_query, chunk=CHUNK):
         from rapport.text import reply_features
 
-        if progress:
+        if progress and not done["replies"]:
             progress("reading replies")
-        for start in range(0, len(interaction_ids), CHUNK):
-            keys = interaction_ids[start : start + CHUNK]
-            chunk = texts[start : start + CHUNK]
-            features = reply_features(keys, chunk)
-            done["replies_truncated"] += _truncated(features)
-            _replace_rows(
-                con,
-                "interaction_text",
-                "interaction_id",
-                _with_hashes(features, "interaction_id", keys, hashes[start : start + CHUNK]),
-            )
-        done["replies"] = len(interaction_ids)
+        features = reply_features(keys, chunk)
+        done["replies_truncated"] += _truncated(features)
+        _replace_rows(
+            con,
+            "interaction_text",
+            "interaction_id",
+            _with_hashes(features, "interaction_id", keys, hashes),
+        )
+        done["replies"] += len(keys)
     if notices is not None and done["posts_truncated"]:
         notices.append(
             f"posts: {done['posts_truncated']:,} text(s) longer than "
@@ -170,9 +175,7 @@ def _scored(
     from rapport.text import relevance_features
 
     for subject, query in sources.items():
-        keys, texts, hashes = _pending(
-            con,
-            f"""
+        query = f"""
             SELECT s.* FROM ({query}) s
             WHERE NOT EXISTS (
                 SELECT 1 FROM relevance r WHERE r.subject = '{subject}'
@@ -180,15 +183,10 @@ def _scored(
                 AND r.text_hash = substr(sha256(s.{"bio" if subject == "bio" else "text"}), 1, 32)
                 AND r.audience_hash = '{audience_key}'
             )
-        """,
-        )
-        for start in range(0, len(keys), 5 * CHUNK):
-            part = slice(start, start + 5 * CHUNK)
+        """
+        for keys, texts, hashes in _pending(con, query, chunk=RELEVANCE_CHUNK):
             features = _with_hashes(
-                relevance_features(keys[part], texts[part], audience=audience),
-                "key",
-                keys[part],
-                hashes[part],
+                relevance_features(keys, texts, audience=audience), "key", keys, hashes
             )
             yield pa.table(
                 {
