@@ -276,9 +276,12 @@ def _items(stream: _Stream, *, expected: str, what: str) -> Iterator[Any]:
         pos = stream.skip_space(pos)
 
 
+_DECODER = json.JSONDecoder()
+
+
 def _decode(stream: _Stream, name: str, pos: int) -> tuple[Any, int]:
     """One JSON value starting at ``pos``, reading on (doubling) until it is complete."""
-    decoder = json.JSONDecoder()
+    decoder = _DECODER
     while True:
         try:
             value, end = decoder.raw_decode(stream.buffer, pos)

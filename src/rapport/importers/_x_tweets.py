@@ -215,6 +215,7 @@ def tweet_post(tweet: dict[str, Any], owner: Owner) -> dict[str, Any]:
 
 _POST_FIELDS = arrow_schema("posts")
 _STATS_FIELDS = arrow_schema("post_stats")
+_POSTS = pa.schema([f.with_nullable(True) for f in _POST_FIELDS])  # as _relaxed gives
 
 
 @dataclass
@@ -256,9 +257,12 @@ class PostColumns:
     def _flush(self) -> None:
         rows = self._rows
         if rows:
-            self._repair(rows)
-            arrays = [pa.array([r[f.name] for r in rows], type=f.type) for f in _POST_FIELDS]
-            self._post_chunks.append(pa.Table.from_arrays(arrays, schema=_relaxed(_POST_FIELDS)))
+            try:
+                table = pa.Table.from_pylist(rows, schema=_POSTS)
+            except UnicodeEncodeError:  # rare: look for broken emoji only then
+                self._repair(rows)
+                table = pa.Table.from_pylist(rows, schema=_POSTS)
+            self._post_chunks.append(table)
             self._rows = []
         if self._stats:
             ids, likes, reposts = zip(*self._stats, strict=True)
