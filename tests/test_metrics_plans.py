@@ -1,0 +1,128 @@
+"""The caches of a metrics run (:mod:`rapport.metrics.plans`, :mod:`rapport.query.cache`):
+a run from the recorded SQL gives what Ibis gives, and nothing stale is ever read: a write to
+the store retakes the survey, and other code or another schema compiles its own SQL."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import rapport
+from rapport.metrics import plans as plans_module
+from rapport.metrics import run as run_module
+from rapport.query.cache import CACHE_FOLDER, CACHE_VAR
+from rapport.store import Store
+from rapport.store.migrations import MIGRATIONS
+
+
+@pytest.fixture
+def ws(demo_workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private copy of the demo workspace, with the caches on."""
+    copy = tmp_path / "ws"
+    shutil.copytree(demo_workspace, copy, ignore=shutil.ignore_patterns(".rapport"))
+    monkeypatch.setenv(CACHE_VAR, "1")
+    return copy
+
+
+def _metrics(ws: Path) -> list[dict[str, Any]]:
+    with rapport.open(ws) as session:
+        return [r.to_dict() for r in session.metrics()]
+
+
+def _same(got: list[dict[str, Any]], expected: list[dict[str, Any]]) -> None:
+    """The same results; floats to the last digits a parallel sum may change."""
+    assert [r["id"] for r in got] == [r["id"] for r in expected]
+    for a, b in zip(got, expected, strict=True):
+        assert list(a) == list(b), a["id"]
+        for key, value in b.items():
+            pairs = (
+                zip(a[key], value, strict=True) if isinstance(value, list) else [(a[key], value)]
+            )
+            for x, y in pairs:
+                if isinstance(y, float):
+                    assert x == pytest.approx(y, rel=1e-9), (a["id"], key)
+                else:
+                    assert x == y, (a["id"], key)
+
+
+def _no_ibis(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail any run that builds a metric's Ibis expressions."""
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the metrics were built with Ibis, not read from the plan")
+
+    monkeypatch.setattr(run_module, "_run_one", refuse)
+
+
+def _plan_files(ws: Path) -> list[Path]:
+    return sorted((ws / CACHE_FOLDER).glob("metrics-*.json"))
+
+
+def test_a_run_from_the_plan_gives_what_ibis_gives(
+    ws: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(CACHE_VAR, "0")
+    uncached = _metrics(ws)
+    assert not (ws / CACHE_FOLDER).exists()  # off: nothing kept
+    monkeypatch.setenv(CACHE_VAR, "1")
+    recorded = _metrics(ws)
+    assert len(_plan_files(ws)) == 1
+    with monkeypatch.context() as patch:
+        _no_ibis(patch)
+        replayed = _metrics(ws)
+    assert sum(r["status"] == "ok" for r in replayed) > 30
+    _same(recorded, uncached)
+    _same(replayed, uncached)
+    with rapport.open(ws) as session:  # a replay leaves no table behind
+        names = session.store.connection.execute("SELECT table_name FROM duckdb_tables()")
+        assert not [n for (n,) in names.fetchall() if n.startswith("ibis_cached_")]
+
+
+def _poison(ws: Path) -> None:
+    """Change the recorded plan so that a run read from it shows it (an extra number)."""
+    (path,) = _plan_files(ws)
+    entry = json.loads(path.read_text())
+    for run in entry["runs"].values():
+        for item in run["metrics"]:
+            if "values" in item:
+                item["values"]["extra:from_the_plan"] = 1
+    path.write_text(json.dumps(entry))
+
+
+def test_other_code_or_another_schema_never_reads_a_plan(
+    ws: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _metrics(ws)
+    _poison(ws)
+    assert "from_the_plan" in _metrics(ws)[0]  # the same code reads it
+    monkeypatch.setattr(plans_module, "code_fingerprint", lambda: "another rapport")
+    assert "from_the_plan" not in _metrics(ws)[0]
+    monkeypatch.undo()
+    monkeypatch.setenv(CACHE_VAR, "1")
+    later = dataclasses.replace(MIGRATIONS[-1], name=MIGRATIONS[-1].name + "_next")
+    monkeypatch.setattr(plans_module, "MIGRATIONS", [*MIGRATIONS, later])
+    assert "from_the_plan" not in _metrics(ws)[0]
+
+
+def test_a_write_retakes_the_survey_and_the_needs(
+    ws: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with rapport.open(ws) as session:
+        assert "follower_counts" in session.facts
+    assert json.loads((ws / CACHE_FOLDER / "survey.json").read_text())["generation"]
+    before = _metrics(ws)
+    with Store(ws / "rapport.duckdb") as store:
+        store.connection.execute("DELETE FROM follower_counts")
+        store.connection.execute("UPDATE accounts SET followers = NULL")
+    with rapport.open(ws) as session:
+        assert "follower_counts" not in session.facts
+    after = _metrics(ws)
+    monkeypatch.setenv(CACHE_VAR, "0")
+    _same(after, _metrics(ws))
+    assert after != before
+    assert len(_plan_files(ws)) == 2  # the facts changed: another question, another plan
