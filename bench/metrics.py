@@ -8,7 +8,7 @@ times, the account's answers, follower history, conversions), imports it with `r
 * ``rapport metrics --json`` (wall clock, start-up included; DuckDB memory limited), twice:
   the first run after the import surveys the data and compiles the metrics' SQL, and keeps
   both in the workspace's cache (``.rapport/cache/``); the second ("again") reads them and
-  sends the same SQL without building an Ibis expression (see ``rapport.metrics.plans``);
+  sends the same SQL without building an Ibis expression (see ``rapport.engines.plans``);
 * two plain passes, ``duckdb`` opening the same store file (fresh processes too):
   - **core**: the core aggregates in hand-written SQL (engagement per post, reply rate and
     time to first reply, promotional share, people who came back, the core community,

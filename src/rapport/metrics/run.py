@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import ibis
 import ibis.expr.types as ir
 
-from rapport.metrics.plans import (
+from rapport.engines.plans import (
     Plans,
     Recorder,
     drop_tables,
@@ -308,7 +308,7 @@ def evaluate(
 
     The engine-level entry: :func:`run_metrics` calls it with a session's backend, tables
     and context. With ``cache`` (a DuckDB store's), the SQL of the run is recorded once and
-    sent again by later runs that ask the same question (:mod:`rapport.metrics.plans`).
+    sent again by later runs that ask the same question (:mod:`rapport.engines.plans`).
     """
     specs = [get_metric(i) for i in ids] if ids is not None else metrics()
     if cache is not None and cache.enabled and getattr(backend, "name", None) == "duckdb":

@@ -2,7 +2,7 @@
 
 A read command starts in a new process each time, so what it works out that depends only on
 the store's content (the survey of :data:`~rapport.query.context.FACTS`) or only on rapport's
-code and schema (the SQL the metrics compile to, :mod:`rapport.metrics.plans`) is kept in
+code and schema (the SQL the metrics compile to, :mod:`rapport.engines.plans`) is kept in
 ``<workspace>/.rapport/cache/`` and used again while it holds:
 
 * :func:`store_generation` changes with every write to the store (the DuckDB file and its
