@@ -1,6 +1,7 @@
 """The caches of a metrics run (:mod:`rapport.engines.plans`, :mod:`rapport.query.cache`):
 a run from the recorded SQL gives what Ibis gives, and nothing stale is ever read: a write to
-the store retakes the survey, and other code or another schema compiles its own SQL."""
+the store retakes the survey and the coverage, and other code or another schema compiles its
+own SQL."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 
 import rapport
+from rapport.analyses.coverage import coverage
 from rapport.engines import plans as plans_module
 from rapport.metrics import run as run_module
 from rapport.query.cache import CACHE_FOLDER, CACHE_VAR
@@ -113,11 +115,12 @@ def test_other_code_or_another_schema_never_reads_a_plan(
     assert "from_the_plan" not in _metrics(ws, ids=ids)[0]
 
 
-def test_a_write_retakes_the_survey_and_the_needs(
+def test_a_write_retakes_the_survey_the_coverage_and_the_needs(
     ws: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with rapport.open(ws) as session:
         assert "follower_counts" in session.facts
+        held = coverage(session)
     assert json.loads((ws / CACHE_FOLDER / "survey.json").read_text())["generation"]
     before = _metrics(ws)
     with Store(ws / "rapport.duckdb") as store:
@@ -125,8 +128,12 @@ def test_a_write_retakes_the_survey_and_the_needs(
         store.connection.execute("UPDATE accounts SET followers = NULL")
     with rapport.open(ws) as session:
         assert "follower_counts" not in session.facts
+        holds = coverage(session)
+    assert held.has("follower_history") and not holds.has("follower_history")
     after = _metrics(ws)
     monkeypatch.setenv(CACHE_VAR, "0")
     _same(after, _metrics(ws))
+    with rapport.open(ws) as session:
+        assert coverage(session) == holds
     assert after != before
     assert len(_plan_files(ws)) == 2  # the facts changed: another question, another plan

@@ -186,7 +186,8 @@ class Session:
     @property
     def context(self) -> Context:
         """The metric context: the own accounts, the period, the config and the facts the
-        data holds (surveyed once, when first asked for)."""
+        data holds (surveyed when first asked for, and read from the cache until the store's
+        next write)."""
         self._check_open()
         if self._context is None:
             self._context = build_context(
