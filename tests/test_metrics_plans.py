@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ import rapport
 from rapport.analyses.coverage import coverage
 from rapport.engines import plans as plans_module
 from rapport.metrics import run as run_module
-from rapport.query.cache import CACHE_FOLDER, CACHE_VAR
+from rapport.query.cache import CACHE_FOLDER, CACHE_VAR, JsonCache
 from rapport.store import Store
 from rapport.store.migrations import MIGRATIONS
 from tests.conftest import batch_of
@@ -137,3 +138,20 @@ def test_a_write_retakes_the_survey_the_coverage_and_the_needs(
         assert coverage(session) == holds
     assert after != before
     assert len(_plan_files(ws)) == 2  # the facts changed: another question, another plan
+
+
+def test_the_cache_keeps_the_latest_entries_and_can_be_turned_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(CACHE_VAR, "1")
+    store = tmp_path / "rapport.duckdb"
+    assert not JsonCache(store).enabled  # no store file: nothing to keep beside
+    store.write_bytes(b"")
+    cache = JsonCache(store)
+    for i in range(5):
+        cache.put(f"metrics-{i}", {"i": i})
+        os.utime(store.parent / CACHE_FOLDER / f"metrics-{i}.json", ns=(i, i))  # in order
+    cache.prune("metrics-", keep=2)
+    assert [cache.get(f"metrics-{i}") for i in range(5)] == [None, None, None, {"i": 3}, {"i": 4}]
+    monkeypatch.setenv(CACHE_VAR, "0")
+    assert not JsonCache(store).enabled and JsonCache(store).get("metrics-4") is None

@@ -43,6 +43,8 @@ or (``remove_function``) clear a Python UDF before Ibis registers it again, and 
 registers one (``create_function``) is not kept."""
 _PLANS_KEPT = 8
 """Plans kept per question (one per combination of needs met; the latest first)."""
+_QUESTIONS_KEPT = 32
+"""Questions (periods, account sets …) whose plans a store's cache keeps, the latest."""
 
 
 class Recorder:
@@ -231,3 +233,4 @@ class Plans:
             "runs": dict(list(runs.items())[:_PLANS_KEPT]),
         }
         self.cache.put(f"metrics-{self.key}", self.entry)
+        self.cache.prune("metrics-", keep=_QUESTIONS_KEPT)

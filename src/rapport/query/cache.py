@@ -114,3 +114,14 @@ class JsonCache:
             except BaseException:
                 Path(temporary).unlink(missing_ok=True)
                 raise
+
+    def prune(self, prefix: str, *, keep: int) -> None:
+        """Remove all but the ``keep`` latest entries whose names start with ``prefix``."""
+        if self.folder is None:
+            return
+        with contextlib.suppress(OSError):
+            entries = sorted(
+                self.folder.glob(f"{prefix}*.json"), key=lambda p: p.stat().st_mtime_ns
+            )
+            for stale in entries[: max(0, len(entries) - keep)]:
+                stale.unlink(missing_ok=True)
