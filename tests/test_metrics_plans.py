@@ -116,6 +116,24 @@ def test_other_code_or_another_schema_never_reads_a_plan(
     assert "from_the_plan" not in _metrics(ws, ids=ids)[0]
 
 
+def test_a_plan_that_no_longer_runs_gives_way_to_ibis(
+    ws: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = ["reply_rate", "engagement_rate", "posts_per_week"]
+    expected = _metrics(ws, ids=ids)
+    (path,) = _plan_files(ws)
+    entry = json.loads(path.read_text())
+    for run in entry["runs"].values():
+        run["steps"][-1]["sql"] = "SELECT * FROM a_table_that_is_not_there"
+    path.write_text(json.dumps(entry))
+    _same(_metrics(ws, ids=ids), expected)
+    assert json.loads(path.read_text()) == {}  # forgotten: the next run records anew
+    _same(_metrics(ws, ids=ids), expected)
+    with monkeypatch.context() as patch:
+        _no_ibis(patch)
+        _same(_metrics(ws, ids=ids), expected)
+
+
 def test_a_write_retakes_the_survey_the_coverage_and_the_needs(
     ws: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

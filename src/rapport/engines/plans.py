@@ -22,6 +22,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import duckdb
 import ibis
 import ibis.expr.datatypes as dt
 
@@ -30,7 +31,15 @@ from rapport.query.context import Context
 from rapport.query.tables import Tables
 from rapport.store.migrations import MIGRATIONS
 
-__all__ = ["Plans", "Recorder", "drop_tables", "recording", "replay_rows", "self_contained"]
+__all__ = [
+    "UNUSABLE",
+    "Plans",
+    "Recorder",
+    "drop_tables",
+    "recording",
+    "replay_rows",
+    "self_contained",
+]
 
 _CACHED = re.compile(r"\bibis_cached_[a-z0-9]+\b")
 """The name Ibis gives a table kept by ``Table.cache()``."""
@@ -43,6 +52,9 @@ or (``remove_function``) clear a Python UDF before Ibis registers it again, and 
 registers one (``create_function``) is not kept."""
 _PLANS_KEPT = 8
 """Plans kept per question (one per combination of needs met; the latest first)."""
+UNUSABLE: tuple[type[Exception], ...] = (duckdb.Error, KeyError, IndexError, TypeError, ValueError)
+"""What a plan that no longer fits raises when sent again (a file edited or cut short, a
+statement DuckDB refuses): the run then works everything out with Ibis."""
 _QUESTIONS_KEPT = 32
 """Questions (periods, account sets …) whose plans a store's cache keeps, the latest."""
 
@@ -223,6 +235,11 @@ class Plans:
         runs = self.entry.get("runs", {})
         run = runs.get(met) if isinstance(runs, dict) else None
         return run if isinstance(run, dict) else None
+
+    def forget(self) -> None:
+        """Drop this question's plans (one failed to run: the next run records anew)."""
+        self.entry = {}
+        self.cache.put(f"metrics-{self.key}", self.entry)
 
     def keep(self, *, needs: list[dict[str, Any]] | None, met: str, run: dict[str, Any]) -> None:
         """Add a recorded run (and the needs steps, when recorded now) to the cache."""

@@ -12,6 +12,7 @@ import ibis
 import ibis.expr.types as ir
 
 from rapport.engines.plans import (
+    UNUSABLE,
     Plans,
     Recorder,
     drop_tables,
@@ -337,13 +338,21 @@ def _evaluate_planned(
                 _needs_met(backend, specs, tables, context, recorder=recorder)
             needs = recorder.steps if recorder.replayable else None
         else:
-            rows = replay_rows(con, needs, names)
-            found = _by_key(rows[0], labels) if labels else {}
+            try:
+                rows = replay_rows(con, needs, names)
+                found = _by_key(rows[0], labels) if labels else {}
+            except UNUSABLE:
+                plans.forget()
+                return _unplanned(backend, tables, context, specs, names)
             known.update({label: bool(value) for label, value in found.items()})
         met = "".join("1" if known[label] else "0" for label in labels)
         run = plans.run(met)
         if run is not None and len(run["metrics"]) == len(specs):
-            return _replayed(con, specs, context, run, names)
+            try:
+                return _replayed(con, specs, context, run, names)
+            except UNUSABLE:
+                plans.forget()
+                return _unplanned(backend, tables, context, specs, names)
         with recording(backend) as recorder:
             trace: list[dict[str, Any]] = []
             results = [
@@ -360,6 +369,16 @@ def _evaluate_planned(
         return results
     finally:
         drop_tables(con, names)
+
+
+def _unplanned(
+    backend: Any, tables: Tables, context: Context, specs: list[MetricSpec], names: dict[str, str]
+) -> list[MetricResult]:
+    """:func:`evaluate` with Ibis after a plan failed to run (its tables dropped first)."""
+    drop_tables(backend.con, names)
+    names.clear()
+    _needs_met(backend, specs, tables, context)
+    return [_run_one(backend, spec, tables, context) for spec in specs]
 
 
 def _replayed(
