@@ -43,6 +43,9 @@ __all__ = [
 
 _CACHED = re.compile(r"\bibis_cached_[a-z0-9]+\b")
 """The name Ibis gives a table kept by ``Table.cache()``."""
+_LOOKUPS = re.compile(r"^\s*(SELECT CURRENT_(DATABASE|SCHEMA)\(\)\s*$|DESCRIBE\s)", re.IGNORECASE)
+"""Statements Ibis sends to learn about the connection (the current database, a new table's
+columns): it read their answers when recording, and a replay needs none of them."""
 _PASSIVE = frozenset(
     {"fetchall", "fetchone", "fetchmany", "fetch_arrow_table", "arrow", "description"}
     | {"remove_function"}
@@ -147,7 +150,8 @@ def replay_rows(
             lambda m: names.setdefault(m[0], ibis.util.gen_name("cached")), step["sql"]
         )
         if "result" not in step:
-            con.execute(sql).fetchall()
+            if not _LOOKUPS.match(sql):
+                con.execute(sql).fetchall()
             continue
         dtype = ibis.dtype(step["result"])
         rows.append(_struct_row(DuckDBPandasData, con.sql(sql).to_arrow_table(), dtype))
