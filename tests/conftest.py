@@ -39,9 +39,12 @@ def update_goldens(request: pytest.FixtureRequest) -> bool:
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test reads the developer's RAPPORT_WORKSPACE, and the machine's time zone is UTC
     for every test (a workspace without ``timezone`` shows times in the machine's zone;
-    tests of local time set it themselves)."""
+    tests of local time set it themselves). The caches beside a store are off
+    (``RAPPORT_CACHE=0``): every test computes what it checks, and a workspace shared between
+    tests keeps no plan of another's; tests/test_metrics_plans.py turns them on."""
     monkeypatch.delenv("RAPPORT_WORKSPACE", raising=False)
     monkeypatch.setenv("TZ", "UTC")
+    monkeypatch.setenv("RAPPORT_CACHE", "0")
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -31,6 +31,7 @@ from rapport.config import Config
 from rapport.engines.base import Engine, StoreEngine
 from rapport.errors import UsageError
 from rapport.localtime import LocalZone
+from rapport.query.cache import JsonCache, store_generation
 from rapport.query.context import Context, build_context
 from rapport.query.tables import Tables
 from rapport.store import Store
@@ -185,7 +186,8 @@ class Session:
     @property
     def context(self) -> Context:
         """The metric context: the own accounts, the period, the config and the facts the
-        data holds (surveyed once, when first asked for)."""
+        data holds (surveyed when first asked for, and read from the cache until the store's
+        next write)."""
         self._check_open()
         if self._context is None:
             self._context = build_context(
@@ -194,8 +196,24 @@ class Session:
                 since=self.since,
                 until=self.until,
                 settings={"config": self.config, "zone": self.zone.name},
+                cache=self.cache,
+                generation=self.generation,
             )
         return self._context
+
+    @property
+    def cache(self) -> JsonCache | None:
+        """The caches beside the store (see :mod:`rapport.query.cache`); None on another
+        engine than DuckDB, and for a writer (its own writes would make them stale)."""
+        if self._store is None or not self._store.read_only:
+            return None
+        return JsonCache(self._store.path)
+
+    @property
+    def generation(self) -> str | None:
+        """What changes with every write to the store (None on another engine): caches
+        keyed by it are not read after a write."""
+        return None if self._store is None else store_generation(self._store.path)
 
     @property
     def facts(self) -> frozenset[str]:

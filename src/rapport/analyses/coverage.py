@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import ibis
 
 from rapport.metrics.run import MetricResult
+from rapport.query.cache import code_fingerprint, digest
 
 if TYPE_CHECKING:
     from rapport.session import Session
@@ -267,7 +268,25 @@ class Coverage:
 
 
 def coverage(session: Session) -> Coverage:
-    """Count, per own platform, the rows of each :data:`KINDS` the workspace holds."""
+    """Count, per own platform, the rows of each :data:`KINDS` the workspace holds (counted
+    once per store write: read from the store's cache until the next one)."""
+    audience = bool(session.config.goal.target_audience.strip())
+    cache, generation = session.cache, session.generation
+    if cache is None or generation is None:
+        return _coverage(session, audience=audience)
+    key = digest({"code": code_fingerprint(), "generation": generation})
+    entry = cache.get("coverage")
+    if isinstance(entry, dict) and entry.get("key") == key:
+        platforms = tuple(PlatformCoverage(p, tuple(h), dict(c)) for p, h, c in entry["platforms"])
+        return Coverage(platforms, int(entry["conversions"]), audience)
+    found = _coverage(session, audience=audience)
+    platforms_json = [[p.platform, list(p.handles), dict(p.counts)] for p in found.platforms]
+    cache.put("coverage", {"key": key, "platforms": platforms_json,
+                           "conversions": found.conversions})  # fmt: skip
+    return found
+
+
+def _coverage(session: Session, *, audience: bool) -> Coverage:
     t, c = session.tables, session.context
     accounts = session.execute(
         t.accounts.select("account_id", "platform", "handle", "role")
@@ -285,7 +304,6 @@ def coverage(session: Session) -> Coverage:
         handles = tuple(sorted(str(a["handle"]) for a in members))
         platforms.append(PlatformCoverage(platform, handles, counts))
     conversions = int(session.execute(t.conversions.count()))
-    audience = bool(session.config.goal.target_audience.strip())
     return Coverage(tuple(platforms), conversions, audience)
 
 

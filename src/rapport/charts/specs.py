@@ -1,11 +1,16 @@
-"""Altair charts for the report, returned as Vega-Lite specs (plain dicts)."""
+"""Altair charts for the report, returned as Vega-Lite specs (plain dicts).
+
+Altair is imported by the functions that draw a chart, not with the module: computing metrics
+(whose areas name these functions) never loads it."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import altair as alt
 import pandas as pd
+
+if TYPE_CHECKING:
+    import altair as alt
 
 __all__ = [
     "KIND_COLOURS",
@@ -39,6 +44,8 @@ def _spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
 
 
 def _week_axis(title: str = "Week") -> alt.X:
+    import altair as alt
+
     return alt.X(
         "week:T",
         title=title,
@@ -49,6 +56,8 @@ def _week_axis(title: str = "Week") -> alt.X:
 
 def people_chart(frame: pd.DataFrame) -> dict[str, Any]:
     """Stacked weekly bars: people engaging for the first time vs people coming back."""
+    import altair as alt
+
     long = frame.melt(
         id_vars=["week"], value_vars=["returning", "new"], var_name="who", value_name="people"
     )
@@ -76,6 +85,8 @@ def people_chart(frame: pd.DataFrame) -> dict[str, Any]:
 
 
 def followers_chart(frame: pd.DataFrame) -> dict[str, Any]:
+    import altair as alt
+
     chart = (
         alt.Chart(frame, width=_WIDTH, height=_HEIGHT, title="Followers (last count each week)")
         .mark_line(point=True, color="#888888")
@@ -90,6 +101,8 @@ def followers_chart(frame: pd.DataFrame) -> dict[str, Any]:
 
 def posts_chart(frame: pd.DataFrame, *, target_per_week: float) -> dict[str, Any]:
     """Weekly original posts by content kind, with the cadence target as a rule."""
+    import altair as alt
+
     kinds = [k for k in KIND_COLOURS if k in set(frame["kind"])]
     bars = (
         alt.Chart(frame)
@@ -126,6 +139,8 @@ def posts_chart(frame: pd.DataFrame, *, target_per_week: float) -> dict[str, Any
 
 def engagement_chart(frame: pd.DataFrame, *, denominator: str) -> dict[str, Any]:
     """Weekly median engagement rate, its denominator named on the axis."""
+    import altair as alt
+
     chart = (
         alt.Chart(
             frame,
@@ -155,6 +170,8 @@ def stacked_weekly(
     frame: pd.DataFrame, *, columns: dict[str, str], colours: list[str], title: str, y_title: str
 ) -> dict[str, Any]:
     """Weekly stacked bars of several counts (``columns`` maps column → legend label)."""
+    import altair as alt
+
     long = frame.melt(
         id_vars=["week"], value_vars=list(columns), var_name="series", value_name="count"
     )
@@ -188,6 +205,8 @@ def interval_bars(
     percent: bool = True,
 ) -> dict[str, Any]:
     """Bars of a mean with its 95 % interval as an error bar (columns mean, low, high, n)."""
+    import altair as alt
+
     axis = alt.Axis(format="%") if percent else alt.Axis()
     order = sort or list(frame.sort_values("mean", ascending=False)[category])
     base = alt.Chart(frame).encode(
@@ -212,6 +231,8 @@ def interval_bars(
 
 def cohort_heatmap(frame: pd.DataFrame) -> dict[str, Any]:
     """Monthly cohorts × months later, coloured by the share who engaged again."""
+    import altair as alt
+
     chart = (
         alt.Chart(
             frame,
@@ -243,6 +264,8 @@ def cohort_heatmap(frame: pd.DataFrame) -> dict[str, Any]:
 
 def value_vanity_scatter(frame: pd.DataFrame) -> dict[str, Any]:
     """Each post: likes (vanity) against conversions (value)."""
+    import altair as alt
+
     chart = (
         alt.Chart(
             frame,
@@ -270,6 +293,8 @@ def forecast_chart(frame: pd.DataFrame) -> dict[str, Any]:
 
     ``frame``: label, observed, predicted (NaN when declined), low, high (NaN: no upper end).
     """
+    import altair as alt
+
     order = list(frame["label"])
     y = alt.Y("label:N", title=None, sort=order)
     x_scale = alt.Scale(type="symlog")
@@ -320,6 +345,8 @@ def spread_curve(frame: pd.DataFrame, baselines: pd.DataFrame) -> dict[str, Any]
     """Diminishing returns: estimated spread of the first k people chosen (``frame``: k,
     spread), with simpler choices of the same number of people as points (``baselines``:
     k, spread, rule)."""
+    import altair as alt
+
     line = (
         alt.Chart(frame)
         .mark_line(point=True, color="#2f7d5b")
@@ -355,6 +382,8 @@ def whatif_chart(frame: pd.DataFrame, *, outcomes: list[str]) -> dict[str, Any]:
 
     ``frame``: strategy, outcome, median, p10, p90 (one row per strategy and outcome).
     """
+    import altair as alt
+
     strategies = list(dict.fromkeys(frame["strategy"]))
     y = alt.Y("strategy:N", title=None, sort=strategies)
     bands = (

@@ -36,11 +36,12 @@ import json
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from rapport.errors import AuthenticationError, RemoteError, UsageError
+
+if TYPE_CHECKING:
+    import httpx  # imported where a request is made: a command that pulls nothing skips it
 
 __all__ = [
     "DEFAULT_VERSION",
@@ -101,6 +102,8 @@ class RateLimited(RemoteError):
 
 def graph_address(text: str) -> str:
     """``https://host[:port]`` of a Graph API server (Meta's, or a test server)."""
+    import httpx
+
     value = (text or GRAPH_URL).strip().rstrip("/")
     if "://" not in value:
         value = f"https://{value}"
@@ -200,6 +203,8 @@ class GraphClient:
     _http: httpx.Client = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        import httpx
+
         self.base_url = graph_address(self.base_url)
         self.version = graph_version(self.version)
         self._http = httpx.Client(
@@ -259,6 +264,8 @@ class GraphClient:
     def _here(self, url: str) -> str:
         """A ``next`` URL on this client's server: Meta's answers name graph.facebook.com,
         which a test server or a proxy stands in for. Only the scheme and host change."""
+        import httpx
+
         given, ours = httpx.URL(url), httpx.URL(self.base_url)
         if (given.scheme, given.netloc) == (ours.scheme, ours.netloc):
             return url
@@ -266,6 +273,8 @@ class GraphClient:
 
     # -- one request -------------------------------------------------------------------------
     def _send(self, url: str, params: dict[str, str | int] | None, *, what: str) -> dict[str, Any]:
+        import httpx
+
         pause = 1.0
         for attempt in range(1, RETRIES + 1):
             try:

@@ -5,6 +5,8 @@ partitioned dataset.
 - :mod:`rapport.engines.dataset`: the partitioned Parquet dataset both engines read;
 - :mod:`rapport.engines.export`: writing it from a workspace (``rapport export
   --partitioned``, and the copy the Spark engine keeps fresh);
+- :mod:`rapport.engines.plans`: a metrics run's SQL on DuckDB, recorded once and sent again
+  without Ibis;
 - :mod:`rapport.engines.spark`: the process's Spark session (pyspark imported there only);
 - :mod:`rapport.engines.spark_engine`: sessions on Spark.
 """

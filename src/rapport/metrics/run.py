@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -10,8 +11,18 @@ from typing import TYPE_CHECKING, Any
 import ibis
 import ibis.expr.types as ir
 
+from rapport.engines.plans import (
+    UNUSABLE,
+    Plans,
+    Recorder,
+    drop_tables,
+    recording,
+    replay_rows,
+    self_contained,
+)
 from rapport.metrics.portability import unsupported
 from rapport.metrics.spec import Measure, MetricSpec, get_metric, metrics
+from rapport.query.cache import JsonCache
 from rapport.query.common import to_python
 from rapport.query.context import Context
 from rapport.query.tables import Tables
@@ -98,11 +109,26 @@ TOTAL_NOTE = "a total, not an estimate: no interval"
 """The interval note of a sum of money."""
 
 
-def _interval_note(spec: MetricSpec, measure: Measure, note: Any) -> str:
+@dataclass(frozen=True)
+class _Shape:
+    """What a result needs to know of its measure besides the numbers."""
+
+    basis: str | None
+    interval: bool
+    """Whether the measure gives explicit bounds."""
+    successes: bool
+    """Whether the measure gives successes (for a Wilson interval)."""
+
+    @classmethod
+    def of(cls, measure: Measure) -> _Shape:
+        return cls(measure.basis, measure.interval is not None, measure.successes is not None)
+
+
+def _interval_note(spec: MetricSpec, measure: _Shape, note: Any) -> str:
     """Why a result with a value has no interval: the metric's own words, else the unit's."""
     if note is not None:
         return str(note)
-    if measure.interval is not None or measure.successes is not None:
+    if measure.interval or measure.successes:
         return "no interval could be computed from these values"
     if spec.unit in ("count", "people"):
         return COUNT_NOTE
@@ -121,35 +147,59 @@ def _named(measure: Measure) -> dict[str, Any]:
     return named
 
 
-def _execute_struct(backend: Any, exprs: dict[str, Any]) -> dict[str, Any]:
-    """Scalar expressions evaluated in one query, by name (plain Python values)."""
+def _execute_struct(
+    backend: Any, exprs: dict[str, Any], *, recorder: Recorder | None = None
+) -> dict[str, Any]:
+    """Scalar expressions evaluated in one query, by name (plain Python values); the query
+    is marked on ``recorder`` when one is recording."""
     if not exprs:
         return {}
     keys = list(exprs)
-    row = backend.execute(ibis.struct({f"f{i}": exprs[k].as_scalar() for i, k in enumerate(keys)}))
+    struct = ibis.struct({f"f{i}": exprs[k].as_scalar() for i, k in enumerate(keys)})
+    row = backend.execute(struct)
+    if recorder is not None:
+        recorder.result(struct.type())
+    return _by_key(row, keys)
+
+
+def _by_key(row: Mapping[str, Any], keys: Sequence[str]) -> dict[str, Any]:
     return {k: to_python(row[f"f{i}"]) for i, k in enumerate(keys)}
+
+
+def _pending_labels(specs: Iterable[MetricSpec], context: Context) -> list[str]:
+    """The needs of ``specs`` not checked yet for ``context``, in order."""
+    known: dict[str, bool] = context._memo.setdefault("needs", {})
+    pending: dict[str, None] = {}
+    for spec in specs:
+        if unsupported(spec.id, context) is not None:
+            continue  # not computed on this engine: its needs are not asked either
+        for need in spec.needs:
+            if need.label not in known:
+                pending.setdefault(need.label)
+    return list(pending)
 
 
 def _pending_needs(
     specs: Iterable[MetricSpec], tables: Tables, context: Context
 ) -> dict[str, ir.BooleanScalar]:
-    known: dict[str, bool] = context._memo.setdefault("needs", {})
-    pending: dict[str, ir.BooleanScalar] = {}
-    for spec in specs:
-        if unsupported(spec.id, context) is not None:
-            continue  # not computed on this engine: its needs are not asked either
-        for need in spec.needs:
-            if need.label not in known and need.label not in pending:
-                pending[need.label] = need.check(tables, context)
-    return pending
+    specs = list(specs)
+    checks = {need.label: need for spec in specs for need in spec.needs}
+    return {
+        label: checks[label].check(tables, context) for label in _pending_labels(specs, context)
+    }
 
 
 def _needs_met(
-    backend: Any, specs: Iterable[MetricSpec], tables: Tables, context: Context
+    backend: Any,
+    specs: Iterable[MetricSpec],
+    tables: Tables,
+    context: Context,
+    *,
+    recorder: Recorder | None = None,
 ) -> dict[str, bool]:
     """Whether each need of ``specs`` is met, checked in one query (cached per context)."""
     known: dict[str, bool] = context._memo.setdefault("needs", {})
-    found = _execute_struct(backend, _pending_needs(specs, tables, context))
+    found = _execute_struct(backend, _pending_needs(specs, tables, context), recorder=recorder)
     known.update({label: bool(value) for label, value in found.items()})
     return known
 
@@ -181,7 +231,7 @@ def _unmet(spec: MetricSpec, known: dict[str, bool], context: Context) -> Metric
     )
 
 
-def _result(spec: MetricSpec, measure: Measure, values: dict[str, Any]) -> MetricResult:
+def _result(spec: MetricSpec, measure: _Shape, values: dict[str, Any]) -> MetricResult:
     """A metric's result from its measure's evaluated numbers."""
     common = _common(spec)
     values = dict(values)
@@ -202,7 +252,7 @@ def _result(spec: MetricSpec, measure: Measure, values: dict[str, Any]) -> Metri
     interval: tuple[float, float] | None = None
     if low is not None and high is not None:
         interval = (float(low), float(high))
-    elif measure.interval is None and measure.successes is not None and n:
+    elif not measure.interval and measure.successes and n:
         interval = wilson_interval(int(successes or 0), int(n))
     return MetricResult(
         **common,
@@ -216,17 +266,35 @@ def _result(spec: MetricSpec, measure: Measure, values: dict[str, Any]) -> Metri
     )
 
 
-def _run_one(backend: Any, spec: MetricSpec, tables: Tables, context: Context) -> MetricResult:
+def _run_one(
+    backend: Any,
+    spec: MetricSpec,
+    tables: Tables,
+    context: Context,
+    *,
+    recorder: Recorder | None = None,
+    trace: list[dict[str, Any]] | None = None,
+) -> MetricResult:
+    """One metric's result; with ``recorder``, what a plan needs to give it again is
+    appended to ``trace``."""
     unmet = _unmet(spec, _needs_met(backend, [spec], tables, context), context)
     if unmet is not None:
+        if trace is not None:
+            trace.append({"id": spec.id})
         return unmet
     measure = spec.compute(tables, context)
     named = _named(measure)
     values = {k: v for k, v in named.items() if not isinstance(v, ir.Expr)}
-    values.update(
-        _execute_struct(backend, {k: v for k, v in named.items() if isinstance(v, ir.Expr)})
-    )
-    return _result(spec, measure, values)
+    exprs = {k: v for k, v in named.items() if isinstance(v, ir.Expr)}
+    shape = _Shape.of(measure)
+    if trace is not None and recorder is not None:
+        if json.loads(json.dumps(values)) != values:
+            recorder.replayable = False  # a plain value a plan would not read back the same
+        query = recorder.result_count() if exprs else None
+        trace.append({"id": spec.id, "shape": [shape.basis, shape.interval, shape.successes],
+                      "values": values, "query": query, "keys": list(exprs)})  # fmt: skip
+    values.update(_execute_struct(backend, exprs, recorder=recorder))
+    return _result(spec, shape, values)
 
 
 def evaluate(
@@ -235,15 +303,103 @@ def evaluate(
     context: Context,
     *,
     ids: Iterable[str] | None = None,
+    cache: JsonCache | None = None,
 ) -> list[MetricResult]:
     """Evaluate metrics (all registered ones by default) on ``backend`` for ``context``.
 
     The engine-level entry: :func:`run_metrics` calls it with a session's backend, tables
-    and context.
+    and context. With ``cache`` (a DuckDB store's), the SQL of the run is recorded once and
+    sent again by later runs that ask the same question (:mod:`rapport.engines.plans`).
     """
     specs = [get_metric(i) for i in ids] if ids is not None else metrics()
+    if cache is not None and cache.enabled and getattr(backend, "name", None) == "duckdb":
+        return _evaluate_planned(backend, tables, context, specs, cache)
     _needs_met(backend, specs, tables, context)
     return [_run_one(backend, spec, tables, context) for spec in specs]
+
+
+def _evaluate_planned(
+    backend: Any, tables: Tables, context: Context, specs: list[MetricSpec], cache: JsonCache
+) -> list[MetricResult]:
+    """:func:`evaluate` from a recorded plan, or recording one."""
+    labels = _pending_labels(specs, context)
+    plans = Plans(
+        cache,
+        Plans.key_of(backend=backend, tables=tables, context=context,
+                     ids=[s.id for s in specs], pending=labels),
+    )  # fmt: skip
+    known: dict[str, bool] = context._memo.setdefault("needs", {})
+    names: dict[str, str] = {}
+    con = backend.con
+    try:
+        needs = plans.needs
+        if needs is None:
+            with recording(backend) as recorder:
+                _needs_met(backend, specs, tables, context, recorder=recorder)
+            needs = recorder.steps if recorder.replayable else None
+        else:
+            try:
+                rows = replay_rows(con, needs, names)
+                found = _by_key(rows[0], labels) if labels else {}
+            except UNUSABLE:
+                plans.forget()
+                return _unplanned(backend, tables, context, specs, names)
+            known.update({label: bool(value) for label, value in found.items()})
+        met = "".join("1" if known[label] else "0" for label in labels)
+        run = plans.run(met)
+        if run is not None and len(run["metrics"]) == len(specs):
+            try:
+                return _replayed(con, specs, context, run, names)
+            except UNUSABLE:
+                plans.forget()
+                return _unplanned(backend, tables, context, specs, names)
+        with recording(backend) as recorder:
+            trace: list[dict[str, Any]] = []
+            results = [
+                _run_one(backend, spec, tables, context, recorder=recorder, trace=trace)
+                for spec in specs
+            ]
+        steps = recorder.steps
+        if (
+            needs is not None
+            and recorder.replayable
+            and self_contained(steps if names else [*needs, *steps])
+        ):
+            plans.keep(needs=needs, met=met, run={"steps": steps, "metrics": trace})
+        return results
+    finally:
+        drop_tables(con, names)
+
+
+def _unplanned(
+    backend: Any, tables: Tables, context: Context, specs: list[MetricSpec], names: dict[str, str]
+) -> list[MetricResult]:
+    """:func:`evaluate` with Ibis after a plan failed to run (its tables dropped first)."""
+    drop_tables(backend.con, names)
+    names.clear()
+    _needs_met(backend, specs, tables, context)
+    return [_run_one(backend, spec, tables, context) for spec in specs]
+
+
+def _replayed(
+    con: Any, specs: list[MetricSpec], context: Context, run: dict[str, Any], names: dict[str, str]
+) -> list[MetricResult]:
+    """The results of a recorded run, its statements sent again."""
+    known: dict[str, bool] = context._memo["needs"]
+    rows = replay_rows(con, run["steps"], names)
+    results = []
+    for spec, item in zip(specs, run["metrics"], strict=True):
+        if item["id"] != spec.id:
+            raise ValueError(f"a metrics plan lists {item['id']!r} where {spec.id!r} is due")
+        unmet = _unmet(spec, known, context)
+        if unmet is not None:
+            results.append(unmet)
+            continue
+        values = dict(item["values"])
+        if item["query"] is not None:
+            values.update(_by_key(rows[item["query"]], item["keys"]))
+        results.append(_result(spec, _Shape(*item["shape"]), values))
+    return results
 
 
 def evaluate_each(
@@ -292,7 +448,7 @@ def evaluate_each(
                 name: values[f"{i}:{j}:{name}"] if isinstance(expr, ir.Expr) else expr
                 for name, expr in _named(planned_value).items()
             }
-            done.append(_result(spec, planned_value, named))
+            done.append(_result(spec, _Shape.of(planned_value), named))
         results.append(done)
     return results
 
@@ -308,4 +464,6 @@ def run_metrics(
     ``context`` evaluates them for another account set or period than the session's (see
     :meth:`~rapport.query.context.Context.for_accounts`); the caller releases it.
     """
-    return evaluate(session.backend, session.tables, context or session.context, ids=ids)
+    return evaluate(
+        session.backend, session.tables, context or session.context, ids=ids, cache=session.cache
+    )

@@ -5,6 +5,8 @@
   account set), and the survey of what the data holds (:data:`FACTS`).
 - :mod:`rapport.query.common`: building blocks shared by metrics, series, analyses and
   strategy (the data's end, engagement per post, weeks, seconds since 1970 …).
+- :mod:`rapport.query.cache`: what a read worked out, kept beside the store until a write
+  or a change of code makes it stale (the survey, the metrics' compiled SQL).
 - :mod:`rapport.query.dialects`: where Ibis compiles a query to SQL whose result differs on
   one engine, the correction (applied on import).
 

@@ -22,6 +22,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
+from rapport.query.cache import JsonCache, code_fingerprint, digest
 from rapport.query.tables import Tables
 
 __all__ = ["FACTS", "Context", "build_context", "survey"]
@@ -142,6 +143,40 @@ def survey(execute: Callable[[ir.Expr], Any], t: Tables, c: Context) -> frozense
     return frozenset(name for i, name in enumerate(FACTS) if bool(row[f"f{i}"]))
 
 
+def _cached_survey(
+    backend: Any,
+    tables: Tables,
+    base: Context,
+    *,
+    cache: JsonCache | None,
+    generation: str | None,
+) -> frozenset[str]:
+    """:func:`survey`, or what it found at the same store generation for the same question."""
+    if cache is None or generation is None or not cache.enabled:
+        return survey(backend.execute, tables, base)
+    question = digest(
+        {
+            "code": code_fingerprint(),
+            "backend": getattr(backend, "name", None),
+            "tables": tables.names(),
+            "accounts": base.account_ids,
+            "since": base.since,
+            "until": base.until,
+        }
+    )
+    entry = cache.get("survey")
+    answers = entry.get("answers", {}) if isinstance(entry, dict) else {}
+    if not isinstance(entry, dict) or entry.get("generation") != generation:
+        answers = {}
+    known = answers.get(question)
+    if isinstance(known, list) and all(name in FACTS for name in known):
+        return frozenset(known)
+    found = survey(backend.execute, tables, base)
+    answers[question] = sorted(found)
+    cache.put("survey", {"generation": generation, "answers": answers})
+    return found
+
+
 def build_context(
     backend: Any,
     *,
@@ -151,16 +186,22 @@ def build_context(
     until: dt.datetime | None = None,
     settings: Mapping[str, Any] | None = None,
     materialise: bool = True,
+    cache: JsonCache | None = None,
+    generation: str | None = None,
 ) -> Context:
     """The context for this data: the own accounts from the store (or ``account_ids``),
-    and the survey of what the data holds for them."""
+    and the survey of what the data holds for them.
+
+    With ``cache`` and the store's ``generation`` (:func:`~rapport.query.cache.store_generation`),
+    the survey is taken once per store write and read from the cache until the next one.
+    """
     tables = tables or Tables.from_backend(backend)
     if account_ids is None:
         own = tables.accounts.filter(tables.accounts.role == "own").account_id
         account_ids = (str(v) for v in backend.execute(own).tolist())
     ids = tuple(sorted(account_ids))
     base = Context(account_ids=ids, since=since, until=until, settings=dict(settings or {}))
-    found = survey(backend.execute, tables, base)
+    found = _cached_survey(backend, tables, base, cache=cache, generation=generation)
     return Context(
         account_ids=ids,
         since=since,

@@ -9,7 +9,7 @@ where a backend lacks them they are None and the metrics that need them say so.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import ibis
@@ -48,6 +48,14 @@ class Tables:
     post_text: ir.Table | None = None
     interaction_text: ir.Table | None = None
     relevance: ir.Table | None = None
+
+    def names(self) -> dict[str, str | None]:
+        """Each table's name in its backend (None for a feature table it lacks): what a
+        query compiled from these tables reads."""
+        return {
+            field.name: None if (table := getattr(self, field.name)) is None else table.get_name()
+            for field in fields(self)
+        }
 
     @classmethod
     def from_backend(cls, backend: Any) -> Tables:
