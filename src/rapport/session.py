@@ -25,19 +25,19 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from rapport.config import Config
 from rapport.engines.base import Engine, StoreEngine
 from rapport.errors import UsageError
 from rapport.localtime import LocalZone
-from rapport.query.cache import JsonCache, store_generation
-from rapport.query.context import Context, build_context
-from rapport.query.tables import Tables
 from rapport.store import Store
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # Ibis and pandas load with the first query, not with the session
+    import pandas as pd
+
     from rapport.metrics.run import MetricResult
+    from rapport.query.cache import JsonCache
+    from rapport.query.context import Context
+    from rapport.query.tables import Tables
     from rapport.workspace import Workspace
 
 __all__ = ["METRIC_COLUMNS", "Session"]
@@ -190,6 +190,8 @@ class Session:
         next write)."""
         self._check_open()
         if self._context is None:
+            from rapport.query.context import build_context
+
             self._context = build_context(
                 self.backend,
                 tables=self.tables,
@@ -207,12 +209,16 @@ class Session:
         engine than DuckDB, and for a writer (its own writes would make them stale)."""
         if self._store is None or not self._store.read_only:
             return None
+        from rapport.query.cache import JsonCache
+
         return JsonCache(self._store.path)
 
     @property
     def generation(self) -> str | None:
         """What changes with every write to the store (None on another engine): caches
         keyed by it are not read after a write."""
+        from rapport.query.cache import store_generation
+
         return None if self._store is None else store_generation(self._store.path)
 
     @property
@@ -227,6 +233,8 @@ class Session:
 
     def frame(self, expr: Any) -> pd.DataFrame:
         """An Ibis table expression's rows as a DataFrame (weeks as ``YYYY-MM-DD`` text)."""
+        import pandas as pd
+
         result = self.execute(expr)
         frame = result if isinstance(result, pd.DataFrame) else pd.DataFrame(result)
         if "week" in frame:
@@ -242,6 +250,8 @@ class Session:
     def metrics_frame(self) -> pd.DataFrame:
         """One row per registered metric, with the columns of ``rapport metrics --json``
         (:data:`METRIC_COLUMNS`)."""
+        import pandas as pd
+
         rows = [{k: r.to_dict()[k] for k in METRIC_COLUMNS} for r in self.metrics()]
         # object columns: an unknown value stays None, as in the JSON, never NaN
         return pd.DataFrame(rows, columns=list(METRIC_COLUMNS), dtype=object)

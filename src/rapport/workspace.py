@@ -8,13 +8,15 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rapport.config import CONFIG_FILE, ENV_VAR, Config, load_config, render_config
 from rapport.errors import WorkspaceError
-from rapport.session import Session, snapshot_copy
 from rapport.store import STORE_FILE, Store
 from rapport.store.locking import refuse_if_writing
+
+if TYPE_CHECKING:  # the session brings Ibis and pandas: only commands that read load them
+    from rapport.session import Session
 
 __all__ = ["CONFIG_FILE", "ENV_VAR", "Workspace"]
 
@@ -130,6 +132,7 @@ class Workspace:
           before the session is returned); ``on_progress`` is told when Spark starts.
         """
         from rapport.engines import check_engine
+        from rapport.session import Session, snapshot_copy
 
         if check_engine(engine) == "spark":
             if not read_only:

@@ -13,9 +13,9 @@ import dataclasses
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from rapport.localtime import EXPORT_KEY, LocalZone, resolve
-from rapport.query.tables import Tables
 
 if TYPE_CHECKING:
+    from rapport.query.tables import Tables
     from rapport.store import Store
 
 __all__ = ["Engine", "EngineName", "StoreEngine"]

@@ -16,17 +16,15 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import ibis
 import pyarrow as pa
 
 from rapport.canonical.batch import Batch, FileDigest
 from rapport.canonical.records import Rejection, raw_json
 from rapport.canonical.schema import TABLE_ORDER, TABLES, TableSpec, arrow_schema
 from rapport.errors import StoreError, WorkspaceBusy
-from rapport.query.tables import Tables
 from rapport.store._sql import count, scalar
 from rapport.store.attribution import attribute_conversions
 from rapport.store.enrich import current_relevance, enrich_texts, refresh_relevance
@@ -39,6 +37,9 @@ from rapport.store.merge import (
 )
 from rapport.store.migrations import migrate, pending_migrations
 from rapport.store.tombstones import Tombstones, withhold
+
+if TYPE_CHECKING:
+    from rapport.query.tables import Tables
 
 __all__ = ["AccountRow", "ImportRecord", "ImportSummary", "Store", "TableCounts"]
 
@@ -167,7 +168,7 @@ class Store:
         self._configure()
         if not read_only:
             migrate(self._con)
-        self._ibis = ibis.duckdb.from_connection(self._con)
+        self._ibis: Any = None  # made when first asked for: Ibis takes 0.3 s to import
 
     def _connect(
         self,
@@ -246,12 +247,16 @@ class Store:
         self.path.with_name(self.path.name + ".wal").unlink(missing_ok=True)
         self._con = self._connect(read_only=False, wait=None, on_wait=None)
         self._configure()
-        self._ibis = ibis.duckdb.from_connection(self._con)
+        self._ibis: Any = None  # made when first asked for: Ibis takes 0.3 s to import
 
     # -- reading ----------------------------------------------------------------------------
     @property
     def ibis(self) -> Any:
         """The Ibis DuckDB backend over this store."""
+        if self._ibis is None:
+            import ibis
+
+            self._ibis = ibis.duckdb.from_connection(self._con)
         return self._ibis
 
     @property
@@ -260,7 +265,9 @@ class Store:
         return self._con
 
     def tables(self) -> Tables:
-        return Tables.from_backend(self._ibis)
+        from rapport.query.tables import Tables
+
+        return Tables.from_backend(self.ibis)
 
     def row_counts(self) -> dict[str, int]:
         counts = {}
