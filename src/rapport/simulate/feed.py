@@ -133,6 +133,13 @@ class Spreader:
         no_click[:, LIKE] += no_click[:, CLICK]
         no_click[:, CLICK] = 0.0
         self.action_weights_no_link = no_click / no_click.sum(axis=1, keepdims=True)
+        self._cumulative_actions = (
+            np.cumsum(self.action_weights, axis=1),
+            np.cumsum(self.action_weights_no_link, axis=1),
+        )
+        self._relevance: dict[bytes, npt.NDArray[np.float32]] = {}
+        """Everyone's relevance of a post, by the post's topic weights (a post touches the
+        brand's topic and one side topic, so a run has a handful of these)."""
         weight = audience.match.astype(np.float64) ** params.feed_matched_power
         self._match_cumulative = np.cumsum(weight)
         self._usual_matched_rate = 0.0
@@ -147,6 +154,13 @@ class Spreader:
         self._post = post
         self._outcome = outcome = PostOutcome()
         self._rng = rng
+        key = post.topic_weights.tobytes()
+        relevance = self._relevance.get(key)
+        if relevance is None:
+            # the same products as ``interests[people] @ topic_weights``, row by row
+            relevance = self._relevance[key] = self.audience.interests @ post.topic_weights
+        self._post_relevance = relevance
+        self._post_actions = self._cumulative_actions[0 if post.has_link else 1][post.kind]
         enough = p.feed_min_sample
         followers = np.flatnonzero(self.state.follows)
         in_test = rng.random(len(followers)) < p.feed_test_share
@@ -231,7 +245,7 @@ class Spreader:
             times.astype(np.int64),
             np.full(len(people), route, dtype=np.int8),
         )
-        exposed, engaged, reposters = self._expose(batch)
+        exposed, engaged, reposters = self._expose(batch, distinct=True)
         if route != EXTERNAL:
             self._outcome.widest_route = max(self._outcome.widest_route, route)
         rate = engaged / exposed if exposed else 0.0
@@ -250,18 +264,26 @@ class Spreader:
         return rate, direct
 
     # -- one batch of exposures -----------------------------------------------------------------
-    def _expose(self, batch: _Batch) -> tuple[int, int, _Batch]:
-        """People see the post; returns (new exposures, engagers, reposters)."""
+    def _expose(self, batch: _Batch, *, distinct: bool = False) -> tuple[int, int, _Batch]:
+        """People see the post; returns (new exposures, engagers, reposters).
+
+        ``distinct``: the batch's people are distinct and sorted (a round's own sample), so
+        there are no repeated exposures to drop.
+        """
         p, state, audience, post, rng = self.p, self.state, self.audience, self._post, self._rng
         outcome = self._outcome
         outcome.impressions_end += int(np.count_nonzero(batch.times < self.end))
         outcome.impressions_mid += int(np.count_nonzero(batch.times < self.mid))
-        batch = batch.take(state.seen[batch.people] != post.number)
-        if len(batch.people) > 1:
+        unseen = state.seen[batch.people] != post.number
+        if not unseen.all():
+            batch = batch.take(unseen)
+        if not distinct and len(batch.people) > 1:
             batch = batch.take(np.lexsort((batch.times, batch.people)))
-            first = np.ones(len(batch.people), dtype=bool)
-            first[1:] = batch.people[1:] != batch.people[:-1]
-            batch = batch.take(first)
+            first = np.empty(len(batch.people), dtype=bool)
+            first[0] = True
+            np.not_equal(batch.people[1:], batch.people[:-1], out=first[1:])
+            if not first.all():
+                batch = batch.take(first)
         n = len(batch.people)
         if n == 0:
             return 0, 0, batch
@@ -270,8 +292,7 @@ class Spreader:
         outcome.reach_end += int(np.count_nonzero(batch.times < self.end))
         outcome.reach_mid += int(np.count_nonzero(batch.times < self.mid))
 
-        relevance = audience.interests[people] @ post.topic_weights
-        affinity = state.affinity[people]
+        relevance = self._post_relevance[people]
         age_days = (batch.times - post.time) / DAY
         logit = (
             self.base_logit[post.kind]
@@ -279,49 +300,51 @@ class Spreader:
             + post.appeal
             - p.content_novelty_decay_per_day * age_days
             + audience.activity[people]
-            + p.audience_affinity_weight * affinity
+            + p.audience_affinity_weight * state.affinity[people]
             - p.audience_fatigue_engagement_weight * state.fatigue[people]
         )
         engaged = rng.random(n) < 1.0 / (1.0 + np.exp(-logit))
         state.saw_post(people, relevance, promo=post.kind == PROMO_KIND)
+        who = np.flatnonzero(engaged)
+        if len(who) == 0:
+            self._follows(batch, engaged, who, who)
+            return n, 0, batch.take(who)
 
         # what the engaged people do
-        who = np.flatnonzero(engaged)
-        weights = self.action_weights if post.has_link else self.action_weights_no_link
-        action = np.searchsorted(
-            np.cumsum(weights[post.kind]), rng.random(len(who)), side="right"
-        ).clip(0, len(ACTIONS) - 1)
+        action = np.minimum(
+            np.searchsorted(self._post_actions, rng.random(len(who)), side="right"),
+            len(ACTIONS) - 1,
+        )
         delay = rng.lognormal(self._reaction_mu, p.audience_reaction_delay_sigma, len(who))
         acted_at = batch.times[who] + delay.astype(np.int64)
         valid = acted_at < self.end
-        who, action, acted_at = who[valid], action[valid], acted_at[valid]
+        if not valid.all():
+            who, action, acted_at = who[valid], action[valid], acted_at[valid]
         order = np.argsort(acted_at, kind="stable")
         who, action, acted_at = who[order], action[order], acted_at[order]
-        unmatched = audience.match[people[who]] < p.audience_on_topic_cut
+        person = people[who]
         is_reply = action == REPLY
-        asked = np.zeros(len(who), dtype=bool)
-        if post.kind != QUESTION_KIND:
-            asked[is_reply] = rng.random(np.count_nonzero(is_reply)) < p.audience_question_share
+        replies = int(np.count_nonzero(is_reply))
+        detail = np.where(audience.match[person] < p.audience_on_topic_cut, 2, 0)
+        if replies and post.kind != QUESTION_KIND:
+            asked = np.zeros(len(who), dtype=bool)
+            asked[is_reply] = rng.random(replies) < p.audience_question_share
+            detail[asked] = 1
+        else:
+            asked = np.zeros(len(who), dtype=bool)
         rows = self.events.append(
-            person=people[who],
-            post=post.number - 1,
-            answer=-1,
-            kind=action,
-            time=acted_at,
-            detail=np.where(asked, 1, np.where(unmatched, 2, 0)),
-        )
-        if np.any(is_reply):
-            self._replies(
-                rows[is_reply], people[who[is_reply]], acted_at[is_reply], asked[is_reply]
-            )
+            person=person, post=post.number - 1, answer=-1, kind=action, time=acted_at,
+            detail=detail,
+        )  # fmt: skip
+        if replies:
+            self._replies(rows[is_reply], person[is_reply], acted_at[is_reply], asked[is_reply])
         is_click = action == CLICK
-        if np.any(is_click):
-            self._clicks(people[who[is_click]], acted_at[is_click])
+        if is_click.any():
+            self._clicks(person[is_click], acted_at[is_click])
         self._follows(batch, engaged, who, acted_at)
         spreading = (action == REPOST) | (action == QUOTE)
-        reposters = _Batch(
-            people[who[spreading]], acted_at[spreading], batch.routes[who[spreading]]
-        )
+        chosen = who[spreading]
+        reposters = _Batch(people[chosen], acted_at[spreading], batch.routes[chosen])
         return n, int(np.count_nonzero(engaged)), reposters
 
     def _follows(
@@ -330,7 +353,7 @@ class Spreader:
         p, state, rng = self.p, self.state, self._rng
         people = batch.people
         open_to = ~state.follows[people] & ~state.ever_unfollowed[people]
-        if not np.any(open_to):
+        if not open_to.any():
             return
         chance = np.where(engaged, p.audience_follow_prob_engaged, p.audience_follow_prob_viewer)
         floor = p.audience_follow_match_floor
@@ -342,7 +365,7 @@ class Spreader:
         delay = rng.exponential(0.2 * HOUR, len(people)).astype(np.int64)
         at = decided_at + delay
         follow &= at < self.end
-        if not np.any(follow):
+        if not follow.any():
             return
         spike = batch.routes[follow] >= BROAD
         channel = np.where(spike, VIRAL_SPIKE, ORGANIC).astype(np.int8)
@@ -372,12 +395,12 @@ class Spreader:
             answer_time=np.where(happened, answer_time, -1),
             delay_hours=delay_hours,
         )
-        if p.audience_answer_builds_affinity and np.any(happened):
+        if p.audience_answer_builds_affinity and happened.any():
             self.state.queue_affinity(
                 people[happened], answer_time[happened], p.audience_answer_affinity_gain
             )
         thanks = happened & (rng.random(n) < p.audience_thanks_prob)
-        if np.any(thanks):
+        if thanks.any():
             delay = rng.lognormal(self._reaction_mu, p.audience_reaction_delay_sigma, n)
             at = answer_time + delay.astype(np.int64)
             thanks &= at < self.end
