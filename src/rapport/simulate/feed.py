@@ -40,7 +40,7 @@ from rapport.simulate.log import (
 from rapport.simulate.params import WorldParams
 from rapport.simulate.vocab import CONTENT_KINDS
 
-__all__ = ["ROUTES", "Post", "PostOutcome", "Spreader", "unique_sorted"]
+__all__ = ["ROUTES", "Post", "PostOutcome", "Spreader", "distinct_people", "unique_sorted"]
 
 ROUTES: tuple[str, ...] = ("test", "followers", "matched", "broad", "external")
 TEST, FOLLOWERS, MATCHED, BROAD, EXTERNAL = range(5)
@@ -57,13 +57,36 @@ QUESTION_KIND = CONTENT_KINDS.index("question")
 IntArray = npt.NDArray[np.int64]
 
 
-def unique_sorted(values: IntArray) -> IntArray:
-    """Sorted distinct values (a sort and a comparison; numpy's hash-based unique is slower)."""
-    ordered: IntArray = np.sort(values)
-    if len(ordered) > 1:
-        distinct: IntArray = ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))]
+def unique_sorted(values: IntArray, *, ordered: bool = False) -> IntArray:
+    """Sorted distinct values (a sort and a comparison; numpy's hash-based unique is slower).
+
+    ``ordered``: ``values`` are sorted already.
+    """
+    if not ordered:
+        values = np.sort(values)
+    if len(values) > 1:
+        first = np.empty(len(values), dtype=bool)
+        first[0] = True
+        np.not_equal(values[1:], values[:-1], out=first[1:])
+        distinct: IntArray = values[first]
         return distinct
-    return ordered
+    return values
+
+
+_MASK_SHARE = 16
+"""A draw of at least 1/16 of the people is made distinct with a mask over everyone (one pass
+over the population) rather than by a sort of the draw."""
+
+
+def distinct_people(values: IntArray, people: int) -> IntArray:
+    """Sorted distinct values of ``values`` (each in ``0 .. people-1``): as
+    :func:`unique_sorted`, by a mask over everyone when the draw is large."""
+    if len(values) * _MASK_SHARE < people:
+        return unique_sorted(values)
+    hit = np.zeros(people, dtype=bool)
+    hit[values] = True
+    distinct: IntArray = np.flatnonzero(hit)
+    return distinct
 
 
 @dataclass(frozen=True)
@@ -203,10 +226,12 @@ class Spreader:
         The feed recommends the account to people who don't follow it and never unfollowed it.
         """
         state, cumulative = self.state, self._match_cumulative
-        # sorted queries make the binary searches cache-friendly (several times faster)
+        n = len(cumulative)
+        # sorted queries make the binary searches cache-friendly (several times faster), and
+        # their slots come out sorted
         position = np.sort(self._rng.random(3 * size)) * cumulative[-1]
-        slots = np.searchsorted(cumulative, position, side="right")
-        candidates = unique_sorted(np.minimum(slots, len(cumulative) - 1).astype(np.int64))
+        slots = np.minimum(np.searchsorted(cumulative, position, side="right"), n - 1)
+        candidates = unique_sorted(slots.astype(np.int64), ordered=True)
         draw: IntArray = candidates[
             ~state.follows[candidates]
             & ~state.ever_unfollowed[candidates]
@@ -219,7 +244,7 @@ class Spreader:
 
     def _sample_unseen(self, size: int) -> IntArray:
         n = self.audience.size
-        draw = unique_sorted(self._rng.integers(0, n, size=min(2 * size, 4 * n)))
+        draw = distinct_people(self._rng.integers(0, n, size=min(2 * size, 4 * n)), n)
         draw = draw[self.state.seen[draw] != self._post.number]
         if len(draw) > size:
             draw = np.sort(self._rng.choice(draw, size=size, replace=False))

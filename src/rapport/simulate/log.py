@@ -38,12 +38,12 @@ class _Chunks:
 
     def append(self, **columns: npt.ArrayLike) -> npt.NDArray[np.int64]:
         """Append rows (each column an array or a scalar); return their row numbers."""
-        arrays = {name: np.asarray(columns[name]) for name in self.names}
-        count = max((a.shape[0] for a in arrays.values() if a.ndim), default=1)
-        for (name, array), dtype in zip(arrays.items(), self.dtypes, strict=True):
-            if array.ndim == 0:
-                array = np.full(count, array, dtype=dtype)
-            self.chunks[name].append(array.astype(dtype, copy=False))
+        arrays = [np.asarray(columns[name]) for name in self.names]
+        count = max((a.shape[0] for a in arrays if a.ndim), default=1)
+        for name, array, dtype in zip(self.names, arrays, self.dtypes, strict=True):
+            self.chunks[name].append(
+                array.astype(dtype, copy=False) if array.ndim else np.full(count, array, dtype)
+            )
         first = self.rows
         self.rows += count
         return np.arange(first, self.rows, dtype=np.int64)
