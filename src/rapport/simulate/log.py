@@ -28,31 +28,35 @@ Columns = dict[str, npt.NDArray[Any]]
 
 @dataclass
 class _Chunks:
+    """Rows appended in chunks, each kept as given (arrays or scalars) and laid into one array
+    per column when read: an append is a tuple, not a conversion per column."""
+
     names: tuple[str, ...]
     dtypes: tuple[type[np.generic], ...]
-    chunks: dict[str, list[npt.NDArray[np.generic]]] = field(default_factory=dict)
+    chunks: list[tuple[int, tuple[npt.ArrayLike, ...]]] = field(default_factory=list)
     rows: int = 0
-
-    def __post_init__(self) -> None:
-        self.chunks = {name: [] for name in self.names}
 
     def append(self, **columns: npt.ArrayLike) -> npt.NDArray[np.int64]:
         """Append rows (each column an array or a scalar); return their row numbers."""
-        arrays = [np.asarray(columns[name]) for name in self.names]
-        count = max((a.shape[0] for a in arrays if a.ndim), default=1)
-        for name, array, dtype in zip(self.names, arrays, self.dtypes, strict=True):
-            self.chunks[name].append(
-                array.astype(dtype, copy=False) if array.ndim else np.full(count, array, dtype)
-            )
+        values = tuple(columns[name] for name in self.names)
+        count = next((len(v) for v in values if isinstance(v, np.ndarray) and v.ndim), None)
+        if count is None:
+            count = max((np.asarray(v).shape[0] for v in values if np.ndim(v)), default=1)
+        self.chunks.append((count, values))
         first = self.rows
         self.rows += count
         return np.arange(first, self.rows, dtype=np.int64)
 
     def columns(self) -> Columns:
-        return {
-            name: np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
-            for (name, parts), dtype in zip(self.chunks.items(), self.dtypes, strict=True)
-        }
+        out: Columns = {}
+        for index, (name, dtype) in enumerate(zip(self.names, self.dtypes, strict=True)):
+            column = np.empty(self.rows, dtype=dtype)
+            start = 0
+            for count, values in self.chunks:
+                column[start : start + count] = values[index]
+                start += count
+            out[name] = column
+        return out
 
 
 class EventLog(_Chunks):
