@@ -194,7 +194,7 @@ def search(
             on_run()
         return measured
 
-    def check(k: Knobs) -> list[RunMeasures]:
+    def checked(k: Knobs) -> list[RunMeasures]:
         tasks = [
             RunTask("check", i, world(k, seed + 1 + i), scale, *window) for i in range(CHECK_RUNS)
         ]
@@ -208,7 +208,7 @@ def search(
             break
         knobs = _next(knobs, got, want, engagement, growth)
     for refine in range(MAX_REFINES + 1):
-        runs = check(knobs)
+        runs = checked(knobs)
         check = {name: _mean(runs, name) for name in (*CHECKED, *REPORTED)}
         if refine == MAX_REFINES or _within(want, check, REFINE_TOLERANCE):
             break
