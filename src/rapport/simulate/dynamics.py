@@ -145,14 +145,14 @@ class PersonState:
         n = self.audience.size
         draw = rng.random(n, dtype=np.float32)
         # the hazard of the followers at risk only (the others' draws decide nothing here)
-        at_risk = np.flatnonzero(self.follows & (self.follow_day != day))
+        at_risk = (self.follows & (self.follow_day != day)).nonzero()[0]
         exponent = self.discontent[at_risk] * np.float32(p.audience_discontent_weight)
         hazard = np.exp(np.minimum(exponent, np.float32(20.0)))
         hazard *= np.float32(p.audience_unfollow_base)
         hazard += self.fatigue[at_risk] * np.float32(p.audience_fatigue_hazard)
         leaving = at_risk[draw[at_risk] < hazard]
         open_to = ~self.follows & ~self.ever_unfollowed
-        finding = np.flatnonzero(open_to & (draw < self._discovery))
+        finding = (open_to & (draw < self._discovery)).nonzero()[0]
         start = day * DAY
         if len(leaving):
             times = start + rng.integers(0, DAY, size=len(leaving))

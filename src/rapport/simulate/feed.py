@@ -85,7 +85,7 @@ def distinct_people(values: IntArray, people: int) -> IntArray:
         return unique_sorted(values)
     hit = np.zeros(people, dtype=bool)
     hit[values] = True
-    distinct: IntArray = np.flatnonzero(hit)
+    distinct: IntArray = hit.nonzero()[0]
     return distinct
 
 
@@ -185,7 +185,7 @@ class Spreader:
         self._post_relevance = relevance
         self._post_actions = self._cumulative_actions[0 if post.has_link else 1][post.kind]
         enough = p.feed_min_sample
-        followers = np.flatnonzero(self.state.follows)
+        followers = self.state.follows.nonzero()[0]
         in_test = rng.random(len(followers)) < p.feed_test_share
         rate, seen = self._round(followers[in_test], TEST)
         # Too few people to judge by: a post still reaches followers and matched people,
@@ -289,6 +289,15 @@ class Spreader:
         return rate, direct
 
     # -- one batch of exposures -----------------------------------------------------------------
+    def _before(self, times: IntArray) -> tuple[int, int]:
+        """How many of ``times`` fall before the end and before the middle of the window."""
+        if len(times) == 0:
+            return 0, 0
+        latest = int(times.max())
+        if latest < self.mid <= self.end:  # a batch lasts hours: usually all on one side
+            return len(times), len(times)
+        return int(np.count_nonzero(times < self.end)), int(np.count_nonzero(times < self.mid))
+
     def _expose(self, batch: _Batch, *, distinct: bool = False) -> tuple[int, int, _Batch]:
         """People see the post; returns (new exposures, engagers, reposters).
 
@@ -297,8 +306,9 @@ class Spreader:
         """
         p, state, audience, post, rng = self.p, self.state, self.audience, self._post, self._rng
         outcome = self._outcome
-        outcome.impressions_end += int(np.count_nonzero(batch.times < self.end))
-        outcome.impressions_mid += int(np.count_nonzero(batch.times < self.mid))
+        before_end, before_mid = self._before(batch.times)
+        outcome.impressions_end += before_end
+        outcome.impressions_mid += before_mid
         unseen = state.seen[batch.people] != post.number
         if not unseen.all():
             batch = batch.take(unseen)
@@ -314,8 +324,9 @@ class Spreader:
             return 0, 0, batch
         people = batch.people
         state.seen[people] = post.number
-        outcome.reach_end += int(np.count_nonzero(batch.times < self.end))
-        outcome.reach_mid += int(np.count_nonzero(batch.times < self.mid))
+        before_end, before_mid = self._before(batch.times)
+        outcome.reach_end += before_end
+        outcome.reach_mid += before_mid
 
         relevance = self._post_relevance[people]
         age_days = (batch.times - post.time) / DAY
@@ -330,7 +341,7 @@ class Spreader:
         )
         engaged = rng.random(n) < 1.0 / (1.0 + np.exp(-logit))
         state.saw_post(people, relevance, promo=post.kind == PROMO_KIND)
-        who = np.flatnonzero(engaged)
+        who = engaged.nonzero()[0]
         if len(who) == 0:
             self._follows(batch, engaged, who, who)
             return n, 0, batch.take(who)

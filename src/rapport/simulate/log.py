@@ -38,10 +38,12 @@ class _Chunks:
 
     def append(self, **columns: npt.ArrayLike) -> npt.NDArray[np.int64]:
         """Append rows (each column an array or a scalar); return their row numbers."""
-        values = tuple(columns[name] for name in self.names)
-        count = next((len(v) for v in values if isinstance(v, np.ndarray) and v.ndim), None)
-        if count is None:
-            count = max((np.asarray(v).shape[0] for v in values if np.ndim(v)), default=1)
+        values = tuple(map(columns.__getitem__, self.names))
+        count = 1
+        for value in values:
+            if np.ndim(value):
+                count = len(value)  # type: ignore[arg-type]
+                break
         self.chunks.append((count, values))
         first = self.rows
         self.rows += count
