@@ -233,9 +233,7 @@ class Spreader:
         slots = np.minimum(np.searchsorted(cumulative, position, side="right"), n - 1)
         candidates = unique_sorted(slots.astype(np.int64), ordered=True)
         draw: IntArray = candidates[
-            ~state.follows[candidates]
-            & ~state.ever_unfollowed[candidates]
-            & (state.seen[candidates] != self._post.number)
+            state.open_to[candidates] & (state.seen[candidates] != self._post.number)
         ]
         if len(draw) > size:
             chosen: IntArray = np.sort(self._rng.choice(draw, size=size, replace=False))
@@ -266,7 +264,7 @@ class Spreader:
             offset = float(rng.uniform(1.0, 12.0))
         times = self._post.time + int(offset * HOUR) + rng.exponential(HOUR, len(people))
         batch = _Batch(
-            people.astype(np.int64),
+            people.astype(np.int64, copy=False),
             times.astype(np.int64),
             np.full(len(people), route, dtype=np.int8),
         )
@@ -388,7 +386,7 @@ class Spreader:
     ) -> None:
         p, state, rng = self.p, self.state, self._rng
         people = batch.people
-        open_to = ~state.follows[people] & ~state.ever_unfollowed[people]
+        open_to = state.open_to[people]
         if not open_to.any():
             return
         chance = np.where(engaged, p.audience_follow_prob_engaged, p.audience_follow_prob_viewer)
