@@ -51,6 +51,9 @@ class PersonState:
         self.audience = audience
         self.follows = np.zeros(n, dtype=bool)
         self.ever_unfollowed = np.zeros(n, dtype=bool)
+        self.open_to = np.ones(n, dtype=bool)
+        """Neither follows nor ever unfollowed: may still follow (``~follows &
+        ~ever_unfollowed``, kept as people follow)."""
         self.follow_day = np.full(n, -2, dtype=np.int32)
         self.channel = np.zeros(n, dtype=np.int8)
         self.unfollow_day = np.full(n, -1, dtype=np.int32)
@@ -69,6 +72,7 @@ class PersonState:
         count = min(n, round(params.brand_initial_follower_share * n))
         initial = rng.choice(n, size=count, replace=False, p=weight / weight.sum())
         self.follows[initial] = True
+        self.open_to[initial] = False
         self.follow_day[initial] = -1
         self.channel[initial] = INITIAL
         self.initial_followers = count
@@ -125,13 +129,14 @@ class PersonState:
         people, times, channel = people[order], times[order], channel[order]
         first = np.ones(len(people), dtype=bool)
         first[1:] = people[1:] != people[:-1]
-        keep = first & ~self.follows[people] & ~self.ever_unfollowed[people]
+        keep = first & self.open_to[people]
         self._follow(people[keep], times[keep], channel[keep], day, log)
 
     def _follow(
         self, people: IntArray, times: IntArray, channel: IntArray, day: int, log: EventLog
     ) -> None:
         self.follows[people] = True
+        self.open_to[people] = False
         self.follow_day[people] = day
         self.channel[people] = channel
         self.discontent[people] = 0.0
@@ -144,14 +149,14 @@ class PersonState:
         p = self.params
         n = self.audience.size
         draw = rng.random(n, dtype=np.float32)
-        exponent = self.discontent * np.float32(p.audience_discontent_weight)
+        # the hazard of the followers at risk only (the others' draws decide nothing here)
+        at_risk = (self.follows & (self.follow_day != day)).nonzero()[0]
+        exponent = self.discontent[at_risk] * np.float32(p.audience_discontent_weight)
         hazard = np.exp(np.minimum(exponent, np.float32(20.0)))
         hazard *= np.float32(p.audience_unfollow_base)
-        hazard += self.fatigue * np.float32(p.audience_fatigue_hazard)
-        at_risk = self.follows & (self.follow_day != day)
-        leaving = np.flatnonzero(at_risk & (draw < hazard))
-        open_to = ~self.follows & ~self.ever_unfollowed
-        finding = np.flatnonzero(open_to & (draw < self._discovery))
+        hazard += self.fatigue[at_risk] * np.float32(p.audience_fatigue_hazard)
+        leaving = at_risk[draw[at_risk] < hazard]
+        finding = (self.open_to & (draw < self._discovery)).nonzero()[0]
         start = day * DAY
         if len(leaving):
             times = start + rng.integers(0, DAY, size=len(leaving))

@@ -40,7 +40,7 @@ from rapport.simulate.log import (
 from rapport.simulate.params import WorldParams
 from rapport.simulate.vocab import CONTENT_KINDS
 
-__all__ = ["ROUTES", "Post", "PostOutcome", "Spreader", "unique_sorted"]
+__all__ = ["ROUTES", "Post", "PostOutcome", "Spreader", "distinct_people", "unique_sorted"]
 
 ROUTES: tuple[str, ...] = ("test", "followers", "matched", "broad", "external")
 TEST, FOLLOWERS, MATCHED, BROAD, EXTERNAL = range(5)
@@ -57,13 +57,36 @@ QUESTION_KIND = CONTENT_KINDS.index("question")
 IntArray = npt.NDArray[np.int64]
 
 
-def unique_sorted(values: IntArray) -> IntArray:
-    """Sorted distinct values (a sort and a comparison; numpy's hash-based unique is slower)."""
-    ordered: IntArray = np.sort(values)
-    if len(ordered) > 1:
-        distinct: IntArray = ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))]
+def unique_sorted(values: IntArray, *, ordered: bool = False) -> IntArray:
+    """Sorted distinct values (a sort and a comparison; numpy's hash-based unique is slower).
+
+    ``ordered``: ``values`` are sorted already.
+    """
+    if not ordered:
+        values = np.sort(values)
+    if len(values) > 1:
+        first = np.empty(len(values), dtype=bool)
+        first[0] = True
+        np.not_equal(values[1:], values[:-1], out=first[1:])
+        distinct: IntArray = values[first]
         return distinct
-    return ordered
+    return values
+
+
+_MASK_SHARE = 16
+"""A draw of at least 1/16 of the people is made distinct with a mask over everyone (one pass
+over the population) rather than by a sort of the draw."""
+
+
+def distinct_people(values: IntArray, people: int) -> IntArray:
+    """Sorted distinct values of ``values`` (each in ``0 .. people-1``): as
+    :func:`unique_sorted`, by a mask over everyone when the draw is large."""
+    if len(values) * _MASK_SHARE < people:
+        return unique_sorted(values)
+    hit = np.zeros(people, dtype=bool)
+    hit[values] = True
+    distinct: IntArray = hit.nonzero()[0]
+    return distinct
 
 
 @dataclass(frozen=True)
@@ -133,6 +156,13 @@ class Spreader:
         no_click[:, LIKE] += no_click[:, CLICK]
         no_click[:, CLICK] = 0.0
         self.action_weights_no_link = no_click / no_click.sum(axis=1, keepdims=True)
+        self._cumulative_actions = (
+            np.cumsum(self.action_weights, axis=1),
+            np.cumsum(self.action_weights_no_link, axis=1),
+        )
+        self._relevance: dict[bytes, npt.NDArray[np.float32]] = {}
+        """Everyone's relevance of a post, by the post's topic weights (a post touches the
+        brand's topic and one side topic, so a run has a handful of these)."""
         weight = audience.match.astype(np.float64) ** params.feed_matched_power
         self._match_cumulative = np.cumsum(weight)
         self._usual_matched_rate = 0.0
@@ -147,8 +177,15 @@ class Spreader:
         self._post = post
         self._outcome = outcome = PostOutcome()
         self._rng = rng
+        key = post.topic_weights.tobytes()
+        relevance = self._relevance.get(key)
+        if relevance is None:
+            # the same products as ``interests[people] @ topic_weights``, row by row
+            relevance = self._relevance[key] = self.audience.interests @ post.topic_weights
+        self._post_relevance = relevance
+        self._post_actions = self._cumulative_actions[0 if post.has_link else 1][post.kind]
         enough = p.feed_min_sample
-        followers = np.flatnonzero(self.state.follows)
+        followers = self.state.follows.nonzero()[0]
         in_test = rng.random(len(followers)) < p.feed_test_share
         rate, seen = self._round(followers[in_test], TEST)
         # Too few people to judge by: a post still reaches followers and matched people,
@@ -189,14 +226,14 @@ class Spreader:
         The feed recommends the account to people who don't follow it and never unfollowed it.
         """
         state, cumulative = self.state, self._match_cumulative
-        # sorted queries make the binary searches cache-friendly (several times faster)
+        n = len(cumulative)
+        # sorted queries make the binary searches cache-friendly (several times faster), and
+        # their slots come out sorted
         position = np.sort(self._rng.random(3 * size)) * cumulative[-1]
-        slots = np.searchsorted(cumulative, position, side="right")
-        candidates = unique_sorted(np.minimum(slots, len(cumulative) - 1).astype(np.int64))
+        slots = np.minimum(np.searchsorted(cumulative, position, side="right"), n - 1)
+        candidates = unique_sorted(slots.astype(np.int64), ordered=True)
         draw: IntArray = candidates[
-            ~state.follows[candidates]
-            & ~state.ever_unfollowed[candidates]
-            & (state.seen[candidates] != self._post.number)
+            state.open_to[candidates] & (state.seen[candidates] != self._post.number)
         ]
         if len(draw) > size:
             chosen: IntArray = np.sort(self._rng.choice(draw, size=size, replace=False))
@@ -205,7 +242,7 @@ class Spreader:
 
     def _sample_unseen(self, size: int) -> IntArray:
         n = self.audience.size
-        draw = unique_sorted(self._rng.integers(0, n, size=min(2 * size, 4 * n)))
+        draw = distinct_people(self._rng.integers(0, n, size=min(2 * size, 4 * n)), n)
         draw = draw[self.state.seen[draw] != self._post.number]
         if len(draw) > size:
             draw = np.sort(self._rng.choice(draw, size=size, replace=False))
@@ -227,11 +264,11 @@ class Spreader:
             offset = float(rng.uniform(1.0, 12.0))
         times = self._post.time + int(offset * HOUR) + rng.exponential(HOUR, len(people))
         batch = _Batch(
-            people.astype(np.int64),
+            people.astype(np.int64, copy=False),
             times.astype(np.int64),
             np.full(len(people), route, dtype=np.int8),
         )
-        exposed, engaged, reposters = self._expose(batch)
+        exposed, engaged, reposters = self._expose(batch, distinct=True)
         if route != EXTERNAL:
             self._outcome.widest_route = max(self._outcome.widest_route, route)
         rate = engaged / exposed if exposed else 0.0
@@ -250,28 +287,46 @@ class Spreader:
         return rate, direct
 
     # -- one batch of exposures -----------------------------------------------------------------
-    def _expose(self, batch: _Batch) -> tuple[int, int, _Batch]:
-        """People see the post; returns (new exposures, engagers, reposters)."""
+    def _before(self, times: IntArray) -> tuple[int, int]:
+        """How many of ``times`` fall before the end and before the middle of the window."""
+        if len(times) == 0:
+            return 0, 0
+        latest = int(times.max())
+        if latest < self.mid <= self.end:  # a batch lasts hours: usually all on one side
+            return len(times), len(times)
+        return int(np.count_nonzero(times < self.end)), int(np.count_nonzero(times < self.mid))
+
+    def _expose(self, batch: _Batch, *, distinct: bool = False) -> tuple[int, int, _Batch]:
+        """People see the post; returns (new exposures, engagers, reposters).
+
+        ``distinct``: the batch's people are distinct and sorted (a round's own sample), so
+        there are no repeated exposures to drop.
+        """
         p, state, audience, post, rng = self.p, self.state, self.audience, self._post, self._rng
         outcome = self._outcome
-        outcome.impressions_end += int(np.count_nonzero(batch.times < self.end))
-        outcome.impressions_mid += int(np.count_nonzero(batch.times < self.mid))
-        batch = batch.take(state.seen[batch.people] != post.number)
-        if len(batch.people) > 1:
+        before_end, before_mid = self._before(batch.times)
+        outcome.impressions_end += before_end
+        outcome.impressions_mid += before_mid
+        unseen = state.seen[batch.people] != post.number
+        if not unseen.all():
+            batch = batch.take(unseen)
+        if not distinct and len(batch.people) > 1:
             batch = batch.take(np.lexsort((batch.times, batch.people)))
-            first = np.ones(len(batch.people), dtype=bool)
-            first[1:] = batch.people[1:] != batch.people[:-1]
-            batch = batch.take(first)
+            first = np.empty(len(batch.people), dtype=bool)
+            first[0] = True
+            np.not_equal(batch.people[1:], batch.people[:-1], out=first[1:])
+            if not first.all():
+                batch = batch.take(first)
         n = len(batch.people)
         if n == 0:
             return 0, 0, batch
         people = batch.people
         state.seen[people] = post.number
-        outcome.reach_end += int(np.count_nonzero(batch.times < self.end))
-        outcome.reach_mid += int(np.count_nonzero(batch.times < self.mid))
+        before_end, before_mid = self._before(batch.times)
+        outcome.reach_end += before_end
+        outcome.reach_mid += before_mid
 
-        relevance = audience.interests[people] @ post.topic_weights
-        affinity = state.affinity[people]
+        relevance = self._post_relevance[people]
         age_days = (batch.times - post.time) / DAY
         logit = (
             self.base_logit[post.kind]
@@ -279,49 +334,51 @@ class Spreader:
             + post.appeal
             - p.content_novelty_decay_per_day * age_days
             + audience.activity[people]
-            + p.audience_affinity_weight * affinity
+            + p.audience_affinity_weight * state.affinity[people]
             - p.audience_fatigue_engagement_weight * state.fatigue[people]
         )
         engaged = rng.random(n) < 1.0 / (1.0 + np.exp(-logit))
         state.saw_post(people, relevance, promo=post.kind == PROMO_KIND)
+        who = engaged.nonzero()[0]
+        if len(who) == 0:
+            self._follows(batch, engaged, who, who)
+            return n, 0, batch.take(who)
 
         # what the engaged people do
-        who = np.flatnonzero(engaged)
-        weights = self.action_weights if post.has_link else self.action_weights_no_link
-        action = np.searchsorted(
-            np.cumsum(weights[post.kind]), rng.random(len(who)), side="right"
-        ).clip(0, len(ACTIONS) - 1)
+        action = np.minimum(
+            np.searchsorted(self._post_actions, rng.random(len(who)), side="right"),
+            len(ACTIONS) - 1,
+        )
         delay = rng.lognormal(self._reaction_mu, p.audience_reaction_delay_sigma, len(who))
         acted_at = batch.times[who] + delay.astype(np.int64)
         valid = acted_at < self.end
-        who, action, acted_at = who[valid], action[valid], acted_at[valid]
+        if not valid.all():
+            who, action, acted_at = who[valid], action[valid], acted_at[valid]
         order = np.argsort(acted_at, kind="stable")
         who, action, acted_at = who[order], action[order], acted_at[order]
-        unmatched = audience.match[people[who]] < p.audience_on_topic_cut
+        person = people[who]
         is_reply = action == REPLY
-        asked = np.zeros(len(who), dtype=bool)
-        if post.kind != QUESTION_KIND:
-            asked[is_reply] = rng.random(np.count_nonzero(is_reply)) < p.audience_question_share
+        replies = int(np.count_nonzero(is_reply))
+        detail = np.where(audience.match[person] < p.audience_on_topic_cut, 2, 0)
+        if replies and post.kind != QUESTION_KIND:
+            asked = np.zeros(len(who), dtype=bool)
+            asked[is_reply] = rng.random(replies) < p.audience_question_share
+            detail[asked] = 1
+        else:
+            asked = np.zeros(len(who), dtype=bool)
         rows = self.events.append(
-            person=people[who],
-            post=post.number - 1,
-            answer=-1,
-            kind=action,
-            time=acted_at,
-            detail=np.where(asked, 1, np.where(unmatched, 2, 0)),
-        )
-        if np.any(is_reply):
-            self._replies(
-                rows[is_reply], people[who[is_reply]], acted_at[is_reply], asked[is_reply]
-            )
+            person=person, post=post.number - 1, answer=-1, kind=action, time=acted_at,
+            detail=detail,
+        )  # fmt: skip
+        if replies:
+            self._replies(rows[is_reply], person[is_reply], acted_at[is_reply], asked[is_reply])
         is_click = action == CLICK
-        if np.any(is_click):
-            self._clicks(people[who[is_click]], acted_at[is_click])
+        if is_click.any():
+            self._clicks(person[is_click], acted_at[is_click])
         self._follows(batch, engaged, who, acted_at)
         spreading = (action == REPOST) | (action == QUOTE)
-        reposters = _Batch(
-            people[who[spreading]], acted_at[spreading], batch.routes[who[spreading]]
-        )
+        chosen = who[spreading]
+        reposters = _Batch(people[chosen], acted_at[spreading], batch.routes[chosen])
         return n, int(np.count_nonzero(engaged)), reposters
 
     def _follows(
@@ -329,8 +386,8 @@ class Spreader:
     ) -> None:
         p, state, rng = self.p, self.state, self._rng
         people = batch.people
-        open_to = ~state.follows[people] & ~state.ever_unfollowed[people]
-        if not np.any(open_to):
+        open_to = state.open_to[people]
+        if not open_to.any():
             return
         chance = np.where(engaged, p.audience_follow_prob_engaged, p.audience_follow_prob_viewer)
         floor = p.audience_follow_match_floor
@@ -342,7 +399,7 @@ class Spreader:
         delay = rng.exponential(0.2 * HOUR, len(people)).astype(np.int64)
         at = decided_at + delay
         follow &= at < self.end
-        if not np.any(follow):
+        if not follow.any():
             return
         spike = batch.routes[follow] >= BROAD
         channel = np.where(spike, VIRAL_SPIKE, ORGANIC).astype(np.int8)
@@ -372,12 +429,12 @@ class Spreader:
             answer_time=np.where(happened, answer_time, -1),
             delay_hours=delay_hours,
         )
-        if p.audience_answer_builds_affinity and np.any(happened):
+        if p.audience_answer_builds_affinity and happened.any():
             self.state.queue_affinity(
                 people[happened], answer_time[happened], p.audience_answer_affinity_gain
             )
         thanks = happened & (rng.random(n) < p.audience_thanks_prob)
-        if np.any(thanks):
+        if thanks.any():
             delay = rng.lognormal(self._reaction_mu, p.audience_reaction_delay_sigma, n)
             at = answer_time + delay.astype(np.int64)
             thanks &= at < self.end

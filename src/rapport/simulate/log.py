@@ -28,31 +28,37 @@ Columns = dict[str, npt.NDArray[Any]]
 
 @dataclass
 class _Chunks:
+    """Rows appended in chunks, each kept as given (arrays or scalars) and laid into one array
+    per column when read: an append is a tuple, not a conversion per column."""
+
     names: tuple[str, ...]
     dtypes: tuple[type[np.generic], ...]
-    chunks: dict[str, list[npt.NDArray[np.generic]]] = field(default_factory=dict)
+    chunks: list[tuple[int, tuple[npt.ArrayLike, ...]]] = field(default_factory=list)
     rows: int = 0
-
-    def __post_init__(self) -> None:
-        self.chunks = {name: [] for name in self.names}
 
     def append(self, **columns: npt.ArrayLike) -> npt.NDArray[np.int64]:
         """Append rows (each column an array or a scalar); return their row numbers."""
-        arrays = {name: np.asarray(columns[name]) for name in self.names}
-        count = max((a.shape[0] for a in arrays.values() if a.ndim), default=1)
-        for (name, array), dtype in zip(arrays.items(), self.dtypes, strict=True):
-            if array.ndim == 0:
-                array = np.full(count, array, dtype=dtype)
-            self.chunks[name].append(array.astype(dtype, copy=False))
+        values = tuple(map(columns.__getitem__, self.names))
+        count = 1
+        for value in values:
+            if np.ndim(value):
+                count = len(value)  # type: ignore[arg-type]
+                break
+        self.chunks.append((count, values))
         first = self.rows
         self.rows += count
         return np.arange(first, self.rows, dtype=np.int64)
 
     def columns(self) -> Columns:
-        return {
-            name: np.concatenate(parts) if parts else np.empty(0, dtype=dtype)
-            for (name, parts), dtype in zip(self.chunks.items(), self.dtypes, strict=True)
-        }
+        out: Columns = {}
+        for index, (name, dtype) in enumerate(zip(self.names, self.dtypes, strict=True)):
+            column = np.empty(self.rows, dtype=dtype)
+            start = 0
+            for count, values in self.chunks:
+                column[start : start + count] = values[index]
+                start += count
+            out[name] = column
+        return out
 
 
 class EventLog(_Chunks):

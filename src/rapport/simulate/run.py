@@ -24,7 +24,15 @@ from rapport.simulate.params import WorldParams
 from rapport.simulate.schedule import Schedule, draw_kinds, draw_schedule
 from rapport.simulate.vocab import CONTENT_KINDS, TOPICS, topic_index
 
-__all__ = ["Run", "Stream", "run_world", "stream"]
+__all__ = [
+    "Population",
+    "Run",
+    "Stream",
+    "draw_population",
+    "population_key",
+    "run_world",
+    "stream",
+]
 
 ProgressCallback = Callable[[int, int], None]
 _LINKABLE = ("educational", "news")
@@ -36,9 +44,49 @@ class Stream:
     AUDIENCE, GRAPH, INITIAL, SCHEDULE, KINDS, POST, DAY, TEXT, PEOPLE, COMPETITORS = range(10)
 
 
+def _generator(*entropy: int) -> np.random.Generator:
+    """``np.random.default_rng(list(entropy))``, built without its checks (half the time: a
+    run makes one per post and per day)."""
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(entropy)))
+
+
 def stream(params: WorldParams, name: int, *more: int) -> np.random.Generator:
     """The generator of one stream (and sub-stream) of the world's seed."""
-    return np.random.default_rng([params.seed, name, *more])
+    return _generator(params.seed, name, *more)
+
+
+_POPULATION_FIELDS = (
+    "people", "brand_topic", "audience_target_share", "audience_irrelevant_share",
+    "audience_activity_sigma", "audience_following_mean", "audience_following_sigma",
+    "audience_popularity_alpha", "audience_community_share",
+)  # fmt: skip
+"""What the people and their follow graph are drawn from (besides the seed)."""
+
+
+@dataclass(frozen=True, eq=False)
+class Population:
+    """The people of a world and their follow graph, drawn once for the runs that share them
+    (worlds that differ only in the account's behaviour, on the same seed)."""
+
+    audience: Audience
+    graph: FollowGraph
+    key: tuple[object, ...]
+    """The seed and the parameters it was drawn from."""
+
+
+def population_key(params: WorldParams, people_seed: int | None = None) -> tuple[object, ...]:
+    """What :func:`draw_population` draws from: worlds with the same key share their people."""
+    seed = params.seed if people_seed is None else people_seed
+    return (seed, *(getattr(params, name) for name in _POPULATION_FIELDS))
+
+
+def draw_population(params: WorldParams, *, people_seed: int | None = None) -> Population:
+    """The people and follow graph :func:`run_world` draws for ``params`` (and
+    ``people_seed``); pass it to runs of worlds that share them."""
+    seed = params.seed if people_seed is None else people_seed
+    audience = draw_audience(params, _generator(seed, Stream.AUDIENCE))
+    graph = draw_follow_graph(params, audience, _generator(seed, Stream.GRAPH))
+    return Population(audience, graph, population_key(params, people_seed))
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,6 +117,7 @@ def run_world(
     *,
     progress: ProgressCallback | None = None,
     people_seed: int | None = None,
+    population: Population | None = None,
 ) -> Run:
     """Draw the audience and run the own account's world for ``params.days`` days.
 
@@ -77,15 +126,21 @@ def run_world(
     own account's schedule, content kinds and posts' appeal stay those of ``params.seed``:
     worlds that differ only in ``people_seed`` are disjoint blocks of people who see the same
     posts (how :mod:`rapport.simulate.partitioned` draws a large world block by block).
+
+    ``population``: the people and graph drawn before by :func:`draw_population` for the
+    same seed and people's parameters (the run is the same as without it; it is not changed).
     """
 
     def people(name: int, *more: int) -> np.random.Generator:
         if people_seed is None:
             return stream(params, name, *more)
-        return np.random.default_rng([people_seed, name, *more])
+        return _generator(people_seed, name, *more)
 
-    audience = draw_audience(params, people(Stream.AUDIENCE))
-    graph = draw_follow_graph(params, audience, people(Stream.GRAPH))
+    if population is None:
+        population = draw_population(params, people_seed=people_seed)
+    elif population.key != population_key(params, people_seed):
+        raise ValueError("population: drawn for another seed or other people's parameters")
+    audience, graph = population.audience, population.graph
     state = PersonState(params, audience, people(Stream.INITIAL))
     schedule = draw_schedule(params, stream(params, Stream.SCHEDULE))
     kinds = draw_kinds(params.mix, schedule.count, stream(params, Stream.KINDS))

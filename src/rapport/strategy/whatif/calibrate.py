@@ -32,7 +32,8 @@ reply rate, follower growth) is within 5 % or after 8 steps. The result is then 
 three other seeds (their mean against the target); where a searched quantity is more than
 10 % off on that mean, one more step is taken from the mean and the check is repeated (twice
 at most). ±20 % on the check is what ``Calibration`` calls
-valid.
+valid. The search's steps share their people and follow graph (one seed, drawn once); the
+check runs run side by side in worker processes, as the what-if's runs do.
 """
 
 from __future__ import annotations
@@ -45,8 +46,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from rapport.simulate import WorldParams
-from rapport.simulate.run import run_world
+from rapport.simulate.run import draw_population, run_world
 from rapport.strategy.whatif.measure import RunMeasures, measure_run
+from rapport.strategy.whatif.runs import RunTask, run_all
 from rapport.strategy.whatif.workspace import WorkspaceMeasures
 
 __all__ = [
@@ -163,8 +165,11 @@ class _Secant:
 def search(
     targets: WorkspaceMeasures, *, people: int, scale: float, days: int, seed: int,
     window: tuple[int, int] = (90, 2), on_run: Callable[[], None] | None = None,
+    workers: int | None = None,
 ) -> SearchResult:  # fmt: skip
-    """Adjust the knobs until the world reproduces ``targets`` (see the module docstring)."""
+    """Adjust the knobs until the world reproduces ``targets`` (see the module docstring).
+
+    ``workers``: processes for the check runs (default: one per CPU; 1 runs them here)."""
     want: Mapping[str, float | None] = {name: targets.get(name) for name in (*CHECKED, *REPORTED)}
     base_ppw = calibrated_params(Knobs(), people=people, scale=scale, days=days, seed=seed)
     knobs = Knobs(
@@ -176,23 +181,34 @@ def search(
     )
     engagement, growth = _Secant(1.0), _Secant(0.7)
 
-    def measure(k: Knobs, run_seed: int) -> RunMeasures:
-        params = calibrated_params(k, people=people, scale=scale, days=days, seed=run_seed)
-        measured = measure_run(
-            run_world(params), scale=scale, window_days=window[0], min_active_weeks=window[1]
-        )
+    def world(k: Knobs, run_seed: int) -> WorldParams:
+        return calibrated_params(k, people=people, scale=scale, days=days, seed=run_seed)
+
+    # the knobs change the account and how people react, never who they are
+    population = draw_population(world(knobs, seed))
+
+    def measure(k: Knobs) -> RunMeasures:
+        run = run_world(world(k, seed), population=population)
+        measured = measure_run(run, scale=scale, window_days=window[0], min_active_weeks=window[1])
         if on_run is not None:
             on_run()
         return measured
 
+    def checked(k: Knobs) -> list[RunMeasures]:
+        tasks = [
+            RunTask("check", i, world(k, seed + 1 + i), scale, *window) for i in range(CHECK_RUNS)
+        ]
+        progress = None if on_run is None else (lambda done, total: on_run())
+        return run_all(tasks, workers=workers, progress=progress)
+
     steps = 0
     for steps in range(1, MAX_STEPS + 1):
-        got = measure(knobs, seed).to_dict()
+        got = measure(knobs).to_dict()
         if _within(want, got, STEP_TOLERANCE) or steps == MAX_STEPS:
             break
         knobs = _next(knobs, got, want, engagement, growth)
     for refine in range(MAX_REFINES + 1):
-        runs = [measure(knobs, seed + 1 + i) for i in range(CHECK_RUNS)]
+        runs = checked(knobs)
         check = {name: _mean(runs, name) for name in (*CHECKED, *REPORTED)}
         if refine == MAX_REFINES or _within(want, check, REFINE_TOLERANCE):
             break

@@ -241,9 +241,13 @@ def calibrate(
     *,
     seed: int = 0,
     progress: Callable[[int], None] | None = None,
+    workers: int | None = None,
 ) -> Calibration:
     """Measure the workspace (a session, or inputs read before) and find the synthetic world
     that reproduces it.
+
+    ``workers``: processes for the check runs (default: one per CPU, at most 8; 1 runs them
+    here); the result does not depend on it.
 
     ``progress(runs_done)`` is called after each simulated run of the search (about ten).
     """
@@ -272,7 +276,7 @@ def calibrate(
 
     window = (config.community.window_days, config.community.min_active_weeks)
     result = search(measured, people=simulated, scale=scale, days=days, seed=seed,
-                    window=window, on_run=on_run)  # fmt: skip
+                    window=window, on_run=on_run, workers=workers)  # fmt: skip
     quantities = tuple(
         CalibratedQuantity(
             name=name,

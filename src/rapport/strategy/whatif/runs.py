@@ -3,7 +3,8 @@
 Run ``i`` of every strategy uses the same seed, derived from the what-if's seed and ``i``:
 the strategies of one seed share their people, their follow graph and every random draw
 that does not depend on the account's behaviour (see rapport.simulate.run), so comparisons
-between strategies are paired. Each run depends only on its parameters, so the results do
+between strategies are paired. The runs of one seed go to one process together, which draws
+their people and graph once. Each run depends only on its parameters, so the results do
 not depend on how many processes ran them or in which order they finished.
 """
 
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rapport.simulate import WorldParams
-from rapport.simulate.run import run_world
+from rapport.simulate.run import Population, draw_population, population_key, run_world
 from rapport.strategy.whatif.measure import RunMeasures, measure_run
 
 __all__ = ["OUTCOMES", "Band", "RunTask", "band", "run_all", "run_seed"]
@@ -64,13 +65,27 @@ class RunTask:
     min_active_weeks: int
 
 
-def _run(task: RunTask) -> RunMeasures:
+def _run(task: RunTask, population: Population | None = None) -> RunMeasures:
     return measure_run(
-        run_world(task.params),
+        run_world(task.params, population=population),
         scale=task.scale,
         window_days=task.window_days,
         min_active_weeks=task.min_active_weeks,
     )
+
+
+def _run_group(tasks: Sequence[RunTask]) -> list[RunMeasures]:
+    """Runs of worlds that share their people (one seed): the people are drawn once."""
+    population = draw_population(tasks[0].params) if len(tasks) > 1 else None
+    return [_run(task, population) for task in tasks]
+
+
+def _groups(tasks: Sequence[RunTask]) -> list[list[int]]:
+    """Positions of ``tasks`` by the people they run on (their seed), in order of first run."""
+    groups: dict[tuple[object, ...], list[int]] = {}
+    for position, task in enumerate(tasks):
+        groups.setdefault(population_key(task.params), []).append(position)
+    return list(groups.values())
 
 
 def _start_method() -> str:
@@ -89,23 +104,33 @@ def run_all(
     tasks: Sequence[RunTask], *, workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[RunMeasures]:  # fmt: skip
-    """Every task's measures, in the order of ``tasks``; ``progress(done, total)`` per run."""
+    """Every task's measures, in the order of ``tasks``; ``progress(done, total)`` after each
+    seed's runs (each run's, when there are fewer seeds than workers)."""
     workers = default_workers(len(tasks)) if workers is None else max(1, workers)
+    groups = _groups(tasks)
+    if len(groups) < workers:
+        groups = [[position] for position in range(len(tasks))]
     total = len(tasks)
     results: list[RunMeasures | None] = [None] * total
+    done = 0
+
+    def finished(group: list[int], measures: list[RunMeasures]) -> None:
+        nonlocal done
+        for position, measured in zip(group, measures, strict=True):
+            results[position] = measured
+        done += len(group)
+        if progress is not None:
+            progress(done, total)
+
     if workers == 1:
-        for position, task in enumerate(tasks):
-            results[position] = _run(task)
-            if progress is not None:
-                progress(position + 1, total)
+        for group in groups:
+            finished(group, _run_group([tasks[i] for i in group]))
     else:
         context = multiprocessing.get_context(_start_method())
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures: dict[Future[RunMeasures], int] = {
-                pool.submit(_run, task): position for position, task in enumerate(tasks)
+            futures: dict[Future[list[RunMeasures]], list[int]] = {
+                pool.submit(_run_group, [tasks[i] for i in group]): group for group in groups
             }
-            for done, future in enumerate(as_completed(futures), start=1):
-                results[futures[future]] = future.result()
-                if progress is not None:
-                    progress(done, total)
+            for future in as_completed(futures):
+                finished(futures[future], future.result())
     return [r for r in results if r is not None]
