@@ -247,7 +247,7 @@ class Store:
         self.path.with_name(self.path.name + ".wal").unlink(missing_ok=True)
         self._con = self._connect(read_only=False, wait=None, on_wait=None)
         self._configure()
-        self._ibis: Any = None  # made when first asked for: Ibis takes 0.3 s to import
+        self._ibis = None
 
     # -- reading ----------------------------------------------------------------------------
     @property
