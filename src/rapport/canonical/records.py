@@ -192,6 +192,7 @@ class TableBuilder:
     def __post_init__(self) -> None:
         self._spec = TABLES[self.table]
         self._columns = {name: [] for name in self._spec.column_names}
+        self._names = frozenset(self._spec.column_names)
 
     def __len__(self) -> int:
         return len(self._locators)
@@ -227,8 +228,9 @@ class TableBuilder:
                 )
             )
             return False
-        extra = set(record) - set(self._spec.column_names)
-        self.ignored_fields |= extra
+        extra = record.keys() - self._names
+        if extra:
+            self.ignored_fields |= extra
         if repairs:
             self.repaired += 1
         for name, value in row.items():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -79,6 +80,9 @@ class Table:
     line: int
     """The line the header is on."""
     index: dict[str, int] = field(default_factory=dict, init=False)
+    _positions: dict[tuple[str, ...], int | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         for position, name in enumerate(self.header):
@@ -87,27 +91,40 @@ class Table:
     def has(self, *names: str) -> bool:
         return any(column_key(n) in self.index for n in names)
 
+    def position(self, *names: str) -> int | None:
+        """The position of the first of ``names`` present (found once per set of names: cells
+        are looked up row after row under the same names)."""
+        try:
+            return self._positions[names]
+        except KeyError:
+            found = (self.index.get(column_key(name)) for name in names)
+            position = next((p for p in found if p is not None), None)
+            self._positions[names] = position
+            return position
+
     def column(self, *names: str) -> str | None:
         """The header (as written in the file) of the first of ``names`` present."""
-        for name in names:
-            position = self.index.get(column_key(name))
-            if position is not None:
-                return self.header[position]
-        return None
+        position = self.position(*names)
+        return None if position is None else self.header[position]
 
     def get(self, row: Row, *names: str) -> str | None:
         """The stripped cell under the first of ``names`` present; None when empty or absent."""
-        for name in names:
-            position = self.index.get(column_key(name))
-            if position is not None:
-                value = row.cells[position].strip() if position < len(row.cells) else ""
-                return value or None
-        return None
+        position = self.position(*names)
+        if position is None:
+            return None
+        cells = row.cells
+        return (cells[position].strip() if position < len(cells) else "") or None
 
 
+_WORDS = re.compile(r"[0-9a-z%]+")
+
+
+@functools.lru_cache(maxsize=4096)
 def column_key(name: str) -> str:
-    """A header reduced to lower-case words: ``UTM-Source`` and ``utm_source`` match."""
-    return " ".join(re.findall(r"[0-9a-z%]+", name.lower()))
+    """A header reduced to lower-case words: ``UTM-Source`` and ``utm_source`` match.
+
+    Cached: cells are looked up by header name once per row, with the same few names."""
+    return " ".join(_WORDS.findall(name.lower()))
 
 
 def blank(cells: Sequence[str]) -> bool:
