@@ -183,8 +183,9 @@ def _read_file(
             reason=short_reason(table, row),
         )
     orders: dict[str, list[Row]] = {}
+    cut = {row.line for row in short}
     for row in table.rows:
-        if row in short:
+        if row.line in cut:
             continue
         orders.setdefault(table.get(row, "Name") or f"(no name, line {row.line})", []).append(row)
     cancelled = relative = assumed = 0
