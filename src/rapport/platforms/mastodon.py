@@ -10,6 +10,7 @@ outbound links (mention and hashtag links are not outbound).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -110,7 +111,13 @@ def full_handle(acct: object, *, domain: str) -> str | None:
 
 def language_tag(key: object) -> str | None:
     """A BCP 47 tag from a ``contentMap`` key or a status language (``zhCn`` → ``zh-CN``)."""
-    if not isinstance(key, str) or not key.strip() or key.strip() == "und":
+    return _language_tag(key) if isinstance(key, str) else None
+
+
+@functools.lru_cache(maxsize=1024)
+def _language_tag(key: str) -> str | None:
+    """:func:`language_tag` of a text, worked out once per key (an archive has a few)."""
+    if not key.strip() or key.strip() == "und":
         return None
     match = _CAMEL_REGION.match(key.strip())
     if match:
@@ -253,4 +260,6 @@ def read_html(content: object) -> HtmlContent:
 
 def mapping(value: object) -> Mapping[str, Any]:
     """The value if it is an object, else an empty one (for optional nested fields)."""
+    if type(value) is dict:  # nearly always (parsed JSON): no Mapping ABC check
+        return value
     return value if isinstance(value, Mapping) else {}
