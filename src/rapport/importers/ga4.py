@@ -55,6 +55,7 @@ from rapport.importers._csv import (
     split_tables,
     zone_option,
 )
+from rapport.importers._gc import without_gc
 
 NAME = "ga4"
 COUNTS = ("Key events", "Conversions")
@@ -424,6 +425,7 @@ def _read_file(path: Path, builder: BatchBuilder, context: dict[str, Any]) -> No
 
 
 @register(NAME, description="Google Analytics 4 report CSV: conversion counts", detect=detect)
+@without_gc
 def read(path: Path, options: ImportOptions) -> Batch:
     builder = BatchBuilder(source=NAME, origin=options.origin or path.name, root=path)
     files = (

@@ -56,6 +56,7 @@ from rapport.importers._csv import (
     short_reason,
     zone_option,
 )
+from rapport.importers._gc import without_gc
 
 NAME = "shopify"
 REQUIRED: dict[str, tuple[str, ...]] = {"Name": (), "Created at": (), "Total": (), "Currency": ()}
@@ -219,6 +220,7 @@ def _read_file(
     detect=detect,
     names=("orders_export*.csv",),
 )
+@without_gc
 def read(path: Path, options: ImportOptions) -> Batch:
     builder = BatchBuilder(source=NAME, origin=options.origin or path.name, root=path)
     files = _files(path) if path.is_dir() else [path]
