@@ -128,7 +128,7 @@ def coerce_value(column: Column, value: Any, repairs: list[str]) -> Any:
     if kind == "string":
         if not isinstance(value, str):
             raise FieldProblem(name, f"expected text, found {_describe(value)}")
-        if _SURROGATE_RE.search(value):
+        if not value.isascii() and _SURROGATE_RE.search(value):
             repairs.append(name)
             value = _SURROGATE_RE.sub("\ufffd", value)
         return value
@@ -192,6 +192,8 @@ class TableBuilder:
     def __post_init__(self) -> None:
         self._spec = TABLES[self.table]
         self._columns = {name: [] for name in self._spec.column_names}
+        self._names = frozenset(self._spec.column_names)
+        self._lists = [self._columns[name] for name in self._spec.column_names]
 
     def __len__(self) -> int:
         return len(self._locators)
@@ -211,10 +213,12 @@ class TableBuilder:
             )
             return False
         repairs: list[str] = []
-        row: dict[str, Any] = {}
+        row: list[Any] = []
+        get = record.get
         try:
             for column in self._spec.columns:
-                row[column.name] = coerce_value(column, record.get(column.name), repairs)
+                value = get(column.name)
+                row.append(None if value is None else coerce_value(column, value, repairs))
         except FieldProblem as problem:
             self.rejections.append(
                 Rejection(
@@ -227,12 +231,13 @@ class TableBuilder:
                 )
             )
             return False
-        extra = set(record) - set(self._spec.column_names)
-        self.ignored_fields |= extra
+        extra = record.keys() - self._names
+        if extra:
+            self.ignored_fields |= extra
         if repairs:
             self.repaired += 1
-        for name, value in row.items():
-            self._columns[name].append(value)
+        for values, value in zip(self._lists, row, strict=True):
+            values.append(value)
         self._locators.append(locator)
         return True
 

@@ -28,6 +28,8 @@ _DAG_CBOR = 0x71
 _SHA256 = 0x12
 _MAX_HEADER = 1 << 20
 _DECODE_ERRORS = (ValueError, RecursionError, OverflowError, TypeError)
+_V1_DAG_CBOR_SHA256 = b"\x01\x71\x12\x20"
+"""The start of a CIDv1 of a dag-cbor block hashed with sha-256 (32 bytes follow)."""
 
 
 @dataclass
@@ -83,6 +85,11 @@ def looks_like_car(head: bytes) -> bool:
 def _cid(data: bytes, offset: int) -> tuple[bytes, int, bytes | None, int]:
     """(CID bytes, codec, sha-256 digest or None, offset after the CID)."""
     start = offset
+    if data[offset : offset + 4] == _V1_DAG_CBOR_SHA256:  # nearly every block: no varints
+        end = offset + 36
+        if end > len(data):
+            raise ValueError("a CID runs past the end")
+        return data[start:end], _DAG_CBOR, data[offset + 4 : end], end
     if data[offset : offset + 2] == b"\x12\x20":  # CIDv0: a bare sha-256 multihash
         end = offset + 34
         if end > len(data):
@@ -108,7 +115,11 @@ def _blocks(data: bytes, offset: int, problems: list[str]) -> dict[bytes, Any]:
     while offset < len(data):
         index += 1
         try:
-            length, body_start = _varint(data, offset)
+            byte = data[offset]
+            if byte < 0x80:  # a one-byte varint
+                length, body_start = byte, offset + 1
+            else:
+                length, body_start = _varint(data, offset)
             end = body_start + length
             if length == 0 or end > len(data):
                 raise ValueError("the file ends inside it")

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rapport.errors import CellError, SchemaMismatch, UnreadableFile, UsageError
@@ -62,9 +64,9 @@ def csv_problem(error: csv.Error, *, line: int) -> str:
     return f"line {line}: not valid CSV ({error})"
 
 
-@dataclass(frozen=True)
-class Row:
-    """One CSV row and the physical line it starts on (1-based)."""
+class Row(NamedTuple):
+    """One CSV row and the physical line it starts on (1-based). A named tuple: a file's rows
+    are made by the hundred thousand, and a tuple is the cheapest immutable record to make."""
 
     line: int
     cells: list[str]
@@ -79,6 +81,9 @@ class Table:
     line: int
     """The line the header is on."""
     index: dict[str, int] = field(default_factory=dict, init=False)
+    _positions: dict[tuple[str, ...], int | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         for position, name in enumerate(self.header):
@@ -87,27 +92,42 @@ class Table:
     def has(self, *names: str) -> bool:
         return any(column_key(n) in self.index for n in names)
 
+    def position(self, *names: str) -> int | None:
+        """The position of the first of ``names`` present (found once per set of names: cells
+        are looked up row after row under the same names)."""
+        try:
+            return self._positions[names]
+        except KeyError:
+            found = (self.index.get(column_key(name)) for name in names)
+            position = next((p for p in found if p is not None), None)
+            self._positions[names] = position
+            return position
+
     def column(self, *names: str) -> str | None:
         """The header (as written in the file) of the first of ``names`` present."""
-        for name in names:
-            position = self.index.get(column_key(name))
-            if position is not None:
-                return self.header[position]
-        return None
+        position = self.position(*names)
+        return None if position is None else self.header[position]
 
     def get(self, row: Row, *names: str) -> str | None:
         """The stripped cell under the first of ``names`` present; None when empty or absent."""
-        for name in names:
-            position = self.index.get(column_key(name))
-            if position is not None:
-                value = row.cells[position].strip() if position < len(row.cells) else ""
-                return value or None
-        return None
+        position = self._positions.get(names, -1)
+        if position == -1:
+            position = self.position(*names)
+        if position is None:
+            return None
+        cells = row.cells
+        return (cells[position].strip() if position < len(cells) else "") or None
 
 
+_WORDS = re.compile(r"[0-9a-z%]+")
+
+
+@functools.lru_cache(maxsize=4096)
 def column_key(name: str) -> str:
-    """A header reduced to lower-case words: ``UTM-Source`` and ``utm_source`` match."""
-    return " ".join(re.findall(r"[0-9a-z%]+", name.lower()))
+    """A header reduced to lower-case words: ``UTM-Source`` and ``utm_source`` match.
+
+    Cached: cells are looked up by header name once per row, with the same few names."""
+    return " ".join(_WORDS.findall(name.lower()))
 
 
 def blank(cells: Sequence[str]) -> bool:
@@ -270,12 +290,16 @@ def parse_time(
     return moment, assumed
 
 
+_SPACED_OFFSET = re.compile(r"^(.*\d)\s+([+-]\d{2}):?(\d{2})$")
+_COMPACT_DATE = re.compile(r"^\d{8}$")
+
+
 def _iso(value: str) -> dt.datetime:
     text = value.replace("Z", "+00:00").replace("z", "+00:00")
-    match = re.match(r"^(.*\d)\s+([+-]\d{2}):?(\d{2})$", text)  # Shopify: "... 10:37:33 -0500"
+    match = _SPACED_OFFSET.match(text)  # Shopify: "... 10:37:33 -0500"
     if match:
         text = f"{match[1]}{match[2]}:{match[3]}"
-    if re.match(r"^\d{8}$", text):  # GA4 dates: 20230625
+    if _COMPACT_DATE.match(text):  # GA4 dates: 20230625
         text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
     return dt.datetime.fromisoformat(text)
 

@@ -32,6 +32,7 @@ from rapport.importers._bluesky_car import (
     looks_like_car,
     read_repository,
 )
+from rapport.importers._gc import without_gc
 from rapport.platforms.bluesky import (
     PLATFORM,
     POST,
@@ -217,6 +218,7 @@ def _read_file(
     detect=_detect,
     names=("*.car",),
 )
+@without_gc
 def read(path: Path, options: ImportOptions) -> Batch:
     files = _car_files(path)
     if not files:

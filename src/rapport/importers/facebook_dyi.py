@@ -33,6 +33,7 @@ from rapport.canonical.builder import BatchBuilder, read_for_detection
 from rapport.errors import UnreadableFile, WrongFormat
 from rapport.importers._archive import find_files
 from rapport.importers._base import ImportOptions, register
+from rapport.importers._gc import without_gc
 from rapport.importers._meta import Owner, hashtags, links_in, own_account, repair_mojibake
 
 NAME = "facebook_dyi"
@@ -240,6 +241,7 @@ def _notes(builder: BatchBuilder, counts: Counter[str]) -> None:
     detect=detect,
     names=PATTERNS,
 )
+@without_gc
 def read(path: Path, options: ImportOptions) -> Batch:
     builder = BatchBuilder(source=NAME, origin=options.origin or path.name, root=path)
     files = _files(path) if path.is_dir() else [(path, "")]

@@ -27,6 +27,7 @@ breakdowns of the same conversions; ``--option table=N`` picks another).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 from pathlib import Path
@@ -54,6 +55,7 @@ from rapport.importers._csv import (
     split_tables,
     zone_option,
 )
+from rapport.importers._gc import without_gc
 
 NAME = "ga4"
 COUNTS = ("Key events", "Conversions")
@@ -152,6 +154,12 @@ def _measure(table: Table) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)
+def _parsed(text: str, fmt: str) -> dt.datetime:
+    """``strptime``, once per distinct date (a report repeats each date on many rows)."""
+    return dt.datetime.strptime(text, fmt)
+
+
 def _period(
     table: Table, row: Row, meta: dict[str, str], zone: dt.tzinfo
 ) -> tuple[dt.datetime, str]:
@@ -160,14 +168,13 @@ def _period(
     start = meta.get("start date")
     try:
         if day:
-            moment = dt.datetime.strptime(day, "%Y%m%d")
-            return moment.replace(tzinfo=zone), day
+            return _parsed(day, "%Y%m%d").replace(tzinfo=zone), day
         hour = table.get(row, "Date + hour (YYYYMMDDHH)", "Date hour")
         if hour:
-            return dt.datetime.strptime(hour, "%Y%m%d%H").replace(tzinfo=zone), hour
+            return _parsed(hour, "%Y%m%d%H").replace(tzinfo=zone), hour
         month = table.get(row, "Year month")
         if month:
-            return dt.datetime.strptime(month, "%Y%m").replace(tzinfo=zone), month
+            return _parsed(month, "%Y%m").replace(tzinfo=zone), month
         nth = table.get(row, "Nth day")
         if nth and start:
             moment = dt.datetime.strptime(start, "%Y%m%d") + dt.timedelta(days=int(nth))
@@ -181,9 +188,12 @@ def _period(
     raise CellError("Date", "the report has no Date column and no '# Start date:' line")
 
 
+_PLACEHOLDER = re.compile(r"\(.*\)")
+
+
 def _value(text: str | None) -> str | None:
     """A dimension value, or None for GA4's placeholders: (direct), (none), (not set) …"""
-    if text is None or re.fullmatch(r"\(.*\)", text.strip()):
+    if text is None or _PLACEHOLDER.fullmatch(text.strip()):
         return None
     return text.strip()
 
@@ -282,17 +292,17 @@ def _read_table(
         ]
         material = "\x1f".join([meta.get("property", ""), period, kind, *dims])
         stem = "web:ga4-" + hashlib.sha256(material.encode()).hexdigest()[:20]
-        landing = _value(table.get(row, *LANDING))
-        for n in range(1, count + 1):
-            record = conversion_record(
-                conversion_id=f"{stem}-{n}",
-                occurred_at=occurred,
-                kind=kind,
-                utm=_utm(table, row),
-                landing_url=landing,
-                site=context["site"],
-            )
-            builder.add("conversions", record, locator=locator)
+        record = conversion_record(
+            conversion_id=f"{stem}-1",
+            occurred_at=occurred,
+            kind=kind,
+            utm=_utm(table, row),
+            landing_url=_value(table.get(row, *LANDING)),
+            site=context["site"],
+        )
+        builder.add("conversions", record, locator=locator)
+        for n in range(2, count + 1):  # the row's other conversions differ only in their id
+            builder.add("conversions", {**record, "conversion_id": f"{stem}-{n}"}, locator=locator)
         total += count
     return total, revenue
 
@@ -415,6 +425,7 @@ def _read_file(path: Path, builder: BatchBuilder, context: dict[str, Any]) -> No
 
 
 @register(NAME, description="Google Analytics 4 report CSV: conversion counts", detect=detect)
+@without_gc
 def read(path: Path, options: ImportOptions) -> Batch:
     builder = BatchBuilder(source=NAME, origin=options.origin or path.name, root=path)
     files = (

@@ -26,6 +26,7 @@ from rapport.canonical.ids import hashed_interaction_id
 from rapport.errors import UnreadableFile, WrongFormat
 from rapport.importers._archive import find_files
 from rapport.importers._base import ImportOptions, register
+from rapport.importers._gc import without_gc
 from rapport.importers._meta import own_account
 
 NAME = "instagram_dyi"
@@ -134,6 +135,7 @@ def _earliest(a: dt.datetime | None, b: dt.datetime | None) -> dt.datetime | Non
     detect=detect,
     names=PATTERNS,
 )
+@without_gc
 def read(path: Path, options: ImportOptions) -> Batch:
     builder = BatchBuilder(source=NAME, origin=options.origin or path.name, root=path)
     files = _files(path) if path.is_dir() else [path]

@@ -26,6 +26,7 @@ from rapport.canonical.encodings import head_text
 from rapport.errors import UnreadableFile, UsageError, WrongFormat
 from rapport.importers._archive import find_files
 from rapport.importers._base import ImportOptions, register
+from rapport.importers._gc import without_gc
 from rapport.importers._mastodon_outbox import Skipped, activity_post
 from rapport.importers.mastodon_csv import FOLLOWING, looks_like_following, read_following
 from rapport.platforms.mastodon import (
@@ -273,6 +274,7 @@ def _count_items(builder: BatchBuilder, path: Path | None) -> int | None:
     detect=detect,
     names=("outbox.json", "actor.json"),
 )
+@without_gc
 def read(path: Path, options: ImportOptions) -> Batch:
     files = _locate(path)
     if files.outbox is None and files.actor is None:

@@ -56,6 +56,7 @@ from rapport.importers._csv import (
     short_reason,
     zone_option,
 )
+from rapport.importers._gc import without_gc
 
 NAME = "shopify"
 REQUIRED: dict[str, tuple[str, ...]] = {"Name": (), "Created at": (), "Total": (), "Currency": ()}
@@ -183,8 +184,9 @@ def _read_file(
             reason=short_reason(table, row),
         )
     orders: dict[str, list[Row]] = {}
+    cut = {row.line for row in short}
     for row in table.rows:
-        if row in short:
+        if row.line in cut:
             continue
         orders.setdefault(table.get(row, "Name") or f"(no name, line {row.line})", []).append(row)
     cancelled = relative = assumed = 0
@@ -218,6 +220,7 @@ def _read_file(
     detect=detect,
     names=("orders_export*.csv",),
 )
+@without_gc
 def read(path: Path, options: ImportOptions) -> Batch:
     builder = BatchBuilder(source=NAME, origin=options.origin or path.name, root=path)
     files = _files(path) if path.is_dir() else [path]

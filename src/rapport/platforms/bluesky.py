@@ -105,6 +105,8 @@ def parse_time(value: object) -> dt.datetime | None:
 
 
 def _mapping(value: object) -> Mapping[str, Any]:
+    if type(value) is dict:  # nearly always: decoded records are dicts (no ABC check)
+        return value
     return value if isinstance(value, Mapping) else {}
 
 

@@ -10,9 +10,11 @@ outbound links (mention and hashtag links are not outbound).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from html import unescape
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
@@ -59,13 +61,21 @@ def mastodon_id(uri: object, *, field: str) -> str:
     """``mastodon:<uri>`` for a status or account URI, or a :class:`RecordProblem`."""
     if not isinstance(uri, str) or not uri.strip():
         raise RecordProblem(field, f"expected a URI, found {describe(uri)}")
+    text = uri.strip()
+    if (
+        text.startswith(("https://", "http://"))
+        and text.isascii()
+        and "[" not in text
+        and "]" not in text
+    ):
+        return f"{PLATFORM}:{text}"  # what urlsplit finds a scheme in, without splitting it
     try:
-        scheme = urlsplit(uri.strip()).scheme
+        scheme = urlsplit(text).scheme
     except ValueError:
         scheme = ""
     if not scheme:
         raise RecordProblem(field, f"expected a URI, found {describe(uri)}")
-    return f"{PLATFORM}:{uri.strip()}"
+    return f"{PLATFORM}:{text}"
 
 
 def parse_time(value: object, *, field: str) -> dt.datetime:
@@ -101,7 +111,13 @@ def full_handle(acct: object, *, domain: str) -> str | None:
 
 def language_tag(key: object) -> str | None:
     """A BCP 47 tag from a ``contentMap`` key or a status language (``zhCn`` → ``zh-CN``)."""
-    if not isinstance(key, str) or not key.strip() or key.strip() == "und":
+    return _language_tag(key) if isinstance(key, str) else None
+
+
+@functools.lru_cache(maxsize=1024)
+def _language_tag(key: str) -> str | None:
+    """:func:`language_tag` of a text, worked out once per key (an archive has a few)."""
+    if not key.strip() or key.strip() == "und":
         return None
     match = _CAMEL_REGION.match(key.strip())
     if match:
@@ -166,19 +182,84 @@ class HtmlContent:
     links: list[str]
 
 
+_TAG = re.compile(
+    r"<(?:/([a-zA-Z][a-zA-Z0-9]*)\s*"
+    r"|([a-zA-Z][a-zA-Z0-9]*)((?:\s+[a-zA-Z][-a-zA-Z0-9_:.]*(?:=\"[^\"<>]*\")?)*)\s*/?)>"
+)
+"""A tag as Mastodon's sanitizer writes it: a start tag whose attributes are all quoted with
+``"``, or an end tag."""
+_ATTRIBUTE = re.compile(r"([a-zA-Z][-a-zA-Z0-9_:.]*)(?:=\"([^\"]*)\")?")
+_RAW_TEXT = frozenset(("script", "style"))
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def _simple_html(content: str) -> tuple[list[str], list[str]] | None:
+    """What :class:`_Html` collects from ``content`` (text parts, links), read with one
+    regular expression; None for HTML that is not in the simple shape of :data:`_TAG` (a
+    ``<`` that starts no such tag, a comment, script or style), which the parser reads.
+
+    Mastodon's HTML is sanitized into that shape, and the parser's way through it is
+    followed exactly: text between tags has its character references decoded, attribute
+    names are lower-cased and their values decoded, end tags add nothing (a test compares
+    the two on generated HTML)."""
+    parts: list[str] = []
+    links: list[str] = []
+    position = 0
+    for match in _TAG.finditer(content):
+        start = match.start()
+        if start > position:
+            data = content[position:start]
+            if "<" in data:
+                return None
+            parts.append(unescape(data))
+        position = match.end()
+        name = match[2]
+        if name is None:
+            continue  # an end tag
+        name = name.lower()
+        if name == "br":
+            parts.append("\n")
+        elif name == "p":
+            if parts:
+                parts.append("\n\n")
+        elif name == "a":
+            values = {k.lower(): unescape(v) for k, v in _ATTRIBUTE.findall(match[3])}
+            classes = values.get("class", "").split()
+            rel = values.get("rel", "").split()
+            href = values.get("href", "")
+            if href.startswith(("http://", "https://")) and not (
+                {"mention", "hashtag"} & set(classes) or "tag" in rel
+            ):
+                links.append(href)
+        elif name in _RAW_TEXT:
+            return None
+    if position < len(content):
+        data = content[position:]
+        if "<" in data:
+            return None
+        parts.append(unescape(data))
+    return parts, links
+
+
 def read_html(content: object) -> HtmlContent:
     """Plain text and outbound links of Mastodon HTML (None text when there is none)."""
     if not isinstance(content, str) or not content.strip():
         return HtmlContent(None, [])
-    parser = _Html()
-    parser.feed(content)
-    parser.close()
-    lines = "".join(parser.parts).replace("\r\n", "\n").split("\n")
+    simple = _simple_html(content)
+    if simple is None:
+        parser = _Html()
+        parser.feed(content)
+        parser.close()
+        simple = parser.parts, parser.links
+    parts, links = simple
+    lines = "".join(parts).replace("\r\n", "\n").split("\n")
     text = "\n".join(line.rstrip() for line in lines)
-    text = re.sub(r"\n{3,}", "\n\n", text).strip()
-    return HtmlContent(text or None, unique(parser.links))
+    text = _BLANK_LINES.sub("\n\n", text).strip()
+    return HtmlContent(text or None, unique(links))
 
 
 def mapping(value: object) -> Mapping[str, Any]:
     """The value if it is an object, else an empty one (for optional nested fields)."""
+    if type(value) is dict:  # nearly always (parsed JSON): no Mapping ABC check
+        return value
     return value if isinstance(value, Mapping) else {}
