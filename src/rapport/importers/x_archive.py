@@ -17,6 +17,7 @@ from rapport.canonical.batch import Batch
 from rapport.canonical.builder import BatchBuilder, newest
 from rapport.canonical.ids import hashed_interaction_id
 from rapport.importers._base import ImportOptions, register
+from rapport.importers._gc import without_gc
 from rapport.importers._x_js import count_value, id_value, parse_x_time
 from rapport.importers._x_layout import (
     MANIFEST,
@@ -59,6 +60,7 @@ def detect(path: Path) -> float:
     detect=detect,
     names=PATTERNS,
 )
+@without_gc
 def read(path: Path, options: ImportOptions) -> Batch:
     files = locate(path)
     builder = BatchBuilder(

@@ -23,6 +23,7 @@ from rapport.errors import UnreadableFile, WrongFormat
 from rapport.importers._archive import find_files
 from rapport.importers._base import ImportOptions, register
 from rapport.importers._csv import csv_problem
+from rapport.importers._gc import without_gc
 from rapport.importers._x_js import (
     assignment_name,
     count_value,
@@ -85,6 +86,7 @@ def detect(path: Path) -> float:
     detect=detect,
     names=("tweets.csv",),
 )
+@without_gc
 def read(path: Path, options: ImportOptions) -> Batch:
     lone = path.is_file()
     csv_files, month_files = _locate(path)
